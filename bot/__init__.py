@@ -1,0 +1,1 @@
+"""Runtime: settings, app factory, middlewares, polling and webhook serving, outbox, CLI."""

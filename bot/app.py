@@ -1,0 +1,102 @@
+"""The app factory: one place where settings, database, Bot, Dispatcher and dialogs meet."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.base import BaseEventIsolation
+from aiogram.fsm.storage.memory import DisabledEventIsolation, SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisEventIsolation
+from aiogram.types import BotCommandScopeDefault, Update
+from aiogram.utils.i18n import I18n
+
+from bot.fsm import SqlStorage
+from bot.i18n import AccountI18nMiddleware, create_i18n
+from bot.outbox import OutboxSender
+from bot.processing import UpdateTransaction
+from bot.settings import Settings
+from bot.telegram import create_bot
+from dialogs.commands import bot_commands
+from dialogs.routers import root_router
+from portal import languages
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    database: Database
+    bot: Bot
+    dispatcher: Dispatcher
+    sender: OutboxSender
+    i18n: I18n
+    isolation: BaseEventIsolation
+    concurrency: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.concurrency = asyncio.Semaphore(self.settings.handler_concurrency)
+
+    async def feed(self, update: Update) -> Any:
+        """Handle one update; bounded concurrency. Raises DatabaseUnavailable if not done."""
+        async with self.concurrency:
+            return await self.dispatcher.feed_update(self.bot, update)
+
+    async def set_commands(self) -> None:
+        await self.bot.set_my_commands(
+            bot_commands(self.i18n, languages.DEFAULT), scope=BotCommandScopeDefault()
+        )
+        for locale in languages.SUPPORTED:
+            await self.bot.set_my_commands(
+                bot_commands(self.i18n, locale),
+                scope=BotCommandScopeDefault(),
+                language_code=locale,
+            )
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+        await self.isolation.close()
+        await self.database.dispose()
+
+
+def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> App:
+    token = settings.bot_token.get_secret_value()
+    if not token:
+        raise ValueError("BOT_TOKEN is not set")
+    database = Database(settings.database_url, pool_size=settings.handler_concurrency)
+    bot = create_bot(token, settings.telegram_api_url)
+    i18n = create_i18n()
+    sender = OutboxSender(database, bot, lease=timedelta(seconds=settings.outbox_lease_seconds))
+    isolation: BaseEventIsolation
+    if settings.redis_url is not None:
+        isolation = RedisEventIsolation.from_url(settings.redis_url.get_secret_value())
+    else:
+        isolation = SimpleEventIsolation()
+
+    # The built-in FSM middleware would read state before our transaction begins; we register
+    # it ourselves, inside the transaction, and do the per-user locking in UpdateTransaction.
+    dispatcher = Dispatcher(storage=SqlStorage(database), disable_fsm=True)
+    dispatcher.fsm.events_isolation = DisabledEventIsolation()
+    dispatcher.update.outer_middleware(
+        UpdateTransaction(database=database, sender=sender, isolation=isolation, i18n=i18n)
+    )
+    dispatcher.update.outer_middleware(dispatcher.fsm)
+    dispatcher.update.outer_middleware(AccountI18nMiddleware(i18n))
+    for router in extra_routers:  # before the dialogs, whose fallback takes everything
+        dispatcher.include_router(router)
+    dispatcher.include_router(root_router())
+    return App(
+        settings=settings,
+        database=database,
+        bot=bot,
+        dispatcher=dispatcher,
+        sender=sender,
+        i18n=i18n,
+        isolation=isolation,
+    )

@@ -1,0 +1,57 @@
+"""`altum-bot demo`: the emulator with its web chat, the bot on SQLite, demo users."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.runtime import run_polling, stop_on_signals
+from bot.settings import DEMO_BOT_TOKEN, Settings
+from emulator.client import EmulatorClient
+from emulator.server import EmulatorServer
+from storage.migrate import upgrade_async
+
+log = logging.getLogger(__name__)
+
+BOT_ID = int(DEMO_BOT_TOKEN.split(":", 1)[0])
+DEMO_USERS = (
+    {
+        "first_name": "Anna",
+        "last_name": "Bērziņa",
+        "username": "anna_berzina",
+        "language_code": "lv",
+    },
+    {"first_name": "Jānis", "last_name": "Kalniņš", "username": None, "language_code": "lv"},
+    {"first_name": "Emily", "last_name": "Clark", "username": "emily_c", "language_code": "en"},
+)
+
+
+async def run_demo(*, port: int, database_url: str, host: str = "127.0.0.1") -> None:
+    stop = stop_on_signals()
+    emulator = EmulatorServer(host=host, port=port)
+    base_url = await emulator.start()
+    try:
+        await upgrade_async(database_url)
+        async with EmulatorClient(base_url) as client:
+            await client.configure_bot(BOT_ID, username="altum_demo_bot", first_name="ALTUM")
+            known = {user["first_name"] for user in await client.users(BOT_ID)}
+            for user in DEMO_USERS:
+                if user["first_name"] not in known:
+                    await client.create_user(BOT_ID, **user)
+        settings = Settings(
+            _env_file=None,
+            bot_token=DEMO_BOT_TOKEN,
+            telegram_api_url=base_url,
+            database_url=database_url,
+            demo_mode=True,
+        )
+        print(
+            f"\n  ALTUM bot demo: open the web chat at {base_url}/\n  (Ctrl+C stops)\n", flush=True
+        )
+        await run_polling(settings, stop)
+    finally:
+        await emulator.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    asyncio.run(run_demo(port=8081, database_url="sqlite+aiosqlite:///./var/demo.db"))

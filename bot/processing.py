@@ -1,0 +1,127 @@
+"""One update = one transaction: deduplicate, serialize per user, handle, queue, commit, send.
+
+Order of events for every update:
+1. take the user's lock (in-process, or Redis across processes);
+2. open a transaction; record the update id (a redelivered update stops here); take a
+   PostgreSQL advisory lock for the user so replicas serialize too;
+3. run the handlers, which change state and queue replies on `Outgoing`;
+4. store the queued replies in the outbox and commit — only now is the update acknowledged;
+5. send the replies (still holding the user's lock, so a chat's replies stay in order).
+A handler bug rolls its changes back and the person is told; a database outage raises
+`DatabaseUnavailable` so the update is not acknowledged and Telegram delivers it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY, EventContext
+from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
+from aiogram.types import TelegramObject, Update
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.fsm import current_uow
+from bot.i18n import locale_for
+from bot.logs import fields
+from bot.outbox import OutboxSender
+from dialogs.outgoing import Outgoing
+from storage.database import Database, DatabaseUnavailable
+from storage.models import OutboxMessage
+from storage.repositories import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class UpdateTransaction(BaseMiddleware):
+    def __init__(
+        self, *, database: Database, sender: OutboxSender, isolation: BaseEventIsolation, i18n: I18n
+    ) -> None:
+        self._database = database
+        self._sender = sender
+        self._isolation = isolation
+        self._i18n = i18n
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        bot_id: int = data["bot"].id
+        context: EventContext | None = data.get(EVENT_CONTEXT_KEY)
+        user_id = context.user_id if context else None
+        chat_id = context.chat_id if context else None
+        key = StorageKey(bot_id=bot_id, chat_id=chat_id or 0, user_id=user_id or 0)
+        async with self._isolation.lock(key):
+            try:
+                result, ids = await self._handle(handler, event, data, bot_id, user_id, chat_id)
+            except DatabaseUnavailable:
+                log.warning(
+                    "update not acknowledged: database unavailable",
+                    extra=fields(update_id=event.update_id),
+                )
+                raise
+            except Exception:
+                log.exception(
+                    "handler failed; changes rolled back", extra=fields(update_id=event.update_id)
+                )
+                result, ids = UNHANDLED, await self._apologize(event, data, bot_id, chat_id)
+            await self._sender.deliver(ids)
+        return result
+
+    async def _handle(
+        self,
+        handler: Handler,
+        update: Update,
+        data: dict[str, Any],
+        bot_id: int,
+        user_id: int | None,
+        chat_id: int | None,
+    ) -> tuple[Any, list[OutboxMessage]]:
+        async with self._database.transaction() as session:
+            uow = SqlUnitOfWork(session)
+            if not await uow.processed_updates.claim(bot_id=bot_id, update_id=update.update_id):
+                log.info("duplicate update ignored", extra=fields(update_id=update.update_id))
+                return UNHANDLED, []
+            if user_id is not None:
+                await self._database.lock_for_transaction(session, f"user:{bot_id}:{user_id}")
+            outgoing = Outgoing(chat_id=chat_id)
+            data["uow"] = uow
+            data["outgoing"] = outgoing
+            token = current_uow.set(uow)
+            try:
+                result = await handler(update, data)
+            finally:
+                current_uow.reset(token)
+            ids = await self._sender.queue(
+                uow.outbox, ((item.chat_id, item.method) for item in outgoing.queued)
+            )
+            return result, ids
+
+    async def _apologize(
+        self, update: Update, data: dict[str, Any], bot_id: int, chat_id: int | None
+    ) -> list[OutboxMessage]:
+        """Mark the update processed (a bug would fail again) and tell the person."""
+        async with self._database.transaction() as session:
+            uow = SqlUnitOfWork(session)
+            if not await uow.processed_updates.claim(bot_id=bot_id, update_id=update.update_id):
+                return []
+            if chat_id is None:
+                return []
+            locale = await locale_for(uow, data.get("event_from_user"))
+            outgoing = Outgoing(chat_id=chat_id)
+            with self._i18n.context(), self._i18n.use_locale(locale):
+                if update.callback_query is not None:
+                    outgoing.answer_callback(update.callback_query.id)
+                outgoing.send(
+                    _(
+                        "Sorry, something went wrong on our side and nothing was changed. "
+                        "Please try again, or send /start."
+                    )
+                )
+            return await self._sender.queue(
+                uow.outbox, ((item.chat_id, item.method) for item in outgoing.queued)
+            )

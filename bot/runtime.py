@@ -1,0 +1,111 @@
+"""Serving: long polling or webhooks, the outbox sweeper, and a graceful SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any
+
+from aiohttp import web
+
+from bot.app import App, create_app
+from bot.logs import fields
+from bot.polling import Poller
+from bot.settings import Settings
+from bot.webhook import create_web_app
+from storage.migrate import ensure_current
+
+log = logging.getLogger(__name__)
+
+
+def stop_on_signals() -> asyncio.Event:
+    """SIGTERM/SIGINT set the event: updates in flight finish, then we exit."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def _start(settings: Settings, extra_routers: tuple[Any, ...] = ()) -> App:
+    app = create_app(settings, extra_routers=extra_routers)
+    try:
+        await ensure_current(app.database.engine)
+        await app.set_commands()
+    except BaseException:
+        await app.close()
+        raise
+    return app
+
+
+async def run_polling(
+    settings: Settings,
+    stop: asyncio.Event | None = None,
+    *,
+    extra_routers: tuple[Any, ...] = (),
+) -> None:
+    stop = stop or stop_on_signals()
+    app = await _start(settings, extra_routers)
+    sweeper = asyncio.create_task(app.sender.run(stop))
+    me = await app.bot.get_me()
+    log.info("polling", extra=fields(bot=me.username))
+    try:
+        await Poller(app).run(stop)
+    finally:
+        stop.set()
+        await sweeper
+        await app.close()
+        log.info("stopped")
+
+
+async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> None:
+    stop = stop or stop_on_signals()
+    if not settings.webhook_secret.get_secret_value():
+        raise ValueError("WEBHOOK_SECRET is not set")
+    app = await _start(settings)
+    sweeper = asyncio.create_task(app.sender.run(stop))
+    runner = web.AppRunner(
+        create_web_app(app), handle_signals=False, access_log=None, shutdown_timeout=30
+    )
+    await runner.setup()
+    await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+    log.info(
+        "serving webhooks",
+        extra=fields(
+            host=settings.webhook_host, port=settings.webhook_port, path=settings.webhook_path
+        ),
+    )
+    try:
+        await stop.wait()
+    finally:
+        stop.set()
+        await runner.cleanup()  # stops accepting, lets requests in flight finish
+        await sweeper
+        await app.close()
+        log.info("stopped")
+
+
+async def set_webhook(settings: Settings, *, delete: bool = False) -> str:
+    """A deploy step: never run on start-up and never drops pending updates."""
+    app = create_app(settings)
+    try:
+        if delete:
+            await app.bot.delete_webhook(drop_pending_updates=False)
+            return "webhook deleted; pending updates kept"
+        secret = settings.webhook_secret.get_secret_value()
+        if not secret:
+            raise ValueError("WEBHOOK_SECRET is not set")
+        await app.bot.set_webhook(
+            url=settings.webhook_url,
+            secret_token=secret,
+            allowed_updates=app.dispatcher.resolve_used_update_types(),
+            drop_pending_updates=False,
+            max_connections=settings.handler_concurrency,
+        )
+        info = await app.bot.get_webhook_info()
+        return f"webhook set to {info.url}; pending updates: {info.pending_update_count}"
+    finally:
+        await app.close()

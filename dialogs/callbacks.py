@@ -1,0 +1,16 @@
+"""Callback data: short prefixes and opaque values only (64 bytes, chosen by the client).
+
+Nothing here is trusted: every handler re-checks what the value names.
+"""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class MenuAction(CallbackData, prefix="m"):
+    section: str
+
+
+class LanguageChoice(CallbackData, prefix="lang"):
+    code: str

@@ -1,0 +1,66 @@
+"""/cancel and everything nobody else understood: clear answers, nothing changed."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from dialogs.menu import main_menu_keyboard, main_menu_text
+from dialogs.outgoing import Outgoing
+
+
+def cancel_router() -> Router:
+    """/cancel leaves any flow, so it goes before every dialog's own text handlers."""
+    router = Router(name="cancel")
+
+    @router.message(Command("cancel"))
+    async def cancel(message: Message, state: FSMContext, outgoing: Outgoing) -> None:
+        if await state.get_state() is None:
+            outgoing.send(_("There is nothing to cancel."))
+        else:
+            await state.clear()
+            outgoing.send(_("Cancelled. Nothing was changed."))
+        outgoing.send(main_menu_text(), keyboard=main_menu_keyboard())
+
+    return router
+
+
+def router() -> Router:
+    router = Router(name="fallback")
+
+    @router.message(F.text.startswith("/"))
+    async def unknown_command(message: Message, outgoing: Outgoing) -> None:
+        outgoing.send(_("I do not know this command. Send /help to see what I can do."))
+
+    @router.message(F.text)
+    async def free_text(message: Message, outgoing: Outgoing) -> None:
+        outgoing.send(
+            _(
+                "I work with buttons and commands, so I cannot answer free text yet. "
+                "Choose an action in the menu or send /help."
+            ),
+            keyboard=main_menu_keyboard(),
+        )
+
+    @router.message()
+    async def anything_else(message: Message, outgoing: Outgoing) -> None:
+        outgoing.send(
+            _(
+                "I cannot take files, photos or stickers here yet. "
+                "Choose an action in the menu or send /help."
+            ),
+            keyboard=main_menu_keyboard(),
+        )
+
+    @router.callback_query()
+    async def stale_button(query: CallbackQuery, outgoing: Outgoing) -> None:
+        outgoing.answer_callback(
+            query.id,
+            _("This button is no longer valid. Send /start to open the menu again."),
+            alert=True,
+        )
+
+    return router

@@ -1,0 +1,67 @@
+"""The replies a handler wants sent, as aiogram method objects, collected until commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardRemove
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardRemove
+
+
+@dataclass(slots=True)
+class Queued:
+    chat_id: int | None
+    method: TelegramMethod[Any]
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """Bot API calls queued by one update's handler, made only after its transaction commits."""
+
+    chat_id: int | None
+    queued: list[Queued] = field(default_factory=list)
+
+    def send(self, text: str, *, keyboard: Markup | None = None) -> None:
+        chat_id = self._chat()
+        self._queue(chat_id, SendMessage(chat_id=chat_id, text=text, reply_markup=keyboard))
+
+    def edit(
+        self, message_id: int, text: str, *, keyboard: InlineKeyboardMarkup | None = None
+    ) -> None:
+        chat_id = self._chat()
+        self._queue(
+            chat_id,
+            EditMessageText(
+                chat_id=chat_id, message_id=message_id, text=text, reply_markup=keyboard
+            ),
+        )
+
+    def remove_keyboard(self, message_id: int) -> None:
+        chat_id = self._chat()
+        self._queue(chat_id, EditMessageReplyMarkup(chat_id=chat_id, message_id=message_id))
+
+    def answer_callback(
+        self, callback_query_id: str, text: str | None = None, *, alert: bool = False
+    ) -> None:
+        # Answered first: the client shows a spinner on the button until it is.
+        method = AnswerCallbackQuery(
+            callback_query_id=callback_query_id, text=text, show_alert=alert or None
+        )
+        self.queued.insert(0, Queued(self.chat_id, method))
+
+    def _queue(self, chat_id: int, method: TelegramMethod[Any]) -> None:
+        self.queued.append(Queued(chat_id, method))
+
+    def _chat(self) -> int:
+        if self.chat_id is None:
+            raise RuntimeError("this update has no chat to answer in")
+        return self.chat_id

@@ -1,0 +1,53 @@
+"""/start: greeting, what the bot does, the main menu."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters import CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from dialogs.callbacks import MenuAction
+from dialogs.menu import main_menu_keyboard, main_menu_text
+from dialogs.outgoing import Outgoing
+from portal.accounts import ensure_account
+from portal.ports import UnitOfWork
+
+
+def greeting(first_name: str) -> str:
+    return _(
+        "Hello, {name}!\n\n"
+        "I am the ALTUM client assistant: the mans.altum.lv portal in this chat. "
+        "Step by step, applications, signing, messages with ALTUM and document uploads "
+        "will be here too.\n\n"
+        "Commands: /help — what I can do, /language — language, /cancel — stop what you are "
+        "doing."
+    ).format(name=escape(first_name))
+
+
+def router() -> Router:
+    router = Router(name="start")
+
+    @router.message(CommandStart())
+    async def start(
+        message: Message, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+    ) -> None:
+        user = message.from_user
+        assert user is not None  # private chats only (see dialogs.routers)
+        await ensure_account(
+            uow=uow, telegram_user_id=user.id, first_name=user.first_name, username=user.username
+        )
+        await state.clear()
+        outgoing.send(greeting(user.first_name))
+        outgoing.send(main_menu_text(), keyboard=main_menu_keyboard())
+
+    @router.callback_query(MenuAction.filter(F.section == "main"))
+    async def show_menu(query: CallbackQuery, state: FSMContext, outgoing: Outgoing) -> None:
+        await state.clear()
+        outgoing.answer_callback(query.id)
+        outgoing.send(main_menu_text(), keyboard=main_menu_keyboard())
+
+    return router

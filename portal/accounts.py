@@ -1,0 +1,71 @@
+"""Telegram accounts: the chat side of a person (language, later the link to a person)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from portal import languages
+from portal.activity import Action, ActivityEvent
+from portal.ports import UnitOfWork
+
+
+@dataclass(slots=True)
+class TelegramAccount:
+    telegram_user_id: int
+    first_name: str
+    username: str | None = None
+    language: str | None = None
+    person_id: int | None = None
+
+
+async def ensure_account(
+    *,
+    uow: UnitOfWork,
+    telegram_user_id: int,
+    first_name: str,
+    username: str | None,
+) -> TelegramAccount:
+    """The account for this Telegram user, created on first contact."""
+    account = await uow.accounts.get(telegram_user_id)
+    if account is not None:
+        if (account.first_name, account.username) != (first_name, username):
+            account.first_name, account.username = first_name, username
+            await uow.accounts.save(account)
+        return account
+    account = TelegramAccount(
+        telegram_user_id=telegram_user_id, first_name=first_name, username=username
+    )
+    await uow.accounts.save(account)
+    await uow.activity.record(
+        ActivityEvent(action=Action.ACCOUNT_CREATED, telegram_user_id=telegram_user_id)
+    )
+    return account
+
+
+async def choose_language(
+    *,
+    uow: UnitOfWork,
+    telegram_user_id: int,
+    first_name: str,
+    username: str | None,
+    language: str,
+) -> TelegramAccount:
+    """Remember the language the person chose; it outlives restarts and devices."""
+    chosen = languages.normalize(language)
+    if chosen is None:
+        raise languages.UnsupportedLanguage(language)
+    account = await ensure_account(
+        uow=uow, telegram_user_id=telegram_user_id, first_name=first_name, username=username
+    )
+    if account.language != chosen:
+        previous, account.language = account.language, chosen
+        await uow.accounts.save(account)
+        await uow.activity.record(
+            ActivityEvent(
+                action=Action.LANGUAGE_CHANGED,
+                telegram_user_id=telegram_user_id,
+                person_id=account.person_id,
+                details={"from": previous, "to": chosen},
+            )
+        )
+    return account

@@ -1,0 +1,23 @@
+"""Audit events: every state change leaves one, with who and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Action(StrEnum):
+    ACCOUNT_CREATED = "account.created"
+    LANGUAGE_CHANGED = "account.language_changed"
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityEvent:
+    action: Action
+    telegram_user_id: int | None = None
+    person_id: int | None = None
+    client_id: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))

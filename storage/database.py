@@ -1,0 +1,128 @@
+"""Engine, transactions and per-user locks, on SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+
+def normalize_url(url: str) -> URL:
+    """Pick the async drivers: `postgresql://` -> asyncpg, `sqlite://` -> aiosqlite."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    elif parsed.drivername == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    return parsed
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be reached: nothing was committed, the update must be retried."""
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    if isinstance(exc, DatabaseUnavailable | OperationalError | InterfaceError | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, ConnectionError | OSError | TimeoutError)
+
+
+class Database:
+    """One engine per process. `transaction()` is the only way to write."""
+
+    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
+        self.url = normalize_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": not self.is_sqlite}
+        if self.is_sqlite:
+            database = self.url.database
+            if database and database != ":memory:":
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+        else:
+            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_timeout=10)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.is_sqlite:
+            _tune_sqlite(self.engine)
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time. Waiting here is fair and cheap; waiting in SQLite's
+        # busy handler sleeps in growing steps and ruins latency.
+        self._sqlite_writer = asyncio.Lock()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction: committed when the block ends, else rolled back."""
+        if self.is_sqlite:
+            async with self._sqlite_writer, self._session() as session:
+                yield session
+        else:
+            async with self._session() as session:
+                yield session
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        try:
+            async with self.sessions() as session, session.begin():
+                yield session
+        except DatabaseUnavailable:
+            raise
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise DatabaseUnavailable(type(exc).__name__) from exc
+            raise
+
+    async def lock_for_transaction(self, session: AsyncSession, key: str) -> None:
+        """Serialize work on `key` across processes until this transaction ends.
+
+        PostgreSQL: a transaction-scoped advisory lock. SQLite: the whole database is already
+        serialized by its single writer (BEGIN IMMEDIATE).
+        """
+        if self.is_sqlite:
+            return
+        lock_id = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+        lock_id -= 1 << 63  # into bigint's signed range
+        await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us emit BEGIN ourselves (pysqlite's implicit BEGIN is DEFERRED).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=10000",
+            "PRAGMA synchronous=NORMAL",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Take the write lock up front: a DEFERRED transaction that later writes can fail with
+        # SQLITE_BUSY without waiting when another process holds the lock.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,52 @@
+"""Alembic environment: async engine, URL from the caller (`altum-bot migrate`) or DATABASE_URL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from storage.database import Database
+from storage.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _url() -> str:
+    return str(
+        config.attributes.get("database_url")
+        or os.environ.get("DATABASE_URL")
+        or "sqlite+aiosqlite:///./var/altum.db"
+    )
+
+
+def _configure_and_run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_online() -> None:
+    database = Database(_url())
+    try:
+        async with database.engine.connect() as connection:
+            await connection.run_sync(_configure_and_run)
+            await connection.commit()
+    finally:
+        await database.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    asyncio.run(_run_online())

@@ -1,0 +1,228 @@
+"""Repositories over one session. They never commit: the unit of work does."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.accounts import TelegramAccount
+from portal.activity import ActivityEvent
+from storage.models import (
+    ActivityEventRow,
+    ConversationState,
+    OutboxMessage,
+    ProcessedUpdate,
+    TelegramAccountRow,
+)
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    """INSERT with ON CONFLICT support for whichever dialect the session speaks."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class SqlTelegramAccounts:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, telegram_user_id: int) -> TelegramAccount | None:
+        row = await self._session.get(TelegramAccountRow, telegram_user_id)
+        if row is None:
+            return None
+        return TelegramAccount(
+            telegram_user_id=row.telegram_user_id,
+            first_name=row.first_name,
+            username=row.username,
+            language=row.language,
+            person_id=row.person_id,
+        )
+
+    async def save(self, account: TelegramAccount) -> None:
+        values = {
+            "first_name": account.first_name[:200],
+            "username": account.username,
+            "language": account.language,
+            "person_id": account.person_id,
+        }
+        statement = _insert(self._session, TelegramAccountRow).values(
+            telegram_user_id=account.telegram_user_id, **values
+        )
+        await self._session.execute(
+            statement.on_conflict_do_update(index_elements=["telegram_user_id"], set_=values)
+        )
+
+
+class SqlActivityLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def record(self, event: ActivityEvent) -> None:
+        self._session.add(
+            ActivityEventRow(
+                client_id=event.client_id,
+                person_id=event.person_id,
+                telegram_user_id=event.telegram_user_id,
+                action=str(event.action),
+                details=event.details,
+                occurred_at=event.occurred_at,
+            )
+        )
+
+
+class ProcessedUpdates:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def claim(self, *, bot_id: int, update_id: int) -> bool:
+        """Record the update as processed in this transaction; False if it already was.
+
+        On PostgreSQL a concurrent claim of the same id waits for the first transaction and
+        then finds the row, so two replicas never both handle one update.
+        """
+        statement = (
+            _insert(self._session, ProcessedUpdate)
+            .values(bot_id=bot_id, update_id=update_id, processed_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["bot_id", "update_id"])
+        )
+        result = await self._session.execute(statement)
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def forget_older_than(self, age: timedelta) -> int:
+        result = await self._session.execute(
+            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < utcnow() - age)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class Outbox:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(
+        self, *, kind: str, chat_id: int | None, payload: dict[str, Any], lease: timedelta
+    ) -> OutboxMessage:
+        """Queue a side effect. The lease says: this process delivers it right after commit;
+        the sweeper of any process takes it over only once the lease ran out."""
+        now = utcnow()
+        row = OutboxMessage(
+            kind=kind, chat_id=chat_id, payload=payload, created_at=now, locked_until=now + lease
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row
+
+    async def claim_due(self, *, limit: int, lease: timedelta) -> list[OutboxMessage]:
+        """Take pending messages whose lease ran out, oldest first, and lease them to us."""
+        now = utcnow()
+        query = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed_at.is_(None),
+                or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        if self._session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = list(await self._session.scalars(query))
+        if rows:
+            await self._session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([row.id for row in rows]))
+                .values(locked_until=now + lease)
+            )
+        return rows
+
+    async def mark_sent(self, ids: list[int]) -> None:
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(sent_at=utcnow(), locked_until=None)
+        )
+
+    async def mark_failed(self, message_id: int, error: str) -> None:
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(failed_at=utcnow(), last_error=error[:2000], locked_until=None)
+        )
+
+    async def retry_later(self, message_id: int, error: str, delay: timedelta) -> None:
+        await self._session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id)
+            .values(
+                attempts=OutboxMessage.attempts + 1,
+                last_error=error[:2000],
+                locked_until=utcnow() + delay,
+            )
+        )
+
+    async def pending_count(self) -> int:
+        rows = await self._session.scalars(
+            select(OutboxMessage.id).where(
+                and_(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+            )
+        )
+        return len(list(rows))
+
+    async def purge_sent_older_than(self, age: timedelta) -> None:
+        await self._session.execute(
+            delete(OutboxMessage).where(OutboxMessage.sent_at < utcnow() - age)
+        )
+
+
+class ConversationStates:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, key: str) -> tuple[str | None, dict[str, Any]]:
+        row = await self._session.get(ConversationState, key, populate_existing=True)
+        if row is None:
+            return None, {}
+        return row.state, dict(row.data or {})
+
+    async def set_state(self, key: str, state: str | None) -> None:
+        await self._upsert(key, {"state": state})
+
+    async def set_data(self, key: str, data: dict[str, Any]) -> None:
+        await self._upsert(key, {"data": data})
+
+    async def _upsert(self, key: str, values: dict[str, Any]) -> None:
+        values = {**values, "updated_at": utcnow()}
+        statement = _insert(self._session, ConversationState).values(key=key, **values)
+        await self._session.execute(
+            statement.on_conflict_do_update(index_elements=["key"], set_=values)
+        )
+
+
+class SqlUnitOfWork:
+    """The portal's unit of work over one open transaction (see `Database.transaction`)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._accounts = SqlTelegramAccounts(session)
+        self._activity = SqlActivityLog(session)
+        self.processed_updates = ProcessedUpdates(session)
+        self.outbox = Outbox(session)
+        self.conversations = ConversationStates(session)
+
+    @property
+    def accounts(self) -> SqlTelegramAccounts:
+        return self._accounts
+
+    @property
+    def activity(self) -> SqlActivityLog:
+        return self._activity

@@ -1,0 +1,157 @@
+"""Helpers for end-to-end tests: the real bot against the emulator, driven like a person."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.runtime import run_polling, run_webhook
+from bot.settings import Settings
+from emulator import EmulatorClient
+
+TOKEN = "987654321:altum-test-token-0123456789abcdefghijklmn"
+BOT_ID = 987654321
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bot_settings(database_url: str, api_url: str, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "telegram_api_url": api_url,
+        "database_url": database_url,
+        "handler_concurrency": 16,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
+
+
+@dataclass
+class Person:
+    """A simulated Telegram user talking to the bot through the emulator."""
+
+    emu: EmulatorClient
+    user_id: int
+    seen: int = 0  # the newest message id in the chat we have looked at
+    transcript: list[dict[str, Any]] = field(default_factory=list)
+
+    async def say(self, text: str) -> dict[str, Any]:
+        sent = await self.emu.send_text(BOT_ID, self.user_id, text)
+        self.seen = max(self.seen, sent["message_id"])
+        return dict(sent)
+
+    async def reply(self, timeout: float = 10.0) -> dict[str, Any]:
+        """The bot's next message after what we have seen."""
+        message = await self.emu.next_bot_message(
+            BOT_ID, self.user_id, after=self.seen, timeout=timeout
+        )
+        self.seen = message["message_id"]
+        self.transcript.append(message)
+        return message
+
+    async def replies(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        return [await self.reply(timeout) for _ in range(count)]
+
+    async def press(self, message: dict[str, Any], text: str) -> dict[str, Any]:
+        return dict(await self.emu.press(BOT_ID, self.user_id, message["message_id"], text=text))
+
+    async def message(self, message_id: int) -> dict[str, Any]:
+        for message in await self.emu.messages(BOT_ID, self.user_id):
+            if message["message_id"] == message_id:
+                return message
+        raise LookupError(message_id)
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [button["text"] for row in markup.get("inline_keyboard", []) for button in row]
+
+
+async def wait_until_polling(emu: EmulatorClient, since: int = 0) -> None:
+    """Until the bot has started (getMe comes right before the first getUpdates)."""
+    await emu.calls(BOT_ID, method="getMe", since=since, wait=15, min=1)
+
+
+async def wait_until_confirmed(emu: EmulatorClient, timeout: float = 10.0) -> None:
+    """Until the bot has confirmed (processed) every update the emulator handed out."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while await emu.pending_updates(BOT_ID):
+        if loop.time() > deadline:
+            raise TimeoutError("updates still unconfirmed")
+        await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def polling_bot(settings: Settings, extra_routers: tuple[Any, ...] = ()) -> AsyncIterator[None]:
+    """The bot in this event loop, long polling; stopped as SIGTERM would stop it."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_polling(settings, stop, extra_routers=extra_routers))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+
+
+@contextlib.asynccontextmanager
+async def webhook_bot(settings: Settings) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_webhook(settings, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+
+
+class BotProcess:
+    """`altum-bot run` as a real process, for kill -9 and SIGTERM."""
+
+    def __init__(self, settings: Settings, command: str = "run") -> None:
+        self.env = {
+            **os.environ,
+            "BOT_TOKEN": settings.bot_token.get_secret_value(),
+            "TELEGRAM_API_URL": settings.telegram_api_url,
+            "DATABASE_URL": settings.database_url,
+            "OUTBOX_LEASE_SECONDS": str(settings.outbox_lease_seconds),
+            "WEBHOOK_SECRET": settings.webhook_secret.get_secret_value(),
+            "WEBHOOK_PORT": str(settings.webhook_port),
+            "PUBLIC_URL": settings.public_url,
+            "LOG_LEVEL": "INFO",
+        }
+        self.command = command
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        executable = Path(sys.executable).with_name("altum-bot")
+        self.process = subprocess.Popen(
+            [str(executable), self.command], env=self.env, cwd=ROOT,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def terminate(self) -> int:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=30)
+
+    def output(self) -> str:
+        assert self.process is not None and self.process.stdout is not None
+        return self.process.stdout.read().decode(errors="replace")
+
+    def stop_quietly(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)

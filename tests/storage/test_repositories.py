@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from portal.accounts import TelegramAccount, choose_language
+from portal.languages import UnsupportedLanguage
+from storage.database import Database
+from storage.repositories import SqlUnitOfWork
+
+
+@pytest.fixture
+async def database(database_url: str):  # type: ignore[no-untyped-def]
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+async def test_an_update_is_claimed_once(database: Database) -> None:
+    async with database.transaction() as session:
+        assert await SqlUnitOfWork(session).processed_updates.claim(bot_id=1, update_id=500)
+    async with database.transaction() as session:
+        assert not await SqlUnitOfWork(session).processed_updates.claim(bot_id=1, update_id=500)
+        # Another bot's update with the same id is another update.
+        assert await SqlUnitOfWork(session).processed_updates.claim(bot_id=2, update_id=500)
+
+
+async def test_a_rolled_back_claim_leaves_the_update_unprocessed(database: Database) -> None:
+    with pytest.raises(RuntimeError):
+        async with database.transaction() as session:
+            await SqlUnitOfWork(session).processed_updates.claim(bot_id=1, update_id=7)
+            raise RuntimeError("handler failed")
+    async with database.transaction() as session:
+        assert await SqlUnitOfWork(session).processed_updates.claim(bot_id=1, update_id=7)
+
+
+async def test_language_choice_is_stored_and_audited(database: Database) -> None:
+    async with database.transaction() as session:
+        uow = SqlUnitOfWork(session)
+        await choose_language(
+            uow=uow, telegram_user_id=42, first_name="Anna", username=None, language="en"
+        )
+        with pytest.raises(UnsupportedLanguage):
+            await choose_language(
+                uow=uow, telegram_user_id=42, first_name="Anna", username=None, language="xx"
+            )
+    async with database.transaction() as session:
+        uow = SqlUnitOfWork(session)
+        assert await uow.accounts.get(42) == TelegramAccount(
+            telegram_user_id=42, first_name="Anna", language="en"
+        )
+        from sqlalchemy import select
+
+        from storage.models import ActivityEventRow
+
+        actions = list(await session.scalars(select(ActivityEventRow.action)))
+    assert actions == ["account.created", "account.language_changed"]
+
+
+async def test_conversation_state_round_trip(database: Database) -> None:
+    async with database.transaction() as session:
+        states = SqlUnitOfWork(session).conversations
+        await states.set_state("k", "LanguageDialog:choosing")
+        await states.set_data("k", {"draft": "ā"})
+    async with database.transaction() as session:
+        assert await SqlUnitOfWork(session).conversations.get("k") == (
+            "LanguageDialog:choosing",
+            {"draft": "ā"},
+        )
+
+
+async def test_the_sweeper_takes_only_messages_whose_lease_ran_out(database: Database) -> None:
+    async with database.transaction() as session:
+        outbox = SqlUnitOfWork(session).outbox
+        fresh = await outbox.add(
+            kind="telegram", chat_id=1, payload={"n": 1}, lease=timedelta(seconds=60)
+        )
+        abandoned = await outbox.add(
+            kind="telegram", chat_id=1, payload={"n": 2}, lease=timedelta(seconds=-1)
+        )
+    async with database.transaction() as session:
+        due = await SqlUnitOfWork(session).outbox.claim_due(limit=10, lease=timedelta(seconds=60))
+    assert [row.id for row in due] == [abandoned.id]
+    assert fresh.id != abandoned.id
+    async with database.transaction() as session:
+        again = await SqlUnitOfWork(session).outbox.claim_due(limit=10, lease=timedelta(seconds=60))
+    assert again == []  # leased to the first sweeper now
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_concurrent_claims_of_one_update_let_exactly_one_through(
+    database_url: str,
+) -> None:
+    """Two replicas receiving the same update: the second waits for the first and skips."""
+    first, second = Database(database_url), Database(database_url)
+    try:
+        results: list[bool] = []
+
+        async def claim(database: Database, hold: float) -> None:
+            async with database.transaction() as session:
+                results.append(
+                    await SqlUnitOfWork(session).processed_updates.claim(bot_id=1, update_id=99)
+                )
+                await asyncio.sleep(hold)
+
+        await asyncio.gather(claim(first, 0.3), claim(second, 0))
+        assert sorted(results) == [False, True]
+    finally:
+        await first.dispose()
+        await second.dispose()

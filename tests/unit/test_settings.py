@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from bot.settings import DEMO_BOT_TOKEN, Settings
+
+GOOD_TOKEN = "7012345678:AAH0realLookingTokenWith35CharactersXYZ"
+PRODUCTION = {
+    "app_env": "production",
+    "bot_token": GOOD_TOKEN,
+    "webhook_secret": "b3kQ9xW2mN7pL4vR8sT1",
+    "database_url": "postgresql://bot@db/altum",
+    "public_url": "https://bot.example.lv",
+}
+
+
+def test_production_settings_that_are_complete_are_accepted() -> None:
+    settings = Settings(_env_file=None, **PRODUCTION)
+    assert settings.is_production
+    assert settings.webhook_url == "https://bot.example.lv/telegram/webhook"
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"bot_token": ""}, "BOT_TOKEN is missing"),
+        ({"webhook_secret": "changeme"}, "WEBHOOK_SECRET is missing or a placeholder"),
+        ({"bot_token": DEMO_BOT_TOKEN}, "BOT_TOKEN is the demo token"),
+        ({"demo_mode": True}, "DEMO_MODE is on"),
+        ({"database_url": "sqlite:///x.db"}, "points at SQLite"),
+        ({"public_url": "http://bot.example.lv"}, "PUBLIC_URL must be https"),
+        ({"telegram_api_url": "http://127.0.0.1:8081"}, "TELEGRAM_API_URL must be https"),
+    ],
+)
+def test_production_refuses_missing_secrets_and_demo_things(
+    change: dict[str, object], complaint: str
+) -> None:
+    with pytest.raises(ValidationError, match=complaint):
+        Settings(_env_file=None, **{**PRODUCTION, **change})
+
+
+def test_secrets_do_not_show_in_repr() -> None:
+    settings = Settings(_env_file=None, **PRODUCTION)
+    assert GOOD_TOKEN not in repr(settings)
+    assert "b3kQ9xW2mN7pL4vR8sT1" not in str(settings.model_dump())
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_TOKEN", GOOD_TOKEN)
+    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:9999/")
+    settings = Settings(_env_file=None)
+    assert settings.bot_token.get_secret_value() == GOOD_TOKEN
+    assert settings.telegram_api_url == "http://127.0.0.1:9999"
+    assert settings.database_url.startswith("sqlite")
