@@ -55,6 +55,14 @@ class Poller:
                 continue
             if updates:
                 await self._process(updates, stop)
+        await self._confirm()
+
+    async def _confirm(self) -> None:
+        """On the way out, tell the server what we processed, so it is not sent again."""
+        if self._offset is None:
+            return
+        with contextlib.suppress(TelegramNetworkError, TelegramAPIError):
+            await self._app.bot(GetUpdates(offset=self._offset, timeout=0, limit=1))
 
     async def _process(self, updates: list[Update], stop: asyncio.Event) -> None:
         results = await asyncio.gather(

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -13,9 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+from sqlalchemy import select
+
 from bot.runtime import run_polling, run_webhook
 from bot.settings import Settings
 from emulator import EmulatorClient
+from storage.database import Database
+from storage.models import OutboxMessage
 
 TOKEN = "987654321:altum-test-token-0123456789abcdefghijklmn"
 BOT_ID = 987654321
@@ -69,6 +75,33 @@ class Person:
         raise LookupError(message_id)
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def webhook_settings(database_url: str, api_url: str, **overrides: Any) -> Settings:
+    port = free_port()
+    return bot_settings(
+        database_url,
+        api_url,
+        webhook_port=port,
+        public_url=f"http://127.0.0.1:{port}",
+        webhook_secret="test-webhook-secret-0123456789",
+        **overrides,
+    )
+
+
+async def outbox_rows(database_url: str) -> list[OutboxMessage]:
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    finally:
+        await database.dispose()
+
+
 def buttons(message: dict[str, Any]) -> list[str]:
     markup = message.get("reply_markup") or {}
     return [button["text"] for row in markup.get("inline_keyboard", []) for button in row]
@@ -90,7 +123,9 @@ async def wait_until_confirmed(emu: EmulatorClient, timeout: float = 10.0) -> No
 
 
 @contextlib.asynccontextmanager
-async def polling_bot(settings: Settings, extra_routers: tuple[Any, ...] = ()) -> AsyncIterator[None]:
+async def polling_bot(
+    settings: Settings, extra_routers: tuple[Any, ...] = ()
+) -> AsyncIterator[None]:
     """The bot in this event loop, long polling; stopped as SIGTERM would stop it."""
     stop = asyncio.Event()
     task = asyncio.create_task(run_polling(settings, stop, extra_routers=extra_routers))
@@ -106,10 +141,27 @@ async def webhook_bot(settings: Settings) -> AsyncIterator[None]:
     stop = asyncio.Event()
     task = asyncio.create_task(run_webhook(settings, stop))
     try:
+        await until_healthy(settings.public_url + "/healthz", task)
         yield
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=30)
+
+
+async def until_healthy(url: str, task: asyncio.Task[None], timeout: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    async with aiohttp.ClientSession() as http:
+        while True:
+            if task.done():
+                task.result()  # raises what stopped it
+                raise RuntimeError("the bot stopped before serving")
+            with contextlib.suppress(aiohttp.ClientError):
+                async with http.get(url) as response:
+                    if response.status == 200:
+                        return
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"{url} not healthy")
+            await asyncio.sleep(0.05)
 
 
 class BotProcess:
@@ -133,8 +185,11 @@ class BotProcess:
     def start(self) -> None:
         executable = Path(sys.executable).with_name("altum-bot")
         self.process = subprocess.Popen(
-            [str(executable), self.command], env=self.env, cwd=ROOT,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            [str(executable), self.command],
+            env=self.env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
 
     def kill(self) -> None:

@@ -1,0 +1,107 @@
+"""One user's updates are handled one at a time, also across processes; different users' not."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from aiogram import F, Router
+from aiogram.types import Chat, Message, Update, User
+from e2e_support import bot_settings
+
+from bot.app import App, create_app
+from dialogs.outgoing import Outgoing
+from emulator import EmulatorServer
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+Interval = tuple[int, float, float]  # user id, entered, left
+
+
+def slow_router(intervals: list[Interval]) -> Router:
+    """A handler that takes its time inside the update's transaction."""
+    router = Router(name="slow")
+
+    @router.message(F.text.startswith("slow"))
+    async def slow(message: Message, outgoing: Outgoing) -> None:
+        assert message.from_user is not None
+        entered = time.monotonic()
+        await asyncio.sleep(0.25)
+        intervals.append((message.from_user.id, entered, time.monotonic()))
+        outgoing.send(f"done {message.text}")
+
+    return router
+
+
+def update(update_id: int, user_id: int, text: str) -> Update:
+    user = User(id=user_id, is_bot=False, first_name=f"User {user_id}")
+    return Update(
+        update_id=update_id,
+        message=Message(
+            message_id=update_id,
+            date=datetime.now(UTC),
+            text=text,
+            chat=Chat(id=user_id, type="private"),
+            from_user=user,
+        ),
+    )
+
+
+def overlapping(a: Interval, b: Interval) -> bool:
+    return a[1] < b[2] and b[1] < a[2]
+
+
+@pytest.fixture(params=["in-process", "redis"])
+async def replicas(
+    request: pytest.FixtureRequest, database_url: str, emulator: EmulatorServer
+) -> AsyncIterator[tuple[App, App, list[Interval]]]:
+    """Two independent app instances (as two bot processes would be) on one database."""
+    intervals: list[Interval] = []
+    extra = {"redis_url": REDIS_URL} if request.param == "redis" else {}
+    apps = [
+        create_app(
+            bot_settings(database_url, emulator.base_url, **extra),
+            extra_routers=(slow_router(intervals),),
+        )
+        for _ in range(2)
+    ]
+    yield apps[0], apps[1], intervals
+    for app in apps:
+        await app.close()
+
+
+async def test_one_users_updates_are_serialized_across_replicas(
+    replicas: tuple[App, App, list[Interval]],
+) -> None:
+    first, second, intervals = replicas
+    await asyncio.gather(
+        first.feed(update(1001, 11, "slow a")),
+        second.feed(update(1002, 11, "slow b")),
+        first.feed(update(1003, 11, "slow c")),
+    )
+    assert len(intervals) == 3
+    assert not any(overlapping(a, b) for i, a in enumerate(intervals) for b in intervals[i + 1 :])
+
+
+async def test_different_users_are_handled_concurrently(
+    replicas: tuple[App, App, list[Interval]], database_url: str
+) -> None:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite has one writer: every transaction is serialized")
+    first, second, intervals = replicas
+    await asyncio.gather(
+        first.feed(update(2001, 21, "slow a")), second.feed(update(2002, 22, "slow b"))
+    )
+    assert len(intervals) == 2 and overlapping(intervals[0], intervals[1])
+
+
+async def test_the_same_update_on_two_replicas_is_handled_once(
+    replicas: tuple[App, App, list[Interval]],
+) -> None:
+    first, second, intervals = replicas
+    duplicate = update(3001, 31, "slow once")
+    await asyncio.gather(first.feed(duplicate), second.feed(duplicate))
+    assert len(intervals) == 1
