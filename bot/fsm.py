@@ -11,10 +11,47 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 
 from storage.database import Database
-from storage.repositories import ConversationStates, SqlUnitOfWork
+from storage.repositories import ConversationStates
 
-# The unit of work of the update being handled; set by `bot.processing`.
-current_uow: ContextVar[SqlUnitOfWork | None] = ContextVar("current_uow", default=None)
+
+class ConversationCache:
+    """One update's view of conversation state: read once, written once at the end.
+
+    aiogram reads the state on every update and `clear()` writes state and data separately;
+    this turns that into one SELECT and at most one upsert per key, and none when unchanged.
+    """
+
+    def __init__(self, states: ConversationStates) -> None:
+        self._states = states
+        self._loaded: dict[str, tuple[str | None, dict[str, Any]]] = {}
+        self._current: dict[str, tuple[str | None, dict[str, Any]]] = {}
+
+    async def get(self, key: str) -> tuple[str | None, dict[str, Any]]:
+        if key not in self._current:
+            self._loaded[key] = self._current[key] = await self._states.get(key)
+        state, data = self._current[key]
+        return state, dict(data)
+
+    async def set_state(self, key: str, state: str | None) -> None:
+        _, data = await self.get(key)
+        self._current[key] = (state, data)
+
+    async def set_data(self, key: str, data: dict[str, Any]) -> None:
+        state, _ = await self.get(key)
+        self._current[key] = (state, dict(data))
+
+    async def flush(self) -> None:
+        for key, (state, data) in self._current.items():
+            if self._loaded.get(key) != (state, data):
+                await self._states.save(key, state, data)
+        self._loaded.update(self._current)
+
+
+# The conversation state of the update being handled, in its transaction; set by
+# `bot.processing`.
+current_conversations: ContextVar[ConversationCache | None] = ContextVar(
+    "current_conversations", default=None
+)
 
 
 class SqlStorage(BaseStorage):
@@ -25,14 +62,16 @@ class SqlStorage(BaseStorage):
         self._keys = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
 
     @asynccontextmanager
-    async def _states(self) -> AsyncIterator[ConversationStates]:
-        uow = current_uow.get()
-        if uow is not None:
-            yield uow.conversations
+    async def _states(self) -> AsyncIterator[ConversationCache]:
+        cache = current_conversations.get()
+        if cache is not None:
+            yield cache
             return
         # Outside an update (tests, scripts): a transaction of its own.
         async with self._database.transaction() as session:
-            yield ConversationStates(session)
+            cache = ConversationCache(ConversationStates(session))
+            yield cache
+            await cache.flush()
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state

@@ -63,18 +63,18 @@ class OutboxSender:
         self._bot = bot
         self._lease = lease
         self._sweep_every = sweep_every
+        self._sent: list[int] = []  # sent, to be marked so in the next batch
         self._chat_locks: dict[int | None, asyncio.Lock] = {}
 
     async def queue(
         self, outbox: Outbox, items: Iterable[tuple[int | None, Any]]
     ) -> list[OutboxMessage]:
         """Store Bot API calls in the caller's transaction."""
-        return [
-            await outbox.add(
-                kind=TELEGRAM, chat_id=chat_id, payload=to_payload(method), lease=self._lease
-            )
-            for chat_id, method in items
-        ]
+        return await outbox.add(
+            kind=TELEGRAM,
+            items=[(chat_id, to_payload(method)) for chat_id, method in items],
+            lease=self._lease,
+        )
 
     async def deliver(self, rows: list[OutboxMessage]) -> None:
         """Send rows this process just committed (still leased to it), in order.
@@ -96,17 +96,37 @@ class OutboxSender:
             await self._send(rows)
         return len(rows)
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Sweep until `stop` is set."""
+    async def run(self, stop: asyncio.Event, *, mark_every: float = 0.05) -> None:
+        """Mark sent messages in batches and sweep, until `stop` is set."""
+        loop = asyncio.get_running_loop()
+        next_sweep = loop.time()
         while not stop.is_set():
             try:
-                await self.sweep_once()
+                await self.mark_sent()
+                if loop.time() >= next_sweep:
+                    next_sweep = loop.time() + self._sweep_every
+                    await self.sweep_once()
             except DatabaseUnavailable:
                 log.warning("outbox: database unavailable, will retry")
             except Exception:
                 log.exception("outbox: sweep failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self._sweep_every)
+                await asyncio.wait_for(stop.wait(), timeout=mark_every)
+        with contextlib.suppress(Exception):
+            await self.mark_sent()
+
+    async def mark_sent(self) -> None:
+        """One transaction for everything sent since the last call: on SQLite, whose single
+        writer every update waits for, one per message would halve throughput."""
+        if not self._sent:
+            return
+        ids, self._sent = self._sent, []
+        try:
+            async with self._database.transaction() as session:
+                await Outbox(session).mark_sent(ids)
+        except Exception:
+            self._sent.extend(ids)
+            raise
 
     async def _send(self, rows: list[OutboxMessage]) -> None:
         sent: list[int] = []
@@ -125,10 +145,11 @@ class OutboxSender:
             else:
                 postponed.append((row.id, error, row.attempts))
                 blocked_chats.add(row.chat_id)
+        self._sent.extend(sent)
+        if not failed and not postponed:
+            return
         async with self._database.transaction() as session:
             outbox = Outbox(session)
-            if sent:
-                await outbox.mark_sent(sent)
             for message_id, error in failed:
                 await outbox.mark_failed(message_id, error)
             for message_id, error, attempts in postponed:

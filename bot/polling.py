@@ -1,13 +1,20 @@
-"""Long polling that confirms an offset only after the updates were processed and committed."""
+"""Long polling that confirms an update only after it was processed and committed.
+
+Updates are handled as they arrive, without waiting for the rest of their batch, yet the
+offset sent to `getUpdates` never passes an update still in flight: it is the lowest update id
+not yet done. Updates the server hands out again while still in flight (or done but not yet
+confirmable) are skipped here, and any that slip through are skipped by the processed-updates
+table. One user's updates are handled in the order they came.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
-from aiogram.methods import GetUpdates
+import aiohttp
 from aiogram.types import Update
 
 from bot.app import App
@@ -16,81 +23,176 @@ from storage.database import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
+# While updates are in flight a long poll returns at once (they are still pending on the
+# server), so we poll briefly instead, or as soon as one finishes.
+IN_FLIGHT_POLL_INTERVAL = 0.05
+MIN_REFETCH_INTERVAL = 0.005
+
+
+class PollingRefused(Exception):
+    """getUpdates answered with an error (a webhook is set, the token is wrong, a 5xx...)."""
+
 
 class Poller:
     def __init__(self, app: App, *, timeout: int = 25, limit: int = 100) -> None:
         self._app = app
         self._timeout = timeout
         self._limit = limit
-        self._offset: int | None = None
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._done: set[int] = set()  # processed, but an earlier update is still in flight
+        self._confirmed: int | None = None  # every id below this one is processed
+        self._last_of_user: dict[int, asyncio.Task[None]] = {}
         self._failures = 0
+        self._wake = asyncio.Event()
+        self._http: aiohttp.ClientSession | None = None
+
+    @property
+    def offset(self) -> int | None:
+        if self._in_flight:
+            return min(self._in_flight)
+        return self._confirmed
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll until `stop` is set; the batch in hand is finished before returning."""
+        """Poll until `stop` is set, then finish what is in flight and confirm it."""
         allowed = self._app.dispatcher.resolve_used_update_types()
         while not stop.is_set():
-            fetch = asyncio.ensure_future(
-                self._app.bot(
-                    GetUpdates(
-                        offset=self._offset,
-                        timeout=self._timeout,
-                        limit=self._limit,
-                        allowed_updates=allowed,
-                    ),
-                    request_timeout=self._timeout + 10,
-                )
-            )
-            stopping = asyncio.ensure_future(stop.wait())
-            await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            stopping.cancel()
-            if not fetch.done():
-                fetch.cancel()  # nothing was fetched, so nothing is lost
-                with contextlib.suppress(asyncio.CancelledError):
-                    await fetch
-                break
-            try:
-                updates = fetch.result()
-            except (TelegramNetworkError, TelegramAPIError) as exc:
-                await self._back_off(stop, f"getUpdates failed: {type(exc).__name__}")
+            if self._failures:
+                await self._back_off(stop, "database unavailable; updates will be fetched again")
+                if stop.is_set():
+                    break
+            self._wake.clear()  # before looking: a task finishing later sets it again
+            if len(self._in_flight) >= self._app.settings.handler_concurrency:
+                await self._wait_for_progress(within=None)
                 continue
-            if updates:
-                await self._process(updates, stop)
+            updates = await self._fetch(stop, allowed)
+            if updates is None:
+                break
+            fresh = [
+                u
+                for u in updates
+                if u.update_id not in self._in_flight and u.update_id not in self._done
+            ]
+            for update in fresh:
+                self._start(update)
+            if self._in_flight and not fresh:
+                await self._wait_for_progress(within=IN_FLIGHT_POLL_INTERVAL)
+        if self._in_flight:
+            await asyncio.wait(set(self._in_flight.values()))
         await self._confirm()
+        if self._http is not None:
+            await self._http.close()
+
+    async def _fetch(self, stop: asyncio.Event, allowed: list[str]) -> list[Update] | None:
+        """New updates; None when stopping. Errors back off and return [].
+
+        Raw JSON first: the updates already in flight come back on every call, and validating
+        them all again with pydantic cost more CPU than handling the new ones.
+        """
+        timeout = 0 if self._in_flight else self._timeout
+        fetch = asyncio.ensure_future(self._get_updates(timeout, allowed))
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not fetch.done():
+            fetch.cancel()  # nothing fetched yet, so nothing is lost
+            with contextlib.suppress(asyncio.CancelledError):
+                await fetch
+            return None
+        try:
+            raw = fetch.result()
+        except (aiohttp.ClientError, TimeoutError, PollingRefused) as exc:
+            await self._back_off(stop, f"getUpdates failed: {exc}")
+            return []
+        bot = self._app.bot
+        return [
+            Update.model_validate(item, context={"bot": bot})
+            for item in raw
+            if item["update_id"] not in self._in_flight and item["update_id"] not in self._done
+        ]
+
+    async def _get_updates(self, long_poll: int, allowed: list[str]) -> list[dict[str, Any]]:
+        if self._http is None:
+            self._http = aiohttp.ClientSession()
+        bot = self._app.bot
+        url = bot.session.api.api_url(token=bot.token, method="getUpdates")
+        payload: dict[str, Any] = {
+            "timeout": long_poll,
+            "limit": self._limit,
+            "allowed_updates": allowed,
+        }
+        if self.offset is not None:
+            payload["offset"] = self.offset
+        async with self._http.post(
+            url, json=payload, timeout=aiohttp.ClientTimeout(total=long_poll + 10)
+        ) as response:
+            body = await response.json(content_type=None)
+        if not isinstance(body, dict) or not body.get("ok"):
+            description = body.get("description") if isinstance(body, dict) else None
+            raise PollingRefused(f"{response.status} {description or 'no description'}")
+        result: list[dict[str, Any]] = body["result"]
+        return result
+
+    def _start(self, update: Update) -> None:
+        user = _user_id(update)
+        previous = self._last_of_user.get(user) if user is not None else None
+        task = asyncio.create_task(self._handle(update, previous))
+        self._in_flight[update.update_id] = task
+        if user is not None:
+            self._last_of_user[user] = task
+            task.add_done_callback(lambda t: self._forget_user(user, t))
+
+    async def _handle(self, update: Update, previous: asyncio.Task[None] | None) -> None:
+        if previous is not None:  # one user's updates in the order they came
+            await asyncio.wait({previous})
+        try:
+            await self._app.feed(update)
+        except DatabaseUnavailable:
+            # Not done: it stays below the offset and is fetched and handled again.
+            del self._in_flight[update.update_id]
+            self._failures += 1
+            self._wake.set()
+            return
+        except Exception:
+            # Not a transient failure: it would fail the same way forever.
+            log.exception("update failed", extra=fields(update_id=update.update_id))
+        self._finish(update.update_id)
+
+    def _finish(self, update_id: int) -> None:
+        del self._in_flight[update_id]
+        self._failures = 0
+        self._done.add(update_id)
+        floor = min(self._in_flight) if self._in_flight else None
+        confirmable = {i for i in self._done if floor is None or i < floor}
+        if confirmable:
+            highest = max(confirmable) + 1
+            self._confirmed = max(self._confirmed or 0, highest)
+            self._done -= confirmable
+        self._wake.set()
+
+    def _forget_user(self, user: int, task: asyncio.Task[None]) -> None:
+        if self._last_of_user.get(user) is task:
+            del self._last_of_user[user]
+
+    async def _wait_for_progress(self, *, within: float | None) -> None:
+        """Until an update in flight finishes (or `within` seconds pass)."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=within)
 
     async def _confirm(self) -> None:
         """On the way out, tell the server what we processed, so it is not sent again."""
-        if self._offset is None:
+        if self.offset is None:
             return
-        with contextlib.suppress(TelegramNetworkError, TelegramAPIError):
-            await self._app.bot(GetUpdates(offset=self._offset, timeout=0, limit=1))
-
-    async def _process(self, updates: list[Update], stop: asyncio.Event) -> None:
-        results = await asyncio.gather(
-            *(self._app.feed(update) for update in updates), return_exceptions=True
-        )
-        unacknowledged = [
-            update.update_id
-            for update, result in zip(updates, results, strict=True)
-            if isinstance(result, DatabaseUnavailable)
-        ]
-        for update, result in zip(updates, results, strict=True):
-            if isinstance(result, Exception) and not isinstance(result, DatabaseUnavailable):
-                # Not a transient failure: retrying would fail the same way forever.
-                log.error(
-                    "update failed", exc_info=result, extra=fields(update_id=update.update_id)
-                )
-        if unacknowledged:
-            # Ask again from the first one not done; those after it that were done are
-            # recognised by their update id and skipped.
-            self._offset = min(unacknowledged)
-            await self._back_off(stop, "updates not processed; they will be fetched again")
-        else:
-            self._offset = max(update.update_id for update in updates) + 1
-            self._failures = 0
+        with contextlib.suppress(aiohttp.ClientError, TimeoutError, PollingRefused):
+            await self._get_updates(0, self._app.dispatcher.resolve_used_update_types())
 
     async def _back_off(self, stop: asyncio.Event, reason: str) -> None:
-        self._failures += 1
-        delay = min(30.0, 0.5 * 2 ** min(self._failures - 1, 6))
+        delay = min(30.0, 0.5 * 2 ** min(max(self._failures, 1) - 1, 6))
         log.warning("polling: backing off", extra=fields(reason=reason, seconds=delay))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=delay)
+
+
+def _user_id(update: Update) -> int | None:
+    event = update.event
+    sender = getattr(event, "from_user", None)
+    return sender.id if sender is not None else None

@@ -25,7 +25,7 @@ from aiogram.types import TelegramObject, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.fsm import current_uow
+from bot.fsm import ConversationCache, current_conversations
 from bot.i18n import locale_for
 from bot.logs import fields
 from bot.outbox import OutboxSender
@@ -91,11 +91,13 @@ class UpdateTransaction(BaseMiddleware):
             outgoing = Outgoing(chat_id=chat_id)
             data["uow"] = uow
             data["outgoing"] = outgoing
-            token = current_uow.set(uow)
+            conversations = ConversationCache(uow.conversations)
+            token = current_conversations.set(conversations)
             try:
                 result = await handler(update, data)
             finally:
-                current_uow.reset(token)
+                current_conversations.reset(token)
+            await conversations.flush()
             ids = await self._sender.queue(
                 uow.outbox, ((item.chat_id, item.method) for item in outgoing.queued)
             )

@@ -40,6 +40,9 @@ class EntityParseError(ValueError):
     """The text can't be parsed; str(self) is tdlib's message."""
 
 
+_HTML_SPECIAL = re.compile(r"[<&]")
+
+
 def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -133,9 +136,13 @@ def parse_html(text: str) -> tuple[str, list[Entity]]:
                 i = decoded[1]
                 continue
         if c != "<":
-            out.append(c)
-            offset += utf16_len(c)
-            i += 1
+            # A run of plain text up to the next tag or entity, in one step.
+            match = _HTML_SPECIAL.search(text, i + 1)
+            end = match.start() if match else n
+            chunk = text[i:end]
+            out.append(chunk)
+            offset += utf16_len(chunk)
+            i = end
             continue
         begin = i
         where = _byte_offset(text, begin)

@@ -109,17 +109,30 @@ class Outbox:
         self._session = session
 
     async def add(
-        self, *, kind: str, chat_id: int | None, payload: dict[str, Any], lease: timedelta
-    ) -> OutboxMessage:
-        """Queue a side effect. The lease says: this process delivers it right after commit;
-        the sweeper of any process takes it over only once the lease ran out."""
+        self,
+        *,
+        kind: str,
+        items: list[tuple[int | None, dict[str, Any]]],
+        lease: timedelta,
+    ) -> list[OutboxMessage]:
+        """Queue side effects `(chat_id, payload)` in order, in one statement. The lease says:
+        this process delivers them right after commit; the sweeper of any process takes them
+        over only once the lease ran out."""
         now = utcnow()
-        row = OutboxMessage(
-            kind=kind, chat_id=chat_id, payload=payload, created_at=now, locked_until=now + lease
-        )
-        self._session.add(row)
-        await self._session.flush()
-        return row
+        rows = [
+            OutboxMessage(
+                kind=kind,
+                chat_id=chat_id,
+                payload=payload,
+                created_at=now,
+                locked_until=now + lease,
+            )
+            for chat_id, payload in items
+        ]
+        if rows:
+            self._session.add_all(rows)
+            await self._session.flush()
+        return rows
 
     async def claim_due(self, *, limit: int, lease: timedelta) -> list[OutboxMessage]:
         """Take pending messages whose lease ran out, oldest first, and lease them to us."""
@@ -194,14 +207,8 @@ class ConversationStates:
             return None, {}
         return row.state, dict(row.data or {})
 
-    async def set_state(self, key: str, state: str | None) -> None:
-        await self._upsert(key, {"state": state})
-
-    async def set_data(self, key: str, data: dict[str, Any]) -> None:
-        await self._upsert(key, {"data": data})
-
-    async def _upsert(self, key: str, values: dict[str, Any]) -> None:
-        values = {**values, "updated_at": utcnow()}
+    async def save(self, key: str, state: str | None, data: dict[str, Any]) -> None:
+        values = {"state": state, "data": data, "updated_at": utcnow()}
         statement = _insert(self._session, ConversationState).values(key=key, **values)
         await self._session.execute(
             statement.on_conflict_do_update(index_elements=["key"], set_=values)

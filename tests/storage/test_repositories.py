@@ -62,8 +62,7 @@ async def test_language_choice_is_stored_and_audited(database: Database) -> None
 async def test_conversation_state_round_trip(database: Database) -> None:
     async with database.transaction() as session:
         states = SqlUnitOfWork(session).conversations
-        await states.set_state("k", "LanguageDialog:choosing")
-        await states.set_data("k", {"draft": "ā"})
+        await states.save("k", "LanguageDialog:choosing", {"draft": "ā"})
     async with database.transaction() as session:
         assert await SqlUnitOfWork(session).conversations.get("k") == (
             "LanguageDialog:choosing",
@@ -74,11 +73,11 @@ async def test_conversation_state_round_trip(database: Database) -> None:
 async def test_the_sweeper_takes_only_messages_whose_lease_ran_out(database: Database) -> None:
     async with database.transaction() as session:
         outbox = SqlUnitOfWork(session).outbox
-        fresh = await outbox.add(
-            kind="telegram", chat_id=1, payload={"n": 1}, lease=timedelta(seconds=60)
+        [fresh] = await outbox.add(
+            kind="telegram", items=[(1, {"n": 1})], lease=timedelta(seconds=60)
         )
-        abandoned = await outbox.add(
-            kind="telegram", chat_id=1, payload={"n": 2}, lease=timedelta(seconds=-1)
+        [abandoned] = await outbox.add(
+            kind="telegram", items=[(1, {"n": 2})], lease=timedelta(seconds=-1)
         )
     async with database.transaction() as session:
         due = await SqlUnitOfWork(session).outbox.claim_due(limit=10, lease=timedelta(seconds=60))
