@@ -29,8 +29,7 @@ from aiogram.methods import TelegramMethod
 
 from bot.logs import fields
 from storage.database import Database, DatabaseUnavailable
-from storage.models import OutboxMessage
-from storage.repositories import Outbox
+from storage.repositories import Outbox, PendingMessage
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ class OutboxSender:
 
     async def queue(
         self, outbox: Outbox, items: Iterable[tuple[int | None, Any]]
-    ) -> list[OutboxMessage]:
+    ) -> list[PendingMessage]:
         """Store Bot API calls in the caller's transaction."""
         return await outbox.add(
             kind=TELEGRAM,
@@ -76,7 +75,7 @@ class OutboxSender:
             lease=self._lease,
         )
 
-    async def deliver(self, rows: list[OutboxMessage]) -> None:
+    async def deliver(self, rows: list[PendingMessage]) -> None:
         """Send rows this process just committed (still leased to it), in order.
 
         Never raises: the rows are durable, and whatever is not sent now the sweeper sends.
@@ -128,7 +127,7 @@ class OutboxSender:
             self._sent.extend(ids)
             raise
 
-    async def _send(self, rows: list[OutboxMessage]) -> None:
+    async def _send(self, rows: list[PendingMessage]) -> None:
         sent: list[int] = []
         failed: list[tuple[int, str]] = []
         postponed: list[tuple[int, str, int]] = []
@@ -156,7 +155,7 @@ class OutboxSender:
                 delay = timedelta(seconds=min(300, 2 ** min(attempts, 8)))
                 await outbox.retry_later(message_id, error, delay)
 
-    async def _send_one(self, row: OutboxMessage) -> tuple[str, str]:
+    async def _send_one(self, row: PendingMessage) -> tuple[str, str]:
         method = from_payload(row.payload)
         try:
             await self._bot(method)

@@ -31,8 +31,7 @@ from bot.logs import fields
 from bot.outbox import OutboxSender
 from dialogs.outgoing import Outgoing
 from storage.database import Database, DatabaseUnavailable
-from storage.models import OutboxMessage
-from storage.repositories import SqlUnitOfWork
+from storage.repositories import PendingMessage, SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +79,7 @@ class UpdateTransaction(BaseMiddleware):
         bot_id: int,
         user_id: int | None,
         chat_id: int | None,
-    ) -> tuple[Any, list[OutboxMessage]]:
+    ) -> tuple[Any, list[PendingMessage]]:
         async with self._database.transaction() as session:
             uow = SqlUnitOfWork(session)
             if not await uow.processed_updates.claim(bot_id=bot_id, update_id=update.update_id):
@@ -105,7 +104,7 @@ class UpdateTransaction(BaseMiddleware):
 
     async def _apologize(
         self, update: Update, data: dict[str, Any], bot_id: int, chat_id: int | None
-    ) -> list[OutboxMessage]:
+    ) -> list[PendingMessage]:
         """Mark the update processed (a bug would fail again) and tell the person."""
         async with self._database.transaction() as session:
             uow = SqlUnitOfWork(session)

@@ -49,13 +49,18 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
         self.url = normalize_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
-        kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": not self.is_sqlite}
+        # No pre-ping: it costs a round trip per checkout (two per update). A connection that
+        # died fails its update with DatabaseUnavailable (retried by Telegram) and SQLAlchemy
+        # then invalidates the pool's older connections.
+        kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             database = self.url.database
             if database and database != ":memory:":
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
         else:
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_timeout=10)
+            kwargs.update(
+                pool_size=pool_size, max_overflow=pool_size, pool_timeout=10, pool_recycle=1800
+            )
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _tune_sqlite(self.engine)

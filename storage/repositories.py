@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,20 +33,35 @@ def utcnow() -> datetime:
 
 
 class SqlTelegramAccounts:
+    """Every update reads its account (for the language): Core queries, cached per unit of work."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        self._cache: dict[int, TelegramAccount | None] = {}
 
     async def get(self, telegram_user_id: int) -> TelegramAccount | None:
-        row = await self._session.get(TelegramAccountRow, telegram_user_id)
-        if row is None:
-            return None
-        return TelegramAccount(
-            telegram_user_id=row.telegram_user_id,
-            first_name=row.first_name,
-            username=row.username,
-            language=row.language,
-            person_id=row.person_id,
-        )
+        if telegram_user_id not in self._cache:
+            table = TelegramAccountRow.__table__
+            row = (
+                await self._session.execute(
+                    select(
+                        table.c.first_name, table.c.username, table.c.language, table.c.person_id
+                    ).where(table.c.telegram_user_id == telegram_user_id)
+                )
+            ).first()
+            self._cache[telegram_user_id] = (
+                None
+                if row is None
+                else TelegramAccount(
+                    telegram_user_id=telegram_user_id,
+                    first_name=row.first_name,
+                    username=row.username,
+                    language=row.language,
+                    person_id=row.person_id,
+                )
+            )
+        account = self._cache[telegram_user_id]
+        return None if account is None else replace(account)
 
     async def save(self, account: TelegramAccount) -> None:
         values = {
@@ -60,6 +76,7 @@ class SqlTelegramAccounts:
         await self._session.execute(
             statement.on_conflict_do_update(index_elements=["telegram_user_id"], set_=values)
         )
+        self._cache[account.telegram_user_id] = replace(account)
 
 
 class SqlActivityLog:
@@ -104,6 +121,16 @@ class ProcessedUpdates:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True, slots=True)
+class PendingMessage:
+    """An outbox row on its way out."""
+
+    id: int
+    chat_id: int | None
+    payload: dict[str, Any]
+    attempts: int = 0
+
+
 class Outbox:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -114,27 +141,33 @@ class Outbox:
         kind: str,
         items: list[tuple[int | None, dict[str, Any]]],
         lease: timedelta,
-    ) -> list[OutboxMessage]:
+    ) -> list[PendingMessage]:
         """Queue side effects `(chat_id, payload)` in order, in one statement. The lease says:
         this process delivers them right after commit; the sweeper of any process takes them
         over only once the lease ran out."""
+        if not items:
+            return []
         now = utcnow()
-        rows = [
-            OutboxMessage(
-                kind=kind,
-                chat_id=chat_id,
-                payload=payload,
-                created_at=now,
-                locked_until=now + lease,
-            )
-            for chat_id, payload in items
+        result = await self._session.execute(
+            insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
+            [
+                {
+                    "kind": kind,
+                    "chat_id": chat_id,
+                    "payload": payload,
+                    "created_at": now,
+                    "locked_until": now + lease,
+                    "attempts": 0,
+                }
+                for chat_id, payload in items
+            ],
+        )
+        return [
+            PendingMessage(id=row_id, chat_id=chat_id, payload=payload)
+            for row_id, (chat_id, payload) in zip(result.scalars(), items, strict=True)
         ]
-        if rows:
-            self._session.add_all(rows)
-            await self._session.flush()
-        return rows
 
-    async def claim_due(self, *, limit: int, lease: timedelta) -> list[OutboxMessage]:
+    async def claim_due(self, *, limit: int, lease: timedelta) -> list[PendingMessage]:
         """Take pending messages whose lease ran out, oldest first, and lease them to us."""
         now = utcnow()
         query = (
@@ -156,7 +189,10 @@ class Outbox:
                 .where(OutboxMessage.id.in_([row.id for row in rows]))
                 .values(locked_until=now + lease)
             )
-        return rows
+        return [
+            PendingMessage(id=r.id, chat_id=r.chat_id, payload=r.payload, attempts=r.attempts)
+            for r in rows
+        ]
 
     async def mark_sent(self, ids: list[int]) -> None:
         await self._session.execute(
@@ -202,7 +238,12 @@ class ConversationStates:
         self._session = session
 
     async def get(self, key: str) -> tuple[str | None, dict[str, Any]]:
-        row = await self._session.get(ConversationState, key, populate_existing=True)
+        table = ConversationState.__table__
+        row = (
+            await self._session.execute(
+                select(table.c.state, table.c.data).where(table.c.key == key)
+            )
+        ).first()
         if row is None:
             return None, {}
         return row.state, dict(row.data or {})
