@@ -64,18 +64,16 @@ class Poller:
             if len(self._in_flight) >= self._app.settings.handler_concurrency:
                 await self._wait_for_progress(within=None)
                 continue
-            updates = await self._fetch(stop, allowed)
-            if updates is None:
+            fresh = await self._fetch(stop, allowed)
+            if fresh is None:
                 break
-            fresh = [
-                u
-                for u in updates
-                if u.update_id not in self._in_flight and u.update_id not in self._done
-            ]
             for update in fresh:
                 self._start(update)
-            if self._in_flight and not fresh:
+            if self._in_flight:
+                # A fetch now would mostly repeat what is in flight: wait for one to finish.
                 await self._wait_for_progress(within=IN_FLIGHT_POLL_INTERVAL)
+                if not fresh:  # and don't spin on fetches that bring nothing new
+                    await asyncio.sleep(MIN_REFETCH_INTERVAL)
         if self._in_flight:
             await asyncio.wait(set(self._in_flight.values()))
         await self._confirm()

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -96,6 +96,19 @@ class SqlActivityLog:
         )
 
 
+# Built once: the statement every update starts with (a fresh one costs a cache-key walk).
+_CLAIM = {
+    name: module.insert(ProcessedUpdate)
+    .values(
+        bot_id=bindparam("bot_id"),
+        update_id=bindparam("update_id"),
+        processed_at=bindparam("processed_at"),
+    )
+    .on_conflict_do_nothing(index_elements=["bot_id", "update_id"])
+    for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 class ProcessedUpdates:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -106,13 +119,12 @@ class ProcessedUpdates:
         On PostgreSQL a concurrent claim of the same id waits for the first transaction and
         then finds the row, so two replicas never both handle one update.
         """
-        statement = (
-            _insert(self._session, ProcessedUpdate)
-            .values(bot_id=bot_id, update_id=update_id, processed_at=utcnow())
-            .on_conflict_do_nothing(index_elements=["bot_id", "update_id"])
+        connection = await self._session.connection()  # Core: the ORM would bulk-insert
+        result = await connection.execute(
+            _CLAIM[connection.dialect.name],
+            {"bot_id": bot_id, "update_id": update_id, "processed_at": utcnow()},
         )
-        result = await self._session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return bool(result.rowcount)
 
     async def forget_older_than(self, age: timedelta) -> int:
         result = await self._session.execute(
