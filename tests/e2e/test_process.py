@@ -9,6 +9,7 @@ import pytest
 from conftest import PersonFactory
 from e2e_support import (
     BOT_ID,
+    TOKEN,
     BotProcess,
     bot_settings,
     buttons,
@@ -95,7 +96,10 @@ async def test_sigterm_finishes_the_update_in_flight_then_exits(
         await anna.say("/help")
         await until_committed(database_url, anna.user_id)
         exit_code = await asyncio.to_thread(process.terminate)
-        assert exit_code == 0, process.output()
+        output = process.output()
+        assert exit_code == 0, output
+        assert "stopped" in output  # it logged, and the log holds no secret
+        assert TOKEN not in output and TOKEN.split(":")[1] not in output
         calls = await emu.calls(BOT_ID, method="sendMessage", chat_id=anna.user_id)
         assert [call["status"] for call in calls] == [200]
         assert await emu.pending_updates(BOT_ID) == []  # confirmed on the way out
