@@ -40,6 +40,7 @@ class Poller:
         self._limit = limit
         self._in_flight: dict[int, asyncio.Task[None]] = {}
         self._done: set[int] = set()  # processed, but an earlier update is still in flight
+        self._retry: set[int] = set()  # failed for want of the database: to be fetched again
         self._confirmed: int | None = None  # every id below this one is processed
         self._last_of_user: dict[int, asyncio.Task[None]] = {}
         self._failures = 0
@@ -48,9 +49,8 @@ class Poller:
 
     @property
     def offset(self) -> int | None:
-        if self._in_flight:
-            return min(self._in_flight)
-        return self._confirmed
+        pending = self._in_flight.keys() | self._retry
+        return min(pending) if pending else self._confirmed
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until `stop` is set, then finish what is in flight and confirm it."""
@@ -98,8 +98,12 @@ class Poller:
             return None
         try:
             raw = fetch.result()
-        except (aiohttp.ClientError, TimeoutError, PollingRefused) as exc:
-            await self._back_off(stop, f"getUpdates failed: {exc}")
+        except PollingRefused as exc:
+            await self._back_off(stop, f"getUpdates refused: {exc}")
+            return []
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            # The class name only: an aiohttp error's text can hold the URL, and so the token.
+            await self._back_off(stop, f"getUpdates failed: {type(exc).__name__}")
             return []
         bot = self._app.bot
         return [
@@ -131,6 +135,7 @@ class Poller:
         return result
 
     def _start(self, update: Update) -> None:
+        self._retry.discard(update.update_id)
         user = _user_id(update)
         previous = self._last_of_user.get(user) if user is not None else None
         task = asyncio.create_task(self._handle(update, previous))
@@ -145,8 +150,9 @@ class Poller:
         try:
             await self._app.feed(update)
         except DatabaseUnavailable:
-            # Not done: it stays below the offset and is fetched and handled again.
+            # Not done: it holds the offset down, so it is fetched and handled again.
             del self._in_flight[update.update_id]
+            self._retry.add(update.update_id)
             self._failures += 1
             self._wake.set()
             return
@@ -159,7 +165,8 @@ class Poller:
         del self._in_flight[update_id]
         self._failures = 0
         self._done.add(update_id)
-        floor = min(self._in_flight) if self._in_flight else None
+        pending = self._in_flight.keys() | self._retry
+        floor = min(pending) if pending else None
         confirmable = {i for i in self._done if floor is None or i < floor}
         if confirmable:
             highest = max(confirmable) + 1
@@ -180,7 +187,7 @@ class Poller:
         """On the way out, tell the server what we processed, so it is not sent again."""
         if self.offset is None:
             return
-        with contextlib.suppress(aiohttp.ClientError, TimeoutError, PollingRefused):
+        with contextlib.suppress(aiohttp.ClientError, TimeoutError, ValueError, PollingRefused):
             await self._get_updates(0, self._app.dispatcher.resolve_used_update_types())
 
     async def _back_off(self, stop: asyncio.Event, reason: str) -> None:

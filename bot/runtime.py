@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 from typing import Any
@@ -39,9 +38,6 @@ async def _start(settings: Settings, extra_routers: tuple[Any, ...] = ()) -> App
     except BaseException:
         await app.close()
         raise
-    # aiogram and pydantic leave some hundred thousand long-lived objects behind at start-up;
-    # moved out of the collector's reach, full collections stop re-scanning them under load.
-    gc.freeze()
     return app
 
 

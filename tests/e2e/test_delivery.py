@@ -73,3 +73,34 @@ async def test_a_user_who_blocked_the_bot_is_not_retried_forever(
     failed = [row for row in await outbox_rows(database_url) if row.chat_id == anna.user_id]
     assert len(failed) == 1 and failed[0].failed_at is not None
     assert "blocked" in (failed[0].last_error or "")
+
+
+async def test_an_update_that_failed_for_the_database_is_not_confirmed_by_a_later_one(
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
+) -> None:
+    """Anna's update hits a database outage; Jānis's later one succeeds. Anna's must not be
+    confirmed with his: it is fetched again and answered."""
+    from bot import app as app_module
+    from storage.database import DatabaseUnavailable
+
+    failed_once: set[int] = set()
+    original_feed = app_module.App.feed
+
+    async def flaky_feed(self: app_module.App, update):  # type: ignore[no-untyped-def]
+        if update.message and update.message.text == "/help" and not failed_once:
+            failed_once.add(update.update_id)
+            raise DatabaseUnavailable("simulated outage")
+        return await original_feed(self, update)
+
+    app_module.App.feed = flaky_feed  # type: ignore[method-assign]
+    try:
+        anna, janis = await person("Anna"), await person("Jānis")
+        await anna.say("/help")
+        await janis.say("/start")
+        async with polling_bot(bot_settings(database_url, emulator.base_url)):
+            assert (await janis.reply())["text"].startswith("Labdien, Jānis")
+            assert (await anna.reply(timeout=15))["text"].startswith("Portāla karte")
+            await wait_until_confirmed(emu)
+    finally:
+        app_module.App.feed = original_feed  # type: ignore[method-assign]
+    assert len(failed_once) == 1
