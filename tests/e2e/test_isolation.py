@@ -19,10 +19,13 @@ from emulator import EmulatorServer
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 Interval = tuple[int, float, float]  # user id, entered, left
+Meeting = tuple[int, bool]  # user id, whether the other handler arrived while this one waited
 
 
-def slow_router(intervals: list[Interval]) -> Router:
-    """A handler that takes its time inside the update's transaction."""
+def slow_router(
+    intervals: list[Interval], meetings: list[Meeting], meeting: asyncio.Barrier
+) -> Router:
+    """Handlers that take their time inside the update's transaction."""
     router = Router(name="slow")
 
     @router.message(F.text.startswith("slow"))
@@ -32,6 +35,18 @@ def slow_router(intervals: list[Interval]) -> Router:
         await asyncio.sleep(0.25)
         intervals.append((message.from_user.id, entered, time.monotonic()))
         outgoing.send(f"done {message.text}")
+
+    @router.message(F.text == "meet")
+    async def meet(message: Message, outgoing: Outgoing) -> None:
+        """Waits inside its transaction until a second "meet" arrives, or gives up."""
+        assert message.from_user is not None
+        try:
+            await asyncio.wait_for(meeting.wait(), timeout=5)
+            met = True
+        except TimeoutError:
+            met = False
+        meetings.append((message.from_user.id, met))
+        outgoing.send(f"met: {met}")
 
     return router
 
@@ -57,26 +72,28 @@ def overlapping(a: Interval, b: Interval) -> bool:
 @pytest.fixture(params=["in-process", "redis"])
 async def replicas(
     request: pytest.FixtureRequest, database_url: str, emulator: EmulatorServer
-) -> AsyncIterator[tuple[App, App, list[Interval]]]:
+) -> AsyncIterator[tuple[App, App, list[Interval], list[Meeting]]]:
     """Two independent app instances (as two bot processes would be) on one database."""
     intervals: list[Interval] = []
+    meetings: list[Meeting] = []
+    meeting = asyncio.Barrier(2)  # shared: the replicas stand in for processes, not the test
     extra = {"redis_url": REDIS_URL} if request.param == "redis" else {}
     apps = [
         create_app(
             bot_settings(database_url, emulator.base_url, **extra),
-            extra_routers=(slow_router(intervals),),
+            extra_routers=(slow_router(intervals, meetings, meeting),),
         )
         for _ in range(2)
     ]
-    yield apps[0], apps[1], intervals
+    yield apps[0], apps[1], intervals, meetings
     for app in apps:
         await app.close()
 
 
 async def test_one_users_updates_are_serialized_across_replicas(
-    replicas: tuple[App, App, list[Interval]],
+    replicas: tuple[App, App, list[Interval], list[Meeting]],
 ) -> None:
-    first, second, intervals = replicas
+    first, second, intervals, _ = replicas
     await asyncio.gather(
         first.feed(update(1001, 11, "slow a")),
         second.feed(update(1002, 11, "slow b")),
@@ -87,21 +104,23 @@ async def test_one_users_updates_are_serialized_across_replicas(
 
 
 async def test_different_users_are_handled_concurrently(
-    replicas: tuple[App, App, list[Interval]], database_url: str
+    replicas: tuple[App, App, list[Interval], list[Meeting]], database_url: str
 ) -> None:
     if database_url.startswith("sqlite"):
         pytest.skip("SQLite has one writer: every transaction is serialized")
-    first, second, intervals = replicas
+    first, second, _, meetings = replicas
+    # Each handler waits inside its transaction for the other: they meet only if neither
+    # replica holds the other back (a timing comparison would flake on a busy machine).
     await asyncio.gather(
-        first.feed(update(2001, 21, "slow a")), second.feed(update(2002, 22, "slow b"))
+        first.feed(update(2001, 21, "meet")), second.feed(update(2002, 22, "meet"))
     )
-    assert len(intervals) == 2 and overlapping(intervals[0], intervals[1])
+    assert sorted(meetings) == [(21, True), (22, True)]
 
 
 async def test_the_same_update_on_two_replicas_is_handled_once(
-    replicas: tuple[App, App, list[Interval]],
+    replicas: tuple[App, App, list[Interval], list[Meeting]],
 ) -> None:
-    first, second, intervals = replicas
+    first, second, intervals, _ = replicas
     duplicate = update(3001, 31, "slow once")
     await asyncio.gather(first.feed(duplicate), second.feed(duplicate))
     assert len(intervals) == 1
