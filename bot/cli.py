@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser(
         "webhook",
-        help="serve webhooks on WEBHOOK_HOST:WEBHOOK_PORT",
+        help="serve webhooks (and the web pages) on WEB_HOST:WEB_PORT",
         description="Serve Telegram webhooks at WEBHOOK_PATH. Does not call "
         "setWebhook (see set-webhook). SIGTERM finishes the updates in flight.",
     )

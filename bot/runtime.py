@@ -71,12 +71,10 @@ async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> 
         create_web_app(app), handle_signals=False, access_log=None, shutdown_timeout=30
     )
     await runner.setup()
-    await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+    await web.TCPSite(runner, settings.web_host, settings.web_port).start()
     log.info(
         "serving webhooks",
-        extra=fields(
-            host=settings.webhook_host, port=settings.webhook_port, path=settings.webhook_path
-        ),
+        extra=fields(host=settings.web_host, port=settings.web_port, path=settings.webhook_path),
     )
     try:
         await stop.wait()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from pathlib import Path
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,61 @@ class InsecureSettings(ValueError):
     """Raised when production settings are missing a secret or carry something demo-only."""
 
 
+class IdentitySettings(BaseSettings):
+    """IDENTITY_PROVIDER: who tells us who a person is."""
+
+    model_config = SettingsConfigDict(env_prefix="IDENTITY_", env_file=".env", extra="ignore")
+
+    provider: Literal["oidc", "latvija", "demo"] = "demo"
+    login_link_minutes: int = Field(default=10, ge=1, le=10)
+
+
+class OidcSettings(BaseSettings):
+    """OpenID Connect (eParaksts, or a broker such as Keycloak in front of Latvija.lv)."""
+
+    model_config = SettingsConfigDict(env_prefix="OIDC_", env_file=".env", extra="ignore")
+
+    issuer: str = ""
+    client_id: str = ""
+    client_secret: SecretStr = SecretStr("")
+    preset: Literal["eparaksts", "generic"] = "eparaksts"
+    personal_code_claim: str = "personal_code"
+    scope: str = ""  # empty: the preset's (eParaksts: `openid urn:lvrtc:fpeil:aa`)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+
+
+class LatvijaSettings(BaseSettings):
+    """Latvija.lv WS-Federation with a SAML 1.1 assertion."""
+
+    model_config = SettingsConfigDict(env_prefix="LATVIJA_", env_file=".env", extra="ignore")
+
+    sts_url: str = ""
+    realm: str = ""
+    issuer: str = "http://www.latvija.lv/sts"
+    certificate: Path | None = None  # PEM of the certificate that signs the assertions
+
+
+class SmtpSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SMTP_", env_file=".env", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=25, ge=1, le=65535)
+    user: str = ""
+    password: SecretStr = SecretStr("")
+    from_: str = Field(default="ALTUM <noreply@localhost>", alias="SMTP_FROM")
+    tls: Literal["none", "starttls", "ssl"] = "none"
+    timeout_seconds: float = Field(default=20.0, gt=0, le=120)
+
+
+class RegistrationSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRATION_", env_file=".env", extra="ignore")
+
+    confirmation_hours: int = Field(default=24, ge=1, le=24 * 14)
+    # Company Register's `representation_with_at_least` = N: whether N counts the *other*
+    # signatories (sign with at least N others) or all of them (unconfirmed, see DOMAIN.md).
+    at_least_counts: Literal["others", "total"] = "others"
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", env_nested_delimiter="__"
@@ -35,9 +91,16 @@ class Settings(BaseSettings):
     redis_url: SecretStr | None = None
     public_url: str = "http://127.0.0.1:8080"
     webhook_secret: SecretStr = SecretStr("")
-    webhook_host: str = "127.0.0.1"
-    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # One web server for the login pages, e-mail confirmations, health and (in webhook mode)
+    # Telegram's webhook; `altum-bot run` and `altum-bot webhook` both serve it.
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
     webhook_path: str = "/telegram/webhook"
+    identity: IdentitySettings = Field(default_factory=lambda: IdentitySettings())
+    oidc: OidcSettings = Field(default_factory=lambda: OidcSettings())
+    latvija: LatvijaSettings = Field(default_factory=lambda: LatvijaSettings())
+    smtp: SmtpSettings = Field(default_factory=lambda: SmtpSettings())
+    registration: RegistrationSettings = Field(default_factory=lambda: RegistrationSettings())
     handler_concurrency: int = Field(default=32, ge=1, le=1000)
     # How long replies stay reserved for the process that committed them before any sweeper
     # may send them (they are normally sent within milliseconds).
@@ -70,9 +133,38 @@ class Settings(BaseSettings):
             problems.append("PUBLIC_URL must be https://")
         if not self.telegram_api_url.startswith("https://"):
             problems.append("TELEGRAM_API_URL must be https:// (the emulator is demo-only)")
+        problems.extend(self._identity_problems())
+        if self.smtp.tls == "none":
+            problems.append("SMTP_TLS is none; use starttls or ssl")
+        if self.smtp.user and _is_placeholder(self.smtp.password.get_secret_value()):
+            problems.append("SMTP_PASSWORD is missing or a placeholder")
+        if "localhost" in self.smtp.from_:
+            problems.append("SMTP_FROM is not set")
         if problems:
             raise InsecureSettings("refusing to start in production: " + "; ".join(problems))
         return self
+
+    def _identity_problems(self) -> list[str]:
+        provider = self.identity.provider
+        if provider == "demo":
+            return ["IDENTITY_PROVIDER is demo; choose oidc or latvija"]
+        if provider == "oidc":
+            problems = []
+            if not self.oidc.issuer.startswith("https://"):
+                problems.append("OIDC_ISSUER must be https://")
+            if not self.oidc.client_id:
+                problems.append("OIDC_CLIENT_ID is missing")
+            if _is_placeholder(self.oidc.client_secret.get_secret_value()):
+                problems.append("OIDC_CLIENT_SECRET is missing or a placeholder")
+            return problems
+        problems = []
+        if not self.latvija.sts_url.startswith("https://"):
+            problems.append("LATVIJA_STS_URL must be https://")
+        if not self.latvija.realm:
+            problems.append("LATVIJA_REALM is missing")
+        if self.latvija.certificate is None or not self.latvija.certificate.is_file():
+            problems.append("LATVIJA_CERTIFICATE must name the signing certificate's PEM file")
+        return problems
 
     @property
     def is_production(self) -> bool:

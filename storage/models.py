@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -54,6 +55,15 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
+class PreviousPersonalCode(Base):
+    """A code the person had before a code change (Latvija.lv sends them as history)."""
+
+    __tablename__ = "previous_personal_codes"
+
+    personal_code: Mapped[str] = mapped_column(String(11), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"), index=True)
+
+
 class TelegramAccountRow(Base):
     __tablename__ = "telegram_accounts"
 
@@ -64,6 +74,10 @@ class TelegramAccountRow(Base):
     first_name: Mapped[str] = mapped_column(String(200))
     username: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(8))
+    current_client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="SET NULL")
+    )
+    linked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -75,8 +89,19 @@ class Client(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))  # legal_entity | natural_person
     registration_number: Mapped[str | None] = mapped_column(String(11), unique=True)
+    personal_code: Mapped[str | None] = mapped_column(String(11), unique=True)
     name: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    legal_form: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    # How the company's signatories sign: individually | with_all | with_at_least (+ N).
+    representation_rule: Mapped[str | None] = mapped_column(String(16))
+    representation_with_at_least: Mapped[int | None]
+    voice_password_hash: Mapped[str | None] = mapped_column(String(200))
+    terms_version: Mapped[str | None] = mapped_column(String(32))
+    terms_accepted_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="active")  # active | blocked
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -145,3 +170,98 @@ class ConversationState(Base):
     state: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime]
+
+
+class LoginLink(Base):
+    """A one-time link that lets a Telegram user prove who they are. Only the hash is kept."""
+
+    __tablename__ = "login_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    consumed_at: Mapped[datetime | None]
+
+
+class LoginFlow(Base):
+    """A provider round trip under way, bound to a link and to one browser (by a cookie)."""
+
+    __tablename__ = "login_flows"
+
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    provider: Mapped[str] = mapped_column(String(32))
+    flow_state: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    consumed_at: Mapped[datetime | None]
+
+
+class UsedAssertion(Base):
+    """Assertion ids already accepted, kept until they expire: a replay is refused."""
+
+    __tablename__ = "used_assertions"
+
+    assertion_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Registration(Base):
+    """A new client waiting for its e-mail confirmation; deleted when it expires."""
+
+    __tablename__ = "registrations"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    registration_number: Mapped[str | None] = mapped_column(String(11))
+    name: Mapped[str] = mapped_column(String(300))
+    legal_form: Mapped[str | None] = mapped_column(String(100))
+    address: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(32))
+    representation_rule: Mapped[str | None] = mapped_column(String(16))
+    representation_with_at_least: Mapped[int | None]
+    voice_password_hash: Mapped[str] = mapped_column(String(200))
+    terms_version: Mapped[str] = mapped_column(String(32))
+    terms_accepted_at: Mapped[datetime]
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RegisterCompany(Base):
+    """The Company Register's `register.csv`, as last imported."""
+
+    __tablename__ = "ur_companies"
+
+    regcode: Mapped[str] = mapped_column(String(11), primary_key=True)
+    name: Mapped[str] = mapped_column(String(500))
+    legal_form: Mapped[str | None] = mapped_column(String(20))  # `type`, e.g. SIA
+    legal_form_text: Mapped[str | None] = mapped_column(String(200))  # `type_text`
+    registered: Mapped[date | None] = mapped_column(Date)
+    terminated: Mapped[date | None] = mapped_column(Date)
+    closed: Mapped[str | None] = mapped_column(String(8))
+    address: Mapped[str | None] = mapped_column(String(500))
+    # The import that last saw this row; rows an import did not see are deleted after it.
+    import_id: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class RegisterOfficer(Base):
+    """The Company Register's `officers.csv`: who may represent which company, and how."""
+
+    __tablename__ = "ur_officers"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    regcode: Mapped[str] = mapped_column(String(11), index=True)
+    entity_type: Mapped[str | None] = mapped_column(String(32))
+    position: Mapped[str | None] = mapped_column(String(64))
+    governing_body: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(500))
+    code_masked: Mapped[str | None] = mapped_column(String(16))
+    representation_type: Mapped[str | None] = mapped_column(String(32))
+    representation_with_at_least: Mapped[int | None]
+    registered_on: Mapped[date | None] = mapped_column(Date)
+    import_id: Mapped[int] = mapped_column(BigInteger, index=True)

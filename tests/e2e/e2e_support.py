@@ -86,7 +86,7 @@ def webhook_settings(database_url: str, api_url: str, **overrides: Any) -> Setti
     return bot_settings(
         database_url,
         api_url,
-        webhook_port=port,
+        web_port=port,
         public_url=f"http://127.0.0.1:{port}",
         webhook_secret="test-webhook-secret-0123456789",
         **overrides,
@@ -175,7 +175,7 @@ class BotProcess:
             "DATABASE_URL": settings.database_url,
             "OUTBOX_LEASE_SECONDS": str(settings.outbox_lease_seconds),
             "WEBHOOK_SECRET": settings.webhook_secret.get_secret_value(),
-            "WEBHOOK_PORT": str(settings.webhook_port),
+            "WEB_PORT": str(settings.web_port),
             "PUBLIC_URL": settings.public_url,
             "LOG_LEVEL": "INFO",
         }

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.settings import DEMO_BOT_TOKEN, Settings
+from bot.settings import DEMO_BOT_TOKEN, IdentitySettings, OidcSettings, Settings, SmtpSettings
 
 GOOD_TOKEN = "7012345678:AAH0realLookingTokenWith35CharactersXYZ"
 PRODUCTION = {
@@ -12,6 +12,19 @@ PRODUCTION = {
     "webhook_secret": "b3kQ9xW2mN7pL4vR8sT1",
     "database_url": "postgresql://bot@db/altum",
     "public_url": "https://bot.example.lv",
+    "identity": IdentitySettings(provider="oidc"),
+    "oidc": OidcSettings(
+        issuer="https://eidas.eparaksts.lv/trustedx-authserver/oauth/lvrtc-eipsign-as",
+        client_id="altum-bot",
+        client_secret="Zr8kP2qW9xL4mN7vB3tY",
+    ),
+    "smtp": SmtpSettings(
+        host="smtp.example.lv",
+        tls="starttls",
+        user="bot",
+        password="Hq3xZ8pL2mW9vN4kT7rB",
+        SMTP_FROM="ALTUM <noreply@altum.lv>",
+    ),
 }
 
 
@@ -31,6 +44,10 @@ def test_production_settings_that_are_complete_are_accepted() -> None:
         ({"database_url": "sqlite:///x.db"}, "points at SQLite"),
         ({"public_url": "http://bot.example.lv"}, "PUBLIC_URL must be https"),
         ({"telegram_api_url": "http://127.0.0.1:8081"}, "TELEGRAM_API_URL must be https"),
+        ({"identity": IdentitySettings(provider="demo")}, "IDENTITY_PROVIDER is demo"),
+        ({"oidc": OidcSettings(issuer="https://x", client_id="c")}, "OIDC_CLIENT_SECRET"),
+        ({"identity": IdentitySettings(provider="latvija")}, "LATVIJA_CERTIFICATE"),
+        ({"smtp": SmtpSettings(tls="none", SMTP_FROM="a@altum.lv")}, "SMTP_TLS is none"),
     ],
 )
 def test_production_refuses_missing_secrets_and_demo_things(

@@ -1,0 +1,1 @@
+"""Identity providers: each implements `portal.identity.IdentityProvider`."""
