@@ -1,8 +1,15 @@
-"""The transactional outbox for Bot API calls: stored with the update, sent after commit.
+"""The transactional outbox for Bot API calls and e-mails: stored with the update, sent
+after commit.
 
 The process that handled an update sends its rows right away (they are leased to it at
 insert); the sweeper of any process takes over rows whose lease ran out, such as those of a
-process killed between commit and send. Delivery is at least once and in order per chat.
+process killed between commit and send. Delivery is at least once, and in order per chat for
+Bot API calls.
+
+E-mails (kind "email") go their own way: never under a chat's lock, never blocked by a chat's
+failed call, and sent in the background so that a slow mail server holds up neither the
+update that queued them nor the marking of Telegram messages. Each carries a Message-ID made
+from its row id, so a mail sent again after a crash is recognisably the same mail.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import contextlib
 import logging
 from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import aiogram.methods
 from aiogram import Bot
@@ -28,12 +35,19 @@ from aiogram.exceptions import (
 from aiogram.methods import TelegramMethod
 
 from bot.logs import fields
+from integrations.email import (
+    MailPermanentError,
+    MailServerUnavailable,
+    MailTemporaryError,
+)
 from storage.database import Database, DatabaseUnavailable
 from storage.repositories import Outbox, PendingMessage
 
 log = logging.getLogger(__name__)
 
 TELEGRAM = "telegram"
+EMAIL = "email"
+NO_MAILER = "no mailer configured"
 _METHODS: dict[str, type[TelegramMethod[Any]]] = {
     cls.__api_method__: cls
     for cls in vars(aiogram.methods).values()
@@ -54,16 +68,41 @@ def from_payload(payload: dict[str, Any]) -> TelegramMethod[Any]:
     return _METHODS[payload["method"]].model_validate(payload["params"])
 
 
+class Mailer(Protocol):
+    """Sends one e-mail. Raises `integrations.email.MailTemporaryError` (retry later, with
+    `MailServerUnavailable` when no mail can go now) or `MailPermanentError` (give up); any
+    other exception counts as temporary."""
+
+    async def send(
+        self, *, to: str, subject: str, text: str, html: str | None = None, message_id: str
+    ) -> None: ...
+
+
+# One row's fate: ("sent" | "failed" | "postponed", error).
+_Outcome = tuple[str, str]
+
+
 class OutboxSender:
     def __init__(
-        self, database: Database, bot: Bot, *, lease: timedelta, sweep_every: float = 1.0
+        self,
+        database: Database,
+        bot: Bot,
+        *,
+        lease: timedelta,
+        sweep_every: float = 1.0,
+        mailer: Mailer | None = None,
+        mail_domain: str = "altum-bot",
     ) -> None:
         self._database = database
         self._bot = bot
         self._lease = lease
         self._sweep_every = sweep_every
+        self._mailer = mailer
+        self._mail_domain = mail_domain
         self._sent: list[int] = []  # sent, to be marked so in the next batch
         self._chat_locks: dict[int | None, asyncio.Lock] = {}
+        self._mail_tasks: set[asyncio.Task[None]] = set()
+        self._closing = False
 
     async def queue(
         self, outbox: Outbox, items: Iterable[tuple[int | None, Any]]
@@ -75,17 +114,49 @@ class OutboxSender:
             lease=self._lease,
         )
 
+    async def queue_email(
+        self, outbox: Outbox, *, to: str, subject: str, text: str, html: str | None = None
+    ) -> list[PendingMessage]:
+        """Store an e-mail in the caller's transaction; hand the result to `deliver` after
+        commit."""
+        payload = {"to": to, "subject": subject, "text": text, "html": html}
+        return await outbox.add(kind=EMAIL, items=[(None, payload)], lease=self._lease)
+
+    def message_id(self, row_id: int) -> str:
+        """The Message-ID of the e-mail in outbox row `row_id`: the same on every attempt."""
+        return f"<outbox-{row_id}@{self._mail_domain}>"
+
     async def deliver(self, rows: list[PendingMessage]) -> None:
-        """Send rows this process just committed (still leased to it), in order.
+        """Send rows this process just committed (still leased to it): Bot API calls now, in
+        order; e-mails in the background (see `drain`).
 
         Never raises: the rows are durable, and whatever is not sent now the sweeper sends.
         """
         if not rows:
             return
+        mails = [row for row in rows if row.kind == EMAIL]
+        if mails and not self._closing:  # once closing, the lease runs out and a sweeper sends
+            task = asyncio.create_task(self._deliver_in_background(mails))
+            self._mail_tasks.add(task)
+            task.add_done_callback(self._mail_tasks.discard)
+        others = [row for row in rows if row.kind != EMAIL]
+        if not others:
+            return
+        try:
+            await self._send(others)
+        except Exception:
+            log.exception("outbox: immediate delivery failed; the sweeper will retry")
+
+    async def drain(self) -> None:
+        """Wait until the e-mails handed to `deliver` have been tried."""
+        while self._mail_tasks:
+            await asyncio.gather(*self._mail_tasks, return_exceptions=True)
+
+    async def _deliver_in_background(self, rows: list[PendingMessage]) -> None:
         try:
             await self._send(rows)
         except Exception:
-            log.exception("outbox: immediate delivery failed; the sweeper will retry")
+            log.exception("outbox: e-mail delivery failed; the sweeper will retry")
 
     async def sweep_once(self, limit: int = 100) -> int:
         async with self._database.transaction() as session:
@@ -96,23 +167,35 @@ class OutboxSender:
         return len(rows)
 
     async def run(self, stop: asyncio.Event, *, mark_every: float = 0.05) -> None:
-        """Mark sent messages in batches and sweep, until `stop` is set."""
+        """Mark sent messages in batches and sweep, until `stop` is set.
+
+        A sweep runs beside the marking, so that a slow mail server does not hold up marking
+        Telegram messages sent (whose lease would otherwise run out, and be sent again)."""
         loop = asyncio.get_running_loop()
         next_sweep = loop.time()
-        while not stop.is_set():
-            try:
-                await self.mark_sent()
-                if loop.time() >= next_sweep:
+        sweeping: asyncio.Task[None] | None = None
+        self._closing = False
+        try:
+            while not stop.is_set():
+                try:
+                    await self.mark_sent()
+                except DatabaseUnavailable:
+                    log.warning("outbox: database unavailable, will retry")
+                except Exception:
+                    log.exception("outbox: marking sent messages failed")
+                if loop.time() >= next_sweep and (sweeping is None or sweeping.done()):
                     next_sweep = loop.time() + self._sweep_every
-                    await self.sweep_once()
-            except DatabaseUnavailable:
-                log.warning("outbox: database unavailable, will retry")
-            except Exception:
-                log.exception("outbox: sweep failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=mark_every)
-        with contextlib.suppress(Exception):
-            await self.mark_sent()
+                    sweeping = asyncio.create_task(self._sweep_logged())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=mark_every)
+        finally:
+            self._closing = True  # e-mails not yet started are left to the lease
+            if sweeping is not None:
+                with contextlib.suppress(Exception):
+                    await sweeping
+            await self.drain()
+            with contextlib.suppress(Exception):
+                await self.mark_sent()
 
     async def mark_sent(self) -> None:
         """One transaction for everything sent since the last call: on SQLite, whose single
@@ -127,33 +210,116 @@ class OutboxSender:
             self._sent.extend(ids)
             raise
 
+    async def _sweep_logged(self) -> None:
+        try:
+            await self.sweep_once()
+        except DatabaseUnavailable:
+            log.warning("outbox: database unavailable, will retry")
+        except Exception:
+            log.exception("outbox: sweep failed")
+
     async def _send(self, rows: list[PendingMessage]) -> None:
-        sent: list[int] = []
-        failed: list[tuple[int, str]] = []
-        postponed: list[tuple[int, str, int]] = []
-        blocked_chats: set[int | None] = set()
-        for row in rows:
-            if row.chat_id in blocked_chats:
-                continue  # keep the chat's order: the rest waits for the one that failed
-            async with self._lock(row.chat_id):
-                outcome, error = await self._send_one(row)
-            if outcome == "sent":
-                sent.append(row.id)
-            elif outcome == "failed":
-                failed.append((row.id, error))
-            else:
-                postponed.append((row.id, error, row.attempts))
-                blocked_chats.add(row.chat_id)
-        self._sent.extend(sent)
+        """Send rows of any kind (Bot API calls and e-mails side by side), then record what
+        failed or has to wait in one transaction; what was sent is marked in the next batch."""
+        telegram = [row for row in rows if row.kind == TELEGRAM]
+        mails = [row for row in rows if row.kind == EMAIL]
+        outcomes: dict[int, _Outcome] = {
+            # A kind this version does not know: keep it for one that does.
+            row.id: ("postponed", f"unknown kind {row.kind!r}")
+            for row in rows
+            if row.kind not in (TELEGRAM, EMAIL)
+        }
+        for part in await asyncio.gather(self._send_telegram(telegram), self._send_mails(mails)):
+            outcomes.update(part)
+        attempts = {row.id: row.attempts for row in rows}
+        self._sent.extend(row_id for row_id, (outcome, _) in outcomes.items() if outcome == "sent")
+        failed = [
+            (row_id, error) for row_id, (outcome, error) in outcomes.items() if outcome == "failed"
+        ]
+        postponed = [
+            (row_id, error, attempts[row_id])
+            for row_id, (outcome, error) in outcomes.items()
+            if outcome == "postponed"
+        ]
         if not failed and not postponed:
             return
         async with self._database.transaction() as session:
             outbox = Outbox(session)
             for message_id, error in failed:
                 await outbox.mark_failed(message_id, error)
-            for message_id, error, attempts in postponed:
-                delay = timedelta(seconds=min(300, 2 ** min(attempts, 8)))
-                await outbox.retry_later(message_id, error, delay)
+            for message_id, error, tries in postponed:
+                await outbox.retry_later(message_id, error, self.backoff(tries))
+
+    @staticmethod
+    def backoff(attempts: int) -> timedelta:
+        """How long a row that failed `attempts` times before waits after one more failure."""
+        return timedelta(seconds=min(300, 2 ** min(attempts, 8)))
+
+    async def _send_telegram(self, rows: list[PendingMessage]) -> dict[int, _Outcome]:
+        outcomes: dict[int, _Outcome] = {}
+        blocked_chats: set[int | None] = set()
+        for row in rows:
+            if row.chat_id in blocked_chats:
+                continue  # keep the chat's order: the rest waits for the one that failed
+            async with self._lock(row.chat_id):
+                outcome, error = await self._send_one(row)
+            outcomes[row.id] = (outcome, error)
+            if outcome == "postponed":
+                blocked_chats.add(row.chat_id)
+        return outcomes
+
+    async def _send_mails(self, rows: list[PendingMessage]) -> dict[int, _Outcome]:
+        """One after another; once the server is unavailable, the rest wait as well. Never
+        starts a send past half the lease, nor once closing: those rows stay leased, and a
+        sweeper takes them over when the lease runs out (so no other process sends them while
+        we still might)."""
+        if not rows:
+            return {}
+        if self._mailer is None:
+            log.warning("outbox: e-mails wait, no mailer configured", extra=fields(count=len(rows)))
+            return {row.id: ("postponed", NO_MAILER) for row in rows}
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._lease.total_seconds() / 2
+        outcomes: dict[int, _Outcome] = {}
+        unavailable = ""
+        for row in rows:
+            if unavailable:
+                outcomes[row.id] = ("postponed", unavailable)
+                continue
+            if self._closing or loop.time() > deadline:
+                break
+            try:
+                outcomes[row.id] = await self._send_mail(self._mailer, row)
+            except MailServerUnavailable as exc:
+                unavailable = str(exc) or type(exc).__name__
+                outcomes[row.id] = ("postponed", unavailable)
+        return outcomes
+
+    async def _send_mail(self, mailer: Mailer, row: PendingMessage) -> _Outcome:
+        payload = row.payload
+        try:
+            to, subject, text = payload["to"], payload["subject"], payload["text"]
+            html = payload.get("html")
+        except (KeyError, TypeError):
+            log.error("outbox: malformed e-mail row", extra=fields(id=row.id))
+            return "failed", "malformed e-mail payload"
+        try:
+            await mailer.send(
+                to=to, subject=subject, text=text, html=html, message_id=self.message_id(row.id)
+            )
+        except MailServerUnavailable:
+            log.warning("outbox: mail server unavailable, will retry", extra=fields(id=row.id))
+            raise
+        except MailTemporaryError as exc:
+            log.warning("outbox: e-mail will be retried", extra=fields(id=row.id, error=str(exc)))
+            return "postponed", str(exc) or type(exc).__name__
+        except MailPermanentError as exc:
+            log.error("outbox: e-mail refused", extra=fields(id=row.id, error=str(exc)))
+            return "failed", str(exc) or type(exc).__name__
+        except Exception as exc:
+            log.exception("outbox: e-mail failed unexpectedly, will retry", extra=fields(id=row.id))
+            return "postponed", type(exc).__name__
+        return "sent", ""
 
     async def _send_one(self, row: PendingMessage) -> tuple[str, str]:
         method = from_payload(row.payload)
