@@ -15,15 +15,19 @@ from aiogram.fsm.storage.redis import RedisEventIsolation
 from aiogram.types import BotCommandScopeDefault, Update
 from aiogram.utils.i18n import I18n
 
+from bot.demo_mail import DemoMailbox
 from bot.fsm import SqlStorage
 from bot.i18n import AccountI18nMiddleware, create_i18n
+from bot.identity import create_identity_provider
 from bot.outbox import OutboxSender
 from bot.processing import UpdateTransaction
 from bot.settings import Settings
 from bot.telegram import create_bot
 from dialogs.commands import bot_commands
 from dialogs.routers import root_router
+from integrations.email import SmtpMailer
 from portal import languages
+from portal.identity import IdentityProvider
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,8 @@ class App:
     sender: OutboxSender
     i18n: I18n
     isolation: BaseEventIsolation
+    identity: IdentityProvider
+    mailer: SmtpMailer | DemoMailbox
     concurrency: asyncio.Semaphore = field(init=False)
 
     def __post_init__(self) -> None:
@@ -60,6 +66,9 @@ class App:
             )
 
     async def close(self) -> None:
+        close_identity = getattr(self.identity, "close", None)
+        if close_identity is not None:
+            await close_identity()
         await self.bot.session.close()
         await self.isolation.close()
         await self.database.dispose()
@@ -72,7 +81,26 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
     database = Database(settings.database_url, pool_size=settings.handler_concurrency)
     bot = create_bot(token, settings.telegram_api_url)
     i18n = create_i18n()
-    sender = OutboxSender(database, bot, lease=timedelta(seconds=settings.outbox_lease_seconds))
+    mailer: SmtpMailer | DemoMailbox
+    if settings.demo_mode:
+        mailer = DemoMailbox()  # the demo has no SMTP server: mails show on /demo/mail
+    else:
+        mailer = SmtpMailer(
+            host=settings.smtp.host,
+            port=settings.smtp.port,
+            username=settings.smtp.user,
+            password=settings.smtp.password.get_secret_value(),
+            sender=settings.smtp.from_,
+            tls=settings.smtp.tls,
+            timeout=settings.smtp.timeout_seconds,
+        )
+    sender = OutboxSender(
+        database,
+        bot,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+        mailer=mailer,
+        mail_domain=mailer.domain,
+    )
     isolation: BaseEventIsolation
     if settings.redis_url is not None:
         isolation = RedisEventIsolation.from_url(settings.redis_url.get_secret_value())
@@ -90,7 +118,12 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
     dispatcher.update.outer_middleware(AccountI18nMiddleware(i18n))
     for router in extra_routers:  # before the dialogs, whose fallback takes everything
         dispatcher.include_router(router)
-    dispatcher.include_router(root_router())
+    dispatcher.include_router(
+        root_router(
+            public_url=settings.public_url,
+            confirmation_hours=settings.registration.confirmation_hours,
+        )
+    )
     return App(
         settings=settings,
         database=database,
@@ -99,4 +132,6 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
         sender=sender,
         i18n=i18n,
         isolation=isolation,
+        identity=create_identity_provider(settings),
+        mailer=mailer,
     )

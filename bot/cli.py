@@ -1,4 +1,4 @@
-"""`altum-bot`: run, webhook, set-webhook, migrate, demo."""
+"""`altum-bot`: run, webhook, set-webhook, migrate, ur-import, demo."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -46,6 +47,30 @@ def _parser() -> argparse.ArgumentParser:
         help="upgrade the database schema (Alembic)",
         description="Apply Alembic migrations up to the newest.",
     )
+    ur_import = commands.add_parser(
+        "ur-import",
+        help="load the Company Register's open data (register.csv, officers.csv)",
+        description="Import the Company Register (Uzņēmumu reģistrs) files from data.gov.lv "
+        "into DATABASE_URL: companies and their officers, upserted in batches. Rows the files "
+        "no longer have are deleted afterwards (an officer who left the board can no longer "
+        "register the company), unless that would remove more than a quarter of a table. "
+        "Malformed rows are skipped and counted by line number. Run it daily.",
+    )
+    ur_import.add_argument("register", type=Path, help="register.csv")
+    ur_import.add_argument("officers", type=Path, help="officers.csv")
+    ur_import.add_argument(
+        "--batch-size", type=int, default=5000, help="rows per transaction (default 5000)"
+    )
+    ur_import.add_argument(
+        "--allow-mass-delete",
+        action="store_true",
+        help="delete rows the files no longer have even if they are many",
+    )
+    ur_import.add_argument(
+        "--migrate",
+        action="store_true",
+        help="upgrade the database schema first (otherwise an old schema is refused)",
+    )
     demo = commands.add_parser(
         "demo",
         help="the local demo: emulator, web chat, SQLite, demo data",
@@ -53,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--port", type=int, default=8081, help="emulator/web chat port")
     demo.add_argument("--database-url", default="sqlite+aiosqlite:///./var/demo.db")
+    demo.add_argument(
+        "--web-port", type=int, default=8080, help="the bot's own pages (login, mail) port"
+    )
     return parser
 
 
@@ -62,7 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.demo import run_demo
 
         logs.configure(level="INFO")
-        asyncio.run(run_demo(port=args.port, database_url=args.database_url))
+        asyncio.run(
+            run_demo(port=args.port, database_url=args.database_url, web_port=args.web_port)
+        )
         return 0
     try:
         settings = Settings()
@@ -70,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"altum-bot: bad settings: {exc}", file=sys.stderr)
         return 2
     logs.configure(level=settings.log_level, json_lines=settings.log_json)
+    if args.command == "ur-import":
+        return _ur_import(settings, args)
     from bot import runtime
     from storage.migrate import upgrade
 
@@ -86,6 +118,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, RuntimeError) as exc:
         print(f"altum-bot: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _ur_import(settings: Settings, args: argparse.Namespace) -> int:
+    # Not through bot.runtime: aiogram and the app would triple the import's memory.
+    from bot import ur_import
+
+    try:
+        outcome = asyncio.run(
+            ur_import.run_import(
+                settings.database_url,
+                args.register,
+                args.officers,
+                batch_size=args.batch_size,
+                allow_mass_delete=args.allow_mass_delete,
+                migrate=args.migrate,
+            )
+        )
+    except (ValueError, RuntimeError) as exc:
+        print(f"altum-bot: {exc}", file=sys.stderr)
+        return 2
+    print(ur_import.format_outcome(outcome))
     return 0
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 
 from bot.runtime import run_polling, stop_on_signals
 from bot.settings import DEMO_BOT_TOKEN, Settings
+from bot.ur_import import run_import
 from emulator.client import EmulatorClient
 from emulator.server import EmulatorServer
 from storage.migrate import upgrade_async
@@ -26,12 +28,24 @@ DEMO_USERS = (
 )
 
 
-async def run_demo(*, port: int, database_url: str, host: str = "127.0.0.1") -> None:
-    stop = stop_on_signals()
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data"
+
+
+async def run_demo(
+    *,
+    port: int,
+    database_url: str,
+    host: str = "127.0.0.1",
+    web_port: int = 8080,
+    stop: asyncio.Event | None = None,
+) -> None:
+    stop = stop or stop_on_signals()
     emulator = EmulatorServer(host=host, port=port)
     base_url = await emulator.start()
     try:
         await upgrade_async(database_url)
+        # The sample Company Register (../shared/ur-sample): companies to register in the demo.
+        await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
         async with EmulatorClient(base_url) as client:
             await client.configure_bot(BOT_ID, username="altum_demo_bot", first_name="ALTUM")
             known = {user["first_name"] for user in await client.users(BOT_ID)}
@@ -44,9 +58,16 @@ async def run_demo(*, port: int, database_url: str, host: str = "127.0.0.1") -> 
             telegram_api_url=base_url,
             database_url=database_url,
             demo_mode=True,
+            web_host=host,
+            web_port=web_port,
+            public_url=f"http://{host}:{web_port}",
         )
         print(
-            f"\n  ALTUM bot demo: open the web chat at {base_url}/\n  (Ctrl+C stops)\n", flush=True
+            f"\n  ALTUM bot demo: open the web chat at {base_url}/"
+            f"\n  Log in with /login (a demo identity provider stands in for Latvija.lv),"
+            f"\n  e-mails the bot sends: http://{host}:{web_port}/demo/mail"
+            "\n  (Ctrl+C stops)\n",
+            flush=True,
         )
         await run_polling(settings, stop)
     finally:

@@ -100,6 +100,10 @@ class UpdateTransaction(BaseMiddleware):
             ids = await self._sender.queue(
                 uow.outbox, ((item.chat_id, item.method) for item in outgoing.queued)
             )
+            for email in outgoing.emails:
+                ids += await self._sender.queue_email(
+                    uow.outbox, to=email.to, subject=email.subject, text=email.text
+                )
             return result, ids
 
     async def _apologize(

@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -14,8 +16,10 @@ from bot.app import App, create_app
 from bot.logs import fields
 from bot.polling import Poller
 from bot.settings import Settings
-from bot.webhook import create_web_app
+from bot.web import create_web_app
+from portal.linking import purge_expired
 from storage.migrate import ensure_current
+from storage.repositories import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +53,10 @@ async def run_polling(
 ) -> None:
     stop = stop or stop_on_signals()
     app = await _start(settings, extra_routers)
-    sweeper = asyncio.create_task(app.sender.run(stop))
-    me = await app.bot.get_me()
-    log.info("polling", extra=fields(bot=me.username))
-    try:
+    async with _serving(app, stop, webhook=False):
+        me = await app.bot.get_me()
+        log.info("polling", extra=fields(bot=me.username))
         await Poller(app).run(stop)
-    finally:
-        stop.set()
-        await sweeper
-        await app.close()
-        log.info("stopped")
 
 
 async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> None:
@@ -66,24 +64,53 @@ async def run_webhook(settings: Settings, stop: asyncio.Event | None = None) -> 
     if not settings.webhook_secret.get_secret_value():
         raise ValueError("WEBHOOK_SECRET is not set")
     app = await _start(settings)
-    sweeper = asyncio.create_task(app.sender.run(stop))
+    async with _serving(app, stop, webhook=True):
+        log.info("serving webhooks", extra=fields(path=settings.webhook_path))
+        await stop.wait()
+
+
+@contextlib.asynccontextmanager
+async def _serving(app: App, stop: asyncio.Event, *, webhook: bool) -> AsyncIterator[None]:
+    """The web server (pages, health, webhook), the outbox sender and housekeeping."""
+    settings = app.settings
+    background = [
+        asyncio.create_task(app.sender.run(stop)),
+        asyncio.create_task(housekeeping(app, stop)),
+    ]
     runner = web.AppRunner(
-        create_web_app(app), handle_signals=False, access_log=None, shutdown_timeout=30
-    )
-    await runner.setup()
-    await web.TCPSite(runner, settings.web_host, settings.web_port).start()
-    log.info(
-        "serving webhooks",
-        extra=fields(host=settings.web_host, port=settings.web_port, path=settings.webhook_path),
+        create_web_app(app, webhook=webhook),
+        handle_signals=False,
+        access_log=None,  # URLs carry one-time tokens
+        shutdown_timeout=30,
     )
     try:
-        await stop.wait()
+        await runner.setup()
+        await web.TCPSite(runner, settings.web_host, settings.web_port).start()
+        log.info("web server", extra=fields(host=settings.web_host, port=settings.web_port))
+        yield
     finally:
         stop.set()
         await runner.cleanup()  # stops accepting, lets requests in flight finish
-        await sweeper
+        await asyncio.gather(*background, return_exceptions=True)
         await app.close()
         log.info("stopped")
+
+
+async def housekeeping(app: App, stop: asyncio.Event, every: float = 60.0) -> None:
+    """Expired login links and flows, and unconfirmed registrations, are deleted."""
+    while not stop.is_set():
+        try:
+            now = datetime.now(UTC)
+            async with app.database.transaction() as session:
+                uow = SqlUnitOfWork(session)
+                links = await purge_expired(uow=uow, now=now)
+                registrations = await uow.registrations.purge(now=now)
+            if links or registrations:
+                log.info("housekeeping", extra=fields(links=links, registrations=registrations))
+        except Exception as exc:
+            log.warning("housekeeping failed", extra=fields(error=type(exc).__name__))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)
 
 
 async def set_webhook(settings: Settings, *, delete: bool = False) -> str:

@@ -19,14 +19,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 APP_KEY = web.AppKey("altum_app", App)
 
 
-def create_web_app(app: App) -> web.Application:
-    web_app = web.Application(client_max_size=1024 * 1024)
-    web_app[APP_KEY] = app
-    web_app.router.add_post(app.settings.webhook_path, handle_update)
-    web_app.router.add_get("/healthz", health)
-    return web_app
-
-
 async def handle_update(request: web.Request) -> web.Response:
     app = request.app[APP_KEY]
     expected = app.settings.webhook_secret.get_secret_value().encode()

@@ -14,3 +14,11 @@ class MenuAction(CallbackData, prefix="m"):
 
 class LanguageChoice(CallbackData, prefix="lang"):
     code: str
+
+
+class ClientChoice(CallbackData, prefix="cl"):
+    client_id: int
+
+
+class RegistrationStep(CallbackData, prefix="rg"):
+    action: str

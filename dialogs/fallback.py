@@ -8,8 +8,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-from dialogs.menu import main_menu_keyboard, main_menu_text
+from dialogs.menu import main_menu_keyboard, menu_view, send_main_menu
 from dialogs.outgoing import Outgoing
+from portal.ports import UnitOfWork
 
 
 def cancel_router() -> Router:
@@ -17,13 +18,16 @@ def cancel_router() -> Router:
     router = Router(name="cancel")
 
     @router.message(Command("cancel"))
-    async def cancel(message: Message, state: FSMContext, outgoing: Outgoing) -> None:
+    async def cancel(
+        message: Message, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+    ) -> None:
+        assert message.from_user is not None
         if await state.get_state() is None:
             outgoing.send(_("There is nothing to cancel."))
         else:
             await state.clear()
             outgoing.send(_("Cancelled. Nothing was changed."))
-        outgoing.send(main_menu_text(), keyboard=main_menu_keyboard())
+        await send_main_menu(outgoing, uow, message.from_user.id)
 
     return router
 
@@ -36,23 +40,25 @@ def router() -> Router:
         outgoing.send(_("I do not know this command. Send /help to see what I can do."))
 
     @router.message(F.text)
-    async def free_text(message: Message, outgoing: Outgoing) -> None:
+    async def free_text(message: Message, uow: UnitOfWork, outgoing: Outgoing) -> None:
+        assert message.from_user is not None
         outgoing.send(
             _(
                 "I work with buttons and commands, so I cannot answer free text yet. "
                 "Choose an action in the menu or send /help."
             ),
-            keyboard=main_menu_keyboard(),
+            keyboard=main_menu_keyboard(await menu_view(uow, message.from_user.id)),
         )
 
     @router.message()
-    async def anything_else(message: Message, outgoing: Outgoing) -> None:
+    async def anything_else(message: Message, uow: UnitOfWork, outgoing: Outgoing) -> None:
+        assert message.from_user is not None
         outgoing.send(
             _(
                 "I cannot take files, photos or stickers here yet. "
                 "Choose an action in the menu or send /help."
             ),
-            keyboard=main_menu_keyboard(),
+            keyboard=main_menu_keyboard(await menu_view(uow, message.from_user.id)),
         )
 
     @router.callback_query()

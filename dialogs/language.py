@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import LanguageChoice, MenuAction
-from dialogs.menu import LANGUAGE, main_menu_keyboard, main_menu_text
+from dialogs.menu import LANGUAGE, send_main_menu
 from dialogs.outgoing import Outgoing
 from portal import languages
 from portal.accounts import choose_language
@@ -78,6 +78,7 @@ def router() -> Router:
             first_name=user.first_name,
             username=user.username,
             language=callback_data.code,
+            language_code=user.language_code,
         )
         await state.clear()
         with i18n.use_locale(callback_data.code):
@@ -87,6 +88,6 @@ def router() -> Router:
                     query.message.message_id,
                     _("Language: {language}").format(language=NATIVE_NAMES[callback_data.code]),
                 )
-            outgoing.send(main_menu_text(), keyboard=main_menu_keyboard())
+            await send_main_menu(outgoing, uow, user.id)
 
     return router

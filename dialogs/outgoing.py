@@ -7,6 +7,7 @@ from typing import Any
 
 from aiogram.methods import (
     AnswerCallbackQuery,
+    DeleteMessage,
     EditMessageReplyMarkup,
     EditMessageText,
     SendMessage,
@@ -23,12 +24,32 @@ class Queued:
     method: TelegramMethod[Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Email:
+    to: str
+    subject: str
+    text: str
+
+
 @dataclass(slots=True)
 class Outgoing:
-    """Bot API calls queued by one update's handler, made only after its transaction commits."""
+    """Bot API calls and e-mails queued by one update's handler, sent after its commit."""
 
     chat_id: int | None
     queued: list[Queued] = field(default_factory=list)
+    emails: list[Email] = field(default_factory=list)
+
+    def email(self, *, to: str, subject: str, text: str) -> None:
+        self.emails.append(Email(to=to, subject=subject, text=text))
+
+    def delete(self, message_id: int) -> None:
+        """Remove a message from the chat (one holding a secret the person typed)."""
+        chat_id = self._chat()
+        self._queue(chat_id, DeleteMessage(chat_id=chat_id, message_id=message_id))
+
+    def send_to(self, chat_id: int, text: str, *, keyboard: Markup | None = None) -> None:
+        """A message to another chat (e.g. the one whose link was replaced)."""
+        self._queue(chat_id, SendMessage(chat_id=chat_id, text=text, reply_markup=keyboard))
 
     def send(self, text: str, *, keyboard: Markup | None = None) -> None:
         chat_id = self._chat()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from dialogs import fallback, help, language, start
+from dialogs import clients, fallback, help, language, login, registration, start
 
 
-def root_router() -> Router:
+def root_router(*, public_url: str, confirmation_hours: int = 24) -> Router:
     root = Router(name="dialogs")
     # The portal is personal: groups and channels get nothing.
     root.message.filter(F.chat.type == "private")
@@ -17,6 +17,9 @@ def root_router() -> Router:
         start.router(),
         help.router(),
         language.router(),
+        login.router(public_url=public_url),
+        clients.router(),
+        registration.router(public_url=public_url, confirmation_hours=confirmation_hours),
         fallback.router(),
     )
     return root

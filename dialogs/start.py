@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from dialogs.callbacks import MenuAction
-from dialogs.menu import main_menu_keyboard, main_menu_text
+from dialogs.menu import send_main_menu
 from dialogs.outgoing import Outgoing
 from portal.accounts import ensure_account
 from portal.ports import UnitOfWork
@@ -38,16 +38,22 @@ def router() -> Router:
         user = message.from_user
         assert user is not None  # private chats only (see dialogs.routers)
         await ensure_account(
-            uow=uow, telegram_user_id=user.id, first_name=user.first_name, username=user.username
+            uow=uow,
+            telegram_user_id=user.id,
+            first_name=user.first_name,
+            username=user.username,
+            language_code=user.language_code,
         )
         await state.clear()
         outgoing.send(greeting(user.first_name))
-        outgoing.send(main_menu_text(), keyboard=main_menu_keyboard())
+        await send_main_menu(outgoing, uow, user.id)
 
     @router.callback_query(MenuAction.filter(F.section == "main"))
-    async def show_menu(query: CallbackQuery, state: FSMContext, outgoing: Outgoing) -> None:
+    async def show_menu(
+        query: CallbackQuery, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+    ) -> None:
         await state.clear()
         outgoing.answer_callback(query.id)
-        outgoing.send(main_menu_text(), keyboard=main_menu_keyboard())
+        await send_main_menu(outgoing, uow, query.from_user.id)
 
     return router

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from portal import languages
 from portal.activity import Action, ActivityEvent
@@ -16,6 +17,15 @@ class TelegramAccount:
     username: str | None = None
     language: str | None = None
     person_id: int | None = None
+    current_client_id: int | None = None
+    linked_at: datetime | None = None
+    telegram_language: str | None = None  # Telegram's language_code, for messages sent later
+
+    @property
+    def locale(self) -> str:
+        return languages.effective_language(
+            chosen=self.language, telegram_language_code=self.telegram_language
+        )
 
 
 async def ensure_account(
@@ -24,16 +34,22 @@ async def ensure_account(
     telegram_user_id: int,
     first_name: str,
     username: str | None,
+    language_code: str | None = None,
 ) -> TelegramAccount:
     """The account for this Telegram user, created on first contact."""
     account = await uow.accounts.get(telegram_user_id)
+    telegram_language = (language_code or "")[:8] or None
     if account is not None:
-        if (account.first_name, account.username) != (first_name, username):
-            account.first_name, account.username = first_name, username
+        seen = (first_name, username, telegram_language or account.telegram_language)
+        if (account.first_name, account.username, account.telegram_language) != seen:
+            account.first_name, account.username, account.telegram_language = seen
             await uow.accounts.save(account)
         return account
     account = TelegramAccount(
-        telegram_user_id=telegram_user_id, first_name=first_name, username=username
+        telegram_user_id=telegram_user_id,
+        first_name=first_name,
+        username=username,
+        telegram_language=telegram_language,
     )
     await uow.accounts.save(account)
     await uow.activity.record(
@@ -49,13 +65,18 @@ async def choose_language(
     first_name: str,
     username: str | None,
     language: str,
+    language_code: str | None = None,
 ) -> TelegramAccount:
     """Remember the language the person chose; it outlives restarts and devices."""
     chosen = languages.normalize(language)
     if chosen is None:
         raise languages.UnsupportedLanguage(language)
     account = await ensure_account(
-        uow=uow, telegram_user_id=telegram_user_id, first_name=first_name, username=username
+        uow=uow,
+        telegram_user_id=telegram_user_id,
+        first_name=first_name,
+        username=username,
+        language_code=language_code,
     )
     if account.language != chosen:
         previous, account.language = account.language, chosen

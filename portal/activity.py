@@ -11,6 +11,14 @@ from typing import Any
 class Action(StrEnum):
     ACCOUNT_CREATED = "account.created"
     LANGUAGE_CHANGED = "account.language_changed"
+    LOGIN_LINK_ISSUED = "login.link_issued"
+    LINKED = "person.linked"
+    UNLINKED = "person.unlinked"
+    CLIENT_SWITCHED = "client.switched"
+    CLIENT_ACCESS_LOST = "client.access_lost"
+    REGISTRATION_SUBMITTED = "client.registration_submitted"
+    REGISTERED = "client.registered"
+    CONFIRMED = "client.confirmed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -17,9 +17,11 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     func,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Explicit constraint names keep migrations identical on SQLite and PostgreSQL.
@@ -31,6 +33,24 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both databases (SQLite hands back naive ones otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware one (UTC)")
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 # SQLite only has 64-bit INTEGER; BigInteger primary keys would lose autoincrement there.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -39,7 +59,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         dict[str, Any]: JSON,
-        datetime: DateTime(timezone=True),
+        datetime: UtcDateTime(),
     }
 
 
@@ -74,6 +94,7 @@ class TelegramAccountRow(Base):
     first_name: Mapped[str] = mapped_column(String(200))
     username: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str | None] = mapped_column(String(8))
+    telegram_language: Mapped[str | None] = mapped_column(String(8))
     current_client_id: Mapped[int | None] = mapped_column(
         ForeignKey("clients.id", ondelete="SET NULL")
     )
@@ -220,6 +241,7 @@ class Registration(Base):
     name: Mapped[str] = mapped_column(String(300))
     legal_form: Mapped[str | None] = mapped_column(String(100))
     address: Mapped[str | None] = mapped_column(String(500))
+    personal_code: Mapped[str | None] = mapped_column(String(11))  # a natural-person client
     email: Mapped[str] = mapped_column(String(254))
     phone: Mapped[str] = mapped_column(String(32))
     representation_rule: Mapped[str | None] = mapped_column(String(16))

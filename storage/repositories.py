@@ -12,12 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.accounts import TelegramAccount
 from portal.activity import ActivityEvent
+from storage.company_register import SqlCompanyRegister
 from storage.models import (
     ActivityEventRow,
     ConversationState,
     OutboxMessage,
     ProcessedUpdate,
     TelegramAccountRow,
+)
+from storage.people import (
+    SqlClients,
+    SqlLoginFlows,
+    SqlLoginLinks,
+    SqlPersons,
+    SqlRegistrations,
+    SqlUsedAssertions,
 )
 
 
@@ -44,24 +53,52 @@ class SqlTelegramAccounts:
             table = TelegramAccountRow.__table__
             row = (
                 await self._session.execute(
-                    select(
-                        table.c.first_name, table.c.username, table.c.language, table.c.person_id
-                    ).where(table.c.telegram_user_id == telegram_user_id)
+                    select(*self._columns).where(table.c.telegram_user_id == telegram_user_id)
                 )
             ).first()
-            self._cache[telegram_user_id] = (
-                None
-                if row is None
-                else TelegramAccount(
-                    telegram_user_id=telegram_user_id,
-                    first_name=row.first_name,
-                    username=row.username,
-                    language=row.language,
-                    person_id=row.person_id,
-                )
-            )
+            self._cache[telegram_user_id] = None if row is None else self._account(row)
         account = self._cache[telegram_user_id]
         return None if account is None else replace(account)
+
+    async def find_by_person(self, person_id: int) -> TelegramAccount | None:
+        table = TelegramAccountRow.__table__
+        row = (
+            await self._session.execute(
+                select(*self._columns).where(table.c.person_id == person_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        account = self._account(row)
+        self._cache[account.telegram_user_id] = replace(account)
+        return account
+
+    _columns = tuple(
+        TelegramAccountRow.__table__.c[name]
+        for name in (
+            "telegram_user_id",
+            "first_name",
+            "username",
+            "language",
+            "person_id",
+            "current_client_id",
+            "linked_at",
+            "telegram_language",
+        )
+    )
+
+    @staticmethod
+    def _account(row: Any) -> TelegramAccount:
+        return TelegramAccount(
+            telegram_user_id=row.telegram_user_id,
+            first_name=row.first_name,
+            username=row.username,
+            language=row.language,
+            person_id=row.person_id,
+            current_client_id=row.current_client_id,
+            linked_at=row.linked_at,
+            telegram_language=row.telegram_language,
+        )
 
     async def save(self, account: TelegramAccount) -> None:
         values = {
@@ -69,6 +106,9 @@ class SqlTelegramAccounts:
             "username": account.username,
             "language": account.language,
             "person_id": account.person_id,
+            "current_client_id": account.current_client_id,
+            "linked_at": account.linked_at,
+            "telegram_language": account.telegram_language,
         }
         statement = _insert(self._session, TelegramAccountRow).values(
             telegram_user_id=account.telegram_user_id, **values
@@ -141,6 +181,7 @@ class PendingMessage:
     chat_id: int | None
     payload: dict[str, Any]
     attempts: int = 0
+    kind: str = "telegram"
 
 
 class Outbox:
@@ -175,7 +216,7 @@ class Outbox:
             ],
         )
         return [
-            PendingMessage(id=row_id, chat_id=chat_id, payload=payload)
+            PendingMessage(id=row_id, chat_id=chat_id, payload=payload, kind=kind)
             for row_id, (chat_id, payload) in zip(result.scalars(), items, strict=True)
         ]
 
@@ -202,7 +243,9 @@ class Outbox:
                 .values(locked_until=now + lease)
             )
         return [
-            PendingMessage(id=r.id, chat_id=r.chat_id, payload=r.payload, attempts=r.attempts)
+            PendingMessage(
+                id=r.id, chat_id=r.chat_id, payload=r.payload, attempts=r.attempts, kind=r.kind
+            )
             for r in rows
         ]
 
@@ -278,6 +321,13 @@ class SqlUnitOfWork:
         self.processed_updates = ProcessedUpdates(session)
         self.outbox = Outbox(session)
         self.conversations = ConversationStates(session)
+        self.persons = SqlPersons(session)
+        self.login_links = SqlLoginLinks(session)
+        self.login_flows = SqlLoginFlows(session)
+        self.used_assertions = SqlUsedAssertions(session)
+        self.clients = SqlClients(session)
+        self.registrations = SqlRegistrations(session)
+        self.company_register = SqlCompanyRegister(session)
 
     @property
     def accounts(self) -> SqlTelegramAccounts:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any, Literal
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
 from storage.database import Database
-from storage.models import Base
+from storage.models import Base, UtcDateTime
 
 config = context.config
 target_metadata = Base.metadata
@@ -23,10 +24,18 @@ def _url() -> str:
     )
 
 
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Migrations spell UtcDateTime as the plain type it stores (no import of our code)."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _configure_and_run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
+        render_item=_render_item,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
 from sqlalchemy import select
@@ -29,11 +30,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def bot_settings(database_url: str, api_url: str, **overrides: Any) -> Settings:
+    """Every bot serves its web pages too: on a port of its own."""
+    port = free_port()
     values: dict[str, Any] = {
         "bot_token": TOKEN,
         "telegram_api_url": api_url,
         "database_url": database_url,
         "handler_concurrency": 16,
+        "web_port": port,
+        "public_url": f"http://127.0.0.1:{port}",
         **overrides,
     }
     return Settings(_env_file=None, **values)
@@ -47,16 +52,17 @@ class Person:
     user_id: int
     seen: int = 0  # the newest message id in the chat we have looked at
     transcript: list[dict[str, Any]] = field(default_factory=list)
+    bot_id: int = BOT_ID
 
     async def say(self, text: str) -> dict[str, Any]:
-        sent = await self.emu.send_text(BOT_ID, self.user_id, text)
+        sent = await self.emu.send_text(self.bot_id, self.user_id, text)
         self.seen = max(self.seen, sent["message_id"])
         return dict(sent)
 
     async def reply(self, timeout: float = 10.0) -> dict[str, Any]:
         """The bot's next message after what we have seen."""
         message = await self.emu.next_bot_message(
-            BOT_ID, self.user_id, after=self.seen, timeout=timeout
+            self.bot_id, self.user_id, after=self.seen, timeout=timeout
         )
         self.seen = message["message_id"]
         self.transcript.append(message)
@@ -66,10 +72,18 @@ class Person:
         return [await self.reply(timeout) for _ in range(count)]
 
     async def press(self, message: dict[str, Any], text: str) -> dict[str, Any]:
-        return dict(await self.emu.press(BOT_ID, self.user_id, message["message_id"], text=text))
+        return dict(
+            await self.emu.press(self.bot_id, self.user_id, message["message_id"], text=text)
+        )
+
+    async def press_newest(self, text: str) -> dict[str, Any]:
+        """Press a button of the bot's newest message."""
+        messages = await self.emu.messages(self.bot_id, self.user_id)
+        newest = [m for m in messages if m.get("from", {}).get("is_bot")][-1]
+        return await self.press(newest, text)
 
     async def message(self, message_id: int) -> dict[str, Any]:
-        for message in await self.emu.messages(BOT_ID, self.user_id):
+        for message in await self.emu.messages(self.bot_id, self.user_id):
             if message["message_id"] == message_id:
                 return message
         raise LookupError(message_id)
@@ -82,14 +96,8 @@ def free_port() -> int:
 
 
 def webhook_settings(database_url: str, api_url: str, **overrides: Any) -> Settings:
-    port = free_port()
     return bot_settings(
-        database_url,
-        api_url,
-        web_port=port,
-        public_url=f"http://127.0.0.1:{port}",
-        webhook_secret="test-webhook-secret-0123456789",
-        **overrides,
+        database_url, api_url, webhook_secret="test-webhook-secret-0123456789", **overrides
     )
 
 
@@ -210,3 +218,31 @@ class BotProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
+
+
+def button_url(message: dict[str, Any], text: str | None = None) -> str:
+    """The URL of a URL button (the first, or the one with this text)."""
+    markup = message.get("reply_markup") or {}
+    for row in markup.get("inline_keyboard", []):
+        for button in row:
+            if "url" in button and (text is None or button["text"] == text):
+                return str(button["url"])
+    raise LookupError(f"no URL button in {message.get('text')!r}")
+
+
+def browser() -> aiohttp.ClientSession:
+    """A browser stand-in. `unsafe=True`: the servers are on IP addresses, whose cookies
+    aiohttp's jar would otherwise drop."""
+    return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+async def demo_login(http: aiohttp.ClientSession, link: str, person: str) -> tuple[int, str]:
+    """Open the chat's login link, continue, pick a demo person; the final page."""
+    async with http.get(link) as response:
+        assert response.status == 200, await response.text()
+    async with http.post(link) as response:  # follows to the demo provider's page
+        assert response.status == 200, await response.text()
+        authorize = str(response.url)
+    query = dict(parse_qsl(urlsplit(authorize).query))
+    async with http.post(authorize.split("?", 1)[0], data={**query, "person": person}) as response:
+        return response.status, await response.text()

@@ -8,8 +8,9 @@ from e2e_support import BOT_ID, bot_settings, buttons, polling_bot, wait_until_p
 
 from emulator import EmulatorClient, EmulatorServer
 
-LV_MENU = ["ℹ️ Palīdzība un portāla karte", "🌐 Valoda"]
-EN_MENU = ["ℹ️ Help and portal map", "🌐 Language"]
+# Before logging in: log in, help, language (sections join as the person logs in).
+LV_MENU = ["🔐 Pieslēgties", "ℹ️ Palīdzība un portāla karte", "🌐 Valoda"]
+EN_MENU = ["🔐 Log in", "ℹ️ Help and portal map", "🌐 Language"]
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ async def test_killed_mid_dialog_the_person_carries_on_after_restart(
         await started(process, emu)
         await anna.press(prompt, "🇬🇧 English")  # the dialog state survived in SQL
         menu = await anna.reply()
-        assert buttons(menu) == ["ℹ️ Help and portal map", "🌐 Language"]
+        assert buttons(menu) == ["🔐 Log in", "ℹ️ Help and portal map", "🌐 Language"]
     finally:
         process.stop_quietly()
 

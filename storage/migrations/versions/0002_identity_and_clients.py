@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-27 02:47:03.223301
+Create Date: 2026-11-27 02:57:31.999365
 """
 
 from __future__ import annotations
@@ -131,6 +131,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=300), nullable=False),
         sa.Column("legal_form", sa.String(length=100), nullable=True),
         sa.Column("address", sa.String(length=500), nullable=True),
+        sa.Column("personal_code", sa.String(length=11), nullable=True),
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("phone", sa.String(length=32), nullable=False),
         sa.Column("representation_rule", sa.String(length=16), nullable=True),
@@ -171,6 +172,7 @@ def upgrade() -> None:
         batch_op.create_unique_constraint(batch_op.f("uq_clients_personal_code"), ["personal_code"])
 
     with op.batch_alter_table("telegram_accounts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("telegram_language", sa.String(length=8), nullable=True))
         batch_op.add_column(
             sa.Column(
                 "current_client_id",
@@ -198,6 +200,7 @@ def downgrade() -> None:
         )
         batch_op.drop_column("linked_at")
         batch_op.drop_column("current_client_id")
+        batch_op.drop_column("telegram_language")
 
     with op.batch_alter_table("clients", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_clients_personal_code"), type_="unique")

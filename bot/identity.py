@@ -1,0 +1,42 @@
+"""Builds the identity provider the settings name; the demo one never in production."""
+
+from __future__ import annotations
+
+from bot.settings import Settings
+from integrations.identity.demo import DemoProvider
+from integrations.identity.latvija import LatvijaProvider
+from integrations.identity.oidc import OidcProvider
+from portal.identity import IdentityProvider
+
+
+def create_identity_provider(settings: Settings) -> IdentityProvider:
+    chosen = settings.identity.provider
+    if chosen == "oidc":
+        return OidcProvider(
+            issuer=settings.oidc.issuer,
+            client_id=settings.oidc.client_id,
+            client_secret=settings.oidc.client_secret.get_secret_value(),
+            preset=settings.oidc.preset,
+            personal_code_claim=settings.oidc.personal_code_claim,
+            scope=settings.oidc.scope,
+            timeout=settings.oidc.timeout_seconds,
+        )
+    if chosen == "latvija":
+        certificate = settings.latvija.certificate
+        if certificate is None:
+            raise ValueError("LATVIJA_CERTIFICATE is not set")
+        return LatvijaProvider(
+            sts_url=settings.latvija.sts_url,
+            realm=settings.latvija.realm,
+            certificate_pem=certificate.read_text(),
+            issuer=settings.latvija.issuer,
+        )
+    if settings.is_production:
+        raise ValueError("the demo identity provider is refused in production")
+    return DemoProvider(public_url=settings.public_url)
+
+
+def provider_label(provider: IdentityProvider) -> str:
+    return {"oidc": "eParaksts", "latvija": "Latvija.lv", "demo": "demo"}.get(
+        provider.name, provider.name
+    )

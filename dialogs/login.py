@@ -1,0 +1,148 @@
+"""Logging in: a one-time link to the bot's web page, which hands over to the identity
+provider; /logout; and the texts the web side sends to the chat when linking ends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from dialogs.callbacks import MenuAction
+from dialogs.menu import CLIENTS, LOGIN, LOGOUT, send_main_menu
+from dialogs.outgoing import Outgoing
+from portal.identity import Refusal
+from portal.linking import issue_login_link, linked_person, unlink
+from portal.ports import UnitOfWork
+
+
+def link_message() -> str:
+    return _(
+        "<b>Log in</b>\n\n"
+        "Open the link below and log in with Latvija.lv or eParaksts. The link works once, "
+        "for 10 minutes, and only for this Telegram account. Do not forward it."
+    )
+
+
+def link_keyboard(url: str) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("🔐 Log in"), url=url)
+    return builder.as_markup()
+
+
+def linked_text(name: str) -> str:
+    return _(
+        "✅ This Telegram account is now linked as <b>{name}</b>.\n\n"
+        "If that was not you, press «Log out» at once."
+    ).format(name=escape(name))
+
+
+def linked_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("🏢 Choose client"), callback_data=MenuAction(section=CLIENTS))
+    builder.button(text=_("🚪 Log out"), callback_data=MenuAction(section=LOGOUT))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def replaced_text() -> str:
+    return _(
+        "🔒 You logged in from another Telegram account, so this one is no longer linked to "
+        "you. If that was not you, contact ALTUM."
+    )
+
+
+def refusal_text(refusal: Refusal) -> str:
+    """Why logging in did not work, in words for the person (also shown on the web page)."""
+    texts = {
+        Refusal.CANCELLED: _("You cancelled logging in."),
+        Refusal.NOT_NATURAL_PERSON: _(
+            "Only natural persons can log in. Log in as yourself, not as a company "
+            "or an authorised person."
+        ),
+        Refusal.INVALID_PERSONAL_CODE: _(
+            "The identity provider did not send a valid Latvian personal code."
+        ),
+        Refusal.PROVIDER_UNAVAILABLE: _(
+            "The identity provider is not answering right now. Please try again later."
+        ),
+        Refusal.EXPIRED_LINK: _(
+            "This login link is no longer valid: it was used, replaced or older than 10 "
+            "minutes. Ask for a new one with /login."
+        ),
+        Refusal.EXPIRED: _("The login took too long. Please start again with /login."),
+    }
+    return texts.get(
+        refusal,
+        _("We could not confirm who you are, so nothing was linked. Start again with /login."),
+    )
+
+
+def login_failed_text(refusal: Refusal) -> str:
+    return _("❌ Logging in failed. {reason}").format(reason=refusal_text(refusal))
+
+
+def router(*, public_url: str) -> Router:
+    router = Router(name="login")
+
+    async def offer_link(user: User, uow: UnitOfWork, outgoing: Outgoing) -> None:
+        person = await linked_person(uow=uow, telegram_user_id=user.id)
+        if person is not None:
+            outgoing.send(
+                _("You are logged in as <b>{name}</b>.").format(name=escape(person.full_name)),
+                keyboard=linked_keyboard(),
+            )
+            return
+        token = await issue_login_link(
+            uow=uow,
+            telegram_user_id=user.id,
+            first_name=user.first_name,
+            username=user.username,
+            now=datetime.now(UTC),
+            language_code=user.language_code,
+        )
+        outgoing.send(link_message(), keyboard=link_keyboard(f"{public_url}/link/{token}"))
+
+    async def log_out(user: User, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing) -> None:
+        await state.clear()
+        person = await unlink(uow=uow, telegram_user_id=user.id)
+        if person is None:
+            outgoing.send(_("You are not logged in."))
+        else:
+            outgoing.send(
+                _(
+                    "🚪 Logged out. <b>{name}</b> is no longer linked to this Telegram account."
+                ).format(name=escape(person.full_name))
+            )
+        await send_main_menu(outgoing, uow, user.id)
+
+    @router.message(Command("login"))
+    async def login_command(message: Message, uow: UnitOfWork, outgoing: Outgoing) -> None:
+        assert message.from_user is not None
+        await offer_link(message.from_user, uow, outgoing)
+
+    @router.callback_query(MenuAction.filter(F.section == LOGIN))
+    async def login_button(query: CallbackQuery, uow: UnitOfWork, outgoing: Outgoing) -> None:
+        outgoing.answer_callback(query.id)
+        await offer_link(query.from_user, uow, outgoing)
+
+    @router.message(Command("logout"))
+    async def logout_command(
+        message: Message, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+    ) -> None:
+        assert message.from_user is not None
+        await log_out(message.from_user, state, uow, outgoing)
+
+    @router.callback_query(MenuAction.filter(F.section == LOGOUT))
+    async def logout_button(
+        query: CallbackQuery, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+    ) -> None:
+        outgoing.answer_callback(query.id)
+        await log_out(query.from_user, state, uow, outgoing)
+
+    return router

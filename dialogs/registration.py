@@ -1,0 +1,499 @@
+"""Registering a new client (MANUAL-EN §2–3), step by step; /cancel leaves at any step.
+
+Legal entity: Reģ.nr. → «Importēt no UR» → contacts → voice password (twice) → terms →
+«Reģistrēties» → an e-mail link confirms. The voice password is never kept: only a hash,
+and the messages that held it are deleted from the chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from html import escape
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from dialogs.callbacks import MenuAction, RegistrationStep
+from dialogs.clients import not_logged_in
+from dialogs.menu import REGISTER, send_main_menu
+from dialogs.outgoing import Outgoing
+from portal import voice_password
+from portal.clients import ClientKind
+from portal.identifiers import InvalidRegistrationNumber, normalize_registration_number
+from portal.linking import PersonRecord, linked_person
+from portal.ports import UnitOfWork
+from portal.registration import (
+    TERMS_VERSION,
+    CompanyCheck,
+    Refused,
+    RegistrationDraft,
+    RegistrationRefused,
+    check_company,
+    normalize_email,
+    normalize_phone,
+    submit,
+)
+
+
+class RegistrationDialog(StatesGroup):
+    kind = State()
+    number = State()
+    company = State()
+    address = State()
+    email = State()
+    phone = State()
+    voice = State()
+    voice_repeat = State()
+    terms = State()
+    summary = State()
+
+
+def _buttons(*items: tuple[str, str]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for text, action in items:
+        builder.button(text=text, callback_data=RegistrationStep(action=action))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def terms_text() -> str:
+    return _(
+        "<b>Terms of use</b> (version {version})\n\n"
+        "1. You register the client only if you may sign for it; ALTUM checks this and "
+        "deletes registrations by persons without signing rights.\n"
+        "2. You keep your voice password secret; ALTUM uses it to recognise you on the phone.\n"
+        "3. What you do here in the client's name counts as done in the portal "
+        "mans.altum.lv.\n"
+        "4. ALTUM processes your data to provide its services, as described on altum.lv."
+    ).format(version=TERMS_VERSION)
+
+
+def refusal_text(reason: Refused) -> str:
+    texts = {
+        Refused.INVALID_NUMBER: _(
+            "This is not a valid registration number: 11 digits with a correct check digit, "
+            "e.g. 40103999940. Please type it again."
+        ),
+        Refused.UNKNOWN_COMPANY: _(
+            "The Company Register has no company with this number. Check it and type it "
+            "again, or /cancel."
+        ),
+        Refused.CLOSED_COMPANY: _(
+            "This company is struck off or liquidated in the Company Register, so it cannot "
+            "be registered."
+        ),
+        Refused.NOT_SIGNATORY: _(
+            "By the Company Register you are not a person with signing rights "
+            "(«paraksttiesīgā persona») of this company. Only signatories may register a "
+            "client; ALTUM rejects other registrations and deletes their data. Ask a board "
+            "member to register it and then give you access."
+        ),
+        Refused.ALREADY_REGISTERED: _(
+            "This client is already registered with ALTUM. Ask its main user to give you "
+            "access («Pārvaldīt lietotājus»)."
+        ),
+        Refused.INCOMPLETE: _("Some details are missing; please start again."),
+    }
+    return texts[reason]
+
+
+def rule_text(check: CompanyCheck) -> str:
+    if check.representation_rule == "individually":
+        return _("signs alone")
+    count = check.representation_with_at_least
+    if check.representation_rule == "with_at_least" and count:
+        return ngettext(
+            "signs together with at least {count} other signatory",
+            "signs together with at least {count} other signatories",
+            count,
+        ).format(count=count)
+    return _("signs together with all other signatories")
+
+
+def weakness_text(weaknesses: list[voice_password.Weakness]) -> str:
+    W = voice_password.Weakness
+    texts = {
+        W.TOO_SHORT: _("at least {count} characters").format(count=voice_password.MIN_LENGTH),
+        W.TOO_LONG: _("at most {count} characters").format(count=voice_password.MAX_LENGTH),
+        W.NO_LETTER: _("at least one letter"),
+        W.NO_DIGIT: _("at least one digit"),
+        W.REPEATED: _("not one character repeated or a simple run like 12345678"),
+        W.COMMON: _("not a common password"),
+        W.PERSONAL: _("not your name or personal code"),
+    }
+    return "; ".join(texts[w] for w in weaknesses)
+
+
+async def _draft(state: FSMContext) -> RegistrationDraft:
+    return RegistrationDraft.from_dict((await state.get_data()).get("draft", {}))
+
+
+async def _save(state: FSMContext, draft: RegistrationDraft, **extra: Any) -> None:
+    await state.update_data(draft=draft.to_dict(), **extra)
+
+
+def summary_text(draft: RegistrationDraft) -> str:
+    lines = [_("<b>Check the registration</b>"), ""]
+    if draft.kind == ClientKind.LEGAL_ENTITY:
+        lines.append(_("Client: {name}").format(name=escape(draft.name or "")))
+        lines.append(_("Reg. No.: {number}").format(number=draft.registration_number))
+        if draft.legal_form:
+            lines.append(_("Legal form: {form}").format(form=escape(draft.legal_form)))
+    else:
+        lines.append(_("Client: {name} (natural person)").format(name=escape(draft.name or "")))
+    if draft.address:
+        lines.append(_("Address: {address}").format(address=escape(draft.address)))
+    lines.append(_("E-mail: {email}").format(email=escape(draft.email or "")))
+    lines.append(_("Phone: {phone}").format(phone=escape(draft.phone or "")))
+    lines.append(_("Voice password: set (not shown)"))
+    lines.append(_("Terms of use: accepted (version {version})").format(version=TERMS_VERSION))
+    return "\n".join(lines)
+
+
+def confirmation_email(name: str, url: str) -> tuple[str, str]:
+    subject = _("Confirm the registration of {name} at ALTUM").format(name=name)
+    text = _(
+        "Hello!\n\n"
+        "You registered {name} as a client of ALTUM in the Telegram assistant. To finish the "
+        "registration, open this link and press «Apstiprināt» (Confirm):\n\n{url}\n\n"
+        "The link works once and expires in 24 hours. If you did not register, ignore this "
+        "e-mail: nothing happens without the confirmation.\n\nALTUM"
+    ).format(name=name, url=url)
+    return subject, text
+
+
+def router(*, public_url: str, confirmation_hours: int = 24) -> Router:
+    router = Router(name="registration")
+    in_flow = StateFilter(RegistrationDialog)
+
+    async def begin(user_id: int, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing) -> None:
+        if await linked_person(uow=uow, telegram_user_id=user_id) is None:
+            not_logged_in(outgoing)
+            return
+        await state.set_state(RegistrationDialog.kind)
+        await state.set_data({"draft": RegistrationDraft().to_dict()})
+        outgoing.send(
+            _("<b>Register a new client</b>\n\nWho is the new client?"),
+            keyboard=_buttons(
+                (_("🏢 A legal entity (company)"), "legal"),
+                (_("👤 Me, as a natural person"), "natural"),
+            ),
+        )
+
+    @router.message(Command("register"))
+    async def register_command(
+        message: Message, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+    ) -> None:
+        assert message.from_user is not None
+        await begin(message.from_user.id, state, uow, outgoing)
+
+    @router.callback_query(MenuAction.filter(F.section == REGISTER))
+    async def register_button(
+        query: CallbackQuery, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+    ) -> None:
+        outgoing.answer_callback(query.id)
+        await begin(query.from_user.id, state, uow, outgoing)
+
+    @router.callback_query(
+        RegistrationDialog.kind, RegistrationStep.filter(F.action.in_({"legal", "natural"}))
+    )
+    async def kind_chosen(
+        query: CallbackQuery,
+        callback_data: RegistrationStep,
+        state: FSMContext,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+    ) -> None:
+        outgoing.answer_callback(query.id)
+        person = await linked_person(uow=uow, telegram_user_id=query.from_user.id)
+        if person is None:
+            await state.clear()
+            not_logged_in(outgoing)
+            return
+        if callback_data.action == "legal":
+            await _save(state, RegistrationDraft(kind=ClientKind.LEGAL_ENTITY))
+            await state.set_state(RegistrationDialog.number)
+            outgoing.send(_("Type the company's registration number (Reģ.nr., 11 digits)."))
+        else:
+            draft = RegistrationDraft(kind=ClientKind.NATURAL_PERSON, name=person.full_name)
+            await _save(state, draft)
+            await state.set_state(RegistrationDialog.address)
+            outgoing.send(_("Type your address (street, house, city, postal code)."))
+
+    @router.message(RegistrationDialog.number, F.text)
+    async def number_typed(message: Message, state: FSMContext, outgoing: Outgoing) -> None:
+        assert message.text is not None
+        try:
+            number = normalize_registration_number(message.text.strip())
+        except InvalidRegistrationNumber:
+            outgoing.send(refusal_text(Refused.INVALID_NUMBER))
+            return
+        draft = await _draft(state)
+        draft.registration_number = number
+        await _save(state, draft)
+        outgoing.send(
+            _("Reg. No. {number}. Check it against the Company Register:").format(number=number),
+            keyboard=_buttons((_("Importēt no UR"), "import")),
+        )
+
+    @router.callback_query(RegistrationDialog.number, RegistrationStep.filter(F.action == "import"))
+    async def import_pressed(
+        query: CallbackQuery, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+    ) -> None:
+        person = await linked_person(uow=uow, telegram_user_id=query.from_user.id)
+        draft = await _draft(state)
+        if person is None or draft.registration_number is None:
+            outgoing.answer_callback(query.id)
+            await state.clear()
+            not_logged_in(outgoing)
+            return
+        try:
+            check = await check_company(
+                uow=uow,
+                register=uow.company_register,
+                person=person,
+                registration_number=draft.registration_number,
+            )
+        except RegistrationRefused as refused:
+            outgoing.answer_callback(query.id)
+            outgoing.send(refusal_text(refused.reason))
+            if refused.reason in (Refused.UNKNOWN_COMPANY, Refused.INVALID_NUMBER):
+                return  # they may type another number
+            await state.clear()
+            await send_main_menu(outgoing, uow, query.from_user.id)
+            return
+        outgoing.answer_callback(query.id)
+        draft.name, draft.legal_form, draft.address = check.name, check.legal_form, check.address
+        draft.representation_rule = check.representation_rule
+        draft.representation_with_at_least = check.representation_with_at_least
+        await _save(state, draft)
+        await state.set_state(RegistrationDialog.company)
+        lines = [
+            _("<b>{name}</b>").format(name=escape(check.name)),
+            _("Legal form: {form}").format(form=escape(check.legal_form or "—")),
+            _("Address: {address}").format(address=escape(check.address or "—")),
+            _("You: {rule}").format(rule=rule_text(check)),
+        ]
+        if check.likely:
+            lines.append(
+                _(
+                    "Matched by your name and the first six digits of your personal code; "
+                    "ALTUM makes the final check."
+                )
+            )
+        outgoing.send(
+            "\n".join(lines),
+            keyboard=_buttons((_("Continue"), "company_ok"), (_("Another number"), "renumber")),
+        )
+
+    @router.callback_query(
+        RegistrationDialog.company, RegistrationStep.filter(F.action == "renumber")
+    )
+    async def renumber(query: CallbackQuery, state: FSMContext, outgoing: Outgoing) -> None:
+        outgoing.answer_callback(query.id)
+        await state.set_state(RegistrationDialog.number)
+        outgoing.send(_("Type the company's registration number (Reģ.nr., 11 digits)."))
+
+    @router.callback_query(
+        RegistrationDialog.company, RegistrationStep.filter(F.action == "company_ok")
+    )
+    async def company_ok(query: CallbackQuery, state: FSMContext, outgoing: Outgoing) -> None:
+        outgoing.answer_callback(query.id)
+        await state.set_state(RegistrationDialog.email)
+        outgoing.send(
+            _("Type the client's contact e-mail address. I will send the confirmation link there.")
+        )
+
+    @router.message(RegistrationDialog.address, F.text)
+    async def address_typed(message: Message, state: FSMContext, outgoing: Outgoing) -> None:
+        assert message.text is not None
+        address = " ".join(message.text.split())
+        if not 5 <= len(address) <= 300:
+            outgoing.send(_("Please type the full address (5 to 300 characters)."))
+            return
+        draft = await _draft(state)
+        draft.address = address
+        await _save(state, draft)
+        await state.set_state(RegistrationDialog.email)
+        outgoing.send(
+            _("Type the client's contact e-mail address. I will send the confirmation link there.")
+        )
+
+    @router.message(RegistrationDialog.email, F.text)
+    async def email_typed(message: Message, state: FSMContext, outgoing: Outgoing) -> None:
+        assert message.text is not None
+        email = normalize_email(message.text)
+        if email is None:
+            outgoing.send(
+                _(
+                    "This does not look like an e-mail address, e.g. anna@example.lv. "
+                    "Please type it again."
+                )
+            )
+            return
+        draft = await _draft(state)
+        draft.email = email
+        await _save(state, draft)
+        await state.set_state(RegistrationDialog.phone)
+        outgoing.send(_("Type the contact phone number, e.g. +371 20000000."))
+
+    @router.message(RegistrationDialog.phone, F.text)
+    async def phone_typed(message: Message, state: FSMContext, outgoing: Outgoing) -> None:
+        assert message.text is not None
+        phone = normalize_phone(message.text)
+        if phone is None:
+            outgoing.send(
+                _(
+                    "This does not look like a phone number, e.g. +371 20000000. "
+                    "Please type it again."
+                )
+            )
+            return
+        draft = await _draft(state)
+        draft.phone = phone
+        await _save(state, draft)
+        await state.set_state(RegistrationDialog.voice)
+        outgoing.send(voice_prompt())
+
+    @router.message(RegistrationDialog.voice, F.text)
+    async def voice_typed(
+        message: Message, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+    ) -> None:
+        assert message.text is not None and message.from_user is not None
+        outgoing.delete(message.message_id)  # the secret does not stay in the chat
+        person = await linked_person(uow=uow, telegram_user_id=message.from_user.id)
+        weaknesses = voice_password.weaknesses(message.text, personal=_personal(person))
+        if weaknesses:
+            outgoing.send(
+                _("This voice password is too weak: {rules}. Please type another one.").format(
+                    rules=weakness_text(weaknesses)
+                )
+            )
+            return
+        hashed = await asyncio.to_thread(voice_password.hash_password, message.text)
+        await state.update_data(voice_hash=hashed)
+        await state.set_state(RegistrationDialog.voice_repeat)
+        outgoing.send(_("Type the voice password once more."))
+
+    @router.message(RegistrationDialog.voice_repeat, F.text)
+    async def voice_repeated(message: Message, state: FSMContext, outgoing: Outgoing) -> None:
+        assert message.text is not None
+        outgoing.delete(message.message_id)
+        data = await state.get_data()
+        stored = data.get("voice_hash", "")
+        matches = bool(stored) and await asyncio.to_thread(
+            voice_password.verify_password, message.text, stored
+        )
+        if not matches:
+            await state.update_data(voice_hash=None)
+            await state.set_state(RegistrationDialog.voice)
+            outgoing.send(_("The two voice passwords differ. Please type a new one."))
+            return
+        draft = await _draft(state)
+        draft.voice_password_hash = stored
+        await _save(state, draft, voice_hash=None)
+        await state.set_state(RegistrationDialog.terms)
+        outgoing.send(
+            terms_text(),
+            keyboard=_buttons((_("I agree"), "agree"), (_("I do not agree"), "disagree")),
+        )
+
+    @router.callback_query(RegistrationDialog.terms, RegistrationStep.filter(F.action == "agree"))
+    async def agreed(query: CallbackQuery, state: FSMContext, outgoing: Outgoing) -> None:
+        outgoing.answer_callback(query.id)
+        draft = await _draft(state)
+        draft.terms_version = TERMS_VERSION
+        draft.terms_accepted_at = datetime.now(UTC).isoformat()
+        await _save(state, draft)
+        await state.set_state(RegistrationDialog.summary)
+        outgoing.send(
+            summary_text(draft),
+            keyboard=_buttons((_("Reģistrēties"), "submit"), (_("Cancel"), "cancel")),
+        )
+
+    @router.callback_query(
+        RegistrationDialog.terms, RegistrationStep.filter(F.action == "disagree")
+    )
+    @router.callback_query(in_flow, RegistrationStep.filter(F.action == "cancel"))
+    async def cancelled(
+        query: CallbackQuery, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+    ) -> None:
+        outgoing.answer_callback(query.id)
+        await state.clear()
+        outgoing.send(_("Registration cancelled. Nothing was saved."))
+        await send_main_menu(outgoing, uow, query.from_user.id)
+
+    @router.callback_query(
+        RegistrationDialog.summary, RegistrationStep.filter(F.action == "submit")
+    )
+    async def submitted(
+        query: CallbackQuery, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+    ) -> None:
+        draft = await _draft(state)
+        try:
+            pending, token = await submit(
+                uow=uow,
+                register=uow.company_register,
+                telegram_user_id=query.from_user.id,
+                draft=draft,
+                now=datetime.now(UTC),
+                ttl=timedelta(hours=confirmation_hours),
+            )
+        except RegistrationRefused as refused:
+            outgoing.answer_callback(query.id)
+            await state.clear()
+            outgoing.send(refusal_text(refused.reason))
+            await send_main_menu(outgoing, uow, query.from_user.id)
+            return
+        outgoing.answer_callback(query.id)
+        await state.clear()
+        subject, text = confirmation_email(pending.client.name, f"{public_url}/confirm/{token}")
+        outgoing.email(to=pending.client.email, subject=subject, text=text)
+        outgoing.send(
+            _(
+                "📧 Pabeidziet reģistrāciju apmeklējot e-pastā nosūtīto saiti!\n\n"
+                "I sent a confirmation link to {email}. The client becomes active when you "
+                "open it (within {hours} hours)."
+            ).format(email=escape(pending.client.email), hours=confirmation_hours)
+        )
+
+    @router.message(in_flow, F.text.startswith("/"))
+    async def command_in_flow(message: Message, outgoing: Outgoing) -> None:
+        outgoing.send(_("You are registering a client. Finish the step, or send /cancel to stop."))
+
+    @router.message(in_flow, F.text)
+    async def text_instead_of_button(message: Message, outgoing: Outgoing) -> None:
+        outgoing.send(_("Please press one of the buttons above, or send /cancel to stop."))
+
+    @router.message(in_flow, ~F.text)
+    async def not_text(message: Message, outgoing: Outgoing) -> None:
+        outgoing.send(_("Please answer with text, or send /cancel to stop registering."))
+
+    return router
+
+
+def voice_prompt() -> str:
+    return _(
+        "Choose a <b>voice password</b> («Balss parole»): ALTUM asks for it when you phone. "
+        "At least {count} characters with letters and digits, not your name or personal code. "
+        "I delete your message right away and keep only a scrambled form."
+    ).format(count=voice_password.MIN_LENGTH)
+
+
+def _personal(person: PersonRecord | None) -> tuple[str, ...]:
+    if person is None:
+        return ()
+    return (
+        person.given_name,
+        person.family_name,
+        person.personal_code,
+        person.personal_code[:6],
+    )

@@ -1,0 +1,118 @@
+"""Which ALTUM clients a person acts for, and which one the chat is acting for now.
+
+Access is checked on every call from the memberships, never from what a button said: a
+blocked membership or client disappears at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from portal.activity import Action, ActivityEvent
+from portal.ports import UnitOfWork
+
+
+class ClientKind(StrEnum):
+    LEGAL_ENTITY = "legal_entity"
+    NATURAL_PERSON = "natural_person"
+
+
+class Role(StrEnum):
+    MAIN = "main"  # "galvenais lietotājs"
+    ADDITIONAL = "additional"  # "papildu lietotājs"
+
+
+class NotLinked(Exception):
+    """The chat is not linked to a person: log in first."""
+
+
+class NoAccess(Exception):
+    """The person does not (or no longer) act for that client."""
+
+
+class AlreadyRegistered(Exception):
+    """A client with this registration number or personal code exists already."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClientAccess:
+    client_id: int
+    name: str
+    kind: ClientKind
+    role: Role
+    is_signatory: bool
+    registration_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewClient:
+    kind: ClientKind
+    name: str
+    registration_number: str | None
+    personal_code: str | None
+    legal_form: str | None
+    address: str | None
+    email: str
+    phone: str
+    representation_rule: str | None
+    representation_with_at_least: int | None
+    voice_password_hash: str
+    terms_version: str
+    terms_accepted_at: datetime
+
+
+async def person_of(*, uow: UnitOfWork, telegram_user_id: int) -> int:
+    account = await uow.accounts.get(telegram_user_id)
+    if account is None or account.person_id is None:
+        raise NotLinked
+    return account.person_id
+
+
+async def accessible_clients(*, uow: UnitOfWork, telegram_user_id: int) -> list[ClientAccess]:
+    person_id = await person_of(uow=uow, telegram_user_id=telegram_user_id)
+    return await uow.clients.accessible(person_id)
+
+
+async def choose_client(*, uow: UnitOfWork, telegram_user_id: int, client_id: int) -> ClientAccess:
+    """Make `client_id` the chat's current client, if the person still acts for it."""
+    person_id = await person_of(uow=uow, telegram_user_id=telegram_user_id)
+    access = await uow.clients.access(person_id, client_id)
+    if access is None:
+        raise NoAccess
+    account = await uow.accounts.get(telegram_user_id)
+    assert account is not None
+    if account.current_client_id != client_id:
+        previous, account.current_client_id = account.current_client_id, client_id
+        await uow.accounts.save(account)
+        await uow.activity.record(
+            ActivityEvent(
+                action=Action.CLIENT_SWITCHED,
+                telegram_user_id=telegram_user_id,
+                person_id=person_id,
+                client_id=client_id,
+                details={"from": previous},
+            )
+        )
+    return access
+
+
+async def current_client(*, uow: UnitOfWork, telegram_user_id: int) -> ClientAccess | None:
+    """The client the chat acts for, checked again now; forgotten when access ended."""
+    account = await uow.accounts.get(telegram_user_id)
+    if account is None or account.person_id is None or account.current_client_id is None:
+        return None
+    access = await uow.clients.access(account.person_id, account.current_client_id)
+    if access is None:
+        lost, account.current_client_id = account.current_client_id, None
+        await uow.accounts.save(account)
+        await uow.activity.record(
+            ActivityEvent(
+                action=Action.CLIENT_ACCESS_LOST,
+                telegram_user_id=telegram_user_id,
+                person_id=account.person_id,
+                client_id=lost,
+            )
+        )
+    return access

@@ -1,0 +1,242 @@
+"""Linking a Telegram account to a natural person through a one-time link and a provider.
+
+The link (≥128 random bits, only its hash stored, ≤10 minutes, once) is bound to the
+Telegram user who asked. Opening it starts a provider flow bound to that browser by a
+cookie; the provider's answer links the person. One person, one Telegram account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from portal.accounts import TelegramAccount, ensure_account
+from portal.activity import Action, ActivityEvent
+from portal.identity import IdentityError, NaturalPerson, ProviderIdentity, Refusal, natural_person
+from portal.ports import UnitOfWork
+
+LINK_TTL = timedelta(minutes=10)
+FLOW_TTL = timedelta(minutes=10)
+
+
+def new_secret() -> str:
+    """256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    id: int
+    personal_code: str
+    given_name: str
+    family_name: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class LoginFlowRecord:
+    session_hash: str
+    telegram_user_id: int
+    provider: str
+    flow_state: dict[str, Any]
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LinkResult:
+    account: TelegramAccount
+    person: PersonRecord
+    replaced_telegram_user_id: int | None = None  # the chat that was linked to this person
+    previous_person_id: int | None = None  # whom this chat was linked to before
+    client_ids: tuple[int, ...] = field(default=())
+
+
+async def issue_login_link(
+    *,
+    uow: UnitOfWork,
+    telegram_user_id: int,
+    first_name: str,
+    username: str | None,
+    now: datetime,
+    language_code: str | None = None,
+    ttl: timedelta = LINK_TTL,
+) -> str:
+    """A fresh one-time link token for this Telegram user; older unused ones stop working."""
+    await ensure_account(
+        uow=uow,
+        telegram_user_id=telegram_user_id,
+        first_name=first_name,
+        username=username,
+        language_code=language_code,
+    )
+    await uow.login_links.revoke_unused(telegram_user_id, now=now)
+    token = new_secret()
+    await uow.login_links.add(
+        token_hash=digest(token),
+        telegram_user_id=telegram_user_id,
+        created_at=now,
+        expires_at=now + min(ttl, LINK_TTL),
+    )
+    await uow.activity.record(
+        ActivityEvent(action=Action.LOGIN_LINK_ISSUED, telegram_user_id=telegram_user_id)
+    )
+    return token
+
+
+async def account_for_link(*, uow: UnitOfWork, token: str, now: datetime) -> TelegramAccount:
+    """The account a still-valid link would link (for the page that asks to continue)."""
+    telegram_user_id = await uow.login_links.peek(digest(token), now=now)
+    account = None if telegram_user_id is None else await uow.accounts.get(telegram_user_id)
+    if account is None:
+        raise IdentityError(Refusal.EXPIRED_LINK)
+    return account
+
+
+async def begin_login(
+    *,
+    uow: UnitOfWork,
+    token: str,
+    provider: str,
+    flow_state: dict[str, Any],
+    now: datetime,
+) -> tuple[TelegramAccount, str]:
+    """Use up the link and open a provider flow; returns the browser's session secret."""
+    telegram_user_id = await uow.login_links.consume(digest(token), now=now)
+    account = None if telegram_user_id is None else await uow.accounts.get(telegram_user_id)
+    if account is None:
+        raise IdentityError(Refusal.EXPIRED_LINK)
+    session = new_secret()
+    await uow.login_flows.add(
+        LoginFlowRecord(
+            session_hash=digest(session),
+            telegram_user_id=account.telegram_user_id,
+            provider=provider,
+            flow_state=dict(flow_state),
+            created_at=now,
+            expires_at=now + FLOW_TTL,
+        )
+    )
+    return account, session
+
+
+async def take_login_flow(*, uow: UnitOfWork, session: str, now: datetime) -> LoginFlowRecord:
+    """The browser's flow, used up: a callback is accepted once."""
+    flow = await uow.login_flows.consume(digest(session), now=now)
+    if flow is None:
+        raise IdentityError(Refusal.STATE_MISMATCH, "no login flow for this browser")
+    return flow
+
+
+async def link_person(
+    *, uow: UnitOfWork, telegram_user_id: int, identity: ProviderIdentity, now: datetime
+) -> LinkResult:
+    """Accept a natural person's identity and link it to the Telegram account.
+
+    A person has one Telegram account at a time: linking here ends an older link (whose
+    chat the caller tells). Raises `IdentityError` for everything not accepted.
+    """
+    person = natural_person(identity)
+    if identity.assertion_id is not None:
+        expires_at = identity.valid_until or now + FLOW_TTL
+        if not await uow.used_assertions.first_use(
+            digest(identity.assertion_id), expires_at=max(expires_at, now + FLOW_TTL), now=now
+        ):
+            raise IdentityError(Refusal.REPLAYED)
+    account = await uow.accounts.get(telegram_user_id)
+    if account is None:
+        raise IdentityError(Refusal.EXPIRED_LINK, "account vanished")
+    record = await _save_person(uow, person)
+    replaced: int | None = None
+    holder = await uow.accounts.find_by_person(record.id)
+    if holder is not None and holder.telegram_user_id != telegram_user_id:
+        replaced = holder.telegram_user_id
+        holder.person_id, holder.current_client_id, holder.linked_at = None, None, None
+        await uow.accounts.save(holder)
+        await _record(uow, Action.UNLINKED, record.id, replaced, {"reason": "linked elsewhere"})
+    previous = account.person_id if account.person_id != record.id else None
+    if previous is not None:
+        await _record(uow, Action.UNLINKED, previous, telegram_user_id, {"reason": "relinked"})
+    if account.person_id != record.id:
+        account.current_client_id = None
+    account.person_id, account.linked_at = record.id, now
+    await uow.accounts.save(account)
+    clients = await _record(uow, Action.LINKED, record.id, telegram_user_id, {})
+    return LinkResult(
+        account=account,
+        person=record,
+        replaced_telegram_user_id=replaced,
+        previous_person_id=previous,
+        client_ids=clients,
+    )
+
+
+async def unlink(*, uow: UnitOfWork, telegram_user_id: int) -> PersonRecord | None:
+    """/logout: the chat forgets the person at once. Returns who was linked, if anyone."""
+    account = await uow.accounts.get(telegram_user_id)
+    if account is None or account.person_id is None:
+        return None
+    person = await uow.persons.get(account.person_id)
+    person_id = account.person_id
+    account.person_id, account.current_client_id, account.linked_at = None, None, None
+    await uow.accounts.save(account)
+    await _record(uow, Action.UNLINKED, person_id, telegram_user_id, {"reason": "logout"})
+    return person
+
+
+async def linked_person(*, uow: UnitOfWork, telegram_user_id: int) -> PersonRecord | None:
+    account = await uow.accounts.get(telegram_user_id)
+    if account is None or account.person_id is None:
+        return None
+    return await uow.persons.get(account.person_id)
+
+
+async def purge_expired(*, uow: UnitOfWork, now: datetime) -> int:
+    return await uow.login_links.purge(now=now) + await uow.login_flows.purge(now=now)
+
+
+async def _save_person(uow: UnitOfWork, person: NaturalPerson) -> PersonRecord:
+    existing = await uow.persons.find_by_code(person.personal_code)
+    for code in person.previous_codes:
+        if existing is not None:
+            break
+        existing = await uow.persons.find_by_code(code)
+    person_id = await uow.persons.save(person, person_id=existing.id if existing else None)
+    return PersonRecord(
+        id=person_id,
+        personal_code=person.personal_code,
+        given_name=person.given_name,
+        family_name=person.family_name,
+    )
+
+
+async def _record(
+    uow: UnitOfWork,
+    action: Action,
+    person_id: int,
+    telegram_user_id: int,
+    details: dict[str, Any],
+) -> tuple[int, ...]:
+    """One event without a client, and one in the log of each client the person acts for."""
+    clients = tuple(access.client_id for access in await uow.clients.accessible(person_id))
+    for client_id in (None, *clients):
+        await uow.activity.record(
+            ActivityEvent(
+                action=action,
+                telegram_user_id=telegram_user_id,
+                person_id=person_id,
+                client_id=client_id,
+                details=details,
+            )
+        )
+    return clients

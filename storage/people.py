@@ -1,0 +1,383 @@
+"""Repositories for persons, login links and flows, clients and registrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from portal.clients import AlreadyRegistered, ClientAccess, ClientKind, NewClient, Role
+from portal.identity import NaturalPerson
+from portal.linking import LoginFlowRecord, PersonRecord
+from portal.registration import PendingRegistration
+from storage.models import (
+    Client,
+    LoginFlow,
+    LoginLink,
+    Membership,
+    Person,
+    PreviousPersonalCode,
+    Registration,
+    UsedAssertion,
+)
+
+ACTIVE = "active"
+
+
+def _person(row: Person) -> PersonRecord:
+    return PersonRecord(
+        id=row.id,
+        personal_code=row.personal_code,
+        given_name=row.given_name,
+        family_name=row.family_name,
+    )
+
+
+class SqlPersons:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, person_id: int) -> PersonRecord | None:
+        row = await self._session.get(Person, person_id)
+        return None if row is None else _person(row)
+
+    async def find_by_code(self, personal_code: str) -> PersonRecord | None:
+        row = await self._session.scalar(
+            select(Person).where(Person.personal_code == personal_code)
+        )
+        if row is None:
+            row = await self._session.scalar(
+                select(Person)
+                .join(PreviousPersonalCode, PreviousPersonalCode.person_id == Person.id)
+                .where(PreviousPersonalCode.personal_code == personal_code)
+            )
+        return None if row is None else _person(row)
+
+    async def save(self, person: NaturalPerson, *, person_id: int | None) -> int:
+        if person_id is None:
+            row = Person(
+                personal_code=person.personal_code,
+                given_name=person.given_name[:200],
+                family_name=person.family_name[:200],
+            )
+            self._session.add(row)
+            await self._session.flush()
+        else:
+            loaded = await self._session.get(Person, person_id)
+            assert loaded is not None
+            row = loaded
+            if row.personal_code != person.personal_code:
+                # A code change: the old one becomes history, so it still finds this person.
+                await self._remember(row.personal_code, row.id)
+                await self._session.execute(
+                    delete(PreviousPersonalCode).where(
+                        PreviousPersonalCode.personal_code == person.personal_code
+                    )
+                )
+                row.personal_code = person.personal_code
+            row.given_name, row.family_name = person.given_name[:200], person.family_name[:200]
+        for code in person.previous_codes:
+            await self._remember(code, row.id)
+        await self._session.flush()
+        return row.id
+
+    async def _remember(self, code: str, person_id: int) -> None:
+        existing = await self._session.get(PreviousPersonalCode, code)
+        if existing is None:
+            self._session.add(PreviousPersonalCode(personal_code=code, person_id=person_id))
+            await self._session.flush()
+
+
+class SqlLoginLinks:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(
+        self, *, token_hash: str, telegram_user_id: int, created_at: datetime, expires_at: datetime
+    ) -> None:
+        self._session.add(
+            LoginLink(
+                token_hash=token_hash,
+                telegram_user_id=telegram_user_id,
+                created_at=created_at,
+                expires_at=expires_at,
+            )
+        )
+        await self._session.flush()
+
+    def _valid(self, token_hash: str, now: datetime) -> list[ColumnElement[bool]]:
+        return [
+            LoginLink.token_hash == token_hash,
+            LoginLink.consumed_at.is_(None),
+            LoginLink.expires_at > now,
+        ]
+
+    async def peek(self, token_hash: str, *, now: datetime) -> int | None:
+        return await self._session.scalar(
+            select(LoginLink.telegram_user_id).where(*self._valid(token_hash, now))
+        )
+
+    async def consume(self, token_hash: str, *, now: datetime) -> int | None:
+        # One UPDATE with the conditions: of two racing requests only one changes the row.
+        result = await self._session.execute(
+            update(LoginLink)
+            .where(*self._valid(token_hash, now))
+            .values(consumed_at=now)
+            .returning(LoginLink.telegram_user_id)
+        )
+        return result.scalar_one_or_none()
+
+    async def revoke_unused(self, telegram_user_id: int, *, now: datetime) -> None:
+        await self._session.execute(
+            update(LoginLink)
+            .where(LoginLink.telegram_user_id == telegram_user_id, LoginLink.consumed_at.is_(None))
+            .values(consumed_at=now)
+        )
+
+    async def purge(self, *, now: datetime) -> int:
+        result = await self._session.execute(delete(LoginLink).where(LoginLink.expires_at < now))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class SqlLoginFlows:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, flow: LoginFlowRecord) -> None:
+        self._session.add(
+            LoginFlow(
+                session_hash=flow.session_hash,
+                telegram_user_id=flow.telegram_user_id,
+                provider=flow.provider,
+                flow_state=flow.flow_state,
+                created_at=flow.created_at,
+                expires_at=flow.expires_at,
+            )
+        )
+        await self._session.flush()
+
+    async def consume(self, session_hash: str, *, now: datetime) -> LoginFlowRecord | None:
+        result = await self._session.execute(
+            update(LoginFlow)
+            .where(
+                LoginFlow.session_hash == session_hash,
+                LoginFlow.consumed_at.is_(None),
+                LoginFlow.expires_at > now,
+            )
+            .values(consumed_at=now)
+            .returning(
+                LoginFlow.telegram_user_id,
+                LoginFlow.provider,
+                LoginFlow.flow_state,
+                LoginFlow.created_at,
+                LoginFlow.expires_at,
+            )
+        )
+        row = result.first()
+        if row is None:
+            return None
+        return LoginFlowRecord(
+            session_hash=session_hash,
+            telegram_user_id=row.telegram_user_id,
+            provider=row.provider,
+            flow_state=dict(row.flow_state),
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+        )
+
+    async def purge(self, *, now: datetime) -> int:
+        result = await self._session.execute(delete(LoginFlow).where(LoginFlow.expires_at < now))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+class SqlUsedAssertions:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def first_use(self, key: str, *, expires_at: datetime, now: datetime) -> bool:
+        await self._session.execute(delete(UsedAssertion).where(UsedAssertion.expires_at < now))
+        try:
+            async with self._session.begin_nested():
+                self._session.add(UsedAssertion(assertion_key=key, expires_at=expires_at))
+        except IntegrityError:
+            return False
+        return True
+
+
+class SqlClients:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def _access_query(self, person_id: int):  # type: ignore[no-untyped-def]
+        return (
+            select(
+                Client.id,
+                Client.name,
+                Client.kind,
+                Client.registration_number,
+                Membership.role,
+                Membership.is_signatory,
+            )
+            .join(Membership, Membership.client_id == Client.id)
+            .where(
+                Membership.person_id == person_id,
+                Membership.status == ACTIVE,
+                Client.status == ACTIVE,
+            )
+        )
+
+    @staticmethod
+    def _access(row: object) -> ClientAccess:
+        return ClientAccess(
+            client_id=row.id,  # type: ignore[attr-defined]
+            name=row.name,  # type: ignore[attr-defined]
+            kind=ClientKind(row.kind),  # type: ignore[attr-defined]
+            role=Role(row.role),  # type: ignore[attr-defined]
+            is_signatory=row.is_signatory,  # type: ignore[attr-defined]
+            registration_number=row.registration_number,  # type: ignore[attr-defined]
+        )
+
+    async def accessible(self, person_id: int) -> list[ClientAccess]:
+        rows = await self._session.execute(
+            self._access_query(person_id).order_by(func.lower(Client.name), Client.id)
+        )
+        return [self._access(row) for row in rows]
+
+    async def access(self, person_id: int, client_id: int) -> ClientAccess | None:
+        row = (
+            await self._session.execute(self._access_query(person_id).where(Client.id == client_id))
+        ).first()
+        return None if row is None else self._access(row)
+
+    async def exists(
+        self, *, registration_number: str | None = None, personal_code: str | None = None
+    ) -> bool:
+        conditions = []
+        if registration_number:
+            conditions.append(Client.registration_number == registration_number)
+        if personal_code:
+            conditions.append(Client.personal_code == personal_code)
+        if not conditions:
+            return False
+        return bool(await self._session.scalar(select(exists().where(or_(*conditions)))))
+
+    async def create(self, client: NewClient) -> int:
+        row = Client(
+            kind=str(client.kind),
+            registration_number=client.registration_number,
+            personal_code=client.personal_code,
+            name=client.name[:300],
+            legal_form=client.legal_form,
+            address=client.address,
+            email=client.email,
+            phone=client.phone,
+            representation_rule=client.representation_rule,
+            representation_with_at_least=client.representation_with_at_least,
+            voice_password_hash=client.voice_password_hash,
+            terms_version=client.terms_version,
+            terms_accepted_at=client.terms_accepted_at,
+            status=ACTIVE,
+        )
+        try:
+            async with self._session.begin_nested():
+                self._session.add(row)
+        except IntegrityError as exc:
+            raise AlreadyRegistered from exc
+        return row.id
+
+    async def add_membership(
+        self, *, person_id: int, client_id: int, role: str, is_signatory: bool
+    ) -> None:
+        self._session.add(
+            Membership(
+                person_id=person_id,
+                client_id=client_id,
+                role=role,
+                status=ACTIVE,
+                is_signatory=is_signatory,
+            )
+        )
+        await self._session.flush()
+
+
+class SqlRegistrations:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, registration: PendingRegistration) -> int:
+        client = registration.client
+        row = Registration(
+            person_id=registration.person_id,
+            telegram_user_id=registration.telegram_user_id,
+            kind=str(client.kind),
+            registration_number=client.registration_number,
+            personal_code=client.personal_code,
+            name=client.name[:300],
+            legal_form=client.legal_form,
+            address=client.address,
+            email=client.email,
+            phone=client.phone,
+            representation_rule=client.representation_rule,
+            representation_with_at_least=client.representation_with_at_least,
+            voice_password_hash=client.voice_password_hash,
+            terms_version=client.terms_version,
+            terms_accepted_at=client.terms_accepted_at,
+            token_hash=registration.token_hash,
+            created_at=registration.created_at,
+            expires_at=registration.expires_at,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def peek(self, token_hash: str, *, now: datetime) -> PendingRegistration | None:
+        row = await self._session.scalar(
+            select(Registration).where(
+                Registration.token_hash == token_hash, Registration.expires_at > now
+            )
+        )
+        return None if row is None else self._pending(row)
+
+    async def take(self, token_hash: str, *, now: datetime) -> PendingRegistration | None:
+        result = await self._session.execute(
+            delete(Registration)
+            .where(Registration.token_hash == token_hash, Registration.expires_at > now)
+            .returning(Registration)
+        )
+        row = result.scalar_one_or_none()
+        return None if row is None else self._pending(row)
+
+    async def purge(self, *, now: datetime) -> int:
+        result = await self._session.execute(
+            delete(Registration).where(Registration.expires_at <= now)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _pending(row: Registration) -> PendingRegistration:
+        return PendingRegistration(
+            id=row.id,
+            person_id=row.person_id,
+            telegram_user_id=row.telegram_user_id,
+            token_hash=row.token_hash,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            client=NewClient(
+                kind=ClientKind(row.kind),
+                name=row.name,
+                registration_number=row.registration_number,
+                personal_code=row.personal_code,
+                legal_form=row.legal_form,
+                address=row.address,
+                email=row.email,
+                phone=row.phone,
+                representation_rule=row.representation_rule,
+                representation_with_at_least=row.representation_with_at_least,
+                voice_password_hash=row.voice_password_hash,
+                terms_version=row.terms_version,
+                terms_accepted_at=row.terms_accepted_at,
+            ),
+        )

@@ -1,0 +1,61 @@
+"""Walking a person through login and registration, shared by the registration and demo tests."""
+
+from __future__ import annotations
+
+import aiohttp
+from e2e_support import Person, button_url, buttons, demo_login
+
+from emulator import EmulatorClient
+
+
+async def log_in(someone: Person, http: aiohttp.ClientSession, demo_person: str) -> None:
+    await someone.say("/login")
+    status, _ = await demo_login(http, button_url(await someone.reply()), demo_person)
+    assert status == 200
+    await someone.reply()  # "linked as …"
+
+
+async def register_ozolkalna(someone: Person, emu: EmulatorClient) -> None:
+    await someone.say("/register")
+    assert "Who is the new client?" in (await someone.reply())["text"]
+    await someone.press_newest("🏢 A legal entity (company)")
+    assert "registration number" in (await someone.reply())["text"]
+    await someone.say("40103999941")
+    assert "not a valid registration number" in (await someone.reply())["text"]
+    await someone.say("40103999940")
+    assert buttons(await someone.reply()) == ["Importēt no UR"]
+    await someone.press_newest("Importēt no UR")
+    company = await someone.reply()
+    assert 'SIA "Ozolkalna Koks"' in company["text"]
+    assert "Cēsis, Rīgas iela 10" in company["text"]
+    assert "signs alone" in company["text"]
+    await someone.press_newest("Continue")
+    assert "e-mail" in (await someone.reply())["text"]
+    await someone.say("anna@")
+    assert "does not look like an e-mail" in (await someone.reply())["text"]
+    await someone.say("Anna@Ozolkalns.LV")
+    assert "phone" in (await someone.reply())["text"]
+    await someone.say("12")
+    assert "does not look like a phone" in (await someone.reply())["text"]
+    await someone.say("+371 2000 0000")
+    assert "voice password" in (await someone.reply())["text"]
+    weak = await someone.say("12345678")
+    assert "too weak" in (await someone.reply())["text"]
+    strong = await someone.say("Ozols mežā 2024")
+    assert "once more" in (await someone.reply())["text"]
+    repeated = await someone.say("Ozols mežā 2024")
+    terms = await someone.reply()
+    assert "Terms of use" in terms["text"]
+    deleted = await emu.calls(someone.bot_id, method="deleteMessage", chat_id=someone.user_id)
+    assert {c["params"]["message_id"] for c in deleted} >= {
+        weak["message_id"],
+        strong["message_id"],
+        repeated["message_id"],
+    }
+    await someone.press_newest("I agree")
+    summary = await someone.reply()
+    assert "Anna@ozolkalns.lv" in summary["text"] and "+37120000000" in summary["text"]
+    assert "Ozols" not in summary["text"].split("Voice password")[1]
+    await someone.press_newest("Reģistrēties")
+    done = await someone.reply()
+    assert "Pabeidziet reģistrāciju apmeklējot e-pastā nosūtīto saiti!" in done["text"]

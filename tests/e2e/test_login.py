@@ -1,0 +1,145 @@
+"""Linking a Telegram account to a person: the chat's one-time link, the web page, the
+provider (here the demo one), the confirmation in the chat, /logout and relinking."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from conftest import PersonFactory
+from e2e_support import (
+    bot_settings,
+    browser,
+    button_url,
+    buttons,
+    demo_login,
+    polling_bot,
+)
+from sqlalchemy import select, update
+
+from emulator import EmulatorServer
+from storage.database import Database
+from storage.models import ActivityEventRow, LoginLink, TelegramAccountRow
+
+
+async def test_login_links_the_account_and_logout_unlinks(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    settings = bot_settings(database_url, emulator.base_url)
+    anna = await person("Anna", language_code="en")
+    async with polling_bot(settings), browser() as http:
+        await anna.say("/login")
+        offer = await anna.reply()
+        assert "works once, for 10 minutes" in offer["text"]
+        link = button_url(offer, "🔐 Log in")
+        assert link.startswith(settings.public_url + "/link/")
+        token = link.rsplit("/", 1)[1]
+        assert len(token) >= 22  # ≥128 bits in URL-safe base64
+
+        async with http.get(link) as page:
+            text = await page.text()
+            assert page.status == 200 and "Anna" in text
+            assert page.headers["Referrer-Policy"] == "no-referrer"
+        status, text = await demo_login(http, link, "anna")
+        assert status == 200 and "Anna Bērziņa" in text
+
+        linked = await anna.reply()
+        assert "linked as Anna Bērziņa" in linked["text"]
+        assert buttons(linked) == ["🏢 Choose client", "🚪 Log out"]
+
+        # The link is used up: opening it again explains, and changes nothing.
+        async with http.get(link) as page:
+            assert page.status == 410
+
+        await anna.say("/client")
+        none = await anna.reply()
+        assert "do not act for any ALTUM client" in none["text"]
+        assert "➕ Register a new client" in buttons(none)
+
+        await anna.say("/logout")
+        bye = await anna.reply()
+        assert "Logged out" in bye["text"] and "Anna Bērziņa" in bye["text"]
+        menu = await anna.reply()
+        assert buttons(menu)[0] == "🔐 Log in"
+
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            account = await session.get(TelegramAccountRow, anna.user_id)
+            assert account is not None and account.person_id is None
+            actions = list(await session.scalars(select(ActivityEventRow.action)))
+            assert "person.linked" in actions and "person.unlinked" in actions
+            hashes = list(await session.scalars(select(LoginLink.token_hash)))
+            assert token not in hashes and len(hashes[0]) == 64  # only the hash is kept
+    finally:
+        await database.dispose()
+
+
+async def test_linking_elsewhere_ends_the_old_link_and_tells_the_old_chat(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    settings = bot_settings(database_url, emulator.base_url)
+    phone = await person("Anna", language_code="en")
+    tablet = await person("Anna T", language_code="en")
+    async with polling_bot(settings), browser() as http:
+        for device in (phone, tablet):
+            await device.say("/login")
+            status, _ = await demo_login(http, button_url(await device.reply()), "anna")
+            assert status == 200
+            assert "Anna Bērziņa" in (await device.reply())["text"]
+        told = await phone.reply()
+        assert "no longer linked to you" in told["text"]
+        await phone.say("/client")
+        assert "First log in" in (await phone.reply())["text"]
+        await tablet.say("/login")
+        assert "You are logged in as Anna Bērziņa" in (await tablet.reply())["text"]
+
+
+async def test_expired_reused_and_foreign_links_are_refused(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    settings = bot_settings(database_url, emulator.base_url)
+    anna = await person("Anna", language_code="en")
+    async with polling_bot(settings), browser() as http:
+        await anna.say("/login")
+        first = button_url(await anna.reply())
+        await anna.say("/login")
+        second = button_url(await anna.reply())
+        async with http.post(first) as page:  # replaced by the newer link
+            assert page.status == 410  # unknown to whom it belonged: explained in Latvian
+            assert "Pieprasiet jaunu ar /login" in await page.text()
+
+        database = Database(database_url)
+        try:
+            async with database.transaction() as session:
+                await session.execute(
+                    update(LoginLink).values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+                )
+        finally:
+            await database.dispose()
+        async with http.post(second) as page:  # too old
+            assert page.status == 410
+
+        # A callback without this browser's flow (someone else's, or forged) links nobody.
+        async with (
+            browser() as stranger,
+            stranger.get(settings.public_url + "/auth/callback?state=x&person=anna") as page,
+        ):
+            assert page.status == 400
+        await anna.say("/client")
+        assert "First log in" in (await anna.reply())["text"]
+
+
+async def test_company_and_authorised_identities_are_refused(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    settings = bot_settings(database_url, emulator.base_url)
+    anna = await person("Anna", language_code="en")
+    async with polling_bot(settings), browser() as http:
+        for identity in ("signatory", "authorised"):
+            await anna.say("/login")
+            status, text = await demo_login(http, button_url(await anna.reply()), identity)
+            assert status == 400 and "Only natural persons can log in" in text
+            failed = await anna.reply()
+            assert "Logging in failed" in failed["text"]
+        await anna.say("/client")
+        assert "First log in" in (await anna.reply())["text"]

@@ -1,0 +1,103 @@
+"""Logging in through OpenID Connect (eParaksts preset) end to end: the chat's link, the
+bot's page, a real provider (node-oidc-provider) with PKCE, and back to the chat."""
+
+from __future__ import annotations
+
+import aiohttp
+from conftest import PersonFactory
+from e2e_support import Person, bot_settings, browser, button_url, free_port, polling_bot
+from oidc_support import OidcTestProvider, browser_login
+
+from bot.settings import IdentitySettings, OidcSettings, Settings
+from emulator import EmulatorServer
+
+ACCOUNTS = {
+    "anna": {
+        "serial_number": "PNOLV-120584-12349",
+        "given_name": "Anna",
+        "family_name": "Bērziņa",
+        "domain": "citizen",
+    },
+    "estonian": {"serial_number": "PNOEE-38001085718", "given_name": "Mari", "family_name": "Tamm"},
+}
+
+
+def oidc_settings(database_url: str, api_url: str, port: int, issuer: str) -> Settings:
+    return bot_settings(
+        database_url,
+        api_url,
+        web_port=port,
+        public_url=f"http://127.0.0.1:{port}",
+        identity=IdentitySettings(provider="oidc"),
+        oidc=OidcSettings(
+            issuer=issuer,
+            client_id="altum-bot",
+            client_secret="altum-bot-secret",
+            preset="eparaksts",
+            timeout_seconds=5,
+        ),
+    )
+
+
+async def to_provider(someone: Person, http: aiohttp.ClientSession) -> str:
+    await someone.say("/login")
+    link = button_url(await someone.reply())
+    async with http.post(link, allow_redirects=False) as response:
+        assert response.status == 303, await response.text()
+        return response.headers["Location"]
+
+
+async def test_eparaksts_login_links_the_person(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    port = free_port()
+    callback = f"http://127.0.0.1:{port}/auth/callback"
+    async with OidcTestProvider(redirect_uris=[callback], accounts=ACCOUNTS) as idp:
+        settings = oidc_settings(database_url, emulator.base_url, port, idp.issuer)
+        anna = await person("Anna", language_code="en")
+        mari = await person("Mari", language_code="en")
+        async with polling_bot(settings), browser() as http:
+            authorize = await to_provider(anna, http)
+            assert authorize.startswith(idp.issuer) and "code_challenge_method=S256" in authorize
+            back = await browser_login(http, authorize, "anna")
+            async with http.get(back) as page:
+                assert page.status == 200 and "Anna Bērziņa" in await page.text()
+            assert "linked as Anna Bērziņa" in (await anna.reply())["text"]
+
+            # The same callback again (a replayed code, this browser's flow already used).
+            async with http.get(back) as page:
+                assert page.status == 400
+
+            # A foreign (Estonian) eID is not a Latvian personal code.
+            async with browser() as other:
+                back = await browser_login(other, await to_provider(mari, other), "estonian")
+                async with other.get(back) as page:
+                    assert page.status == 400
+            assert "valid Latvian personal code" in (await mari.reply())["text"]
+
+            # The person cancels at the provider.
+            async with browser() as other:
+                await mari.say("/login")
+                link = button_url(await mari.reply())
+                async with other.post(link, allow_redirects=False) as response:
+                    authorize = response.headers["Location"]
+                back = await browser_login(other, authorize, "anna", consent=False)
+                async with other.get(back) as page:
+                    assert page.status == 400 and "cancelled" in await page.text()
+            assert "You cancelled logging in" in (await mari.reply())["text"]
+
+
+async def test_provider_down_leaves_the_link_usable(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    port, dead = free_port(), free_port()
+    settings = oidc_settings(database_url, emulator.base_url, port, f"http://127.0.0.1:{dead}")
+    anna = await person("Anna", language_code="en")
+    async with polling_bot(settings), browser() as http:
+        await anna.say("/login")
+        link = button_url(await anna.reply())
+        async with http.post(link, allow_redirects=False) as response:
+            assert response.status == 503
+            assert "not answering" in await response.text()
+        async with http.get(link) as response:  # not used up: try again later
+            assert response.status == 200

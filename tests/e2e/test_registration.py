@@ -1,0 +1,168 @@
+"""Registering a new client through the chat: Company Register check, contacts, voice
+password, terms, and the e-mail link (a real SMTP server) that makes the client active."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import PersonFactory
+from e2e_support import BOT_ID, bot_settings, browser, buttons, polling_bot
+from registration_walk import log_in, register_ozolkalna
+from smtp_support import SmtpCapture, links_in
+from sqlalchemy import select, update
+
+from bot.settings import Settings, SmtpSettings
+from bot.ur_import import run_import
+from emulator import EmulatorClient, EmulatorServer
+from storage.database import Database
+from storage.models import ActivityEventRow, Client, Membership, Registration
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "ur-sample"
+
+
+async def load_register(database_url: str) -> None:
+    await run_import(database_url, SAMPLE / "register.csv", SAMPLE / "officers.csv")
+
+
+def settings_with_mail(database_url: str, api_url: str, smtp: SmtpCapture) -> Settings:
+    return bot_settings(
+        database_url,
+        api_url,
+        smtp=SmtpSettings(host="127.0.0.1", port=smtp.port, SMTP_FROM="ALTUM <bot@altum.test>"),
+    )
+
+
+async def test_a_signatory_registers_a_company_confirmed_by_email(
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
+) -> None:
+    await load_register(database_url)
+    anna = await person("Anna", language_code="en")
+    async with SmtpCapture() as smtp:
+        settings = settings_with_mail(database_url, emulator.base_url, smtp)
+        async with polling_bot(settings), browser() as http:
+            await log_in(anna, http, "anna")
+            await register_ozolkalna(anna, emu)
+            (mail,) = await smtp.wait_for(1)
+            assert mail["To"] == "Anna@ozolkalns.lv"
+            assert "Ozolkalna Koks" in mail["Subject"]
+            (link,) = [url for url in links_in(mail) if "/confirm/" in url]
+            assert link.startswith(settings.public_url)
+
+            # Nothing is active until the link is opened: GET only shows a button.
+            async with http.get(link) as page:
+                assert page.status == 200 and "Apstiprināt" in await page.text()
+            await anna.say("/client")
+            assert "do not act for any ALTUM client" in (await anna.reply())["text"]
+
+            async with http.post(link) as page:
+                assert page.status == 200 and "Ozolkalna Koks" in await page.text()
+            confirmed = await anna.reply()
+            assert "is registered. You are its main user." in confirmed["text"]
+            menu = await anna.reply()
+            assert 'SIA "Ozolkalna Koks" — main user, signatory' in menu["text"]
+            async with http.post(link) as page:  # a link confirms once
+                assert page.status == 410
+
+            await anna.say("/client")
+            listed = await anna.reply()
+            assert buttons(listed)[0] == '✅ SIA "Ozolkalna Koks" — main user, signatory'
+
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            client = await session.scalar(select(Client))
+            assert client is not None and client.registration_number == "40103999940"
+            assert client.representation_rule == "individually"
+            assert client.voice_password_hash and "Ozols" not in client.voice_password_hash
+            assert client.voice_password_hash.startswith("scrypt$")
+            assert client.terms_accepted_at is not None
+            membership = await session.scalar(select(Membership))
+            assert membership is not None and membership.role == "main"
+            actions = set(
+                await session.scalars(
+                    select(ActivityEventRow.action).where(ActivityEventRow.client_id == client.id)
+                )
+            )
+            assert {"client.registered", "client.confirmed"} <= actions
+            assert await session.scalar(select(Registration)) is None
+    finally:
+        await database.dispose()
+
+
+async def test_non_signatories_closed_and_unknown_companies_are_refused(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    await load_register(database_url)
+    dace = await person("Dace", language_code="en")
+    settings = bot_settings(database_url, emulator.base_url)
+    async with polling_bot(settings), browser() as http:
+        await log_in(dace, http, "dace")
+        for number, complaint in (
+            ("40103777710", "not a person with signing rights"),  # council member only
+            ("40003666620", "struck off or liquidated"),
+            ("40103123407", "has no company with this number"),  # valid checksum
+        ):
+            await dace.say("/register")
+            await dace.reply()
+            await dace.press_newest("🏢 A legal entity (company)")
+            await dace.reply()
+            await dace.say(number)
+            assert buttons(await dace.reply()) == ["Importēt no UR"]
+            await dace.press_newest("Importēt no UR")
+            assert complaint in (await dace.reply())["text"]
+
+
+async def test_mail_is_retried_while_smtp_is_down_and_nothing_is_lost(
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
+) -> None:
+    await load_register(database_url)
+    anna = await person("Anna", language_code="en")
+    async with SmtpCapture() as smtp:
+        settings = settings_with_mail(database_url, emulator.base_url, smtp)
+        await smtp.stop()
+        async with polling_bot(settings), browser() as http:
+            await log_in(anna, http, "anna")
+            await register_ozolkalna(anna, emu)
+            await smtp.start()
+            (mail,) = await smtp.wait_for(1, timeout=20)
+            (link,) = [url for url in links_in(mail) if "/confirm/" in url]
+            async with http.post(link) as page:
+                assert page.status == 200
+
+
+async def test_a_blocked_membership_hides_the_client_and_its_buttons(
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
+) -> None:
+    await load_register(database_url)
+    anna = await person("Anna", language_code="en")
+    async with SmtpCapture() as smtp:
+        settings = settings_with_mail(database_url, emulator.base_url, smtp)
+        async with polling_bot(settings), browser() as http:
+            await log_in(anna, http, "anna")
+            await register_ozolkalna(anna, emu)
+            (mail,) = await smtp.wait_for(1)
+            (link,) = [url for url in links_in(mail) if "/confirm/" in url]
+            async with http.post(link) as page:
+                assert page.status == 200
+            await anna.replies(2)
+            await anna.say("/client")
+            listing = await anna.reply()
+
+            database = Database(database_url)
+            try:
+                async with database.transaction() as session:
+                    await session.execute(update(Membership).values(status="blocked"))
+            finally:
+                await database.dispose()
+
+            since = await emu.last_seq(BOT_ID)
+            await anna.press(listing, buttons(listing)[0])
+            (alert,) = await emu.calls(
+                BOT_ID, method="answerCallbackQuery", since=since, wait=10, min=1
+            )
+            assert "no longer have access" in alert["params"]["text"]
+            again = await anna.reply()
+            assert "do not act for any ALTUM client" in again["text"]
+            await anna.say("/start")
+            await anna.reply()
+            assert "No client chosen" in (await anna.reply())["text"]
