@@ -75,7 +75,7 @@ async def _serving(app: App, stop: asyncio.Event, *, webhook: bool) -> AsyncIter
     settings = app.settings
     background = [
         asyncio.create_task(app.sender.run(stop)),
-        asyncio.create_task(housekeeping(app, stop)),
+        asyncio.create_task(housekeeping(app, stop, every=settings.housekeeping_seconds)),
     ]
     runner = web.AppRunner(
         create_web_app(app, webhook=webhook),

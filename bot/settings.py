@@ -105,6 +105,8 @@ class Settings(BaseSettings):
     # How long replies stay reserved for the process that committed them before any sweeper
     # may send them (they are normally sent within milliseconds).
     outbox_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # How often expired login links/flows and unconfirmed registrations are deleted.
+    housekeeping_seconds: float = Field(default=60.0, gt=0, le=3600)
     log_level: str = "INFO"
     log_json: bool = False
     demo_mode: bool = False

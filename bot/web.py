@@ -43,6 +43,7 @@ from portal.registration import (
     confirm,
     pending_for_token,
 )
+from storage.database import DatabaseUnavailable
 from storage.repositories import PendingMessage, SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -236,6 +237,13 @@ async def callback(request: web.Request) -> web.Response:
         await _tell_chat(app, flow.telegram_user_id, locale, error.refusal)
         status = 503 if error.refusal is Refusal.PROVIDER_UNAVAILABLE else 400
         return _error_page(app, locale, error.refusal, status=status)
+    except DatabaseUnavailable:
+        return _error_page(app, locale, Refusal.PROVIDER_UNAVAILABLE, status=503)
+    except Exception:
+        # The flow is used up either way; the person starts again from the chat.
+        log.exception("login: callback failed", extra=fields(provider=flow.provider))
+        await _tell_chat(app, flow.telegram_user_id, locale, Refusal.INVALID_TOKEN)
+        return _error_page(app, locale, Refusal.INVALID_TOKEN, status=500)
     log.info("login: linked", extra=fields(provider=flow.provider))
     with app.i18n.context(), app.i18n.use_locale(locale):
         response = page(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from conftest import PersonFactory
 from e2e_support import (
+    BOT_ID,
     bot_settings,
     browser,
     button_url,
@@ -16,13 +17,13 @@ from e2e_support import (
 )
 from sqlalchemy import select, update
 
-from emulator import EmulatorServer
+from emulator import EmulatorClient, EmulatorServer
 from storage.database import Database
 from storage.models import ActivityEventRow, LoginLink, TelegramAccountRow
 
 
 async def test_login_links_the_account_and_logout_unlinks(
-    database_url: str, emulator: EmulatorServer, person: PersonFactory
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
 ) -> None:
     settings = bot_settings(database_url, emulator.base_url)
     anna = await person("Anna", language_code="en")
@@ -54,6 +55,15 @@ async def test_login_links_the_account_and_logout_unlinks(
         none = await anna.reply()
         assert "do not act for any ALTUM client" in none["text"]
         assert "➕ Register a new client" in buttons(none)
+
+        # A forged "choose client" press for a client she has nothing to do with.
+        since = await emu.last_seq(BOT_ID)
+        await emu.forge_callback(BOT_ID, anna.user_id, none["message_id"], "cl:1")
+        (alert,) = await emu.calls(
+            BOT_ID, method="answerCallbackQuery", since=since, wait=10, min=1
+        )
+        assert "no longer have access" in alert["params"]["text"]
+        assert "do not act for any ALTUM client" in (await anna.reply())["text"]
 
         await anna.say("/logout")
         bye = await anna.reply()
@@ -143,3 +153,22 @@ async def test_company_and_authorised_identities_are_refused(
             assert "Logging in failed" in failed["text"]
         await anna.say("/client")
         assert "First log in" in (await anna.reply())["text"]
+
+
+async def test_logging_in_speaks_latvian_in_chat_and_on_the_page(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    settings = bot_settings(database_url, emulator.base_url)
+    janis = await person("Jānis", language_code="lv")
+    async with polling_bot(settings), browser() as http:
+        await janis.say("/login")
+        offer = await janis.reply()
+        assert offer["text"].startswith("Pieslēgšanās")
+        link = button_url(offer, "🔐 Pieslēgties")
+        async with http.get(link) as page:
+            assert '<html lang="lv">' in await page.text()
+        status, text = await demo_login(http, link, "janis")
+        assert status == 200 and "Jānis Kalniņš" in text
+        linked = await janis.reply()
+        assert "Šis Telegram konts tagad ir piesaistīts kā Jānis Kalniņš" in linked["text"]
+        assert buttons(linked) == ["🏢 Izvēlēties klientu", "🚪 Atslēgties"]

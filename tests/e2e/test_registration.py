@@ -3,6 +3,8 @@ password, terms, and the e-mail link (a real SMTP server) that makes the client 
 
 from __future__ import annotations
 
+import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from conftest import PersonFactory
@@ -67,6 +69,17 @@ async def test_a_signatory_registers_a_company_confirmed_by_email(
             listed = await anna.reply()
             assert buttons(listed)[0] == '✅ SIA "Ozolkalna Koks" — main user, signatory'
 
+            # After logging out and in again the client is chosen anew, and both land in
+            # the client's activity log.
+            await anna.say("/logout")
+            await anna.replies(2)
+            await log_in(anna, http, "anna")
+            await anna.say("/client")
+            listed = await anna.reply()
+            await anna.press(listed, buttons(listed)[0])
+            chosen = await anna.reply()
+            assert 'You now act for SIA "Ozolkalna Koks"' in chosen["text"]
+
     database = Database(database_url)
     try:
         async with database.transaction() as session:
@@ -83,7 +96,13 @@ async def test_a_signatory_registers_a_company_confirmed_by_email(
                     select(ActivityEventRow.action).where(ActivityEventRow.client_id == client.id)
                 )
             )
-            assert {"client.registered", "client.confirmed"} <= actions
+            assert {
+                "client.registered",
+                "client.confirmed",
+                "person.unlinked",
+                "person.linked",
+                "client.switched",
+            } <= actions
             assert await session.scalar(select(Registration)) is None
     finally:
         await database.dispose()
@@ -166,3 +185,81 @@ async def test_a_blocked_membership_hides_the_client_and_its_buttons(
             await anna.say("/start")
             await anna.reply()
             assert "No client chosen" in (await anna.reply())["text"]
+
+
+async def test_unconfirmed_registrations_expire_and_are_deleted(
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
+) -> None:
+    await load_register(database_url)
+    anna = await person("Anna", language_code="en")
+    async with SmtpCapture() as smtp:
+        settings = settings_with_mail(database_url, emulator.base_url, smtp).model_copy(
+            update={"housekeeping_seconds": 0.1}
+        )
+        async with polling_bot(settings), browser() as http:
+            await log_in(anna, http, "anna")
+            await register_ozolkalna(anna, emu)
+            (mail,) = await smtp.wait_for(1)
+            (link,) = [url for url in links_in(mail) if "/confirm/" in url]
+            database = Database(database_url)
+            try:
+                async with database.transaction() as session:
+                    await session.execute(
+                        update(Registration).values(
+                            expires_at=datetime.now(UTC) - timedelta(seconds=1)
+                        )
+                    )
+                for _ in range(100):
+                    async with database.transaction() as session:
+                        if await session.scalar(select(Registration)) is None:
+                            break
+                    await asyncio.sleep(0.05)
+                else:
+                    raise AssertionError("the expired registration was not deleted")
+            finally:
+                await database.dispose()
+            async with http.post(link) as page:
+                assert page.status == 410
+            await anna.say("/client")
+            assert "do not act for any ALTUM client" in (await anna.reply())["text"]
+
+
+async def test_a_person_registers_themselves_as_a_natural_person_client(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    emily = await person("Emily", language_code="en")
+    async with SmtpCapture() as smtp:
+        settings = settings_with_mail(database_url, emulator.base_url, smtp)
+        async with polling_bot(settings), browser() as http:
+            await log_in(emily, http, "emily")
+            await emily.say("/register")
+            await emily.reply()
+            await emily.press_newest("👤 Me, as a natural person")
+            assert "address" in (await emily.reply())["text"]
+            await emily.say("Rīga, Brīvības iela 1-2, LV-1010")
+            await emily.reply()
+            await emily.say("emily@example.lv")
+            await emily.reply()
+            await emily.say("29999999")
+            await emily.reply()
+            for _ in range(2):
+                await emily.say("Zaļš koks 77")
+                await emily.reply()
+            await emily.press_newest("I agree")
+            summary = await emily.reply()
+            assert "Emily Ozola (natural person)" in summary["text"]
+            await emily.press_newest("Reģistrēties")
+            await emily.reply()
+            (mail,) = await smtp.wait_for(1)
+            (link,) = [url for url in links_in(mail) if "/confirm/" in url]
+            async with http.post(link) as page:
+                assert page.status == 200
+            assert "Emily Ozola" in (await emily.reply())["text"]
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            client = await session.scalar(select(Client))
+            assert client is not None and client.kind == "natural_person"
+            assert client.personal_code == "07118214568" and client.registration_number is None
+    finally:
+        await database.dispose()
