@@ -122,6 +122,7 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
         root_router(
             public_url=settings.public_url,
             confirmation_hours=settings.registration.confirmation_hours,
+            at_least_counts=settings.registration.at_least_counts,
         )
     )
     return App(

@@ -16,6 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from dialogs.callbacks import MenuAction
 from dialogs.menu import CLIENTS, LOGIN, LOGOUT, send_main_menu
 from dialogs.outgoing import Outgoing
+from portal.identifiers import mask_personal_code
 from portal.identity import Refusal
 from portal.linking import issue_login_link, linked_person, unlink
 from portal.ports import UnitOfWork
@@ -94,7 +95,9 @@ def router(*, public_url: str) -> Router:
         person = await linked_person(uow=uow, telegram_user_id=user.id)
         if person is not None:
             outgoing.send(
-                _("You are logged in as <b>{name}</b>.").format(name=escape(person.full_name)),
+                _("You are logged in as <b>{name}</b> ({code}).").format(
+                    name=escape(person.full_name), code=mask_personal_code(person.personal_code)
+                ),
                 keyboard=linked_keyboard(),
             )
             return

@@ -105,11 +105,19 @@ def refusal_text(reason: Refused) -> str:
     return texts[reason]
 
 
-def rule_text(check: CompanyCheck) -> str:
+def rule_text(check: CompanyCheck, at_least_counts: str = "others") -> str:
+    """The register's representation rule in words. Whether its N counts the other
+    signatories or all of them is a setting (REGISTRATION_AT_LEAST_COUNTS)."""
     if check.representation_rule == "individually":
         return _("signs alone")
     count = check.representation_with_at_least
     if check.representation_rule == "with_at_least" and count:
+        if at_least_counts == "total":
+            return ngettext(
+                "signs together with others: at least {count} signatory in all",
+                "signs together with others: at least {count} signatories in all",
+                count,
+            ).format(count=count)
         return ngettext(
             "signs together with at least {count} other signatory",
             "signs together with at least {count} other signatories",
@@ -170,7 +178,9 @@ def confirmation_email(name: str, url: str) -> tuple[str, str]:
     return subject, text
 
 
-def router(*, public_url: str, confirmation_hours: int = 24) -> Router:
+def router(
+    *, public_url: str, confirmation_hours: int = 24, at_least_counts: str = "others"
+) -> Router:
     router = Router(name="registration")
     in_flow = StateFilter(RegistrationDialog)
 
@@ -280,7 +290,7 @@ def router(*, public_url: str, confirmation_hours: int = 24) -> Router:
             _("<b>{name}</b>").format(name=escape(check.name)),
             _("Legal form: {form}").format(form=escape(check.legal_form or "—")),
             _("Address: {address}").format(address=escape(check.address or "—")),
-            _("You: {rule}").format(rule=rule_text(check)),
+            _("You: {rule}").format(rule=rule_text(check, at_least_counts)),
         ]
         if check.likely:
             lines.append(

@@ -7,7 +7,9 @@ from aiogram import F, Router
 from dialogs import clients, fallback, help, language, login, registration, start
 
 
-def root_router(*, public_url: str, confirmation_hours: int = 24) -> Router:
+def root_router(
+    *, public_url: str, confirmation_hours: int = 24, at_least_counts: str = "others"
+) -> Router:
     root = Router(name="dialogs")
     # The portal is personal: groups and channels get nothing.
     root.message.filter(F.chat.type == "private")
@@ -19,7 +21,11 @@ def root_router(*, public_url: str, confirmation_hours: int = 24) -> Router:
         language.router(),
         login.router(public_url=public_url),
         clients.router(),
-        registration.router(public_url=public_url, confirmation_hours=confirmation_hours),
+        registration.router(
+            public_url=public_url,
+            confirmation_hours=confirmation_hours,
+            at_least_counts=at_least_counts,
+        ),
         fallback.router(),
     )
     return root

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -265,22 +266,7 @@ class SqlClients:
         return bool(await self._session.scalar(select(exists().where(or_(*conditions)))))
 
     async def create(self, client: NewClient) -> int:
-        row = Client(
-            kind=str(client.kind),
-            registration_number=client.registration_number,
-            personal_code=client.personal_code,
-            name=client.name[:300],
-            legal_form=client.legal_form,
-            address=client.address,
-            email=client.email,
-            phone=client.phone,
-            representation_rule=client.representation_rule,
-            representation_with_at_least=client.representation_with_at_least,
-            voice_password_hash=client.voice_password_hash,
-            terms_version=client.terms_version,
-            terms_accepted_at=client.terms_accepted_at,
-            status=ACTIVE,
-        )
+        row = Client(**_client_columns(client), status=ACTIVE)
         try:
             async with self._session.begin_nested():
                 self._session.add(row)
@@ -303,28 +289,34 @@ class SqlClients:
         await self._session.flush()
 
 
+def _client_columns(client: NewClient) -> dict[str, Any]:
+    """A new client's columns: the same in `clients` and in a pending `registrations` row."""
+    return {
+        "kind": str(client.kind),
+        "registration_number": client.registration_number,
+        "personal_code": client.personal_code,
+        "name": client.name[:300],
+        "legal_form": client.legal_form,
+        "address": client.address,
+        "email": client.email,
+        "phone": client.phone,
+        "representation_rule": client.representation_rule,
+        "representation_with_at_least": client.representation_with_at_least,
+        "voice_password_hash": client.voice_password_hash,
+        "terms_version": client.terms_version,
+        "terms_accepted_at": client.terms_accepted_at,
+    }
+
+
 class SqlRegistrations:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def add(self, registration: PendingRegistration) -> int:
-        client = registration.client
         row = Registration(
+            **_client_columns(registration.client),
             person_id=registration.person_id,
             telegram_user_id=registration.telegram_user_id,
-            kind=str(client.kind),
-            registration_number=client.registration_number,
-            personal_code=client.personal_code,
-            name=client.name[:300],
-            legal_form=client.legal_form,
-            address=client.address,
-            email=client.email,
-            phone=client.phone,
-            representation_rule=client.representation_rule,
-            representation_with_at_least=client.representation_with_at_least,
-            voice_password_hash=client.voice_password_hash,
-            terms_version=client.terms_version,
-            terms_accepted_at=client.terms_accepted_at,
             token_hash=registration.token_hash,
             created_at=registration.created_at,
             expires_at=registration.expires_at,

@@ -101,7 +101,7 @@ async def test_linking_elsewhere_ends_the_old_link_and_tells_the_old_chat(
         await phone.say("/client")
         assert "First log in" in (await phone.reply())["text"]
         await tablet.say("/login")
-        assert "You are logged in as Anna Bērziņa" in (await tablet.reply())["text"]
+        assert "You are logged in as Anna Bērziņa (120584-*****)" in (await tablet.reply())["text"]
 
 
 async def test_expired_reused_and_foreign_links_are_refused(
