@@ -3,8 +3,10 @@ provider (here the demo one), the confirmation in the chat, /logout and relinkin
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 from conftest import PersonFactory
 from e2e_support import (
     BOT_ID,
@@ -172,3 +174,21 @@ async def test_logging_in_speaks_latvian_in_chat_and_on_the_page(
         linked = await janis.reply()
         assert "Šis Telegram konts tagad ir piesaistīts kā Jānis Kalniņš" in linked["text"]
         assert buttons(linked) == ["🏢 Izvēlēties klientu", "🚪 Atslēgties"]
+
+
+async def test_two_browsers_racing_for_one_link_get_one_flow(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    settings = bot_settings(database_url, emulator.base_url)
+    anna = await person("Anna", language_code="en")
+    async with polling_bot(settings):
+        await anna.say("/login")
+        link = button_url(await anna.reply())
+
+        async def take(http: aiohttp.ClientSession) -> int:
+            async with http.post(link, allow_redirects=False) as response:
+                return response.status
+
+        async with browser() as one, browser() as two, browser() as three:
+            statuses = await asyncio.gather(take(one), take(two), take(three))
+        assert sorted(statuses) == [303, 410, 410]
