@@ -160,14 +160,44 @@ async def measure(server: EmulatorServer, subject: Subject, args: argparse.Names
             ]
             await closed_loop(emu, subject, users[:20], 1.0)  # warm up
             result = Result(subject.name)
+            profiler = await start_profiler(process.pid, subject.name, args)
             result.throughput = await closed_loop(
                 emu, subject, users[: args.concurrency], args.seconds
             )
+            if profiler is not None:
+                await profiler.wait()
             result.latencies_ms = await open_loop(emu, subject, users, args.rate, args.seconds)
             return result
         finally:
             process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(process.wait(), timeout=60)
+
+
+async def start_profiler(
+    pid: int, name: str, args: argparse.Namespace
+) -> asyncio.subprocess.Process | None:
+    """With --profile: py-spy samples the bot during the closed loop (raw, for flamegraphs)."""
+    if not args.profile:
+        return None
+    slug = "".join(c if c.isalnum() else "-" for c in name).strip("-")
+    output = ROOT / "bench" / "results" / f"profile-{slug}.txt"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    return await asyncio.create_subprocess_exec(
+        str(Path(sys.executable).with_name("py-spy")),
+        "record",
+        "--pid",
+        str(pid),
+        "--duration",
+        str(max(1, int(args.seconds) - 1)),
+        "--rate",
+        "250",
+        "--format",
+        "raw",
+        "--output",
+        str(output),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
 
 
 async def postgres_database() -> tuple[str, str]:
@@ -276,6 +306,11 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--quick", action="store_true", help="3-second phases (a smoke run)")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="sample each bot with py-spy (pip install py-spy) into bench/results/profile-*.txt",
+    )
     arguments = parser.parse_args()
     if arguments.quick:
         arguments.seconds = 3.0

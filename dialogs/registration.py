@@ -26,7 +26,7 @@ from dialogs.clients import not_logged_in
 from dialogs.menu import REGISTER, send_main_menu
 from dialogs.outgoing import Outgoing
 from portal import voice_password
-from portal.clients import ClientKind
+from portal.clients import ClientKind, NotLinked
 from portal.identifiers import InvalidRegistrationNumber, normalize_registration_number
 from portal.linking import PersonRecord, linked_person
 from portal.ports import UnitOfWork
@@ -462,6 +462,11 @@ def router(
             await state.clear()
             outgoing.send(refusal_text(refused.reason))
             await send_main_menu(outgoing, uow, query.from_user.id)
+            return
+        except NotLinked:  # logged out elsewhere meanwhile
+            outgoing.answer_callback(query.id)
+            await state.clear()
+            not_logged_in(outgoing)
             return
         outgoing.answer_callback(query.id)
         await state.clear()

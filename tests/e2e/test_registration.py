@@ -263,3 +263,23 @@ async def test_a_person_registers_themselves_as_a_natural_person_client(
             assert client.personal_code == "07118214568" and client.registration_number is None
     finally:
         await database.dispose()
+
+
+async def test_registering_after_being_logged_out_elsewhere_asks_to_log_in(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    await load_register(database_url)
+    phone = await person("Anna", language_code="en")
+    laptop = await person("Anna L", language_code="en")
+    async with polling_bot(bot_settings(database_url, emulator.base_url)), browser() as http:
+        await log_in(phone, http, "anna")
+        await phone.say("/register")
+        await phone.reply()
+        await phone.press_newest("🏢 A legal entity (company)")
+        await phone.reply()
+        await phone.say("40103999940")
+        check = await phone.reply()
+        await log_in(laptop, http, "anna")  # the phone's link ends
+        assert "no longer linked to you" in (await phone.reply())["text"]
+        await phone.press(check, "Importēt no UR")
+        assert "First log in" in (await phone.reply())["text"]
