@@ -151,7 +151,16 @@ async def test_forged_and_stale_buttons_get_a_polite_answer_and_change_nothing(
 async def test_the_command_menu_is_set_in_both_languages(emu: EmulatorClient) -> None:
     commands = await emu.commands(BOT_ID)
     by_language = {entry.get("language_code") or "": entry["commands"] for entry in commands}
-    assert [c["command"] for c in by_language[""]] == ["start", "help", "language", "cancel"]
-    assert by_language["lv"][2]["description"] == "Mainīt valodu"
-    assert by_language["en"][2]["description"] == "Change the language"
+    assert [c["command"] for c in by_language[""]] == [
+        "start",
+        "login",
+        "client",
+        "register",
+        "help",
+        "language",
+        "cancel",
+        "logout",
+    ]
+    assert by_language["lv"][5]["description"] == "Mainīt valodu"
+    assert by_language["en"][5]["description"] == "Change the language"
     assert by_language[""] == by_language["lv"]  # Latvian is the default
