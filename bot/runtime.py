@@ -7,19 +7,17 @@ import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
 from bot.app import App, create_app
+from bot.housekeeping import housekeeping
 from bot.logs import fields
 from bot.polling import Poller
 from bot.settings import Settings
 from bot.web import create_web_app
-from portal.linking import purge_expired
 from storage.migrate import ensure_current
-from storage.repositories import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +73,7 @@ async def _serving(app: App, stop: asyncio.Event, *, webhook: bool) -> AsyncIter
     settings = app.settings
     background = [
         asyncio.create_task(app.sender.run(stop)),
-        asyncio.create_task(housekeeping(app, stop, every=settings.housekeeping_seconds)),
+        asyncio.create_task(housekeeping(app.database, stop, every=settings.housekeeping_seconds)),
     ]
     runner = web.AppRunner(
         create_web_app(app, webhook=webhook),
@@ -94,23 +92,6 @@ async def _serving(app: App, stop: asyncio.Event, *, webhook: bool) -> AsyncIter
         await asyncio.gather(*background, return_exceptions=True)
         await app.close()
         log.info("stopped")
-
-
-async def housekeeping(app: App, stop: asyncio.Event, every: float = 60.0) -> None:
-    """Expired login links and flows, and unconfirmed registrations, are deleted."""
-    while not stop.is_set():
-        try:
-            now = datetime.now(UTC)
-            async with app.database.transaction() as session:
-                uow = SqlUnitOfWork(session)
-                links = await purge_expired(uow=uow, now=now)
-                registrations = await uow.registrations.purge(now=now)
-            if links or registrations:
-                log.info("housekeeping", extra=fields(links=links, registrations=registrations))
-        except Exception as exc:
-            log.warning("housekeeping failed", extra=fields(error=type(exc).__name__))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
 
 
 async def set_webhook(settings: Settings, *, delete: bool = False) -> str:

@@ -166,9 +166,10 @@ class ProcessedUpdates:
         )
         return bool(result.rowcount)
 
-    async def forget_older_than(self, age: timedelta) -> int:
+    async def forget_older_than(self, age: timedelta, *, now: datetime | None = None) -> int:
+        cutoff = (now or utcnow()) - age
         result = await self._session.execute(
-            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < utcnow() - age)
+            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < cutoff)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -282,10 +283,12 @@ class Outbox:
         )
         return len(list(rows))
 
-    async def purge_sent_older_than(self, age: timedelta) -> None:
-        await self._session.execute(
-            delete(OutboxMessage).where(OutboxMessage.sent_at < utcnow() - age)
+    async def purge_sent_older_than(self, age: timedelta, *, now: datetime | None = None) -> int:
+        cutoff = (now or utcnow()) - age
+        result = await self._session.execute(
+            delete(OutboxMessage).where(OutboxMessage.sent_at < cutoff)
         )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 class ConversationStates:

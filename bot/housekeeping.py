@@ -1,0 +1,47 @@
+"""Deleting what has served its purpose: expired login links and flows, unconfirmed
+registrations, old processed-update ids and sent outbox rows (e-mails carry one-time links)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime, timedelta
+
+from bot.logs import fields
+from portal.linking import purge_expired
+from storage.database import Database
+from storage.repositories import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+# Telegram redelivers for about a day; a week leaves room for outages on our side.
+PROCESSED_UPDATES_KEPT = timedelta(days=7)
+SENT_OUTBOX_KEPT = timedelta(hours=1)
+
+
+async def housekeep_once(database: Database, *, now: datetime | None = None) -> dict[str, int]:
+    now = now or datetime.now(UTC)
+    async with database.transaction() as session:
+        uow = SqlUnitOfWork(session)
+        counts = {
+            "login": await purge_expired(uow=uow, now=now),
+            "registrations": await uow.registrations.purge(now=now),
+            "updates": await uow.processed_updates.forget_older_than(
+                PROCESSED_UPDATES_KEPT, now=now
+            ),
+            "outbox": await uow.outbox.purge_sent_older_than(SENT_OUTBOX_KEPT, now=now),
+        }
+    return counts
+
+
+async def housekeeping(database: Database, stop: asyncio.Event, every: float = 60.0) -> None:
+    while not stop.is_set():
+        try:
+            counts = await housekeep_once(database)
+            if any(counts.values()):
+                log.info("housekeeping", extra=fields(**counts))
+        except Exception as exc:
+            log.warning("housekeeping failed", extra=fields(error=type(exc).__name__))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)

@@ -1,0 +1,57 @@
+"""Housekeeping deletes what has served its purpose, and nothing still needed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from bot.housekeeping import housekeep_once
+from storage.database import Database
+from storage.models import LoginLink, OutboxMessage, ProcessedUpdate
+
+
+async def test_old_rows_go_and_current_ones_stay(database_url: str) -> None:
+    now = datetime.now(UTC)
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            session.add_all(
+                [
+                    ProcessedUpdate(bot_id=1, update_id=1, processed_at=now - timedelta(days=8)),
+                    ProcessedUpdate(bot_id=1, update_id=2, processed_at=now - timedelta(hours=1)),
+                    LoginLink(
+                        token_hash="a" * 64,
+                        telegram_user_id=7,
+                        created_at=now - timedelta(minutes=20),
+                        expires_at=now - timedelta(minutes=10),
+                    ),
+                    LoginLink(
+                        token_hash="b" * 64,
+                        telegram_user_id=7,
+                        created_at=now,
+                        expires_at=now + timedelta(minutes=10),
+                    ),
+                    *(
+                        OutboxMessage(
+                            kind="email",
+                            chat_id=None,
+                            payload={"to": "a@b.lv"},
+                            created_at=now - timedelta(hours=3),
+                            locked_until=None,
+                            sent_at=sent_at,
+                            failed_at=None,
+                        )
+                        for sent_at in (now - timedelta(hours=2), None)
+                    ),
+                ]
+            )
+        counts = await housekeep_once(database, now=now)
+        assert counts == {"login": 1, "registrations": 0, "updates": 1, "outbox": 1}
+        async with database.transaction() as session:
+            assert list(await session.scalars(select(ProcessedUpdate.update_id))) == [2]
+            assert list(await session.scalars(select(LoginLink.token_hash))) == ["b" * 64]
+            pending = await session.scalar(select(func.count()).select_from(OutboxMessage))
+            assert pending == 1  # the unsent e-mail is kept
+    finally:
+        await database.dispose()
