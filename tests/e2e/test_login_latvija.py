@@ -9,13 +9,18 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 from conftest import PersonFactory
 from e2e_support import Person, bot_settings, browser, button_url, polling_bot
-from saml_support import OTHER_OLD_CODE, make_signing_pair, make_wresult
+from saml_support import NEW_FORMAT_CODE, OTHER_OLD_CODE, make_signing_pair, make_wresult
+from sqlalchemy import select
 
 from bot.settings import IdentitySettings, LatvijaSettings, Settings
 from emulator import EmulatorServer
+from storage.database import Database
+from storage.models import Person as PersonRow
+from storage.models import PreviousPersonalCode
 
 STS = "https://sts.latvija.test/sts/wsfed"
 REALM = "urn:altum-bot:test"
+OLD, NEW = OTHER_OLD_CODE, NEW_FORMAT_CODE
 
 
 def latvija_settings(database_url: str, api_url: str, tmp_path: Path) -> tuple[Settings, str, str]:
@@ -110,3 +115,34 @@ async def test_latvija_refuses_tampered_foreign_and_mismatched_answers(
         await anna.reply()
         await anna.say("/client")
         assert "First log in" in (await anna.reply())["text"]
+
+
+async def test_a_personal_code_change_keeps_the_same_person(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory, tmp_path: Path
+) -> None:
+    """After a code change Latvija.lv sends the new code (with OriginalIssuer) and the old
+    one: the bot finds the person by the old code and keeps it as history."""
+    settings, key_pem, cert_pem = latvija_settings(database_url, emulator.base_url, tmp_path)
+    anna = await person("Anna", language_code="en")
+    async with polling_bot(settings), browser() as http:
+        query = await to_sts(anna, http)
+        before = make_wresult(key_pem=key_pem, cert_pem=cert_pem, realm=REALM, codes=(OLD,))
+        assert (await post_back(http, query, before))[0] == 200
+        await anna.reply()
+        await anna.say("/logout")
+        await anna.replies(2)
+        query = await to_sts(anna, http)
+        after = make_wresult(
+            key_pem=key_pem, cert_pem=cert_pem, realm=REALM, codes=(OLD, NEW), current_code_index=1
+        )
+        assert (await post_back(http, query, after))[0] == 200
+        await anna.reply()
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            (row,) = list(await session.scalars(select(PersonRow)))
+            assert row.personal_code == NEW
+            history = list(await session.scalars(select(PreviousPersonalCode)))
+            assert [(h.personal_code, h.person_id) for h in history] == [(OLD, row.id)]
+    finally:
+        await database.dispose()
