@@ -69,6 +69,7 @@ class UserState:
 class Result:
     name: str
     throughput: float = 0.0
+    cpu_ms_per_update: float = 0.0  # the bot process's own CPU (user + system) per update
     latencies_ms: list[float] = field(default_factory=list)
 
     def percentile(self, p: float) -> float:
@@ -161,9 +162,13 @@ async def measure(server: EmulatorServer, subject: Subject, args: argparse.Names
             await closed_loop(emu, subject, users[:20], 1.0)  # warm up
             result = Result(subject.name)
             profiler = await start_profiler(process.pid, subject.name, args)
+            cpu_before = cpu_seconds(process.pid)
+            started = time.perf_counter()
             result.throughput = await closed_loop(
                 emu, subject, users[: args.concurrency], args.seconds
             )
+            steps = result.throughput * (time.perf_counter() - started)
+            result.cpu_ms_per_update = (cpu_seconds(process.pid) - cpu_before) / steps * 1000
             if profiler is not None:
                 await profiler.wait()
             result.latencies_ms = await open_loop(emu, subject, users, args.rate, args.seconds)
@@ -171,6 +176,12 @@ async def measure(server: EmulatorServer, subject: Subject, args: argparse.Names
         finally:
             process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(process.wait(), timeout=60)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def start_profiler(
@@ -265,19 +276,23 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
         f"open loop at {args.rate:g} updates/s for {args.seconds:g} s "
         f"(latency = update sent -> last reply received)\n"
     )
-    print(f"{'subject':<24}{'updates/s':>11}{'vs echo':>9}{'p50 ms':>9}{'p99 ms':>9}{'n':>7}")
+    print(
+        f"{'subject':<24}{'updates/s':>11}{'vs echo':>9}{'CPU ms/upd':>11}"
+        f"{'p50 ms':>9}{'p99 ms':>9}{'n':>7}"
+    )
     rows: list[dict[str, Any]] = []
     for result in results:
         ratio = result.throughput / baseline.throughput
         p50, p99 = result.percentile(50), result.percentile(99)
         print(
-            f"{result.name:<24}{result.throughput:>11.1f}{ratio:>8.0%} {p50:>8.1f}{p99:>9.1f}"
-            f"{len(result.latencies_ms):>7}"
+            f"{result.name:<24}{result.throughput:>11.1f}{ratio:>8.0%} "
+            f"{result.cpu_ms_per_update:>10.2f}{p50:>9.1f}{p99:>9.1f}{len(result.latencies_ms):>7}"
         )
         rows.append(
             {
                 "subject": result.name,
                 "updates_per_s": round(result.throughput, 1),
+                "cpu_ms_per_update": round(result.cpu_ms_per_update, 3),
                 "ratio_vs_echo": round(ratio, 3),
                 "p50_ms": round(p50, 1),
                 "p99_ms": round(p99, 1),
