@@ -25,6 +25,7 @@ from bot.logs import fields
 from bot.pages import form, page
 from bot.webhook import APP_KEY, handle_update, health
 from dialogs import login as login_texts
+from dialogs.clients import list_clients
 from dialogs.menu import send_main_menu
 from dialogs.outgoing import Outgoing
 from integrations.identity.demo import AUTHORIZE_PATH, DEMO_PEOPLE, PEOPLE, DemoProvider
@@ -216,12 +217,14 @@ async def callback(request: web.Request) -> web.Response:
             result = await link_person(
                 uow=uow, telegram_user_id=flow.telegram_user_id, identity=identity, now=now
             )
+            chat = Outgoing(chat_id=flow.telegram_user_id)
             with app.i18n.context(), app.i18n.use_locale(locale):
-                outgoing.send_to(
-                    flow.telegram_user_id,
+                chat.send(
                     login_texts.linked_text(result.person.full_name),
-                    keyboard=login_texts.linked_keyboard(),
+                    keyboard=login_texts.undo_keyboard(),
                 )
+                await list_clients(flow.telegram_user_id, uow, chat)  # the portal asks next
+            outgoing.queued.extend(chat.queued)
             if result.replaced_telegram_user_id is not None:
                 other = await _locale_of(uow, result.replaced_telegram_user_id)
                 with app.i18n.context(), app.i18n.use_locale(other):

@@ -51,6 +51,12 @@ def linked_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+def undo_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("🚪 Log out"), callback_data=MenuAction(section=LOGOUT))
+    return builder.as_markup()
+
+
 def replaced_text() -> str:
     return _(
         "🔒 You logged in from another Telegram account, so this one is no longer linked to "

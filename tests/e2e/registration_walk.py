@@ -12,7 +12,7 @@ async def log_in(someone: Person, http: aiohttp.ClientSession, demo_person: str)
     await someone.say("/login")
     status, _ = await demo_login(http, button_url(await someone.reply()), demo_person)
     assert status == 200
-    await someone.reply()  # "linked as …"
+    await someone.replies(2)  # "linked as …", then the clients to choose from
 
 
 async def register_ozolkalna(someone: Person, emu: EmulatorClient) -> None:

@@ -47,7 +47,9 @@ async def test_login_links_the_account_and_logout_unlinks(
 
         linked = await anna.reply()
         assert "linked as Anna Bērziņa" in linked["text"]
-        assert buttons(linked) == ["🏢 Choose client", "🚪 Log out"]
+        assert buttons(linked) == ["🚪 Log out"]  # the way to undo
+        choose = await anna.reply()  # then, as the portal does, which client to act for
+        assert "do not act for any ALTUM client" in choose["text"]
 
         # The link is used up: opening it again explains, and changes nothing.
         async with http.get(link) as page:
@@ -98,6 +100,7 @@ async def test_linking_elsewhere_ends_the_old_link_and_tells_the_old_chat(
             status, _ = await demo_login(http, button_url(await device.reply()), "anna")
             assert status == 200
             assert "Anna Bērziņa" in (await device.reply())["text"]
+            await device.reply()  # the clients to choose from
         told = await phone.reply()
         assert "no longer linked to you" in told["text"]
         await phone.say("/client")
@@ -173,7 +176,9 @@ async def test_logging_in_speaks_latvian_in_chat_and_on_the_page(
         assert status == 200 and "Jānis Kalniņš" in text
         linked = await janis.reply()
         assert "Šis Telegram konts tagad ir piesaistīts kā Jānis Kalniņš" in linked["text"]
-        assert buttons(linked) == ["🏢 Izvēlēties klientu", "🚪 Atslēgties"]
+        assert buttons(linked) == ["🚪 Atslēgties"]
+        choose = await janis.reply()
+        assert "➕ Reģistrēt jaunu klientu" in buttons(choose)
 
 
 async def test_two_browsers_racing_for_one_link_get_one_flow(

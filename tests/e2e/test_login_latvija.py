@@ -73,6 +73,7 @@ async def test_latvija_login_links_the_person_and_a_replay_is_refused(
         status, page = await post_back(http, query, wresult)
         assert status == 200 and "Anna Bērziņa" in page  # upper-case surname made readable
         assert "linked as Anna Bērziņa" in (await anna.reply())["text"]
+        await anna.reply()  # the clients to choose from
 
         # Someone who captured the assertion posts it through a link and flow of their own.
         mallory = await person("Mallory", language_code="en")
@@ -128,7 +129,7 @@ async def test_a_personal_code_change_keeps_the_same_person(
         query = await to_sts(anna, http)
         before = make_wresult(key_pem=key_pem, cert_pem=cert_pem, realm=REALM, codes=(OLD,))
         assert (await post_back(http, query, before))[0] == 200
-        await anna.reply()
+        await anna.replies(2)
         await anna.say("/logout")
         await anna.replies(2)
         query = await to_sts(anna, http)
@@ -136,7 +137,7 @@ async def test_a_personal_code_change_keeps_the_same_person(
             key_pem=key_pem, cert_pem=cert_pem, realm=REALM, codes=(OLD, NEW), current_code_index=1
         )
         assert (await post_back(http, query, after))[0] == 200
-        await anna.reply()
+        await anna.replies(2)
     database = Database(database_url)
     try:
         async with database.transaction() as session:

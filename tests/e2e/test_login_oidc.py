@@ -63,6 +63,7 @@ async def test_eparaksts_login_links_the_person(
             async with http.get(back) as page:
                 assert page.status == 200 and "Anna Bērziņa" in await page.text()
             assert "linked as Anna Bērziņa" in (await anna.reply())["text"]
+            await anna.reply()  # the clients to choose from
 
             # The same callback again (a replayed code, this browser's flow already used).
             async with http.get(back) as page:
