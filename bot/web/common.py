@@ -1,0 +1,54 @@
+"""What the web pages share: one transaction whose chat messages go out after commit, the
+person's locale, and the error page."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from html import escape
+from typing import TypeVar
+
+from aiogram.utils.i18n import gettext as _
+from aiohttp import web
+
+from bot.app import App
+from bot.pages import page
+from dialogs import login as login_texts
+from dialogs.outgoing import Outgoing
+from portal import languages
+from portal.identity import Refusal
+from storage.repositories import PendingMessage, SqlUnitOfWork
+
+T = TypeVar("T")
+
+
+async def in_transaction(app: App, work: Callable[[SqlUnitOfWork, Outgoing], Awaitable[T]]) -> T:
+    """Run `work` in one transaction; the chat messages it queues are sent after commit."""
+    outgoing = Outgoing(chat_id=None)
+    rows: list[PendingMessage] = []
+    async with app.database.transaction() as session:
+        uow = SqlUnitOfWork(session)
+        result = await work(uow, outgoing)
+        if outgoing.queued:
+            rows = await app.sender.queue(
+                uow.outbox, ((item.chat_id, item.method) for item in outgoing.queued)
+            )
+    await app.sender.deliver(rows)
+    return result
+
+
+async def locale_of(uow: SqlUnitOfWork, telegram_user_id: int) -> str:
+    account = await uow.accounts.get(telegram_user_id)
+    return account.locale if account else languages.DEFAULT
+
+
+def error_page(app: App, locale: str, refusal: Refusal, status: int = 400) -> web.Response:
+    with app.i18n.context(), app.i18n.use_locale(locale):
+        closing = _("You can close this page.")  # not inside the f-string: Babel skips those
+        return page(
+            title=_("Logging in failed"),
+            body_html=f"<p>{escape(login_texts.refusal_text(refusal))}</p>"
+            f'<p class="muted">{escape(closing)}</p>',
+            lang=locale,
+            status=status,
+            error=True,
+        )

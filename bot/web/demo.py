@@ -1,0 +1,58 @@
+"""Demo-only pages: the demo identity provider's "log in as", and the demo mailbox."""
+
+from __future__ import annotations
+
+from html import escape
+from urllib.parse import urlencode
+
+from aiohttp import web
+
+from bot.demo_mail import DemoMailbox, mailbox_page
+from bot.pages import form, page
+from bot.web.login import CALLBACK_PATH
+from bot.webhook import APP_KEY
+from integrations.identity.demo import AUTHORIZE_PATH, DEMO_PEOPLE, PEOPLE
+
+
+async def demo_authorize_page(request: web.Request) -> web.Response:
+    """The demo provider's "log in as": one button per demo person."""
+    state = request.query.get("state", "")
+    redirect_uri = request.query.get("redirect_uri", "")
+    buttons = "".join(
+        "<li>"
+        + form(
+            AUTHORIZE_PATH,
+            f"{person.given_name} {person.family_name}",
+            {"state": state, "redirect_uri": redirect_uri, "person": person.key},
+        )
+        + f'<span class="muted">{escape(person.subject)} · {escape(person.note)}</span></li>'
+        for person in DEMO_PEOPLE
+    )
+    return page(
+        title="Demo identity provider",
+        body_html="<p>Stands in for Latvija.lv / eParaksts in the demo. Log in as:</p>"
+        f"<ul>{buttons}</ul>"
+        + form(AUTHORIZE_PATH, "Cancel", {"state": state, "redirect_uri": redirect_uri}),
+        lang="en",
+    )
+
+
+async def demo_authorize(request: web.Request) -> web.StreamResponse:
+    app = request.app[APP_KEY]
+    data = await request.post()
+    redirect_uri = str(data.get("redirect_uri", ""))
+    if redirect_uri != app.settings.public_url + CALLBACK_PATH:
+        return web.Response(status=400, text="bad redirect_uri")  # no open redirect
+    person = str(data.get("person", ""))
+    query: dict[str, str] = {"state": str(data.get("state", ""))}
+    if person in PEOPLE:
+        query["person"] = person
+    else:
+        query["error"] = "access_denied"
+    raise web.HTTPSeeOther(f"{redirect_uri}?{urlencode(query)}")
+
+
+async def demo_mail(request: web.Request) -> web.Response:
+    mailer = request.app[APP_KEY].mailer
+    assert isinstance(mailer, DemoMailbox)
+    return mailbox_page(mailer)
