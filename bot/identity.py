@@ -5,13 +5,24 @@ from __future__ import annotations
 from bot.settings import Settings
 from integrations.identity.demo import DemoProvider
 from integrations.identity.latvija import LatvijaProvider
-from integrations.identity.oidc import OidcProvider
+from integrations.identity.oidc import OidcEndpoints, OidcProvider
 from portal.identity import IdentityProvider
 
 
 def create_identity_provider(settings: Settings) -> IdentityProvider:
     chosen = settings.identity.provider
     if chosen == "oidc":
+        oidc = settings.oidc
+        endpoints = None
+        if oidc.authorization_endpoint or oidc.token_endpoint:
+            if not (oidc.authorization_endpoint and oidc.token_endpoint):
+                raise ValueError("set both OIDC_AUTHORIZATION_ENDPOINT and OIDC_TOKEN_ENDPOINT")
+            endpoints = OidcEndpoints(
+                authorization=oidc.authorization_endpoint,
+                token=oidc.token_endpoint,
+                userinfo=oidc.userinfo_endpoint or None,
+                jwks_uri=oidc.jwks_uri or None,
+            )
         return OidcProvider(
             issuer=settings.oidc.issuer,
             client_id=settings.oidc.client_id,
@@ -20,6 +31,8 @@ def create_identity_provider(settings: Settings) -> IdentityProvider:
             personal_code_claim=settings.oidc.personal_code_claim,
             scope=settings.oidc.scope,
             timeout=settings.oidc.timeout_seconds,
+            endpoints=endpoints,
+            userinfo_only=oidc.userinfo_only,
         )
     if chosen == "latvija":
         certificate = settings.latvija.certificate

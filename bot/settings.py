@@ -45,6 +45,14 @@ class OidcSettings(BaseSettings):
     personal_code_claim: str = "personal_code"
     scope: str = ""  # empty: the preset's (eParaksts: `openid urn:lvrtc:fpeil:aa`)
     timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # For providers without discovery: all of authorization and token (userinfo, jwks_uri
+    # as needed) instead of `{issuer}/.well-known/openid-configuration`.
+    authorization_endpoint: str = ""
+    token_endpoint: str = ""
+    userinfo_endpoint: str = ""
+    jwks_uri: str = ""
+    # eParaksts may answer without an ID token: then read the person from userinfo.
+    userinfo_only: bool = False
 
 
 class LatvijaSettings(BaseSettings):
@@ -158,6 +166,15 @@ class Settings(BaseSettings):
                 problems.append("OIDC_CLIENT_ID is missing")
             if _is_placeholder(self.oidc.client_secret.get_secret_value()):
                 problems.append("OIDC_CLIENT_SECRET is missing or a placeholder")
+            for name in (
+                "authorization_endpoint",
+                "token_endpoint",
+                "userinfo_endpoint",
+                "jwks_uri",
+            ):
+                value = getattr(self.oidc, name)
+                if value and not value.startswith("https://"):
+                    problems.append(f"OIDC_{name.upper()} must be https://")
             return problems
         problems = []
         if not self.latvija.sts_url.startswith("https://"):

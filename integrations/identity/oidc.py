@@ -14,6 +14,12 @@ Presets:
 * `generic` (e.g. a SATOSA or Keycloak broker in front of Latvija.lv): the personal code is
   the claim named `personal_code_claim`. Default scope `openid profile`.
 
+Providers without discovery (eParaksts documents its endpoints but not a discovery
+document) take `endpoints` instead. eParaksts is "OIDC-like": its token answer may carry no ID
+token; with `userinfo_only` the person is then read from the userinfo endpoint, called over
+the back channel with the access token that the code, the PKCE verifier and the client secret
+were just exchanged for (no nonce to check without an ID token: state and PKCE bind the flow).
+
 Every failure is an `IdentityError`; its `detail` goes to logs and never holds tokens, codes,
 names or personal codes.
 """
@@ -39,7 +45,7 @@ import jwt
 
 from portal.identity import FlowStart, IdentityError, ProviderIdentity, Refusal
 
-__all__ = ["OidcProvider"]
+__all__ = ["OidcEndpoints", "OidcProvider"]
 
 Preset = Literal["eparaksts", "generic"]
 
@@ -64,10 +70,20 @@ _LATVIAN_SERIAL_PREFIX = "PNOLV-"
 class _Metadata:
     authorization_endpoint: str
     token_endpoint: str
-    jwks_uri: str
+    jwks_uri: str | None
     userinfo_endpoint: str | None
     auth_methods: tuple[str, ...]
     iss_parameter_supported: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OidcEndpoints:
+    """Configured endpoints, for providers without a discovery document."""
+
+    authorization: str
+    token: str
+    userinfo: str | None = None
+    jwks_uri: str | None = None  # needed only when the provider issues ID tokens
 
 
 def _safe(value: object) -> str:
@@ -105,6 +121,8 @@ class OidcProvider:
         scope: str = "",
         timeout: float = 10.0,
         clock_skew: timedelta = timedelta(seconds=60),
+        endpoints: OidcEndpoints | None = None,
+        userinfo_only: bool = False,
     ) -> None:
         if preset not in _DEFAULT_SCOPES:
             raise ValueError(f"unknown OIDC preset {preset!r}")
@@ -127,6 +145,19 @@ class OidcProvider:
         self._jwks: list[dict[str, Any]] | None = None
         self._jwks_at = 0.0
         self._lock = asyncio.Lock()
+        self._userinfo_only = userinfo_only
+        if endpoints is not None:
+            if userinfo_only and not endpoints.userinfo:
+                raise ValueError("userinfo_only needs a userinfo endpoint")
+            self._metadata = _Metadata(
+                authorization_endpoint=endpoints.authorization,
+                token_endpoint=endpoints.token,
+                jwks_uri=endpoints.jwks_uri,
+                userinfo_endpoint=endpoints.userinfo,
+                auth_methods=("client_secret_basic",),
+                iss_parameter_supported=False,
+            )
+            self._metadata_at = float("inf")  # configured: never rediscovered
 
     # --- the IdentityProvider port --------------------------------------------------------
 
@@ -174,6 +205,8 @@ class OidcProvider:
                 raise IdentityError(Refusal.WRONG_ISSUER, "callback lacks iss")
             tokens = await self._redeem(metadata, code, callback_url, flow_state)
             id_token = tokens.get("id_token")
+            if (not isinstance(id_token, str) or not id_token) and self._userinfo_only:
+                return await self._from_userinfo(metadata, tokens)
             if not isinstance(id_token, str) or not id_token:
                 raise IdentityError(Refusal.INVALID_TOKEN, "no id_token in the token response")
             claims = await self._verify(id_token)
@@ -196,6 +229,19 @@ class OidcProvider:
         session, self._session = self._session, None
         if session is not None and not session.closed:
             await session.close()
+
+    async def _from_userinfo(
+        self, metadata: _Metadata, tokens: Mapping[str, Any]
+    ) -> ProviderIdentity:
+        access_token = tokens.get("access_token")
+        if not metadata.userinfo_endpoint or not isinstance(access_token, str) or not access_token:
+            raise IdentityError(Refusal.INVALID_TOKEN, "no access token for userinfo")
+        claims = await self._userinfo(metadata.userinfo_endpoint, access_token)
+        now = datetime.now(UTC)
+        return self._identity(
+            "oauth:" + access_token,
+            {**claims, "exp": (now + timedelta(minutes=10)).timestamp()},
+        )
 
     # --- claims -----------------------------------------------------------------------------
 
@@ -365,6 +411,8 @@ class OidcProvider:
 
     async def _keys(self, *, refresh: bool = False) -> list[dict[str, Any]]:
         metadata = await self._discover()
+        if metadata.jwks_uri is None:
+            raise IdentityError(Refusal.INVALID_TOKEN, "an id_token but no jwks_uri configured")
         async with self._lock:
             stale = time.monotonic() - self._jwks_at >= _JWKS_REFETCH_INTERVAL
             if self._jwks is not None and not (refresh and stale):

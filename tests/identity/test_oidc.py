@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from oidc_support import OidcTestProvider, browser_login
 
 import integrations.identity.oidc as oidc_module
-from integrations.identity.oidc import OidcProvider
+from integrations.identity.oidc import OidcEndpoints, OidcProvider
 from portal.identity import (
     FlowStart,
     IdentityError,
@@ -339,6 +339,7 @@ class FakeIdp:
         self.token_requests: list[tuple[dict[str, str], str | None]] = []
         self.userinfo_requests: list[str | None] = []
         self.jwks_fetches = 0
+        self.discovery = True  # False: no discovery document (404), as eParaksts
         self._runner: web.AppRunner | None = None
         self._released = asyncio.Event()
 
@@ -370,6 +371,8 @@ class FakeIdp:
 
     async def _discovery(self, request: web.Request) -> web.Response:
         await self._pause()
+        if not self.discovery:
+            return web.json_response({"error": "not found"}, status=404)
         return web.json_response(
             {
                 "issuer": self.discovered_issuer or self.issuer,
@@ -884,3 +887,97 @@ async def test_close_closes_the_session(fake: FakeIdp) -> None:
     await provider.close()
     assert session.closed
     await provider.close()  # twice is fine
+
+
+def configured(fake: FakeIdp, **options: Any) -> OidcProvider:
+    """A provider with its endpoints configured (no discovery), as for eParaksts."""
+    return OidcProvider(
+        issuer=fake.issuer,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        endpoints=OidcEndpoints(
+            authorization=f"{fake.issuer}/authorize",
+            token=f"{fake.issuer}/token",
+            userinfo=f"{fake.issuer}/userinfo",
+            jwks_uri=options.pop("jwks_uri", None),
+        ),
+        **options,
+    )
+
+
+async def test_userinfo_only_reads_the_person_without_an_id_token(fake: FakeIdp) -> None:
+    fake.discovery = False
+    fake.userinfo = {"serial_number": SERIAL, "given_name": "Anna", "family_name": "Bērziņa"}
+    provider = configured(fake, userinfo_only=True)
+    try:
+        start = await provider.start(callback_url=CALLBACK)
+        assert start.redirect_url.startswith(f"{fake.issuer}/authorize?")
+        params = {"code": "the-code", "state": start.flow_state["state"]}
+        identity = await provider.finish(
+            callback_url=CALLBACK, params=params, flow_state=start.flow_state
+        )
+    finally:
+        await provider.close()
+    assert identity.subject == f"PK:{CODE}"
+    assert (identity.given_name, identity.family_name) == ("Anna", "Bērziņa")
+    assert fake.userinfo_requests == ["Bearer AT-123"]
+    assert identity.assertion_id is not None and "AT-123" not in identity.assertion_id
+    ((form, _auth),) = fake.token_requests
+    assert form["code_verifier"] == start.flow_state["code_verifier"]  # PKCE still binds it
+
+
+async def test_without_userinfo_only_a_missing_id_token_is_refused(fake: FakeIdp) -> None:
+    fake.discovery = False
+    fake.userinfo = {"serial_number": SERIAL, "given_name": "Anna", "family_name": "Bērziņa"}
+    provider = configured(fake)
+    try:
+        start = await provider.start(callback_url=CALLBACK)
+        params = {"code": "the-code", "state": start.flow_state["state"]}
+        with pytest.raises(IdentityError) as raised:
+            await provider.finish(callback_url=CALLBACK, params=params, flow_state=start.flow_state)
+    finally:
+        await provider.close()
+    assert raised.value.refusal is Refusal.INVALID_TOKEN
+    assert fake.userinfo_requests == []
+
+
+async def test_userinfo_only_still_checks_state_and_the_code(fake: FakeIdp) -> None:
+    fake.discovery = False
+    fake.userinfo = {"given_name": "Anna"}  # no personal code
+    provider = configured(fake, userinfo_only=True)
+    try:
+        start = await provider.start(callback_url=CALLBACK)
+        with pytest.raises(IdentityError) as forged:
+            await provider.finish(
+                callback_url=CALLBACK,
+                params={"code": "c", "state": "forged"},
+                flow_state=start.flow_state,
+            )
+        with pytest.raises(IdentityError) as no_code:
+            await provider.finish(
+                callback_url=CALLBACK,
+                params={"code": "c", "state": start.flow_state["state"]},
+                flow_state=start.flow_state,
+            )
+    finally:
+        await provider.close()
+    assert forged.value.refusal is Refusal.STATE_MISMATCH
+    assert fake.token_requests[-1][0]["code"] == "c"  # only the genuine callback redeemed
+    assert len(fake.token_requests) == 1
+    assert no_code.value.refusal is Refusal.INVALID_PERSONAL_CODE
+
+
+async def test_configured_endpoints_verify_id_tokens_by_the_configured_jwks(
+    fake: FakeIdp,
+) -> None:
+    fake.discovery = False
+    without_keys = configured(fake)
+    with_keys = configured(fake, jwks_uri=f"{fake.issuer}/jwks")
+    try:
+        error = await refused(fake, without_keys, lambda s: fake.sign(fake.claims(s)))
+        assert error.refusal is Refusal.INVALID_TOKEN
+        identity = await finish_with(fake, with_keys, lambda s: fake.sign(fake.claims(s)))
+        assert identity.subject == f"PK:{CODE}"
+    finally:
+        await without_keys.close()
+        await with_keys.close()
