@@ -7,7 +7,16 @@ import asyncio
 import aiohttp
 import pytest
 from conftest import PersonFactory
-from e2e_support import BOT_ID, outbox_rows, wait_until_confirmed, webhook_bot, webhook_settings
+from e2e_support import (
+    BOT_ID,
+    browser,
+    button_url,
+    demo_login,
+    outbox_rows,
+    wait_until_confirmed,
+    webhook_bot,
+    webhook_settings,
+)
 
 from bot.runtime import set_webhook
 from bot.settings import Settings
@@ -36,6 +45,15 @@ async def test_updates_arrive_by_webhook_with_the_secret(
     await anna.say("/start")
     greeting, _menu = await anna.replies(2)
     assert greeting["text"].startswith("Labdien, Anna!")
+
+    # The same server carries the login pages: log in through the webhook-served bot.
+    await anna.say("/login")
+    link = button_url(await anna.reply())
+    assert link.startswith(settings.public_url + "/link/")
+    async with browser() as http:
+        status, page = await demo_login(http, link, "anna")
+    assert status == 200 and "Anna Bērziņa" in page
+    assert "Anna Bērziņa" in (await anna.reply())["text"]
 
 
 @pytest.mark.usefixtures("bot")
