@@ -21,7 +21,8 @@ from sqlalchemy import select, update
 
 from emulator import EmulatorClient, EmulatorServer
 from storage.database import Database
-from storage.models import ActivityEventRow, LoginLink, TelegramAccountRow
+from storage.models import ActivityEventRow, Client, LoginLink, Membership, TelegramAccountRow
+from storage.models import Person as PersonRow
 
 
 async def test_login_links_the_account_and_logout_unlinks(
@@ -197,3 +198,56 @@ async def test_two_browsers_racing_for_one_link_get_one_flow(
         async with browser() as one, browser() as two, browser() as three:
             statuses = await asyncio.gather(take(one), take(two), take(three))
         assert sorted(statuses) == [303, 410, 410]
+
+
+async def test_one_person_many_clients_with_their_roles(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    """An accountant acting for two companies, and a client with two persons."""
+    settings = bot_settings(database_url, emulator.base_url)
+    ilze = await person("Ilze", language_code="en")
+    async with polling_bot(settings), browser() as http:
+        await ilze.say("/login")
+        await demo_login(http, button_url(await ilze.reply()), "ilze")
+        await ilze.replies(2)
+        database = Database(database_url)
+        try:
+            async with database.transaction() as session:
+                ilze_id = await session.scalar(
+                    select(PersonRow.id).where(PersonRow.personal_code == "25069018905")
+                )
+                other = PersonRow(personal_code="12058412349", given_name="A", family_name="B")
+                session.add(other)
+                await session.flush()
+                for name, role, signatory, people in (
+                    ('SIA "Vējrāvas Enerģija"', "main", True, (ilze_id, other.id)),
+                    ("AS Grāmatvedība", "additional", False, (ilze_id,)),
+                ):
+                    client = Client(kind="legal_entity", name=name, status="active")
+                    session.add(client)
+                    await session.flush()
+                    for person_id in people:
+                        session.add(
+                            Membership(
+                                person_id=person_id,
+                                client_id=client.id,
+                                role=role,
+                                status="active",
+                                is_signatory=signatory,
+                            )
+                        )
+        finally:
+            await database.dispose()
+        await ilze.say("/client")
+        listing = await ilze.reply()
+        assert buttons(listing)[:2] == [
+            "AS Grāmatvedība — additional user",
+            'SIA "Vējrāvas Enerģija" — main user, signatory',
+        ]
+        for choice, header in (
+            (0, "🏢 AS Grāmatvedība — additional user"),
+            (1, '🏢 SIA "Vējrāvas Enerģija" — main user, signatory'),
+        ):
+            await ilze.press(listing, buttons(listing)[choice])
+            await ilze.reply()  # "You now act for …"
+            assert header in (await ilze.reply())["text"]  # the menu, with the client on top
