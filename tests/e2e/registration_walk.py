@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from email.message import EmailMessage
+
 import aiohttp
 from e2e_support import Person, button_url, buttons, demo_login
+from smtp_support import links_in
 
 from emulator import EmulatorClient
 
@@ -59,3 +62,9 @@ async def register_ozolkalna(someone: Person, emu: EmulatorClient) -> None:
     await someone.press_newest("Reģistrēties")
     done = await someone.reply()
     assert "Pabeidziet reģistrāciju apmeklējot e-pastā nosūtīto saiti!" in done["text"]
+
+
+def confirmation_link(mail: EmailMessage) -> str:
+    """The one confirmation link in a registration e-mail."""
+    (link,) = [url for url in links_in(mail) if "/confirm/" in url]
+    return link

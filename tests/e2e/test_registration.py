@@ -9,8 +9,8 @@ from pathlib import Path
 
 from conftest import PersonFactory
 from e2e_support import BOT_ID, bot_settings, browser, buttons, polling_bot
-from registration_walk import log_in, register_ozolkalna
-from smtp_support import SmtpCapture, links_in
+from registration_walk import confirmation_link, log_in, register_ozolkalna
+from smtp_support import SmtpCapture
 from sqlalchemy import select, update
 
 from bot.settings import Settings, SmtpSettings
@@ -47,7 +47,7 @@ async def test_a_signatory_registers_a_company_confirmed_by_email(
             (mail,) = await smtp.wait_for(1)
             assert mail["To"] == "Anna@ozolkalns.lv"
             assert "Ozolkalna Koks" in mail["Subject"]
-            (link,) = [url for url in links_in(mail) if "/confirm/" in url]
+            link = confirmation_link(mail)
             assert link.startswith(settings.public_url)
 
             # Nothing is active until the link is opened: GET only shows a button.
@@ -144,7 +144,7 @@ async def test_mail_is_retried_while_smtp_is_down_and_nothing_is_lost(
             await register_ozolkalna(anna, emu)
             await smtp.start()
             (mail,) = await smtp.wait_for(1, timeout=20)
-            (link,) = [url for url in links_in(mail) if "/confirm/" in url]
+            link = confirmation_link(mail)
             async with http.post(link) as page:
                 assert page.status == 200
 
@@ -160,7 +160,7 @@ async def test_a_blocked_membership_hides_the_client_and_its_buttons(
             await log_in(anna, http, "anna")
             await register_ozolkalna(anna, emu)
             (mail,) = await smtp.wait_for(1)
-            (link,) = [url for url in links_in(mail) if "/confirm/" in url]
+            link = confirmation_link(mail)
             async with http.post(link) as page:
                 assert page.status == 200
             await anna.replies(2)
@@ -200,7 +200,7 @@ async def test_unconfirmed_registrations_expire_and_are_deleted(
             await log_in(anna, http, "anna")
             await register_ozolkalna(anna, emu)
             (mail,) = await smtp.wait_for(1)
-            (link,) = [url for url in links_in(mail) if "/confirm/" in url]
+            link = confirmation_link(mail)
             database = Database(database_url)
             try:
                 async with database.transaction() as session:
@@ -251,7 +251,7 @@ async def test_a_person_registers_themselves_as_a_natural_person_client(
             await emily.press_newest("Reģistrēties")
             await emily.reply()
             (mail,) = await smtp.wait_for(1)
-            (link,) = [url for url in links_in(mail) if "/confirm/" in url]
+            link = confirmation_link(mail)
             async with http.post(link) as page:
                 assert page.status == 200
             assert "Emily Ozola" in (await emily.reply())["text"]
