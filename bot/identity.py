@@ -49,7 +49,10 @@ def create_identity_provider(settings: Settings) -> IdentityProvider:
     return DemoProvider(public_url=settings.public_url)
 
 
-def provider_label(provider: IdentityProvider) -> str:
-    return {"oidc": "eParaksts", "latvija": "Latvija.lv", "demo": "demo"}.get(
-        provider.name, provider.name
-    )
+def provider_label(settings: Settings) -> str:
+    """How the login page names where the person goes next."""
+    chosen = settings.identity.provider
+    if chosen == "oidc":
+        # A generic provider is most often a broker in front of Latvija.lv.
+        return "eParaksts" if settings.oidc.preset == "eparaksts" else "Latvija.lv"
+    return {"latvija": "Latvija.lv", "demo": "demo"}[chosen]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -58,8 +58,6 @@ class LinkResult:
     account: TelegramAccount
     person: PersonRecord
     replaced_telegram_user_id: int | None = None  # the chat that was linked to this person
-    previous_person_id: int | None = None  # whom this chat was linked to before
-    client_ids: tuple[int, ...] = field(default=())
 
 
 async def issue_login_link(
@@ -171,14 +169,8 @@ async def link_person(
         account.current_client_id = None
     account.person_id, account.linked_at = record.id, now
     await uow.accounts.save(account)
-    clients = await _record(uow, Action.LINKED, record.id, telegram_user_id, {})
-    return LinkResult(
-        account=account,
-        person=record,
-        replaced_telegram_user_id=replaced,
-        previous_person_id=previous,
-        client_ids=clients,
-    )
+    await _record(uow, Action.LINKED, record.id, telegram_user_id, {})
+    return LinkResult(account=account, person=record, replaced_telegram_user_id=replaced)
 
 
 async def unlink(*, uow: UnitOfWork, telegram_user_id: int) -> PersonRecord | None:
@@ -226,9 +218,9 @@ async def _record(
     person_id: int,
     telegram_user_id: int,
     details: dict[str, Any],
-) -> tuple[int, ...]:
+) -> None:
     """One event without a client, and one in the log of each client the person acts for."""
-    clients = tuple(access.client_id for access in await uow.clients.accessible(person_id))
+    clients = [access.client_id for access in await uow.clients.accessible(person_id)]
     for client_id in (None, *clients):
         await uow.activity.record(
             ActivityEvent(
@@ -239,4 +231,3 @@ async def _record(
                 details=details,
             )
         )
-    return clients

@@ -22,7 +22,13 @@ from dialogs.clients import list_clients
 from dialogs.outgoing import Outgoing
 from portal import languages
 from portal.identity import IdentityError, Refusal
-from portal.linking import account_for_link, begin_login, link_person, take_login_flow
+from portal.linking import (
+    LoginFlowRecord,
+    account_for_link,
+    begin_login,
+    link_person,
+    take_login_flow,
+)
 from storage.database import DatabaseUnavailable
 from storage.repositories import SqlUnitOfWork
 
@@ -59,7 +65,7 @@ async def link_page(request: web.Request) -> web.Response:
                 + escape(
                     _(
                         "Continue only if this is your Telegram account. Next you log in with {p}."
-                    ).format(p=provider_label(app.identity))
+                    ).format(p=provider_label(app.settings))
                 )
                 + "</p>"
                 + form(request.path, _("Continue"))
@@ -126,13 +132,15 @@ async def callback(request: web.Request) -> web.Response:
     now = datetime.now(UTC)
     if not session:
         return error_page(app, languages.DEFAULT, Refusal.STATE_MISMATCH)
+
+    async def take(uow: SqlUnitOfWork, _out: Outgoing) -> tuple[LoginFlowRecord, str]:
+        flow = await take_login_flow(uow=uow, session=session, now=now)
+        return flow, await locale_of(uow, flow.telegram_user_id)
+
     try:
-        flow = await in_transaction(
-            app, lambda uow, _out: take_login_flow(uow=uow, session=session, now=now)
-        )
+        flow, locale = await in_transaction(app, take)
     except IdentityError as error:
         return error_page(app, languages.DEFAULT, error.refusal)
-    locale = await in_transaction(app, lambda uow, _out: locale_of(uow, flow.telegram_user_id))
     try:
         if flow.provider != app.identity.name:
             raise IdentityError(Refusal.STATE_MISMATCH, "flow of another provider")

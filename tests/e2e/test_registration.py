@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from conftest import PersonFactory
 from e2e_support import BOT_ID, bot_settings, browser, buttons, polling_bot
@@ -13,13 +12,12 @@ from registration_walk import confirmation_link, log_in, register_ozolkalna
 from smtp_support import SmtpCapture
 from sqlalchemy import select, update
 
+from bot.demo import DEMO_DATA as SAMPLE  # the Company Register samples
 from bot.settings import Settings, SmtpSettings
 from bot.ur_import import run_import
 from emulator import EmulatorClient, EmulatorServer
 from storage.database import Database
 from storage.models import ActivityEventRow, Client, Membership, Registration
-
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "ur-sample"
 
 
 async def load_register(database_url: str) -> None:

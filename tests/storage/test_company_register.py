@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.demo import DEMO_DATA as SAMPLE  # the Company Register samples
 from integrations.company_register import CompanyFile, OfficerFile
 from portal.company_register import (
     CompanyRecord,
@@ -27,7 +28,6 @@ from storage.database import Database
 from storage.models import RegisterCompany, RegisterOfficer
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLE = ROOT / "tests" / "data" / "ur-sample"
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.demo import DEMO_DATA as SAMPLE  # the Company Register samples
 from integrations.company_register import (
     OFFICERS_COLUMNS,
     REGISTER_COLUMNS,
@@ -26,7 +27,6 @@ from portal.company_register import (
 from portal.identifiers import normalize_personal_code
 from portal.identity import NaturalPerson
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "ur-sample"
 BOM = "\ufeff"
 
 
