@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
 from . import messages, updates  # noqa: F401  (importing registers the methods)
-from .models import JSON, CallRecord, Fault
+from .models import JSON, CallRecord, Encoded, Fault
 from .params import Params, read_params
 from .registry import METHODS, Call
 from .state import BotWorld, World, token_digest
@@ -46,19 +48,50 @@ def _fault_answer(fault: Fault) -> tuple[int, JSON]:
     return status, ApiError(status, description, retry_after if status == 429 else None).payload()
 
 
-async def execute(
-    world: BotWorld, method: str, params: Params, source: str = "http"
-) -> tuple[int, JSON]:
-    """Run one Bot API method against a bot's world and record it in its calls log."""
+@dataclass
+class Answer:
+    """The HTTP status and JSON payload a Bot API call answers with."""
+
+    status: int
+    payload: JSON
+    result_text: bytes | None = None  # payload["result"] already encoded by the handler
+
+    def body(self) -> bytes:
+        """The payload as json.dumps writes it, splicing in the encoded result if there is one."""
+        if self.result_text is None:
+            return json.dumps(self.payload).encode()
+        fields = (
+            json.dumps(key).encode()
+            + b": "
+            + (self.result_text if key == "result" else json.dumps(value).encode())
+            for key, value in self.payload.items()
+        )
+        return b"{" + b", ".join(fields) + b"}"
+
+    def response(self) -> web.Response:
+        """The same HTTP answer web.json_response(payload) gives."""
+        return web.Response(
+            body=self.body(), status=self.status, content_type="application/json", charset="utf-8"
+        )
+
+
+async def execute(world: BotWorld, method: str, params: Params, source: str = "http") -> Answer:
+    """Run one Bot API method against a bot's world and record it in its calls log.
+
+    A handler may return an Encoded result to spare encoding it again for every answer.
+    """
     started = time.monotonic()
     entry = METHODS.get(method.lower())
     name = entry[0] if entry else method
     call = Call(world, params, name)
     result: Any = None
+    result_text: bytes | None = None
     try:
         if entry is None:
             raise ApiError(404, "Not Found: method not found")
         result = await entry[1](call)
+        if isinstance(result, Encoded):
+            result, result_text = result.value, result.text
         status, payload = 200, {"ok": True, "result": result}
         if call.description:
             payload["description"] = call.description
@@ -75,7 +108,7 @@ async def execute(
             },
         )
     _record(world, name, params, status, payload, started, call.chat_id, source)
-    return status, payload
+    return Answer(status, payload, result_text if status == 200 else None)
 
 
 def _record(
@@ -151,11 +184,11 @@ async def handle_method(request: web.Request) -> web.StreamResponse:
     name = entry[0] if entry else method
     fault = world.take_fault(name)
     if fault is not None:
-        answer = await _apply_fault(request, world, name, params, fault, started)
-        if answer is not None:
-            return answer
-    status, payload = await execute(world, method, params)
-    return web.json_response(payload, status=status)
+        faulty = await _apply_fault(request, world, name, params, fault, started)
+        if faulty is not None:
+            return faulty
+    answer = await execute(world, method, params)
+    return answer.response()
 
 
 async def _apply_fault(

@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 JSON = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A JSON value together with its text, written once, exactly as `json.dumps` writes it.
+
+    aiohttp's json_response writes answers with `json.dumps` too, so a Bot API answer spliced
+    together from these texts is byte for byte the one it would have written.
+    """
+
+    value: Any  # treat as read-only: the text does not follow changes
+    text: bytes
+
+    @classmethod
+    def of(cls, value: Any) -> Encoded:
+        return cls(value, json.dumps(value).encode())
+
+    @classmethod
+    def array(cls, items: Iterable[Encoded]) -> Encoded:
+        """The JSON array of the items, reusing their texts."""
+        listed = list(items)
+        return cls([i.value for i in listed], b"[" + b", ".join(i.text for i in listed) + b"]")
 
 
 @dataclass
@@ -153,6 +178,16 @@ class Update:
 
     def to_api(self) -> JSON:
         return {"update_id": self.update_id, self.kind: self.payload}
+
+    @cached_property
+    def encoded(self) -> Encoded:
+        """to_api() and its JSON, made once for every getUpdates answer and webhook POST.
+
+        A queued update never changes: nothing writes to its payload, and the objects it
+        shares with a Message (entities, markup, files) are replaced on edits, never changed
+        in place. A redelivery queues a new Update. So the JSON made once stays right.
+        """
+        return Encoded.of(self.to_api())
 
 
 @dataclass

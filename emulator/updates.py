@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import validation as v
-from .models import JSON, Update
+from .models import JSON, Encoded, Update
 from .registry import Call, Handler, bot_method
 from .validation import ApiError, bad_request
 
@@ -40,7 +40,7 @@ async def close(call: Call) -> bool:
 
 
 @bot_method("getUpdates")
-async def get_updates(call: Call) -> list[JSON]:
+async def get_updates(call: Call) -> Encoded:
     world, p = call.world, call.params
     if world.webhook.url:
         raise ApiError(409, WEBHOOK_CONFLICT)
@@ -68,7 +68,8 @@ async def get_updates(call: Call) -> list[JSON]:
         raise ApiError(409, POLL_CONFLICT)
     if world.webhook.url:
         raise ApiError(409, "Conflict: terminated by setWebhook request")
-    return [u.to_api() for u in eligible()[:limit]]
+    # The bot sees each update again in every answer until it confirms it: encode it once.
+    return Encoded.array(u.encoded for u in eligible()[:limit])
 
 
 @bot_method("setWebhook")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 
@@ -83,7 +82,7 @@ class WebhookDeliverer:
         timeout = aiohttp.ClientTimeout(total=self.world.config.webhook_timeout)
         try:
             async with self.session.post(
-                hook.url, data=json.dumps(update.to_api()), headers=headers, timeout=timeout
+                hook.url, data=update.encoded.text, headers=headers, timeout=timeout
             ) as response:
                 body = await response.read()
                 if not 200 <= response.status < 300:

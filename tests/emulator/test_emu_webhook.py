@@ -25,12 +25,14 @@ class Receiver:
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
+        self.bodies: list[bytes] = []
         self.headers: list[dict[str, str]] = []
         self.reply: Reply | None = None
         self.url = ""
         self._runner: web.AppRunner | None = None
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        self.bodies.append(await request.read())
         update = await request.json()
         self.received.append(update)
         self.headers.append(dict(request.headers))
@@ -205,3 +207,24 @@ async def test_webhook_payload_is_plain_update_json(
     assert set(update) == {"update_id", "message"}
     assert update["message"]["entities"] == [{"type": "bot_command", "offset": 0, "length": 6}]
     json.dumps(update)  # nothing exotic inside
+
+
+async def test_webhook_body_is_the_update_as_json_dumps_writes_it(
+    emu: EmulatorClient, bot: Bot, user: dict[str, Any], receiver: Receiver
+) -> None:
+    """Each POST (first try, retry, redelivery) carries the same bytes as json.dumps gives."""
+    answers = [500]
+
+    async def flaky(request: web.Request, update: dict[str, Any]) -> web.StreamResponse:
+        return web.Response(status=answers.pop(0)) if answers else web.json_response({})
+
+    receiver.reply = flaky
+    await bot.set_webhook(receiver.url)
+    sent = await emu.send_text(BOT_ID, user["id"], "/start ūdens 👋")
+    await eventually(lambda: len(receiver.received) == 2)
+    await emu.redeliver(BOT_ID, sent["update_id"])
+    await eventually(lambda: len(receiver.received) == 3)
+    expected = json.dumps(receiver.received[0]).encode()
+    assert receiver.bodies == [expected] * 3
+    assert {h["Content-Type"] for h in receiver.headers} == {"application/json"}
+    assert {h["Content-Length"] for h in receiver.headers} == {str(len(expected))}
