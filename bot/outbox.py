@@ -18,8 +18,11 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
-from typing import Any, Protocol
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from http import HTTPStatus
+from typing import Any, Protocol, get_args
 
 import aiogram.methods
 from aiogram import Bot
@@ -33,8 +36,10 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import TelegramMethod
+from aiogram.types import TelegramObject
 
 from bot.logs import fields
+from bot.telegram import Answer, JsonBotApi
 from integrations.email import (
     MailPermanentError,
     MailServerUnavailable,
@@ -66,6 +71,94 @@ def to_payload(method: TelegramMethod[Any]) -> dict[str, Any]:
 
 def from_payload(payload: dict[str, Any]) -> TelegramMethod[Any]:
     return _METHODS[payload["method"]].model_validate(payload["params"])
+
+
+def json_params(bot: Bot, payload: dict[str, Any]) -> dict[str, Any] | None:
+    """A stored call's parameters as aiogram would send them, or None if only aiogram can.
+
+    What `to_payload` left unset (parse_mode…) gets the bot's default, as aiogram's
+    `BaseSession.prepare_value` and `AiohttpSession.build_form_data` treat a `Default`: left
+    out when None (or ""); a default may be named otherwise than its field
+    (`disable_web_page_preview` takes `link_preview_is_disabled`). None when a field is set
+    whose JSON aiogram would rewrite: nested objects with fields defaulting to the bot's
+    (ReplyParameters.quote_parse_mode…), dates and durations (sent as Unix time)."""
+    params: dict[str, Any] = payload["params"]
+    shape = _shape(payload["method"])
+    if any(name in params for name in shape.rewritten):
+        return None
+    result = params
+    for name, default in shape.defaults:
+        if name in params:
+            continue
+        value = _json_value(bot, bot.default[default])
+        if value is not None and value != "":
+            if result is params:
+                result = dict(params)
+            result[name] = value
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What aiogram changes in a method's parameters on the way out (see `json_params`)."""
+
+    defaults: tuple[tuple[str, str], ...]  # (field, name in the bot's defaults)
+    rewritten: frozenset[str]
+
+
+_SHAPES: dict[str, _Shape] = {}
+
+
+def _shape(method: str) -> _Shape:
+    found = _SHAPES.get(method)
+    if found is None:  # a method aiogram does not know is sent as stored
+        cls = _METHODS.get(method)
+        model_fields = cls.model_fields.items() if cls is not None else ()
+        found = _SHAPES[method] = _Shape(
+            defaults=tuple(
+                (name, info.default.name)
+                for name, info in model_fields
+                if isinstance(info.default, Default)
+            ),
+            rewritten=frozenset(name for name, info in model_fields if _rewritten(info.annotation)),
+        )
+    return found
+
+
+def _rewritten(annotation: Any) -> bool:
+    """Whether aiogram may send a value of this type other than as its JSON."""
+    pending, seen = [annotation], set()
+    while pending:
+        kind = pending.pop()
+        if kind in (datetime, timedelta):
+            return True
+        if isinstance(kind, type) and issubclass(kind, TelegramObject):
+            if kind not in seen:
+                seen.add(kind)
+                for info in kind.model_fields.values():
+                    if isinstance(info.default, Default):
+                        return True
+                    pending.append(info.annotation)
+        else:
+            pending.extend(get_args(kind))
+    return False
+
+
+def _json_value(bot: Bot, value: Any) -> Any:
+    """A default as JSON, the way aiogram's `prepare_value` builds it (minus files, which a
+    bot's defaults never are): nested defaults resolved, None left out."""
+    if isinstance(value, Default):
+        value = bot.default[value.name]
+    if isinstance(value, TelegramObject):
+        value = value.model_dump(warnings=False)
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, dict):
+        items = ((key, _json_value(bot, item)) for key, item in value.items())
+        return {key: item for key, item in items if item is not None}
+    if isinstance(value, list):
+        return [item for item in (_json_value(bot, item) for item in value) if item is not None]
+    return value
 
 
 class Mailer(Protocol):
@@ -103,6 +196,9 @@ class OutboxSender:
         self._chat_locks: dict[int | None, asyncio.Lock] = {}
         self._mail_tasks: set[asyncio.Task[None]] = set()
         self._closing = False
+        # Rows go out as the JSON they are stored as; through aiogram's models only when the
+        # bot is no aiohttp-session Bot (a test's stand-in) or has request middleware of its own.
+        self._api = JsonBotApi.for_bot(bot)
 
     async def queue(
         self, outbox: Outbox, items: Iterable[tuple[int | None, Any]]
@@ -321,27 +417,49 @@ class OutboxSender:
             return "postponed", type(exc).__name__
         return "sent", ""
 
-    async def _send_one(self, row: PendingMessage) -> tuple[str, str]:
+    async def _send_one(self, row: PendingMessage) -> _Outcome:
+        params = None if self._api is None else json_params(self._bot, row.payload)
+        if self._api is None or params is None:
+            answer = await self._send_with_aiogram(row)
+        else:
+            answer = await self._api.call(row.payload["method"], params)
+        return self._outcome(row, answer)
+
+    async def _send_with_aiogram(self, row: PendingMessage) -> Answer:
+        """Through aiogram's models, session and request middlewares (`RetryRequests`)."""
         method = from_payload(row.payload)
         try:
             await self._bot(method)
         except TelegramBadRequest as exc:
-            if any(text in exc.message for text in _HARMLESS):
+            return Answer(ok=False, status=400, description=exc.message)
+        except TelegramForbiddenError as exc:
+            return Answer(ok=False, status=403, description=exc.message)
+        except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
+            return Answer(ok=False, transient=type(exc).__name__)
+        except TelegramAPIError as exc:
+            return Answer(ok=False, description=exc.message)
+        return Answer(ok=True)
+
+    @staticmethod
+    def _outcome(row: PendingMessage, answer: Answer) -> _Outcome:
+        if answer.ok:
+            return "sent", ""
+        if answer.transient:  # what the retry policy could not wait out
+            log.warning("outbox: will retry", extra=fields(id=row.id, error=answer.transient))
+            return "postponed", answer.transient
+        description = answer.description
+        moved = "migrate_to_chat_id" in answer.parameters  # for aiogram no TelegramBadRequest
+        if answer.status == HTTPStatus.BAD_REQUEST and not moved:
+            if any(text in description for text in _HARMLESS):
                 return "sent", ""
             log.error(
                 "outbox: Telegram refused a call",
-                extra=fields(id=row.id, method=row.payload["method"], error=exc.message),
+                extra=fields(id=row.id, method=row.payload["method"], error=description),
             )
-            return "failed", exc.message
-        except TelegramForbiddenError as exc:
+            return "failed", description
+        if answer.status == HTTPStatus.FORBIDDEN:
             log.info("outbox: user blocked the bot", extra=fields(id=row.id))
-            return "failed", exc.message
-        except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
-            log.warning("outbox: will retry", extra=fields(id=row.id, error=type(exc).__name__))
-            return "postponed", type(exc).__name__
-        except TelegramAPIError as exc:
-            return "failed", exc.message
-        return "sent", ""
+        return "failed", description
 
     def _lock(self, chat_id: int | None) -> asyncio.Lock:
         lock = self._chat_locks.get(chat_id)
