@@ -17,6 +17,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.demo_mail import DemoMailbox
 from bot.fsm import SqlStorage
+from bot.group_commit import GroupCommit
 from bot.i18n import AccountI18nMiddleware, create_i18n
 from bot.identity import create_identity_provider
 from bot.outbox import OutboxSender
@@ -44,6 +45,7 @@ class App:
     isolation: BaseEventIsolation
     identity: IdentityProvider
     mailer: SmtpMailer | DemoMailbox
+    batches: GroupCommit
     concurrency: asyncio.Semaphore = field(init=False)
 
     def __post_init__(self) -> None:
@@ -111,8 +113,9 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
     # it ourselves, inside the transaction, and do the per-user locking in UpdateTransaction.
     dispatcher = Dispatcher(storage=SqlStorage(database), disable_fsm=True)
     dispatcher.fsm.events_isolation = DisabledEventIsolation()
+    batches = GroupCommit(database=database, sender=sender)
     dispatcher.update.outer_middleware(
-        UpdateTransaction(database=database, sender=sender, isolation=isolation, i18n=i18n)
+        UpdateTransaction(sender=sender, isolation=isolation, i18n=i18n, batches=batches)
     )
     dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.update.outer_middleware(AccountI18nMiddleware(i18n))
@@ -135,4 +138,5 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
         isolation=isolation,
         identity=create_identity_provider(settings),
         mailer=mailer,
+        batches=batches,
     )

@@ -21,10 +21,14 @@ class ConversationCache:
     this turns that into one SELECT and at most one upsert per key, and none when unchanged.
     """
 
-    def __init__(self, states: ConversationStates) -> None:
+    def __init__(
+        self,
+        states: ConversationStates,
+        preloaded: Mapping[str, tuple[str | None, dict[str, Any]]] | None = None,
+    ) -> None:
         self._states = states
-        self._loaded: dict[str, tuple[str | None, dict[str, Any]]] = {}
-        self._current: dict[str, tuple[str | None, dict[str, Any]]] = {}
+        self._loaded: dict[str, tuple[str | None, dict[str, Any]]] = dict(preloaded or {})
+        self._current: dict[str, tuple[str | None, dict[str, Any]]] = dict(self._loaded)
 
     async def get(self, key: str) -> tuple[str | None, dict[str, Any]]:
         if key not in self._current:
@@ -54,12 +58,20 @@ current_conversations: ContextVar[ConversationCache | None] = ContextVar(
 )
 
 
+_KEYS = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
+
+
+def conversation_key(*, bot_id: int, chat_id: int, user_id: int) -> str:
+    """The storage key aiogram's FSM uses for a person in a chat (no topics, default destiny)."""
+    return _KEYS.build(StorageKey(bot_id=bot_id, chat_id=chat_id, user_id=user_id))
+
+
 class SqlStorage(BaseStorage):
     """State changes commit or roll back together with everything else the update did."""
 
     def __init__(self, database: Database) -> None:
         self._database = database
-        self._keys = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
+        self._keys = _KEYS
 
     @asynccontextmanager
     async def _states(self) -> AsyncIterator[ConversationCache]:

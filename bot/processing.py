@@ -1,8 +1,9 @@
-"""One update = one transaction: deduplicate, serialize per user, handle, queue, commit, send.
+"""Every update: deduplicate, serialize per user, handle, queue, commit, send.
 
 Order of events for every update:
 1. take the user's lock (in-process, or Redis across processes);
-2. open a transaction; record the update id (a redelivered update stops here); take a
+2. join the next transaction (`bot.group_commit`: updates of different people that arrive
+   together share one); record the update id (a redelivered update stops here); take a
    PostgreSQL advisory lock for the user so replicas serialize too;
 3. run the handlers, which change state and queue replies on `Outgoing`;
 4. store the queued replies in the outbox and commit — only now is the update acknowledged;
@@ -14,7 +15,6 @@ A handler bug rolls its changes back and the person is told; a database outage r
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -25,25 +25,29 @@ from aiogram.types import TelegramObject, Update
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
-from bot.fsm import ConversationCache, current_conversations
+from bot.group_commit import GroupCommit, Handler, Work
 from bot.i18n import locale_for
 from bot.logs import fields
 from bot.outbox import OutboxSender
 from dialogs.outgoing import Outgoing
-from storage.database import Database, DatabaseUnavailable
+from storage.database import DatabaseUnavailable
 from storage.repositories import PendingMessage, SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
 
 class UpdateTransaction(BaseMiddleware):
     def __init__(
-        self, *, database: Database, sender: OutboxSender, isolation: BaseEventIsolation, i18n: I18n
+        self,
+        *,
+        sender: OutboxSender,
+        isolation: BaseEventIsolation,
+        i18n: I18n,
+        batches: GroupCommit,
     ) -> None:
-        self._database = database
+        self._database = batches.database
         self._sender = sender
+        self._batches = batches
         self._isolation = isolation
         self._i18n = i18n
 
@@ -56,7 +60,9 @@ class UpdateTransaction(BaseMiddleware):
         key = StorageKey(bot_id=bot_id, chat_id=chat_id or 0, user_id=user_id or 0)
         async with self._isolation.lock(key):
             try:
-                result, ids = await self._handle(handler, event, data, bot_id, user_id, chat_id)
+                result, ids = await self._batches.handle(
+                    Work(handler, event, data, bot_id=bot_id, user_id=user_id, chat_id=chat_id)
+                )
             except DatabaseUnavailable:
                 log.warning(
                     "update not acknowledged: database unavailable",
@@ -70,41 +76,6 @@ class UpdateTransaction(BaseMiddleware):
                 result, ids = UNHANDLED, await self._apologize(event, data, bot_id, chat_id)
             await self._sender.deliver(ids)
         return result
-
-    async def _handle(
-        self,
-        handler: Handler,
-        update: Update,
-        data: dict[str, Any],
-        bot_id: int,
-        user_id: int | None,
-        chat_id: int | None,
-    ) -> tuple[Any, list[PendingMessage]]:
-        async with self._database.transaction() as session:
-            uow = SqlUnitOfWork(session)
-            if not await uow.processed_updates.claim(bot_id=bot_id, update_id=update.update_id):
-                log.info("duplicate update ignored", extra=fields(update_id=update.update_id))
-                return UNHANDLED, []
-            if user_id is not None:
-                await self._database.lock_for_transaction(session, f"user:{bot_id}:{user_id}")
-            outgoing = Outgoing(chat_id=chat_id)
-            data["uow"] = uow
-            data["outgoing"] = outgoing
-            conversations = ConversationCache(uow.conversations)
-            token = current_conversations.set(conversations)
-            try:
-                result = await handler(update, data)
-            finally:
-                current_conversations.reset(token)
-            await conversations.flush()
-            ids = await self._sender.queue(
-                uow.outbox, ((item.chat_id, item.method) for item in outgoing.queued)
-            )
-            for email in outgoing.emails:
-                ids += await self._sender.queue_email(
-                    uow.outbox, to=email.to, subject=email.subject, text=email.text
-                )
-            return result, ids
 
     async def _apologize(
         self, update: Update, data: dict[str, Any], bot_id: int, chat_id: int | None

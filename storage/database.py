@@ -97,11 +97,18 @@ class Database:
         PostgreSQL: a transaction-scoped advisory lock. SQLite: the whole database is already
         serialized by its single writer (BEGIN IMMEDIATE).
         """
-        if self.is_sqlite:
+        await self.lock_all_for_transaction(session, [key])
+
+    async def lock_all_for_transaction(self, session: AsyncSession, keys: list[str]) -> None:
+        """`lock_for_transaction` for several keys in one statement, always in the same
+        order, so two transactions locking overlapping sets cannot deadlock on them."""
+        if self.is_sqlite or not keys:
             return
-        lock_id = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
-        lock_id -= 1 << 63  # into bigint's signed range
-        await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+        lock_ids = sorted({_lock_id(key) for key in keys})
+        if len(lock_ids) == 1:
+            await session.execute(_LOCK_ONE, {"id": lock_ids[0]})
+        else:
+            await session.execute(_LOCK_MANY, {"ids": lock_ids})
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
@@ -109,6 +116,19 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def _lock_id(key: str) -> int:
+    lock_id = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+    return lock_id - (1 << 63)  # into bigint's signed range
+
+
+_LOCK_ONE = text("SELECT pg_advisory_xact_lock(:id)")
+# The sorted subquery fixes the order in which the aggregate takes the locks.
+_LOCK_MANY = text(
+    "SELECT count(pg_advisory_xact_lock(id)) FROM "
+    "(SELECT unnest(CAST(:ids AS BIGINT[])) AS id ORDER BY 1) AS ordered"
+)
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

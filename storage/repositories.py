@@ -60,6 +60,19 @@ class SqlTelegramAccounts:
         account = self._cache[telegram_user_id]
         return None if account is None else replace(account)
 
+    async def preload(self, telegram_user_ids: list[int]) -> None:
+        """Read several accounts in one query, so that `get` finds them cached."""
+        wanted = [i for i in telegram_user_ids if i not in self._cache]
+        if not wanted:
+            return
+        table = TelegramAccountRow.__table__
+        rows = await self._session.execute(
+            select(*self._columns).where(table.c.telegram_user_id.in_(wanted))
+        )
+        self._cache.update(dict.fromkeys(wanted))
+        for row in rows:
+            self._cache[row.telegram_user_id] = self._account(row)
+
     async def find_by_person(self, person_id: int) -> TelegramAccount | None:
         table = TelegramAccountRow.__table__
         row = (
@@ -166,6 +179,25 @@ class ProcessedUpdates:
         )
         return bool(result.rowcount)
 
+    async def claim_many(self, *, bot_id: int, update_ids: list[int]) -> set[int]:
+        """`claim` for several updates in one statement: the ids that were not yet processed."""
+        if not update_ids:
+            return set()
+        connection = await self._session.connection()
+        now = utcnow()
+        statement = (
+            _insert(self._session, ProcessedUpdate)
+            .values(
+                [
+                    {"bot_id": bot_id, "update_id": update_id, "processed_at": now}
+                    for update_id in update_ids
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["bot_id", "update_id"])
+            .returning(ProcessedUpdate.update_id)
+        )
+        return set((await connection.execute(statement)).scalars())
+
     async def forget_older_than(self, age: timedelta, *, now: datetime | None = None) -> int:
         cutoff = (now or utcnow()) - age
         result = await self._session.execute(
@@ -202,7 +234,8 @@ class Outbox:
         if not items:
             return []
         now = utcnow()
-        result = await self._session.execute(
+        connection = await self._session.connection()  # Core: the ORM's bulk insert costs more
+        result = await connection.execute(
             insert(OutboxMessage).returning(OutboxMessage.id, sort_by_parameter_order=True),
             [
                 {
@@ -305,6 +338,18 @@ class ConversationStates:
         if row is None:
             return None, {}
         return row.state, dict(row.data or {})
+
+    async def get_many(self, keys: list[str]) -> dict[str, tuple[str | None, dict[str, Any]]]:
+        """`get` for several keys in one query; a key with no row reads as no state."""
+        found: dict[str, tuple[str | None, dict[str, Any]]] = {key: (None, {}) for key in keys}
+        if keys:
+            table = ConversationState.__table__
+            rows = await self._session.execute(
+                select(table.c.key, table.c.state, table.c.data).where(table.c.key.in_(keys))
+            )
+            for row in rows:
+                found[row.key] = (row.state, dict(row.data or {}))
+        return found
 
     async def save(self, key: str, state: str | None, data: dict[str, Any]) -> None:
         values = {"state": state, "data": data, "updated_at": utcnow()}

@@ -1,0 +1,208 @@
+"""Updates of different people that arrive together share one transaction (group commit),
+yet each is handled, answered and, when its handler fails, rolled back on its own."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.types import Chat, Message, Update, User
+from e2e_support import BOT_ID, bot_settings
+from sqlalchemy import event, func, select
+
+from bot.app import App, create_app
+from dialogs.outgoing import Outgoing
+from emulator import EmulatorClient, EmulatorServer
+from storage.models import ProcessedUpdate
+
+
+class Gate:
+    """Holds "hold" handlers inside their transactions until the test opens it."""
+
+    def __init__(self) -> None:
+        self.entered = 0
+        self.opened = asyncio.Event()
+        self.arrived = asyncio.Event()
+
+
+def gated_router(gate: Gate) -> Router:
+    router = Router(name="group-commit-test")
+
+    @router.message(F.text == "hold")
+    async def hold(message: Message, outgoing: Outgoing) -> None:
+        gate.entered += 1
+        gate.arrived.set()
+        await asyncio.wait_for(gate.opened.wait(), timeout=10)
+        outgoing.send("held")
+
+    @router.message(F.text == "remember")
+    async def remember(message: Message, outgoing: Outgoing, state: FSMContext) -> None:
+        await state.update_data(note=f"note of {message.chat.id}")
+        outgoing.send("remembered")
+
+    @router.message(F.text == "fail")
+    async def fail(message: Message, outgoing: Outgoing, state: FSMContext) -> None:
+        await state.update_data(note="must not stay")
+        outgoing.send("must not be sent")
+        raise RuntimeError("a bug in one person's handler")
+
+    return router
+
+
+@pytest.fixture
+async def app_and_gate(
+    database_url: str, emulator: EmulatorServer
+) -> AsyncIterator[tuple[App, Gate, list[int]]]:
+    gate = Gate()
+    app = create_app(
+        bot_settings(database_url, emulator.base_url), extra_routers=(gated_router(gate),)
+    )
+    claims: list[str] = []
+
+    def count(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.startswith("INSERT INTO processed_updates"):
+            claims.append(statement)
+
+    event.listen(app.database.engine.sync_engine, "before_cursor_execute", count)
+    yield app, gate, claims
+    await app.close()
+
+
+def update(update_id: int, user_id: int, text: str) -> Update:
+    return Update(
+        update_id=update_id,
+        message=Message(
+            message_id=update_id,
+            date=datetime.now(UTC),
+            text=text,
+            chat=Chat(id=user_id, type="private"),
+            from_user=User(
+                id=user_id, is_bot=False, first_name=f"User {user_id}", language_code="en"
+            ),
+        ),
+    )
+
+
+async def people(emu: EmulatorClient, count: int) -> list[int]:
+    """People who have opened a chat with the bot (else it may not write to them)."""
+    users = []
+    for i in range(count):
+        user = await emu.create_user(BOT_ID, f"Person {i}", language_code="en")
+        await emu.send_text(BOT_ID, user["id"], "/start")  # nobody polls: it stays pending
+        users.append(user["id"])
+    return users
+
+
+async def bot_texts(emu: EmulatorClient, chat_id: int) -> list[str]:
+    messages = await emu.messages(BOT_ID, chat_id)
+    return [m["text"] for m in messages if m.get("from", {}).get("is_bot")]
+
+
+async def fill_the_batch_slots(app: App, gate: Gate, holders: list[int]) -> list[asyncio.Task[Any]]:
+    """One held update per slot, so that what comes next has to wait and go together."""
+    tasks = []
+    for number, user_id in enumerate(holders, start=1):
+        gate.arrived.clear()
+        tasks.append(asyncio.create_task(app.feed(update(9000 + number, user_id, "hold"))))
+        await asyncio.wait_for(gate.arrived.wait(), timeout=10)
+    return tasks
+
+
+async def until_waiting(app: App, count: int) -> None:
+    for _ in range(500):
+        if app.batches.waiting >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise TimeoutError(f"{app.batches.waiting} updates waiting, expected {count}")
+
+
+async def test_updates_arriving_together_share_one_commit(
+    app_and_gate: tuple[App, Gate, list[int]], emu: EmulatorClient
+) -> None:
+    app, gate, claims = app_and_gate
+    users = await people(emu, app.batches.parallel + 6)
+    holders, others = users[: app.batches.parallel], users[app.batches.parallel :]
+    held = await fill_the_batch_slots(app, gate, holders)
+    together = [
+        asyncio.create_task(app.feed(update(100 + i, user_id, "remember")))
+        for i, user_id in enumerate(others)
+    ]
+    await until_waiting(app, len(others))
+    gate.opened.set()
+    await asyncio.gather(*held, *together)
+
+    # One claim statement (and transaction) per held update, one for the six that waited.
+    assert len(claims) == app.batches.parallel + 1
+    for user_id in others:
+        assert await bot_texts(emu, user_id) == ["remembered"]
+        assert await app.dispatcher.storage.get_data(_storage_key(user_id)) == {
+            "note": f"note of {user_id}"
+        }
+    for user_id in holders:
+        assert await bot_texts(emu, user_id) == ["held"]
+
+
+async def test_one_failing_handler_costs_only_its_own_update(
+    app_and_gate: tuple[App, Gate, list[int]], emu: EmulatorClient
+) -> None:
+    app, gate, _ = app_and_gate
+    users = await people(emu, app.batches.parallel + 4)
+    holders, others = users[: app.batches.parallel], users[app.batches.parallel :]
+    unlucky = others[1]
+    held = await fill_the_batch_slots(app, gate, holders)
+    together = [
+        asyncio.create_task(
+            app.feed(update(200 + i, user_id, "fail" if user_id == unlucky else "remember"))
+        )
+        for i, user_id in enumerate(others)
+    ]
+    await until_waiting(app, len(others))
+    gate.opened.set()
+    await asyncio.gather(*held, *together)
+
+    for user_id in others:
+        texts = await bot_texts(emu, user_id)
+        data = await app.dispatcher.storage.get_data(_storage_key(user_id))
+        if user_id == unlucky:
+            assert len(texts) == 1 and "something went wrong" in texts[0]
+            assert data == {}
+        else:
+            assert texts == ["remembered"]
+            assert data == {"note": f"note of {user_id}"}
+    # Every update is recorded as processed once, the failed one included (it would fail again).
+    async with app.database.transaction() as session:
+        processed = await session.scalar(
+            select(func.count())
+            .select_from(ProcessedUpdate)
+            .where(ProcessedUpdate.update_id.between(200, 299))
+        )
+    assert processed == len(others)
+
+
+async def test_a_redelivered_update_in_a_batch_changes_nothing_twice(
+    app_and_gate: tuple[App, Gate, list[int]], emu: EmulatorClient
+) -> None:
+    app, gate, _ = app_and_gate
+    users = await people(emu, app.batches.parallel + 2)
+    holders, (first, second) = users[: app.batches.parallel], users[app.batches.parallel :]
+    await app.feed(update(300, first, "remember"))  # handled once already
+    held = await fill_the_batch_slots(app, gate, holders)
+    together = [
+        asyncio.create_task(app.feed(update(300, first, "remember"))),  # delivered again
+        asyncio.create_task(app.feed(update(301, second, "remember"))),
+    ]
+    await until_waiting(app, 2)
+    gate.opened.set()
+    await asyncio.gather(*held, *together)
+    assert await bot_texts(emu, first) == ["remembered"]
+    assert await bot_texts(emu, second) == ["remembered"]
+
+
+def _storage_key(user_id: int) -> StorageKey:
+    return StorageKey(bot_id=BOT_ID, chat_id=user_id, user_id=user_id)
