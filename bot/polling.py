@@ -106,10 +106,15 @@ class Poller:
             await self._back_off(stop, f"getUpdates failed: {type(exc).__name__}")
             return []
         bot = self._app.bot
+        # Below `_confirmed` all is done: an answer to a fetch sent before an update finished
+        # still carries it.
+        floor = self._confirmed or 0
         return [
             Update.model_validate(item, context={"bot": bot})
             for item in raw
-            if item["update_id"] not in self._in_flight and item["update_id"] not in self._done
+            if item["update_id"] >= floor
+            and item["update_id"] not in self._in_flight
+            and item["update_id"] not in self._done
         ]
 
     async def _get_updates(self, long_poll: int, allowed: list[str]) -> list[dict[str, Any]]:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
+from aiogram import F, Router
+from aiogram.types import Message
 from conftest import PersonFactory
 from e2e_support import (
     BOT_ID,
@@ -15,6 +18,7 @@ from e2e_support import (
     wait_until_polling,
 )
 
+from dialogs.outgoing import Outgoing
 from emulator import EmulatorClient, EmulatorServer
 
 
@@ -104,3 +108,47 @@ async def test_an_update_that_failed_for_the_database_is_not_confirmed_by_a_late
     finally:
         app_module.App.feed = original_feed  # type: ignore[method-assign]
     assert len(failed_once) == 1
+
+
+async def test_an_answer_fetched_before_an_update_finished_does_not_hand_it_over_again(
+    database_url: str,
+    emulator: EmulatorServer,
+    emu: EmulatorClient,
+    person: PersonFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Polling fetches again while an update is in flight; if that answer comes back after
+    the update finished (and was confirmed), it still carries the update: not handled again."""
+    slow = Router(name="slow")
+
+    @slow.message(F.text == "slow")
+    async def take_time(message: Message, outgoing: Outgoing) -> None:
+        await asyncio.sleep(0.2)
+        outgoing.send("done")
+
+    anna = await person()
+    caplog.set_level(logging.INFO, logger="bot")
+    async with polling_bot(bot_settings(database_url, emulator.base_url), extra_routers=(slow,)):
+        await wait_until_polling(emu)
+        await anna.say("slow")
+        await anna.reply()
+        await wait_until_confirmed(emu)
+        await asyncio.sleep(0.1)
+        # The poll already waiting is not delayed; the next one, sent mid-update, is.
+        await emu.add_fault(BOT_ID, "getUpdates", latency_ms=600, count=1)
+        await anna.say("slow")
+        assert (await anna.reply())["text"] == "done"
+        await asyncio.sleep(1.0)  # until the delayed answer is in, and handled
+        answered = (await emu.calls(BOT_ID, method="sendMessage"))[-1]
+        late = [
+            call
+            for call in await emu.calls(BOT_ID, method="getUpdates")
+            if call["time"] > answered["time"]
+            and any(item["message"]["text"] == "slow" for item in call["result"] or [])
+        ]
+    assert late  # an answer that came after the reply did carry the finished update
+    assert not [r for r in caplog.records if "duplicate update" in r.getMessage()]
+    assert [m["text"] for m in await emu.messages(BOT_ID, anna.user_id) if m["from"]["is_bot"]] == [
+        "done",
+        "done",
+    ]
