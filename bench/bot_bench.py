@@ -6,6 +6,9 @@ send a realistic mix (/start, a menu button, /help, free text) and wait for the 
   throughput: U users in a closed loop for D seconds -> replied steps per second
   latency:    an open loop at R updates/s -> p50/p99 from sending an update to its last reply
 
+All bots run side by side and are measured in turn, round after round, so that a change in
+the machine's speed (it is shared) affects the baseline and the bots alike.
+
 Usage: .venv/bin/python bench/bot_bench.py [--quick]   (needs PostgreSQL for the postgres run)
 """
 
@@ -16,6 +19,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import statistics
 import sys
 import time
@@ -70,6 +74,8 @@ class Result:
     name: str
     throughput: float = 0.0
     cpu_ms_per_update: float = 0.0  # the bot process's own CPU (user + system) per update
+    driver_cpu_ms_per_update: float = 0.0  # this process's: the emulator and the simulated users
+    machine_busy: float = 0.0  # share of all cores busy during the closed loop
     latencies_ms: list[float] = field(default_factory=list)
 
     def percentile(self, p: float) -> float:
@@ -140,7 +146,20 @@ async def open_loop(
     return latencies
 
 
-async def measure(server: EmulatorServer, subject: Subject, args: argparse.Namespace) -> Result:
+@dataclass
+class Running:
+    """A subject's bot process, started once and measured in every round."""
+
+    subject: Subject
+    process: asyncio.subprocess.Process
+    users: list[UserState]
+    result: Result
+    rounds: list[Result] = field(default_factory=list)
+
+
+async def start(
+    server: EmulatorServer, emu: EmulatorClient, subject: Subject, users: int
+) -> Running:
     token = f"{subject.bot_id}:bench-{uuid.uuid4().hex}"
     env = {
         **os.environ,
@@ -148,40 +167,85 @@ async def measure(server: EmulatorServer, subject: Subject, args: argparse.Names
         "BOT_TOKEN": token,
         "TELEGRAM_API_URL": server.base_url,
         "LOG_LEVEL": "WARNING",
+        "WEB_PORT": str(free_port()),  # the bots run side by side
     }
+    process = await asyncio.create_subprocess_exec(*subject.command, env=env, cwd=ROOT)
+    await emu.calls(subject.bot_id, method="getUpdates", wait=60, min=1)
+    people = [
+        UserState((await emu.create_user(subject.bot_id, f"User{i}", language_code="lv"))["id"])
+        for i in range(users)
+    ]
+    await closed_loop(emu, subject, people[:20], 1.0)  # warm up
+    return Running(subject, process, people, Result(subject.name))
+
+
+async def throughput_round(
+    emu: EmulatorClient, bot: Running, args: argparse.Namespace, profile: bool
+) -> Result:
+    """One closed-loop phase: throughput and CPU per update of the bot and of this process."""
+    result = Result(bot.subject.name)
+    profiler = await start_profiler(bot.process.pid, bot.subject.name, args) if profile else None
+    cpu_before = cpu_seconds(bot.process.pid)
+    driver_before = time.process_time()
+    machine = machine_times()
+    started = time.perf_counter()
+    result.throughput = await closed_loop(
+        emu, bot.subject, bot.users[: args.concurrency], args.seconds
+    )
+    steps = result.throughput * (time.perf_counter() - started)
+    result.cpu_ms_per_update = (cpu_seconds(bot.process.pid) - cpu_before) / steps * 1000
+    result.driver_cpu_ms_per_update = (time.process_time() - driver_before) / steps * 1000
+    (busy_after, total_after), (busy_before, total_before) = machine_times(), machine
+    total = total_after - total_before
+    result.machine_busy = (busy_after - busy_before) / total if total else 0.0
+    if profiler is not None:
+        await profiler.wait()
+    return result
+
+
+async def measure_all(
+    server: EmulatorServer, subjects: list[Subject], args: argparse.Namespace
+) -> list[Running]:
+    """All bots run side by side (idle ones only long-poll); every round measures each in
+    turn, so a drift in the machine's speed hits the baseline and the bot alike."""
     async with EmulatorClient(server.base_url) as emu:
-        process = await asyncio.create_subprocess_exec(*subject.command, env=env, cwd=ROOT)
+        bots: list[Running] = []
         try:
-            await emu.calls(subject.bot_id, method="getUpdates", wait=60, min=1)
-            users = [
-                UserState(
-                    (await emu.create_user(subject.bot_id, f"User{i}", language_code="lv"))["id"]
-                )
-                for i in range(args.users)
-            ]
-            await closed_loop(emu, subject, users[:20], 1.0)  # warm up
-            result = Result(subject.name)
-            profiler = await start_profiler(process.pid, subject.name, args)
-            cpu_before = cpu_seconds(process.pid)
-            started = time.perf_counter()
-            result.throughput = await closed_loop(
-                emu, subject, users[: args.concurrency], args.seconds
-            )
-            steps = result.throughput * (time.perf_counter() - started)
-            result.cpu_ms_per_update = (cpu_seconds(process.pid) - cpu_before) / steps * 1000
-            if profiler is not None:
-                await profiler.wait()
-            result.latencies_ms = await open_loop(emu, subject, users, args.rate, args.seconds)
-            return result
+            for subject in subjects:
+                bots.append(await start(server, emu, subject, args.users))
+            for number in range(args.rounds):
+                for bot in bots:
+                    bot.rounds.append(await throughput_round(emu, bot, args, number == 0))
+            for _ in range(args.rounds):
+                for bot in bots:
+                    bot.result.latencies_ms += await open_loop(
+                        emu, bot.subject, bot.users, args.rate, args.seconds
+                    )
+            return bots
         finally:
-            process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.wait(), timeout=60)
+            for bot in bots:
+                bot.process.send_signal(signal.SIGTERM)
+            for bot in bots:
+                await asyncio.wait_for(bot.process.wait(), timeout=60)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_times() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores so far (Linux /proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
 
 
 async def start_profiler(
@@ -258,42 +322,60 @@ async def main(args: argparse.Namespace) -> None:
             bot_id=333333333,
         ),
     ]
-    results: list[Result] = []
+    if args.only:
+        wanted = args.only.split(",")
+        subjects = [subjects[0]] + [
+            s for s in subjects[1:] if any(w.lower() in s.name.lower() for w in wanted)
+        ]
     try:
         async with EmulatorServer() as server:
-            for subject in subjects:
-                results.append(await measure(server, subject, args))
+            bots = await measure_all(server, subjects, args)
     finally:
         await drop_postgres(pg_name)
         sqlite_path.unlink(missing_ok=True)
-    report(results, args)
+    report(bots, args)
 
 
-def report(results: list[Result], args: argparse.Namespace) -> None:
-    baseline = results[0]
+def report(bots: list[Running], args: argparse.Namespace) -> None:
+    """Medians over the rounds; a bot's ratio is the median of its ratios to the echo bot
+    measured in the same round."""
+    baseline = bots[0]
     print(
-        f"\n{args.concurrency} users closed loop for {args.seconds:g} s; "
-        f"open loop at {args.rate:g} updates/s for {args.seconds:g} s "
-        f"(latency = update sent -> last reply received)\n"
+        f"\n{args.rounds} rounds; each: {args.concurrency} users closed loop for "
+        f"{args.seconds:g} s per bot; then open loop at {args.rate:g} updates/s for "
+        f"{args.seconds:g} s per bot (latency = update sent -> last reply received)\n"
     )
     print(
         f"{'subject':<24}{'updates/s':>11}{'vs echo':>9}{'CPU ms/upd':>11}"
-        f"{'p50 ms':>9}{'p99 ms':>9}{'n':>7}"
+        f"{'emu ms/upd':>11}{'machine':>9}{'p50 ms':>9}{'p99 ms':>9}{'n':>7}   ratio per round"
     )
     rows: list[dict[str, Any]] = []
-    for result in results:
-        ratio = result.throughput / baseline.throughput
+    for bot in bots:
+        ratios = [
+            mine.throughput / echo.throughput
+            for mine, echo in zip(bot.rounds, baseline.rounds, strict=True)
+        ]
+        ratio = statistics.median(ratios)
+        throughput = statistics.median(r.throughput for r in bot.rounds)
+        cpu = statistics.median(r.cpu_ms_per_update for r in bot.rounds)
+        driver = statistics.median(r.driver_cpu_ms_per_update for r in bot.rounds)
+        busy = statistics.median(r.machine_busy for r in bot.rounds)
+        result = bot.result
         p50, p99 = result.percentile(50), result.percentile(99)
         print(
-            f"{result.name:<24}{result.throughput:>11.1f}{ratio:>8.0%} "
-            f"{result.cpu_ms_per_update:>10.2f}{p50:>9.1f}{p99:>9.1f}{len(result.latencies_ms):>7}"
+            f"{result.name:<24}{throughput:>11.1f}{ratio:>8.0%} {cpu:>10.2f}{driver:>11.2f}"
+            f"{busy:>9.0%}{p50:>9.1f}{p99:>9.1f}{len(result.latencies_ms):>7}   "
+            + " ".join(f"{r:.0%}" for r in ratios)
         )
         rows.append(
             {
                 "subject": result.name,
-                "updates_per_s": round(result.throughput, 1),
-                "cpu_ms_per_update": round(result.cpu_ms_per_update, 3),
+                "updates_per_s": round(throughput, 1),
+                "cpu_ms_per_update": round(cpu, 3),
+                "driver_cpu_ms_per_update": round(driver, 3),
+                "machine_busy": round(busy, 3),
                 "ratio_vs_echo": round(ratio, 3),
+                "ratios_per_round": [round(r, 3) for r in ratios],
                 "p50_ms": round(p50, 1),
                 "p99_ms": round(p99, 1),
                 "mean_ms": round(statistics.fmean(result.latencies_ms), 1)
@@ -316,17 +398,23 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of each phase")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--rate", type=float, default=100.0)
-    parser.add_argument("--quick", action="store_true", help="3-second phases (a smoke run)")
+    parser.add_argument("--quick", action="store_true", help="one round of 3-second phases")
     parser.add_argument(
         "--profile",
         action="store_true",
         help="sample each bot with py-spy (pip install py-spy) into bench/results/profile-*.txt",
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="full-bot subjects to run besides the echo baseline, e.g. 'postgres' or 'sqlite'",
+    )
     arguments = parser.parse_args()
     if arguments.quick:
-        arguments.seconds = 3.0
+        arguments.seconds, arguments.rounds = 3.0, 1
     asyncio.run(main(arguments))
