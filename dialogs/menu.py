@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from html import escape
 
 from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -52,8 +54,15 @@ def main_menu_text(view: MenuView) -> str:
 
 
 def main_menu_keyboard(view: MenuView) -> InlineKeyboardMarkup:
+    return _main_menu_keyboard(get_i18n().current_locale, logged_in=view.person_name is not None)
+
+
+# Keyboards depend on the language and little else: built once each (aiogram's builder and
+# models cost more than the rest of a menu reply). Nothing modifies a markup once built.
+@cache
+def _main_menu_keyboard(locale: str, *, logged_in: bool) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    if view.person_name is None:
+    if not logged_in:
         builder.button(text=_("🔐 Log in"), callback_data=MenuAction(section=LOGIN))
     else:
         builder.button(text=_("🏢 Choose client"), callback_data=MenuAction(section=CLIENTS))
@@ -62,7 +71,7 @@ def main_menu_keyboard(view: MenuView) -> InlineKeyboardMarkup:
         )
     builder.button(text=_("ℹ️ Help and portal map"), callback_data=MenuAction(section=HELP))
     builder.button(text=_("🌐 Language"), callback_data=MenuAction(section=LANGUAGE))
-    if view.person_name is not None:
+    if logged_in:
         builder.button(text=_("🚪 Log out"), callback_data=MenuAction(section=LOGOUT))
     builder.adjust(1)
     return builder.as_markup()
@@ -82,6 +91,11 @@ async def send_main_menu(outgoing: Outgoing, uow: UnitOfWork, telegram_user_id: 
 
 
 def back_to_menu_keyboard() -> InlineKeyboardMarkup:
+    return _back_to_menu_keyboard(get_i18n().current_locale)
+
+
+@cache
+def _back_to_menu_keyboard(locale: str) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("⬅️ Main menu"), callback_data=MenuAction(section="main"))
     return builder.as_markup()
