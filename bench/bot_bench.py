@@ -295,7 +295,7 @@ async def main(args: argparse.Namespace) -> None:
     python = sys.executable
     altum = str(Path(python).with_name("altum-bot"))
     sqlite_path = ROOT / "var" / f"bench-{uuid.uuid4().hex[:8]}.db"
-    sqlite_url = f"sqlite+aiosqlite:///{sqlite_path}"
+    sqlite_url = f"sqlite:///{sqlite_path}"
     await upgrade_async(sqlite_url)
     pg_name, pg_url = await postgres_database()
     await upgrade_async(pg_url)

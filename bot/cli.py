@@ -77,7 +77,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Start the Telegram emulator with its web chat and the bot on SQLite.",
     )
     demo.add_argument("--port", type=int, default=8081, help="emulator/web chat port")
-    demo.add_argument("--database-url", default="sqlite+aiosqlite:///./var/demo.db")
+    demo.add_argument("--database-url", default="sqlite:///./var/demo.db")
     demo.add_argument(
         "--web-port", type=int, default=8080, help="the bot's own pages (login, mail) port"
     )

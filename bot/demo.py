@@ -75,4 +75,4 @@ async def run_demo(
 
 
 if __name__ == "__main__":  # pragma: no cover
-    asyncio.run(run_demo(port=8081, database_url="sqlite+aiosqlite:///./var/demo.db"))
+    asyncio.run(run_demo(port=8081, database_url="sqlite:///./var/demo.db"))

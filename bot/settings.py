@@ -9,7 +9,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/altum.db"
+DEFAULT_DATABASE_URL = "sqlite:///./var/altum.db"
 PLACEHOLDERS = {"", "changeme", "change-me", "placeholder", "secret", "xxx", "todo", "demo"}
 # The emulator's demo token: real enough for aiogram, worthless anywhere else.
 DEMO_BOT_TOKEN = "123456789:DEMO-altum-emulator-token-not-for-production"  # noqa: S105

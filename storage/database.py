@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects import registry
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -19,15 +21,19 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util.concurrency import await_
+
+registry.register("sqlite.inline", "storage.sqlite_inline", "SQLiteDialect_inline")
 
 
 def normalize_url(url: str) -> URL:
-    """Pick the async drivers: `postgresql://` -> asyncpg, `sqlite://` -> aiosqlite."""
+    """Pick the async drivers: `postgresql://` -> asyncpg, `sqlite://` -> our threadless
+    `sqlite+inline` (see storage/sqlite_inline.py). `sqlite+aiosqlite://` still works."""
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
         parsed = parsed.set(drivername="postgresql+asyncpg")
-    elif parsed.drivername == "sqlite":
-        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif parsed.drivername in ("sqlite", "sqlite+pysqlite"):
+        parsed = parsed.set(drivername="sqlite+inline")
     return parsed
 
 
@@ -140,7 +146,7 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA foreign_keys=ON",
-            "PRAGMA busy_timeout=10000",
+            "PRAGMA busy_timeout=0",  # waiting happens in `_begin_immediate`, off the loop
             "PRAGMA synchronous=NORMAL",
         ):
             cursor.execute(pragma)
@@ -148,6 +154,25 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Take the write lock up front: a DEFERRED transaction that later writes can fail with
-        # SQLITE_BUSY without waiting when another process holds the lock.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin_immediate(connection)
+
+
+SQLITE_LOCK_WAIT = 10.0  # seconds to wait for another process's writer
+
+
+def _begin_immediate(connection: Any) -> None:
+    """Take SQLite's write lock up front (a DEFERRED transaction that later writes can fail
+    with SQLITE_BUSY without waiting). Another process's writer is waited for here, in
+    asyncio sleeps: SQLite's own busy handler would sleep in the thread that runs the
+    statement, which for `sqlite+inline` is the event loop's."""
+    deadline = time.monotonic() + SQLITE_LOCK_WAIT
+    delay = 0.001
+    while True:
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc.orig) or time.monotonic() > deadline:
+                raise
+        await_(asyncio.sleep(delay))  # we run inside SQLAlchemy's greenlet
+        delay = min(delay * 2, 0.05)

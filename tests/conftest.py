@@ -45,7 +45,7 @@ async def _drop_postgres_database(url: str) -> None:
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """An empty database at the newest schema."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+        url = f"sqlite:///{tmp_path / 'bot.db'}"
         await upgrade_async(url)
         yield url
         return

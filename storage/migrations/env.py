@@ -20,7 +20,7 @@ def _url() -> str:
     return str(
         config.attributes.get("database_url")
         or os.environ.get("DATABASE_URL")
-        or "sqlite+aiosqlite:///./var/altum.db"
+        or "sqlite:///./var/altum.db"
     )
 
 

@@ -25,7 +25,7 @@ async def test_demo_links_a_person_and_registers_a_sample_company(tmp_path: Path
         run_demo(
             port=emulator_port,
             web_port=web_port,
-            database_url=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
+            database_url=f"sqlite:///{tmp_path / 'demo.db'}",
             stop=stop,
         )
     )
