@@ -155,6 +155,7 @@ class Running:
     users: list[UserState]
     result: Result
     rounds: list[Result] = field(default_factory=list)
+    p99_per_round: list[float] = field(default_factory=list)
 
 
 async def start(
@@ -218,9 +219,11 @@ async def measure_all(
                     bot.rounds.append(await throughput_round(emu, bot, args, number == 0))
             for _ in range(args.rounds):
                 for bot in bots:
-                    bot.result.latencies_ms += await open_loop(
+                    latencies = await open_loop(
                         emu, bot.subject, bot.users, args.rate, args.seconds
                     )
+                    bot.result.latencies_ms += latencies
+                    bot.p99_per_round.append(Result("", latencies_ms=latencies).percentile(99))
             return bots
         finally:
             for bot in bots:
@@ -347,7 +350,8 @@ def report(bots: list[Running], args: argparse.Namespace) -> None:
     )
     print(
         f"{'subject':<24}{'updates/s':>11}{'vs echo':>9}{'CPU ms/upd':>11}"
-        f"{'emu ms/upd':>11}{'machine':>9}{'p50 ms':>9}{'p99 ms':>9}{'n':>7}   ratio per round"
+        f"{'emu ms/upd':>11}{'machine':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'n':>7}"
+        "   ratio per round / p99 per round"
     )
     rows: list[dict[str, Any]] = []
     for bot in bots:
@@ -361,11 +365,13 @@ def report(bots: list[Running], args: argparse.Namespace) -> None:
         driver = statistics.median(r.driver_cpu_ms_per_update for r in bot.rounds)
         busy = statistics.median(r.machine_busy for r in bot.rounds)
         result = bot.result
-        p50, p99 = result.percentile(50), result.percentile(99)
+        p50, p95, p99 = (result.percentile(p) for p in (50, 95, 99))
         print(
             f"{result.name:<24}{throughput:>11.1f}{ratio:>8.0%} {cpu:>10.2f}{driver:>11.2f}"
-            f"{busy:>9.0%}{p50:>9.1f}{p99:>9.1f}{len(result.latencies_ms):>7}   "
+            f"{busy:>9.0%}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{len(result.latencies_ms):>7}   "
             + " ".join(f"{r:.0%}" for r in ratios)
+            + " / "
+            + " ".join(f"{p:.0f}" for p in bot.p99_per_round)
         )
         rows.append(
             {
@@ -377,6 +383,8 @@ def report(bots: list[Running], args: argparse.Namespace) -> None:
                 "ratio_vs_echo": round(ratio, 3),
                 "ratios_per_round": [round(r, 3) for r in ratios],
                 "p50_ms": round(p50, 1),
+                "p95_ms": round(p95, 1),
+                "p99_ms_per_round": [round(p, 1) for p in bot.p99_per_round],
                 "p99_ms": round(p99, 1),
                 "mean_ms": round(statistics.fmean(result.latencies_ms), 1)
                 if result.latencies_ms
