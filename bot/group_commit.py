@@ -119,14 +119,14 @@ class GroupCommit:
         bot_id = batch[0].bot_id
         async with self.database.transaction() as session:
             uow = SqlUnitOfWork(session)
+            people = sorted({work.user_id for work in batch if work.user_id is not None})
             claimed = await uow.processed_updates.claim_many(
-                bot_id=bot_id, update_ids=[work.update.update_id for work in batch]
+                bot_id=bot_id,
+                update_ids=[work.update.update_id for work in batch],
+                # The users' advisory locks (PostgreSQL) in the same statement.
+                then_lock=self.database.lock_ids([f"user:{bot_id}:{user}" for user in people]),
             )
             todo = [work for work in batch if work.update.update_id in claimed]
-            people = sorted({work.user_id for work in todo if work.user_id is not None})
-            await self.database.lock_all_for_transaction(
-                session, [f"user:{bot_id}:{user_id}" for user_id in people]
-            )
             await uow.accounts.preload(people)
             keys = {work: _conversation_key(work) for work in todo}
             states = await uow.conversations.get_many([k for k in keys.values() if k])

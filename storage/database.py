@@ -97,24 +97,14 @@ class Database:
                 raise DatabaseUnavailable(type(exc).__name__) from exc
             raise
 
-    async def lock_for_transaction(self, session: AsyncSession, key: str) -> None:
-        """Serialize work on `key` across processes until this transaction ends.
-
-        PostgreSQL: a transaction-scoped advisory lock. SQLite: the whole database is already
-        serialized by its single writer (BEGIN IMMEDIATE).
-        """
-        await self.lock_all_for_transaction(session, [key])
-
-    async def lock_all_for_transaction(self, session: AsyncSession, keys: list[str]) -> None:
-        """`lock_for_transaction` for several keys in one statement, always in the same
-        order, so two transactions locking overlapping sets cannot deadlock on them."""
-        if self.is_sqlite or not keys:
-            return
-        lock_ids = sorted({_lock_id(key) for key in keys})
-        if len(lock_ids) == 1:
-            await session.execute(_LOCK_ONE, {"id": lock_ids[0]})
-        else:
-            await session.execute(_LOCK_MANY, {"ids": lock_ids})
+    def lock_ids(self, keys: list[str]) -> list[int]:
+        """Transaction-scoped PostgreSQL advisory lock ids for `keys` (work on a key is
+        serialized across processes until the transaction ends), sorted: taken in this order,
+        two transactions locking overlapping sets cannot deadlock on them. None on SQLite,
+        whose single writer (BEGIN IMMEDIATE) already serializes everything."""
+        if self.is_sqlite:
+            return []
+        return sorted({_lock_id(key) for key in keys})
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
@@ -127,14 +117,6 @@ class Database:
 def _lock_id(key: str) -> int:
     lock_id = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
     return lock_id - (1 << 63)  # into bigint's signed range
-
-
-_LOCK_ONE = text("SELECT pg_advisory_xact_lock(:id)")
-# The sorted subquery fixes the order in which the aggregate takes the locks.
-_LOCK_MANY = text(
-    "SELECT count(pg_advisory_xact_lock(id)) FROM "
-    "(SELECT unnest(CAST(:ids AS BIGINT[])) AS id ORDER BY 1) AS ordered"
-)
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

@@ -66,7 +66,7 @@ async def app_and_gate(
     claims: list[str] = []
 
     def count(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if statement.startswith("INSERT INTO processed_updates"):
+        if "INSERT INTO processed_updates" in statement:
             claims.append(statement)
 
     event.listen(app.database.engine.sync_engine, "before_cursor_execute", count)
