@@ -29,7 +29,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParam
 from e2e_support import BOT_ID, TOKEN, outbox_rows
 from sqlalchemy import select
 
-from bot.outbox import OutboxSender, from_payload, json_params, to_payload
+from bot.outbox import OutboxSender
+from bot.payloads import from_payload, json_params, to_payload
 from bot.telegram import JsonBotApi, PinResponseModels, RetryPolicy, RetryRequests
 from emulator import EmulatorClient, EmulatorServer
 from storage.database import Database
