@@ -11,11 +11,13 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import aiohttp
+from aiogram.types import Chat, Message, Update, User
 from sqlalchemy import select
 
 from bot.runtime import run_polling, run_webhook
@@ -87,6 +89,25 @@ class Person:
             if message["message_id"] == message_id:
                 return message
         raise LookupError(message_id)
+
+
+def text_update(update_id: int, user_id: int, text: str, language_code: str = "en") -> Update:
+    """A private-chat text message as Telegram would deliver it, for feeding an app directly."""
+    return Update(
+        update_id=update_id,
+        message=Message(
+            message_id=update_id,
+            date=datetime.now(UTC),
+            text=text,
+            chat=Chat(id=user_id, type="private"),
+            from_user=User(
+                id=user_id,
+                is_bot=False,
+                first_name=f"User {user_id}",
+                language_code=language_code,
+            ),
+        ),
+    )
 
 
 def free_port() -> int:

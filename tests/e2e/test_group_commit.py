@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import StorageKey
-from aiogram.types import Chat, Message, Update, User
-from e2e_support import BOT_ID, bot_settings
+from aiogram.types import Message
+from e2e_support import BOT_ID, bot_settings, text_update
 from sqlalchemy import event, func, select
 
 from bot.app import App, create_app
@@ -74,21 +73,6 @@ async def app_and_gate(
     await app.close()
 
 
-def update(update_id: int, user_id: int, text: str) -> Update:
-    return Update(
-        update_id=update_id,
-        message=Message(
-            message_id=update_id,
-            date=datetime.now(UTC),
-            text=text,
-            chat=Chat(id=user_id, type="private"),
-            from_user=User(
-                id=user_id, is_bot=False, first_name=f"User {user_id}", language_code="en"
-            ),
-        ),
-    )
-
-
 async def people(emu: EmulatorClient, count: int) -> list[int]:
     """People who have opened a chat with the bot (else it may not write to them)."""
     users = []
@@ -109,7 +93,7 @@ async def fill_the_batch_slots(app: App, gate: Gate, holders: list[int]) -> list
     tasks = []
     for number, user_id in enumerate(holders, start=1):
         gate.arrived.clear()
-        tasks.append(asyncio.create_task(app.feed(update(9000 + number, user_id, "hold"))))
+        tasks.append(asyncio.create_task(app.feed(text_update(9000 + number, user_id, "hold"))))
         await asyncio.wait_for(gate.arrived.wait(), timeout=10)
     return tasks
 
@@ -130,7 +114,7 @@ async def test_updates_arriving_together_share_one_commit(
     holders, others = users[: app.batches.parallel], users[app.batches.parallel :]
     held = await fill_the_batch_slots(app, gate, holders)
     together = [
-        asyncio.create_task(app.feed(update(100 + i, user_id, "remember")))
+        asyncio.create_task(app.feed(text_update(100 + i, user_id, "remember")))
         for i, user_id in enumerate(others)
     ]
     await until_waiting(app, len(others))
@@ -158,7 +142,7 @@ async def test_one_failing_handler_costs_only_its_own_update(
     held = await fill_the_batch_slots(app, gate, holders)
     together = [
         asyncio.create_task(
-            app.feed(update(200 + i, user_id, "fail" if user_id == unlucky else "remember"))
+            app.feed(text_update(200 + i, user_id, "fail" if user_id == unlucky else "remember"))
         )
         for i, user_id in enumerate(others)
     ]
@@ -191,11 +175,11 @@ async def test_a_redelivered_update_in_a_batch_changes_nothing_twice(
     app, gate, _ = app_and_gate
     users = await people(emu, app.batches.parallel + 2)
     holders, (first, second) = users[: app.batches.parallel], users[app.batches.parallel :]
-    await app.feed(update(300, first, "remember"))  # handled once already
+    await app.feed(text_update(300, first, "remember"))  # handled once already
     held = await fill_the_batch_slots(app, gate, holders)
     together = [
-        asyncio.create_task(app.feed(update(300, first, "remember"))),  # delivered again
-        asyncio.create_task(app.feed(update(301, second, "remember"))),
+        asyncio.create_task(app.feed(text_update(300, first, "remember"))),  # delivered again
+        asyncio.create_task(app.feed(text_update(301, second, "remember"))),
     ]
     await until_waiting(app, 2)
     gate.opened.set()

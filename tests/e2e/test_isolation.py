@@ -6,12 +6,11 @@ import asyncio
 import os
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import pytest
 from aiogram import F, Router
-from aiogram.types import Chat, Message, Update, User
-from e2e_support import bot_settings
+from aiogram.types import Message
+from e2e_support import bot_settings, text_update
 
 from bot.app import App, create_app
 from dialogs.outgoing import Outgoing
@@ -51,20 +50,6 @@ def slow_router(
     return router
 
 
-def update(update_id: int, user_id: int, text: str) -> Update:
-    user = User(id=user_id, is_bot=False, first_name=f"User {user_id}")
-    return Update(
-        update_id=update_id,
-        message=Message(
-            message_id=update_id,
-            date=datetime.now(UTC),
-            text=text,
-            chat=Chat(id=user_id, type="private"),
-            from_user=user,
-        ),
-    )
-
-
 def overlapping(a: Interval, b: Interval) -> bool:
     return a[1] < b[2] and b[1] < a[2]
 
@@ -95,9 +80,9 @@ async def test_one_users_updates_are_serialized_across_replicas(
 ) -> None:
     first, second, intervals, _ = replicas
     await asyncio.gather(
-        first.feed(update(1001, 11, "slow a")),
-        second.feed(update(1002, 11, "slow b")),
-        first.feed(update(1003, 11, "slow c")),
+        first.feed(text_update(1001, 11, "slow a")),
+        second.feed(text_update(1002, 11, "slow b")),
+        first.feed(text_update(1003, 11, "slow c")),
     )
     assert len(intervals) == 3
     assert not any(overlapping(a, b) for i, a in enumerate(intervals) for b in intervals[i + 1 :])
@@ -112,7 +97,7 @@ async def test_different_users_are_handled_concurrently(
     # Each handler waits inside its transaction for the other: they meet only if neither
     # replica holds the other back (a timing comparison would flake on a busy machine).
     await asyncio.gather(
-        first.feed(update(2001, 21, "meet")), second.feed(update(2002, 22, "meet"))
+        first.feed(text_update(2001, 21, "meet")), second.feed(text_update(2002, 22, "meet"))
     )
     assert sorted(meetings) == [(21, True), (22, True)]
 
@@ -121,6 +106,6 @@ async def test_the_same_update_on_two_replicas_is_handled_once(
     replicas: tuple[App, App, list[Interval], list[Meeting]],
 ) -> None:
     first, second, intervals, _ = replicas
-    duplicate = update(3001, 31, "slow once")
+    duplicate = text_update(3001, 31, "slow once")
     await asyncio.gather(first.feed(duplicate), second.feed(duplicate))
     assert len(intervals) == 1
