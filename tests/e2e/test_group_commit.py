@@ -11,7 +11,7 @@ import pytest
 from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import StorageKey
-from aiogram.types import Message
+from aiogram.types import Message, Update
 from e2e_support import BOT_ID, bot_settings, text_update
 from sqlalchemy import event, func, select
 
@@ -106,20 +106,29 @@ async def until_waiting(app: App, count: int) -> None:
     raise TimeoutError(f"{app.batches.waiting} updates waiting, expected {count}")
 
 
+async def while_the_slots_are_held(
+    app: App, gate: Gate, holders: list[int], updates: list[Update]
+) -> None:
+    """Feed `updates` while every batch slot is held, so that they wait and go together."""
+    held = await fill_the_batch_slots(app, gate, holders)
+    fed = [asyncio.create_task(app.feed(update)) for update in updates]
+    await until_waiting(app, len(updates))
+    gate.opened.set()
+    await asyncio.gather(*held, *fed)
+
+
 async def test_updates_arriving_together_share_one_commit(
     app_and_gate: tuple[App, Gate, list[int]], emu: EmulatorClient
 ) -> None:
     app, gate, claims = app_and_gate
     users = await people(emu, app.batches.parallel + 6)
     holders, others = users[: app.batches.parallel], users[app.batches.parallel :]
-    held = await fill_the_batch_slots(app, gate, holders)
-    together = [
-        asyncio.create_task(app.feed(text_update(100 + i, user_id, "remember")))
-        for i, user_id in enumerate(others)
-    ]
-    await until_waiting(app, len(others))
-    gate.opened.set()
-    await asyncio.gather(*held, *together)
+    await while_the_slots_are_held(
+        app,
+        gate,
+        holders,
+        [text_update(100 + i, user_id, "remember") for i, user_id in enumerate(others)],
+    )
 
     # One claim statement (and transaction) per held update, one for the six that waited.
     assert len(claims) == app.batches.parallel + 1
@@ -139,16 +148,15 @@ async def test_one_failing_handler_costs_only_its_own_update(
     users = await people(emu, app.batches.parallel + 4)
     holders, others = users[: app.batches.parallel], users[app.batches.parallel :]
     unlucky = others[1]
-    held = await fill_the_batch_slots(app, gate, holders)
-    together = [
-        asyncio.create_task(
-            app.feed(text_update(200 + i, user_id, "fail" if user_id == unlucky else "remember"))
-        )
-        for i, user_id in enumerate(others)
-    ]
-    await until_waiting(app, len(others))
-    gate.opened.set()
-    await asyncio.gather(*held, *together)
+    await while_the_slots_are_held(
+        app,
+        gate,
+        holders,
+        [
+            text_update(200 + i, user_id, "fail" if user_id == unlucky else "remember")
+            for i, user_id in enumerate(others)
+        ],
+    )
 
     for user_id in others:
         texts = await bot_texts(emu, user_id)
@@ -176,14 +184,10 @@ async def test_a_redelivered_update_in_a_batch_changes_nothing_twice(
     users = await people(emu, app.batches.parallel + 2)
     holders, (first, second) = users[: app.batches.parallel], users[app.batches.parallel :]
     await app.feed(text_update(300, first, "remember"))  # handled once already
-    held = await fill_the_batch_slots(app, gate, holders)
-    together = [
-        asyncio.create_task(app.feed(text_update(300, first, "remember"))),  # delivered again
-        asyncio.create_task(app.feed(text_update(301, second, "remember"))),
-    ]
-    await until_waiting(app, 2)
-    gate.opened.set()
-    await asyncio.gather(*held, *together)
+    again = text_update(300, first, "remember")  # delivered again
+    await while_the_slots_are_held(
+        app, gate, holders, [again, text_update(301, second, "remember")]
+    )
     assert await bot_texts(emu, first) == ["remembered"]
     assert await bot_texts(emu, second) == ["remembered"]
 

@@ -457,6 +457,12 @@ async def finish_with(
     return await client.finish(callback_url=CALLBACK, params=params, flow_state=start.flow_state)
 
 
+async def finish_flow(provider: OidcProvider, start: FlowStart) -> ProviderIdentity:
+    """The browser came back to the callback with a code and the flow's own state."""
+    params = {"code": "c", "state": start.flow_state["state"]}
+    return await provider.finish(callback_url=CALLBACK, params=params, flow_state=start.flow_state)
+
+
 async def refused(
     fake: FakeIdp, client: OidcProvider, make_token: Callable[[FlowStart], str]
 ) -> IdentityError:
@@ -802,11 +808,7 @@ async def test_provider_going_down_after_discovery(fake: FakeIdp) -> None:
         start = await provider.start(callback_url=CALLBACK)
         await fake.__aexit__()
         with pytest.raises(IdentityError) as raised:
-            await provider.finish(
-                callback_url=CALLBACK,
-                params={"code": "c", "state": start.flow_state["state"]},
-                flow_state=start.flow_state,
-            )
+            await finish_flow(provider, start)
         assert raised.value.refusal is Refusal.PROVIDER_UNAVAILABLE
     finally:
         await provider.close()
@@ -821,11 +823,7 @@ async def test_slow_provider_is_provider_unavailable_within_the_timeout(fake: Fa
         fake.delay = 5.0  # token endpoint sleeps longer than the timeout
         began = time.monotonic()
         with pytest.raises(IdentityError) as raised:
-            await provider.finish(
-                callback_url=CALLBACK,
-                params={"code": "c", "state": start.flow_state["state"]},
-                flow_state=start.flow_state,
-            )
+            await finish_flow(provider, start)
         assert raised.value.refusal is Refusal.PROVIDER_UNAVAILABLE
         assert time.monotonic() - began < 2.0
     finally:
@@ -841,11 +839,7 @@ async def test_timeout_bounds_the_whole_call_not_each_request(fake: FakeIdp) -> 
         fake.delay = fake.userinfo_delay = 0.7  # each request in time, both together not
         began = time.monotonic()
         with pytest.raises(IdentityError) as raised:
-            await provider.finish(
-                callback_url=CALLBACK,
-                params={"code": "c", "state": start.flow_state["state"]},
-                flow_state=start.flow_state,
-            )
+            await finish_flow(provider, start)
         assert raised.value.refusal is Refusal.PROVIDER_UNAVAILABLE
         assert time.monotonic() - began < 1.3
     finally:
@@ -954,11 +948,7 @@ async def test_userinfo_only_still_checks_state_and_the_code(fake: FakeIdp) -> N
                 flow_state=start.flow_state,
             )
         with pytest.raises(IdentityError) as no_code:
-            await provider.finish(
-                callback_url=CALLBACK,
-                params={"code": "c", "state": start.flow_state["state"]},
-                flow_state=start.flow_state,
-            )
+            await finish_flow(provider, start)
     finally:
         await provider.close()
     assert forged.value.refusal is Refusal.STATE_MISMATCH
