@@ -10,7 +10,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation
-from aiogram.fsm.storage.memory import DisabledEventIsolation, SimpleEventIsolation
+from aiogram.fsm.storage.memory import DisabledEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation
 from aiogram.types import BotCommandScopeDefault, Update
 from aiogram.utils.i18n import I18n
@@ -20,6 +20,7 @@ from bot.fsm import SqlStorage
 from bot.group_commit import GroupCommit
 from bot.i18n import AccountI18nMiddleware, create_i18n
 from bot.identity import create_identity_provider
+from bot.isolation import LocalEventIsolation
 from bot.outbox import OutboxSender
 from bot.processing import UpdateTransaction
 from bot.settings import Settings
@@ -107,7 +108,7 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
     if settings.redis_url is not None:
         isolation = RedisEventIsolation.from_url(settings.redis_url.get_secret_value())
     else:
-        isolation = SimpleEventIsolation()
+        isolation = LocalEventIsolation()
 
     # The built-in FSM middleware would read state before our transaction begins; we register
     # it ourselves, inside the transaction, and do the per-user locking in UpdateTransaction.

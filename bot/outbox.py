@@ -32,6 +32,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
+from bot.isolation import KeyedLocks
 from bot.logs import fields
 from bot.payloads import from_payload, json_params, to_payload
 from bot.telegram import Answer, JsonBotApi
@@ -84,7 +85,7 @@ class OutboxSender:
         self._mailer = mailer
         self._mail_domain = mail_domain
         self._sent: list[int] = []  # sent, to be marked so in the next batch
-        self._chat_locks: dict[int | None, asyncio.Lock] = {}
+        self._chat_locks = KeyedLocks()  # a chat's messages in order
         self._mail_tasks: set[asyncio.Task[None]] = set()
         self._closing = False
         # Rows go out as the JSON they are stored as; through aiogram's models only when the
@@ -248,7 +249,7 @@ class OutboxSender:
         for row in rows:
             if row.chat_id in blocked_chats:
                 continue  # keep the chat's order: the rest waits for the one that failed
-            async with self._lock(row.chat_id):
+            async with self._chat_locks.hold(row.chat_id):
                 outcome, error = await self._send_one(row)
             outcomes[row.id] = (outcome, error)
             if outcome == "postponed":
@@ -351,9 +352,3 @@ class OutboxSender:
         if answer.status == HTTPStatus.FORBIDDEN:
             log.info("outbox: user blocked the bot", extra=fields(id=row.id))
         return "failed", description
-
-    def _lock(self, chat_id: int | None) -> asyncio.Lock:
-        lock = self._chat_locks.get(chat_id)
-        if lock is None:
-            lock = self._chat_locks[chat_id] = asyncio.Lock()
-        return lock

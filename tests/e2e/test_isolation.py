@@ -13,6 +13,7 @@ from aiogram.types import Message
 from e2e_support import bot_settings, text_update
 
 from bot.app import App, create_app
+from bot.isolation import LocalEventIsolation
 from dialogs.outgoing import Outgoing
 from emulator import EmulatorServer
 
@@ -86,6 +87,9 @@ async def test_one_users_updates_are_serialized_across_replicas(
     )
     assert len(intervals) == 3
     assert not any(overlapping(a, b) for i, a in enumerate(intervals) for b in intervals[i + 1 :])
+    for app in (first, second):  # in-process locks are forgotten once nobody needs them
+        if isinstance(app.isolation, LocalEventIsolation):
+            assert len(app.isolation.locks) == 0
 
 
 async def test_different_users_are_handled_concurrently(
