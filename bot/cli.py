@@ -110,9 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             upgrade(settings.database_url)
             print("database schema is up to date")
         elif args.command == "run":
-            asyncio.run(runtime.run_polling(settings))
+            asyncio.run(runtime.run_polling(settings, freeze_heap=True))
         elif args.command == "webhook":
-            asyncio.run(runtime.run_webhook(settings))
+            asyncio.run(runtime.run_webhook(settings, freeze_heap=True))
         elif args.command == "set-webhook":
             print(asyncio.run(runtime.set_webhook(settings, delete=args.delete)))
     except (ValueError, RuntimeError) as exc:
