@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -77,6 +78,7 @@ class Result:
     driver_cpu_ms_per_update: float = 0.0  # this process's: the emulator and the simulated users
     machine_busy: float = 0.0  # share of all cores busy during the closed loop
     latencies_ms: list[float] = field(default_factory=list)
+    driver_gc_pause_ms: float = 0.0  # this process's longest collection while measuring latency
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies_ms)
@@ -146,6 +148,35 @@ async def open_loop(
     return latencies
 
 
+class GcPauses:
+    """The driver's own garbage-collection pauses: the emulator keeps every message, and a
+    full collection over that heap once stalled the driver for 0.5 s, which would be charged
+    to whichever bot was being measured. `settle()` before each phase hides what exists so
+    far from the collector; `longest` shows what was left."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._started = 0.0
+
+    def settle(self) -> None:
+        gc.collect()
+        gc.freeze()
+        self.longest = 0.0
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._observe)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._observe)
+
+    def _observe(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.longest = max(self.longest, (time.perf_counter() - self._started) * 1000)
+
+
 @dataclass
 class Running:
     """A subject's bot process, started once and measured in every round."""
@@ -209,6 +240,7 @@ async def measure_all(
 ) -> list[Running]:
     """All bots run side by side (idle ones only long-poll); every round measures each in
     turn, so a drift in the machine's speed hits the baseline and the bot alike."""
+    gc_pauses = GcPauses()
     async with EmulatorClient(server.base_url) as emu:
         bots: list[Running] = []
         try:
@@ -216,14 +248,20 @@ async def measure_all(
                 bots.append(await start(server, emu, subject, args.users))
             for number in range(args.rounds):
                 for bot in bots:
+                    gc_pauses.settle()
                     bot.rounds.append(await throughput_round(emu, bot, args, number == 0))
             for _ in range(args.rounds):
                 for bot in bots:
-                    latencies = await open_loop(
-                        emu, bot.subject, bot.users, args.rate, args.seconds
-                    )
+                    gc_pauses.settle()
+                    with gc_pauses:
+                        latencies = await open_loop(
+                            emu, bot.subject, bot.users, args.rate, args.seconds
+                        )
                     bot.result.latencies_ms += latencies
                     bot.p99_per_round.append(Result("", latencies_ms=latencies).percentile(99))
+                    bot.result.driver_gc_pause_ms = max(
+                        bot.result.driver_gc_pause_ms, gc_pauses.longest
+                    )
             return bots
         finally:
             for bot in bots:
@@ -346,7 +384,8 @@ def report(bots: list[Running], args: argparse.Namespace) -> None:
     print(
         f"\n{args.rounds} rounds; each: {args.concurrency} users closed loop for "
         f"{args.seconds:g} s per bot; then open loop at {args.rate:g} updates/s for "
-        f"{args.seconds:g} s per bot (latency = update sent -> last reply received)\n"
+        f"{args.seconds:g} s per bot (latency = update sent -> last reply received; "
+        "drv gc = the driver's own longest GC pause meanwhile)\n"
     )
     print(
         f"{'subject':<24}{'updates/s':>11}{'vs echo':>9}{'CPU ms/upd':>11}"
@@ -368,7 +407,8 @@ def report(bots: list[Running], args: argparse.Namespace) -> None:
         p50, p95, p99 = (result.percentile(p) for p in (50, 95, 99))
         print(
             f"{result.name:<24}{throughput:>11.1f}{ratio:>8.0%} {cpu:>10.2f}{driver:>11.2f}"
-            f"{busy:>9.0%}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{len(result.latencies_ms):>7}   "
+            f"{busy:>9.0%}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}{len(result.latencies_ms):>7}"
+            f"{result.driver_gc_pause_ms:>8.1f}   "
             + " ".join(f"{r:.0%}" for r in ratios)
             + " / "
             + " ".join(f"{p:.0f}" for p in bot.p99_per_round)
@@ -386,6 +426,7 @@ def report(bots: list[Running], args: argparse.Namespace) -> None:
                 "p95_ms": round(p95, 1),
                 "p99_ms_per_round": [round(p, 1) for p in bot.p99_per_round],
                 "p99_ms": round(p99, 1),
+                "driver_gc_pause_ms": round(result.driver_gc_pause_ms, 1),
                 "mean_ms": round(statistics.fmean(result.latencies_ms), 1)
                 if result.latencies_ms
                 else None,
