@@ -24,9 +24,11 @@ from storage.database import DatabaseUnavailable
 log = logging.getLogger(__name__)
 
 # While updates are in flight a long poll returns at once (they are still pending on the
-# server), so we poll briefly instead, or as soon as one finishes.
-IN_FLIGHT_POLL_INTERVAL = 0.05
-MIN_REFETCH_INTERVAL = 0.005
+# server), so we poll as soon as one finishes, or after this long: the most a new update
+# waits to be fetched while a slow one is in flight.
+IN_FLIGHT_POLL_INTERVAL = 0.01
+# Fetches start at least this far apart, so finishing updates cannot make the poller spin.
+MIN_FETCH_SPACING = 0.005
 
 
 class PollingRefused(Exception):
@@ -55,6 +57,7 @@ class Poller:
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until `stop` is set, then finish what is in flight and confirm it."""
         allowed = self._app.dispatcher.resolve_used_update_types()
+        loop = asyncio.get_running_loop()
         while not stop.is_set():
             if self._failures:
                 await self._back_off(stop, "database unavailable; updates will be fetched again")
@@ -64,6 +67,7 @@ class Poller:
             if len(self._in_flight) >= self._app.settings.handler_concurrency:
                 await self._wait_for_progress(within=None)
                 continue
+            fetched_at = loop.time()
             fresh = await self._fetch(stop, allowed)
             if fresh is None:
                 break
@@ -72,8 +76,7 @@ class Poller:
             if self._in_flight:
                 # A fetch now would mostly repeat what is in flight: wait for one to finish.
                 await self._wait_for_progress(within=IN_FLIGHT_POLL_INTERVAL)
-                if not fresh:  # and don't spin on fetches that bring nothing new
-                    await asyncio.sleep(MIN_REFETCH_INTERVAL)
+                await asyncio.sleep(max(0.0, fetched_at + MIN_FETCH_SPACING - loop.time()))
         if self._in_flight:
             await asyncio.wait(set(self._in_flight.values()))
         await self._confirm()
