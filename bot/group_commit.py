@@ -127,9 +127,10 @@ class GroupCommit:
                 then_lock=self.database.lock_ids([f"user:{bot_id}:{user}" for user in people]),
             )
             todo = [work for work in batch if work.update.update_id in claimed]
-            await uow.accounts.preload(people)
             keys = {work: _conversation_key(work) for work in todo}
-            states = await uow.conversations.get_many([k for k in keys.values() if k])
+            states = await uow.preload(
+                telegram_user_ids=people, conversation_keys=[k for k in keys.values() if k]
+            )
             results: dict[Work, tuple[Any, Outgoing]] = {}
             for work in todo:
                 key = keys[work]

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, and_, bindparam, delete, insert, or_, select, text, update
+from sqlalchemy import (
+    DateTime,
+    Select,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    insert,
+    null,
+    or_,
+    select,
+    text,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,16 +75,17 @@ class SqlTelegramAccounts:
         account = self._cache[telegram_user_id]
         return None if account is None else replace(account)
 
-    async def preload(self, telegram_user_ids: list[int]) -> None:
-        """Read several accounts in one query, so that `get` finds them cached."""
-        wanted = [i for i in telegram_user_ids if i not in self._cache]
-        if not wanted:
-            return
+    def missing(self, telegram_user_ids: list[int]) -> list[int]:
+        """Of these accounts, those not read yet in this unit of work."""
+        return [i for i in dict.fromkeys(telegram_user_ids) if i not in self._cache]
+
+    def select_many(self, telegram_user_ids: list[int]) -> Select[Any]:
         table = TelegramAccountRow.__table__
-        rows = await self._session.execute(
-            select(*self._columns).where(table.c.telegram_user_id.in_(wanted))
-        )
-        self._cache.update(dict.fromkeys(wanted))
+        return select(*self._columns).where(table.c.telegram_user_id.in_(telegram_user_ids))
+
+    def remember(self, telegram_user_ids: list[int], rows: Iterable[Any]) -> None:
+        """Cache what `select_many` found for these ids: an id with no row has no account."""
+        self._cache.update(dict.fromkeys(telegram_user_ids))
         for row in rows:
             self._cache[row.telegram_user_id] = self._account(row)
 
@@ -368,17 +384,18 @@ class ConversationStates:
             return None, {}
         return row.state, dict(row.data or {})
 
-    async def get_many(self, keys: list[str]) -> dict[str, tuple[str | None, dict[str, Any]]]:
-        """`get` for several keys in one query; a key with no row reads as no state."""
-        found: dict[str, tuple[str | None, dict[str, Any]]] = {key: (None, {}) for key in keys}
-        if keys:
-            table = ConversationState.__table__
-            rows = await self._session.execute(
-                select(table.c.key, table.c.state, table.c.data).where(table.c.key.in_(keys))
-            )
-            for row in rows:
-                found[row.key] = (row.state, dict(row.data or {}))
-        return found
+    @staticmethod
+    def select_many(keys: list[str]) -> Select[Any]:
+        table = ConversationState.__table__
+        return select(table.c.key, table.c.state, table.c.data).where(table.c.key.in_(keys))
+
+    @staticmethod
+    def found(keys: list[str], rows: Iterable[Any]) -> dict[str, State]:
+        """What `select_many` found, by key; a key with no row reads as no state."""
+        states: dict[str, State] = {key: (None, {}) for key in keys}
+        for row in rows:
+            states[row.key] = (row.state, dict(row.data or {}))
+        return states
 
     async def save(self, key: str, state: str | None, data: dict[str, Any]) -> None:
         values = {"state": state, "data": data, "updated_at": utcnow()}
@@ -386,6 +403,24 @@ class ConversationStates:
         await self._session.execute(
             statement.on_conflict_do_update(index_elements=["key"], set_=values)
         )
+
+
+State = tuple[str | None, dict[str, Any]]  # a conversation's FSM state and data
+
+_ACCOUNT_COLUMNS = SqlTelegramAccounts._columns
+_STATE_COLUMNS = tuple(ConversationState.__table__.c[name] for name in ("key", "state", "data"))
+
+
+def _padded(
+    query: Select[Any], *, before: tuple[Any, ...] = (), after: tuple[Any, ...] = ()
+) -> Select[Any]:
+    """`query` with typed NULLs for the other part's columns, so that two parts line up in a
+    UNION ALL (and JSON and timestamps still come back as Python values)."""
+    return query.with_only_columns(
+        *(cast(null(), column.type).label(column.name) for column in before),
+        *query.selected_columns,
+        *(cast(null(), column.type).label(column.name) for column in after),
+    )
 
 
 class SqlUnitOfWork:
@@ -409,6 +444,31 @@ class SqlUnitOfWork:
     @property
     def accounts(self) -> SqlTelegramAccounts:
         return self._accounts
+
+    async def preload(
+        self, *, telegram_user_ids: list[int], conversation_keys: list[str]
+    ) -> dict[str, State]:
+        """What every update reads first, for a batch of them in one query: the people's
+        accounts (then cached for `accounts.get`) and these conversations' states.
+
+        One UNION ALL instead of two SELECTs: a round trip less for every batch, on
+        PostgreSQL a link less in the chain each update waits through."""
+        accounts, keys = self._accounts.missing(telegram_user_ids), conversation_keys
+        parts = [
+            _padded(self._accounts.select_many(accounts), after=_STATE_COLUMNS)
+            if accounts
+            else None,
+            _padded(self.conversations.select_many(keys), before=_ACCOUNT_COLUMNS)
+            if keys
+            else None,
+        ]
+        queries = [part for part in parts if part is not None]
+        if not queries:
+            return {}
+        query = queries[0] if len(queries) == 1 else union_all(*queries)
+        rows = list(await self.session.execute(query))
+        self._accounts.remember(accounts, (row for row in rows if row.key is None))
+        return self.conversations.found(keys, (row for row in rows if row.key is not None))
 
     @property
     def activity(self) -> SqlActivityLog:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from portal.accounts import TelegramAccount, choose_language
 from portal.languages import UnsupportedLanguage
@@ -68,6 +70,45 @@ async def test_conversation_state_round_trip(database: Database) -> None:
             "LanguageDialog:choosing",
             {"draft": "ā"},
         )
+
+
+async def test_accounts_and_states_are_preloaded_in_one_statement(database: Database) -> None:
+    linked = datetime(2026, 11, 27, 8, 30, tzinfo=UTC)
+    async with database.transaction() as session:
+        uow = SqlUnitOfWork(session)
+        await uow.accounts.save(TelegramAccount(1, "Anna", language="lv", linked_at=linked))
+        await uow.accounts.save(TelegramAccount(2, "Jānis", telegram_language="en"))
+        await uow.conversations.save("a", "Registration:email", {"draft": {"ā": [1, 2]}})
+        await uow.conversations.save("b", None, {})
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        if not args[2].startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE
+            statements.append(args[2])
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with database.transaction() as session:
+            uow = SqlUnitOfWork(session)
+            states = await uow.preload(telegram_user_ids=[1, 2, 3], conversation_keys=["a", "c"])
+            assert len(statements) == 1
+            assert states == {
+                "a": ("Registration:email", {"draft": {"ā": [1, 2]}}),
+                "c": (None, {}),
+            }
+            anna, janis, nobody = [await uow.accounts.get(i) for i in (1, 2, 3)]
+            assert len(statements) == 1  # all three from the preload
+            assert anna == TelegramAccount(1, "Anna", language="lv", linked_at=linked)
+            assert janis == TelegramAccount(2, "Jānis", telegram_language="en")
+            assert nobody is None
+            # Either part alone, and nothing at all.
+            assert await uow.preload(telegram_user_ids=[1], conversation_keys=["b"]) == {
+                "b": (None, {})
+            }
+            assert await uow.preload(telegram_user_ids=[], conversation_keys=[]) == {}
+            assert len(statements) == 2  # account 1 was cached: only the state was read
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
 
 
 async def test_the_sweeper_takes_only_messages_whose_lease_ran_out(database: Database) -> None:
