@@ -148,6 +148,45 @@ async def open_loop(
     return latencies
 
 
+@dataclass
+class CommitFloor:
+    """PostgreSQL's own commit latency, in the same rounds: BEGIN, a one-row INSERT and COMMIT
+    sent by the driver at the latency phase's rate. Every update's transaction waits for at
+    least this (COMMIT waits for the WAL to reach the disk), so this p99 is the floor the
+    PostgreSQL bot's p99 stands on, on this machine, in this run."""
+
+    url: str
+    latencies_ms: list[float] = field(default_factory=list)
+    p99_per_round: list[float] = field(default_factory=list)
+
+    async def round(self, rate: float, seconds: float) -> None:
+        latencies: list[float] = []
+        pool = await asyncpg.create_pool(self.url, min_size=4, max_size=16)
+        try:
+            async with pool.acquire() as connection:
+                await connection.execute(
+                    "CREATE TABLE IF NOT EXISTS bench_commit_probe "
+                    "(id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())"
+                )
+
+            async def commit() -> None:
+                started = time.perf_counter()
+                async with pool.acquire() as connection, connection.transaction():
+                    await connection.execute("INSERT INTO bench_commit_probe DEFAULT VALUES")
+                latencies.append((time.perf_counter() - started) * 1000)
+
+            start = time.perf_counter()
+            tasks = []
+            for n in range(int(rate * seconds)):
+                await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
+                tasks.append(asyncio.create_task(commit()))
+            await asyncio.gather(*tasks)
+        finally:
+            await pool.close()
+        self.latencies_ms += latencies
+        self.p99_per_round.append(Result("", latencies_ms=latencies).percentile(99))
+
+
 class GcPauses:
     """The driver's own garbage-collection pauses: the emulator keeps every message, and a
     full collection over that heap once stalled the driver for 0.5 s, which would be charged
@@ -236,7 +275,10 @@ async def throughput_round(
 
 
 async def measure_all(
-    server: EmulatorServer, subjects: list[Subject], args: argparse.Namespace
+    server: EmulatorServer,
+    subjects: list[Subject],
+    args: argparse.Namespace,
+    floor: CommitFloor | None,
 ) -> list[Running]:
     """All bots run side by side (idle ones only long-poll); every round measures each in
     turn, so a drift in the machine's speed hits the baseline and the bot alike."""
@@ -262,6 +304,9 @@ async def measure_all(
                     bot.result.driver_gc_pause_ms = max(
                         bot.result.driver_gc_pause_ms, gc_pauses.longest
                     )
+                if floor is not None:
+                    gc_pauses.settle()
+                    await floor.round(args.rate, args.seconds)
             return bots
         finally:
             for bot in bots:
@@ -368,16 +413,19 @@ async def main(args: argparse.Namespace) -> None:
         subjects = [subjects[0]] + [
             s for s in subjects[1:] if any(w.lower() in s.name.lower() for w in wanted)
         ]
+    floor = None
+    if any("PostgreSQL" in subject.name for subject in subjects):
+        floor = CommitFloor(make_url(pg_url).set(drivername="postgresql").render_as_string(False))
     try:
         async with EmulatorServer() as server:
-            bots = await measure_all(server, subjects, args)
+            bots = await measure_all(server, subjects, args, floor)
     finally:
         await drop_postgres(pg_name)
         sqlite_path.unlink(missing_ok=True)
-    report(bots, args)
+    report(bots, args, floor)
 
 
-def report(bots: list[Running], args: argparse.Namespace) -> None:
+def report(bots: list[Running], args: argparse.Namespace, floor: CommitFloor | None) -> None:
     """Medians over the rounds; a bot's ratio is the median of its ratios to the echo bot
     measured in the same round."""
     baseline = bots[0]
@@ -430,6 +478,24 @@ def report(bots: list[Running], args: argparse.Namespace) -> None:
                 "mean_ms": round(statistics.fmean(result.latencies_ms), 1)
                 if result.latencies_ms
                 else None,
+            }
+        )
+    if floor is not None:
+        commits = Result("PostgreSQL COMMIT alone", latencies_ms=floor.latencies_ms)
+        p50, p95, p99 = (commits.percentile(p) for p in (50, 95, 99))
+        print(
+            f"{'PostgreSQL COMMIT alone':<24}{'':>50}{p50:>9.1f}{p95:>9.1f}{p99:>9.1f}"
+            f"{len(floor.latencies_ms):>7}{'':>8}   "
+            + " ".join(f"{p:.0f}" for p in floor.p99_per_round)
+            + "   (BEGIN, INSERT, COMMIT from the driver: the floor)"
+        )
+        rows.append(
+            {
+                "subject": commits.name,
+                "p50_ms": round(p50, 1),
+                "p95_ms": round(p95, 1),
+                "p99_ms_per_round": [round(p, 1) for p in floor.p99_per_round],
+                "p99_ms": round(p99, 1),
             }
         )
     out = ROOT / "bench" / "results"
