@@ -11,11 +11,15 @@ greenlet, and the plain `sqlite3` calls happen right there, in the event loop's 
 
 The price: a statement that does wait (another *process* holding SQLite's write lock, up to
 `busy_timeout`) blocks the event loop meanwhile. The embedded default serves one bot process;
-deployments with several processes use PostgreSQL.
+deployments with several processes use PostgreSQL. One statement is sent to a thread all the
+same: COMMIT, which now and then runs SQLite's automatic checkpoint (pages copied back into the
+database file, and an fsync), milliseconds on a quiet disk and as long as the disk stalls on a
+busy one; one thread hop per transaction keeps the loop out of it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from typing import Any
 
@@ -58,6 +62,11 @@ class SQLiteDialect_inline(SQLiteDialect_pysqlite):
     def create_connect_args(self, url: URL) -> Any:
         args, options = super().create_connect_args(url)
         return args, {**options, "factory": _Connection}
+
+    def do_commit(self, dbapi_connection: Any) -> None:
+        # The loop waits meanwhile without touching this connection (file databases are
+        # opened with check_same_thread=False).
+        await_(asyncio.to_thread(dbapi_connection.commit))
 
     @classmethod
     def get_pool_class(cls, url: URL) -> type[pool.Pool]:

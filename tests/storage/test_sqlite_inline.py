@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from storage.database import SQLITE_LOCK_WAIT, Database, DatabaseUnavailable
 from storage.migrate import upgrade_async
@@ -71,4 +73,26 @@ async def test_a_writer_that_never_lets_go_makes_the_database_unavailable(
             await SqlUnitOfWork(session).processed_updates.claim(bot_id=1, update_id=3)
     other.execute("ROLLBACK")
     other.close()
+    await database.dispose()
+
+
+async def test_commit_runs_off_the_event_loop_thread(database: Database) -> None:
+    """COMMIT may checkpoint the WAL (a copy and an fsync): it goes to a thread; the
+    statements before it stay in the loop's."""
+    seen: list[tuple[str, int]] = []
+
+    @event.listens_for(database.engine.sync_engine, "connect")
+    def trace(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.set_trace_callback(
+            lambda statement: seen.append((statement.split()[0], threading.get_ident()))
+        )
+
+    async with database.transaction() as session:
+        assert await SqlUnitOfWork(session).processed_updates.claim(bot_id=1, update_id=4)
+    loop_thread = threading.get_ident()
+    threads = dict(seen)
+    assert threads["INSERT"] == loop_thread
+    assert threads["COMMIT"] != loop_thread
+    async with database.transaction() as session:  # and it was committed
+        assert not await SqlUnitOfWork(session).processed_updates.claim(bot_id=1, update_id=4)
     await database.dispose()
