@@ -56,6 +56,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+State = tuple[str | None, dict[str, Any]]  # a conversation's FSM state and data
+
+
 class SqlTelegramAccounts:
     """Every update reads its account (for the language): Core queries, cached per unit of work."""
 
@@ -405,8 +408,6 @@ class ConversationStates:
         )
 
 
-State = tuple[str | None, dict[str, Any]]  # a conversation's FSM state and data
-
 _ACCOUNT_COLUMNS = SqlTelegramAccounts._columns
 _STATE_COLUMNS = tuple(ConversationState.__table__.c[name] for name in ("key", "state", "data"))
 
@@ -454,15 +455,11 @@ class SqlUnitOfWork:
         One UNION ALL instead of two SELECTs: a round trip less for every batch, on
         PostgreSQL a link less in the chain each update waits through."""
         accounts, keys = self._accounts.missing(telegram_user_ids), conversation_keys
-        parts = [
-            _padded(self._accounts.select_many(accounts), after=_STATE_COLUMNS)
-            if accounts
-            else None,
-            _padded(self.conversations.select_many(keys), before=_ACCOUNT_COLUMNS)
-            if keys
-            else None,
-        ]
-        queries = [part for part in parts if part is not None]
+        queries: list[Select[Any]] = []
+        if accounts:
+            queries.append(_padded(self._accounts.select_many(accounts), after=_STATE_COLUMNS))
+        if keys:
+            queries.append(_padded(self.conversations.select_many(keys), before=_ACCOUNT_COLUMNS))
         if not queries:
             return {}
         query = queries[0] if len(queries) == 1 else union_all(*queries)
