@@ -25,6 +25,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,11 +125,25 @@ async def closed_loop(
     return done / (time.perf_counter() - started)
 
 
+async def at_rate(
+    rate: float, seconds: float, start: Callable[[int], Coroutine[Any, Any, None] | None]
+) -> None:
+    """An open loop: `start(n)` at n / rate seconds, whether or not earlier ones finished
+    (None: nothing to start this time); then wait for them all."""
+    tasks: list[asyncio.Task[None]] = []
+    began = time.perf_counter()
+    for n in range(int(rate * seconds)):
+        await asyncio.sleep(max(0.0, began + n / rate - time.perf_counter()))
+        work = start(n)
+        if work is not None:
+            tasks.append(asyncio.create_task(work))
+    await asyncio.gather(*tasks)
+
+
 async def open_loop(
     emu: EmulatorClient, subject: Subject, users: list[UserState], rate: float, seconds: float
 ) -> list[float]:
     latencies: list[float] = []
-    tasks: list[asyncio.Task[None]] = []
     busy: set[int] = set()
 
     async def step(user: UserState) -> None:
@@ -138,13 +153,11 @@ async def open_loop(
         finally:
             busy.discard(user.user_id)
 
-    start = time.perf_counter()
-    for n in range(int(rate * seconds)):
-        await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
+    def next_step(n: int) -> Coroutine[Any, Any, None] | None:
         free = [u for u in users if u.user_id not in busy]
-        if free:
-            tasks.append(asyncio.create_task(step(free[n % len(free)])))
-    await asyncio.gather(*tasks)
+        return step(free[n % len(free)]) if free else None
+
+    await at_rate(rate, seconds, next_step)
     return latencies
 
 
@@ -175,12 +188,7 @@ class CommitFloor:
                     await connection.execute("INSERT INTO bench_commit_probe DEFAULT VALUES")
                 latencies.append((time.perf_counter() - started) * 1000)
 
-            start = time.perf_counter()
-            tasks = []
-            for n in range(int(rate * seconds)):
-                await asyncio.sleep(max(0.0, start + n / rate - time.perf_counter()))
-                tasks.append(asyncio.create_task(commit()))
-            await asyncio.gather(*tasks)
+            await at_rate(rate, seconds, lambda _: commit())
         finally:
             await pool.close()
         self.latencies_ms += latencies
