@@ -83,6 +83,14 @@ async def people(emu: EmulatorClient, count: int) -> list[int]:
     return users
 
 
+async def holders_and_others(
+    app: App, emu: EmulatorClient, others: int
+) -> tuple[list[int], list[int]]:
+    """People to hold every batch slot, and `others` more to wait behind them."""
+    users = await people(emu, app.batches.parallel + others)
+    return users[: app.batches.parallel], users[app.batches.parallel :]
+
+
 async def bot_texts(emu: EmulatorClient, chat_id: int) -> list[str]:
     messages = await emu.messages(BOT_ID, chat_id)
     return [m["text"] for m in messages if m.get("from", {}).get("is_bot")]
@@ -121,8 +129,7 @@ async def test_updates_arriving_together_share_one_commit(
     app_and_gate: tuple[App, Gate, list[int]], emu: EmulatorClient
 ) -> None:
     app, gate, claims = app_and_gate
-    users = await people(emu, app.batches.parallel + 6)
-    holders, others = users[: app.batches.parallel], users[app.batches.parallel :]
+    holders, others = await holders_and_others(app, emu, 6)
     await while_the_slots_are_held(
         app,
         gate,
@@ -145,8 +152,7 @@ async def test_one_failing_handler_costs_only_its_own_update(
     app_and_gate: tuple[App, Gate, list[int]], emu: EmulatorClient
 ) -> None:
     app, gate, _ = app_and_gate
-    users = await people(emu, app.batches.parallel + 4)
-    holders, others = users[: app.batches.parallel], users[app.batches.parallel :]
+    holders, others = await holders_and_others(app, emu, 4)
     unlucky = others[1]
     await while_the_slots_are_held(
         app,
@@ -181,8 +187,7 @@ async def test_a_redelivered_update_in_a_batch_changes_nothing_twice(
     app_and_gate: tuple[App, Gate, list[int]], emu: EmulatorClient
 ) -> None:
     app, gate, _ = app_and_gate
-    users = await people(emu, app.batches.parallel + 2)
-    holders, (first, second) = users[: app.batches.parallel], users[app.batches.parallel :]
+    holders, (first, second) = await holders_and_others(app, emu, 2)
     await app.feed(text_update(300, first, "remember"))  # handled once already
     again = text_update(300, first, "remember")  # delivered again
     await while_the_slots_are_held(
