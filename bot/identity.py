@@ -38,11 +38,14 @@ def create_identity_provider(settings: Settings) -> IdentityProvider:
         certificate = settings.latvija.certificate
         if certificate is None:
             raise ValueError("LATVIJA_CERTIFICATE is not set")
+        private_key = settings.latvija.private_key
         return LatvijaProvider(
             sts_url=settings.latvija.sts_url,
             realm=settings.latvija.realm,
             certificate_pem=certificate.read_text(),
             issuer=settings.latvija.issuer,
+            private_key_pem=private_key.read_bytes() if private_key is not None else None,
+            allow_rsa_1_5=settings.latvija.allow_rsa_1_5,
         )
     if settings.is_production:
         raise ValueError("the demo identity provider is refused in production")

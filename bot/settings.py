@@ -9,6 +9,8 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from integrations.identity.xmlenc import load_private_keys
+
 DEFAULT_DATABASE_URL = "sqlite:///./var/altum.db"
 PLACEHOLDERS = {"", "changeme", "change-me", "placeholder", "secret", "xxx", "todo", "demo"}
 # The emulator's demo token: real enough for aiogram, worthless anywhere else.
@@ -64,6 +66,10 @@ class LatvijaSettings(BaseSettings):
     realm: str = ""
     issuer: str = "http://www.latvija.lv/sts"
     certificate: Path | None = None  # PEM of the certificate that signs the assertions
+    # PEM of our own RSA private key(s), for tokens encrypted to our certificate (a secret).
+    private_key: Path | None = None
+    # RSA PKCS#1 v1.5 key transport (Bleichenbacher-prone): only if the STS cannot do OAEP.
+    allow_rsa_1_5: bool = False
 
 
 class SmtpSettings(BaseSettings):
@@ -183,6 +189,14 @@ class Settings(BaseSettings):
             problems.append("LATVIJA_REALM is missing")
         if self.latvija.certificate is None or not self.latvija.certificate.is_file():
             problems.append("LATVIJA_CERTIFICATE must name the signing certificate's PEM file")
+        if self.latvija.private_key is not None:
+            try:
+                load_private_keys(self.latvija.private_key.read_bytes())
+            except (OSError, ValueError, TypeError):
+                problems.append(
+                    "LATVIJA_PRIVATE_KEY must name a readable PEM file of an unencrypted RSA "
+                    "private key of at least 2048 bits"
+                )
         return problems
 
     @property

@@ -83,6 +83,10 @@ def refusal_text(refusal: Refusal) -> str:
             "minutes. Ask for a new one with /login."
         ),
         Refusal.EXPIRED: _("The login took too long. Please start again with /login."),
+        Refusal.DECRYPTION_FAILED: _(
+            "The encrypted answer from Latvija.lv could not be opened and verified, so nothing "
+            "was linked. Please start again with /login; if it happens again, tell ALTUM."
+        ),
     }
     return texts.get(
         refusal,

@@ -7,6 +7,7 @@ Identity providers (Latvija.lv, eParaksts, any OpenID Connect provider, the demo
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -14,7 +15,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from portal.identifiers import InvalidPersonalCode, normalize_personal_code
+from portal.identifiers import InvalidPersonalCode, is_personal_code, normalize_personal_code
+
+log = logging.getLogger(__name__)
 
 
 class Refusal(StrEnum):
@@ -24,6 +27,9 @@ class Refusal(StrEnum):
     STATE_MISMATCH = "state_mismatch"  # state / wctx / browser session do not match
     NONCE_MISMATCH = "nonce_mismatch"
     INVALID_TOKEN = "invalid_token"  # noqa: S105 - bad signature, malformed, tampered
+    # An encrypted token that did not decrypt to a verified assertion; one refusal for every
+    # step (key, cipher, padding, XML, signature), so the answer is no padding oracle.
+    DECRYPTION_FAILED = "decryption_failed"
     WRONG_ISSUER = "wrong_issuer"
     WRONG_AUDIENCE = "wrong_audience"
     EXPIRED = "expired"  # token or assertion outside its validity window
@@ -48,6 +54,11 @@ class ProviderIdentity:
     `subject` is who acts, in Latvija.lv's NameIdentifier form: `PK:<code>` for a natural
     person, `PK:<code>-UR:<regno>`, `DP:…`, `AU:…` for everyone else. OpenID Connect
     providers build `PK:<code>` from their personal-code claim.
+
+    `personal_codes` are the code claims as sent: the current one first (Latvija.lv: the claim
+    with an `OriginalIssuer`), then earlier ones, which may be anything the provider kept.
+    `authentication_method` and `assurance_level` say how the person authenticated, as the
+    provider names it (Latvija.lv: `AuthenticationMethod`, `citizenQAALevel`); empty if unknown.
     """
 
     provider: str
@@ -57,6 +68,8 @@ class ProviderIdentity:
     family_name: str
     assertion_id: str | None = None  # single-use id, for replay protection
     valid_until: datetime | None = None  # until when the assertion id must be remembered
+    authentication_method: str = ""
+    assurance_level: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,21 +88,32 @@ _NATURAL_SUBJECT = re.compile(r"PK:(\d{6}-?\d{5})")
 
 
 def natural_person(identity: ProviderIdentity) -> NaturalPerson:
-    """Accept `PK:<code>` alone with a valid personal code; refuse everyone else."""
+    """Accept `PK:<code>` alone with a valid personal code; refuse everyone else.
+
+    The person is the subject's code, which must equal the current code claim (the first).
+    Earlier codes that are valid are kept as history; one that is not a valid personal code
+    (the test environment sends `12345678901`) is skipped and logged, never a refusal.
+    """
     match = _NATURAL_SUBJECT.fullmatch(identity.subject.strip())
     if match is None:
         if identity.subject.strip().upper().startswith(("PK:", "DP:", "AU:")):
             raise IdentityError(Refusal.NOT_NATURAL_PERSON, identity.subject.split(":", 1)[0])
         raise IdentityError(Refusal.INVALID_PERSONAL_CODE, "subject is not PK:<code>")
+    claims = [claim.strip() for claim in identity.personal_codes if claim.strip()]
     try:
         code = normalize_personal_code(match.group(1))
-        previous = tuple(
-            dict.fromkeys(normalize_personal_code(c) for c in identity.personal_codes if c.strip())
-        )
+        current = normalize_personal_code(claims[0]) if claims else code
     except InvalidPersonalCode as exc:
         raise IdentityError(Refusal.INVALID_PERSONAL_CODE) from exc
-    if previous and previous[0] != code:
+    if current != code:
         raise IdentityError(Refusal.INVALID_PERSONAL_CODE, "subject and current code differ")
+    earlier = [normalize_personal_code(c) for c in claims[1:] if is_personal_code(c)]
+    if skipped := len(claims[1:]) - len(earlier):
+        # Without the code itself: it is personal data even when it is not valid.
+        log.warning(
+            "identity: skipped earlier personal codes that are not valid",
+            extra={"fields": {"provider": identity.provider, "skipped": skipped}},
+        )
     given, family = identity.given_name.strip(), identity.family_name.strip()
     if not given and not family:
         raise IdentityError(Refusal.INVALID_TOKEN, "no name")
@@ -97,7 +121,7 @@ def natural_person(identity: ProviderIdentity) -> NaturalPerson:
         personal_code=code,
         given_name=_tidy_name(given),
         family_name=_tidy_name(family),
-        previous_codes=tuple(c for c in previous if c != code),
+        previous_codes=tuple(c for c in dict.fromkeys(earlier) if c != code),
     )
 
 

@@ -169,8 +169,18 @@ async def link_person(
         account.current_client_id = None
     account.person_id, account.linked_at = record.id, now
     await uow.accounts.save(account)
-    await _record(uow, Action.LINKED, record.id, telegram_user_id, {})
+    await _record(uow, Action.LINKED, record.id, telegram_user_id, login_details(identity))
     return LinkResult(account=account, person=record, replaced_telegram_user_id=replaced)
+
+
+def login_details(identity: ProviderIdentity) -> dict[str, str]:
+    """How the person logged in, for the activity log: never who (no code, no name)."""
+    details = {"provider": identity.provider}
+    if identity.authentication_method:
+        details["authentication_method"] = identity.authentication_method
+    if identity.assurance_level:
+        details["assurance_level"] = identity.assurance_level
+    return details
 
 
 async def unlink(*, uow: UnitOfWork, telegram_user_id: int) -> PersonRecord | None:

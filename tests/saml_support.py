@@ -115,6 +115,8 @@ def build_assertion(
     not_on_or_after: datetime,
     assertion_id: str,
     original_issuer: str = "SWEDBANK",
+    authentication_method: str = "urn:ivis:100001:am-idp40-wif",
+    assurance_level: str = "4",
 ) -> etree._Element:
     """The unsigned assertion, laid out as Latvija.lv lays it out."""
     now = datetime.now(UTC)
@@ -150,13 +152,15 @@ def build_assertion(
             code,
             original_issuer=original_issuer if current else None,
         )
-    level = _attribute(statement, "citizenQAALevel", "4", namespace=IVIS_CLAIMS, nsmap={"xs": XS})
+    level = _attribute(
+        statement, "citizenQAALevel", assurance_level, namespace=IVIS_CLAIMS, nsmap={"xs": XS}
+    )
     level.set(f"{{{XSI}}}type", "xs:integer")
 
     authentication = etree.SubElement(
         assertion,
         _s("AuthenticationStatement"),
-        AuthenticationMethod="urn:ivis:100001:am-idp40-wif",
+        AuthenticationMethod=authentication_method,
         AuthenticationInstant=_instant(now),
     )
     _subject(authentication, subject)
@@ -164,10 +168,12 @@ def build_assertion(
     return assertion
 
 
-def sign_assertion(assertion: etree._Element, *, key_pem: str, cert_pem: str) -> etree._Element:
-    """Enveloped XML-DSig (rsa-sha256, exclusive c14n) over `#<AssertionID>`."""
+def sign_assertion(
+    assertion: etree._Element, *, key_pem: str, cert_pem: str, c14n_algorithm: str = EXC_C14N
+) -> etree._Element:
+    """Enveloped XML-DSig (rsa-sha256, exclusive c14n by default) over `#<AssertionID>`."""
     signer = XMLSigner(
-        signature_algorithm="rsa-sha256", digest_algorithm="sha256", c14n_algorithm=EXC_C14N
+        signature_algorithm="rsa-sha256", digest_algorithm="sha256", c14n_algorithm=c14n_algorithm
     )
     return signer.sign(
         assertion,
@@ -228,6 +234,8 @@ def make_wresult(
     assertion_id: str | None = None,
     ws_trust: Literal["1.3", "2005/02"] = "1.3",
     tamper: Callable[[etree._Element], None] | None = None,
+    authentication_method: str = "urn:ivis:100001:am-idp40-wif",
+    assurance_level: str = "4",
 ) -> str:
     """A signed `wresult` as Latvija.lv posts it.
 
@@ -251,6 +259,8 @@ def make_wresult(
         not_before=not_before,
         not_on_or_after=not_on_or_after,
         assertion_id=assertion_id or f"_{uuid.uuid4()}",
+        authentication_method=authentication_method,
+        assurance_level=assurance_level,
     )
     signed = sign_assertion(assertion, key_pem=key_pem, cert_pem=cert_pem)
     root = wrap_assertion(

@@ -15,16 +15,26 @@ Either way `RequestedSecurityToken` holds exactly one SAML 1.1 `saml:Assertion`
 XML-DSig signature whose one reference is `#<AssertionID>`. Only what signxml returns as signed
 is read; the envelope around it is untrusted and only used to find the assertion.
 
-**Encryption.** Latvija.lv can encrypt the assertion to the relying party's key
-(`xenc:EncryptedData` in `RequestedSecurityToken`). This provider does not decrypt: an
-encrypted token is refused with `INVALID_TOKEN`. Ask VDAA to turn encryption off for the realm,
-or terminate it in a protocol broker (SATOSA, Keycloak) and use the OpenID Connect provider.
+**Encryption.** Latvija.lv encrypts the assertion to the relying party's certificate when the
+realm asks for it: `RequestedSecurityToken` then holds one `xenc:EncryptedData`. With
+`private_key_pem` (LATVIJA_PRIVATE_KEY) it is decrypted (`xmlenc.py`: RSA-OAEP with SHA-1 or
+SHA-256, RSA 1.5 only when allowed; AES-128/256 in CBC or GCM), the plaintext is parsed with the
+same hardened parser as the envelope and must be one `saml:Assertion`, whose signature is then
+verified exactly as an unencrypted one. Every failure up to and including that signature check
+is the one refusal `DECRYPTION_FAILED` (the log line says which step): telling the steps apart
+would let anyone who can encrypt to our public key use us as a padding oracle.
+
+**Signature.** Only canonicalization without comments is accepted (exclusive or inclusive
+c14n 1.0, c14n 1.1), in `SignedInfo` and in the reference's transforms; text is always read
+whole (`_text`), so a comment cannot cut a signed value short.
 
 **Claims** (namespace `http://schemas.xmlsoap.org/ws/2005/05/identity/claims`, carried SAML 1.1
 style as `AttributeNamespace` + `AttributeName`): `givenname`, `surname`,
-`privatepersonalidentifier`. The subject is the `saml:NameIdentifier` of the statements
-(`PK:<code>`, `PK:<code>-UR:<regno>`, `DP:…`, `AU:…`), returned as is: the portal decides who
-gets in.
+`privatepersonalidentifier`; and `citizenQAALevel` (namespace
+`http://ivis.eps.gov.lv/schema/identity/claims`) with the `AuthenticationMethod` of the
+`AuthenticationStatement`, which say how the person authenticated (for the activity log). The
+subject is the `saml:NameIdentifier` of the statements (`PK:<code>`, `PK:<code>-UR:<regno>`,
+`DP:…`, `AU:…`), returned as is: the portal decides who gets in.
 
 **Current and earlier personal codes.** After a code change the token carries one
 `privatepersonalidentifier` attribute per code. WIF (which the STS runs on) writes a claim's
@@ -51,15 +61,17 @@ from lxml import etree
 from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from signxml.verifier import SignatureConfiguration, XMLVerifier
 
+from integrations.identity import xmlenc
 from portal.identity import FlowStart, IdentityError, ProviderIdentity, Refusal
 
 SAML = "urn:oasis:names:tc:SAML:1.0:assertion"
 DSIG = "http://www.w3.org/2000/09/xmldsig#"
-XENC = "http://www.w3.org/2001/04/xmlenc#"
+XENC = xmlenc.XENC
 TRUST_2005 = "http://schemas.xmlsoap.org/ws/2005/02/trust"
 TRUST_13 = "http://docs.oasis-open.org/ws-sx/ws-trust/200512"
 CLAIMS = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims"
 ORIGINAL_ISSUER_NS = "http://schemas.xmlsoap.org/ws/2009/09/identity/claims"
+IVIS_CLAIMS = "http://ivis.eps.gov.lv/schema/identity/claims"
 
 MAX_WRESULT_BYTES = 256 * 1024
 _ORIGINAL_ISSUER = (f"{{{ORIGINAL_ISSUER_NS}}}OriginalIssuer", "OriginalIssuer")
@@ -76,6 +88,16 @@ _SIGNATURE_CONFIG = SignatureConfiguration(
         {DigestAlgorithm.SHA256, DigestAlgorithm.SHA384, DigestAlgorithm.SHA512}
     ),
 )
+# Canonicalization that drops comments; the #WithComments forms would keep a comment inside
+# signed text, where it can split a value (`PK:<code><!--x-->-UR:<regno>`).
+_C14N_WITHOUT_COMMENTS = frozenset(
+    {
+        "http://www.w3.org/2001/10/xml-exc-c14n#",
+        "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+        "http://www.w3.org/2006/12/xml-c14n11",
+    }
+)
+_ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 
 
 def _q(namespace: str, name: str) -> str:
@@ -91,7 +113,10 @@ class LatvijaProvider:
 
     `certificate_pem` is the STS signing certificate (from its federation metadata); it may hold
     several PEM certificates, e.g. the old and the new one during a key rollover, and a
-    signature by any of them is accepted. `clock` is for tests.
+    signature by any of them is accepted. `private_key_pem` is the relying party's own RSA key
+    (or keys, during a rollover) that encrypted tokens are decrypted with; without it an
+    encrypted token is refused. `allow_rsa_1_5` admits RSA PKCS#1 v1.5 key transport, which is
+    off by default (Bleichenbacher). `clock` is for tests.
     """
 
     name = "latvija"
@@ -103,6 +128,8 @@ class LatvijaProvider:
         realm: str,
         certificate_pem: str,
         issuer: str = "http://www.latvija.lv/sts",
+        private_key_pem: bytes | None = None,
+        allow_rsa_1_5: bool = False,
         clock_skew: timedelta = timedelta(minutes=2),
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
@@ -117,6 +144,8 @@ class LatvijaProvider:
         self._sts_url = sts_url
         self._realm = realm
         self._certificates = tuple(certificates)
+        self._keys = xmlenc.load_private_keys(private_key_pem) if private_key_pem else ()
+        self._allow_rsa_1_5 = allow_rsa_1_5
         self._issuer = issuer
         self._clock_skew = clock_skew
         self._clock = clock
@@ -151,35 +180,22 @@ class LatvijaProvider:
         wresult = params.get("wresult", "")
         if not wresult:
             raise IdentityError(Refusal.INVALID_TOKEN, "no wresult")
-        assertion = self._verified_assertion(self._envelope_assertion(wresult))
+        token = self._envelope_token(wresult)
+        if token.tag == _q(XENC, "EncryptedData"):
+            assertion = self._decrypted_assertion(token)
+        else:
+            assertion = self._verified_assertion(token)
         return self._identity(assertion)
 
     # --- the envelope: untrusted, only to find the assertion ---------------------------------
 
     @staticmethod
-    def _envelope_assertion(wresult: str) -> etree._Element:
+    def _envelope_token(wresult: str) -> etree._Element:
+        """The one token in `RequestedSecurityToken`: a SAML assertion or its encryption."""
         data = wresult.strip().encode("utf-8")
         if len(data) > MAX_WRESULT_BYTES:
             raise IdentityError(Refusal.INVALID_TOKEN, "wresult too large")
-        if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-            raise IdentityError(Refusal.INVALID_TOKEN, "DTD in wresult")
-        parser = etree.XMLParser(
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            dtd_validation=False,
-            huge_tree=False,
-            remove_pis=True,
-        )
-        try:
-            root = etree.fromstring(data, parser=parser)
-        except (etree.XMLSyntaxError, ValueError) as exc:
-            raise IdentityError(Refusal.INVALID_TOKEN, "wresult is not XML") from exc
-        docinfo = root.getroottree().docinfo
-        if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
-            raise IdentityError(Refusal.INVALID_TOKEN, "DTD in wresult")
-        if any(True for _ in root.iter(etree.Entity)):
-            raise IdentityError(Refusal.INVALID_TOKEN, "entity in wresult")
+        root = _parse(data, "wresult")
 
         if root.tag == _q(TRUST_13, "RequestSecurityTokenResponseCollection"):
             responses = root.findall(_q(TRUST_13, "RequestSecurityTokenResponse"))
@@ -201,13 +217,24 @@ class LatvijaProvider:
         if len(children) != 1:
             raise IdentityError(Refusal.INVALID_TOKEN, "expected one token")
         token = children[0]
-        if token.tag == _q(XENC, "EncryptedData"):
-            raise IdentityError(
-                Refusal.INVALID_TOKEN, "encrypted assertion: turn encryption off or use a broker"
-            )
-        if token.tag != _q(SAML, "Assertion"):
+        if token.tag not in (_q(SAML, "Assertion"), _q(XENC, "EncryptedData")):
             raise IdentityError(Refusal.INVALID_TOKEN, "token is not a SAML 1.1 assertion")
         return token
+
+    def _decrypted_assertion(self, encrypted: etree._Element) -> etree._Element:
+        """Decrypt, parse, verify: one refusal for every step, the step only in the log."""
+        if not self._keys:
+            raise IdentityError(Refusal.DECRYPTION_FAILED, "encrypted token, no private key set")
+        try:
+            plain = xmlenc.decrypt(encrypted, keys=self._keys, allow_rsa_1_5=self._allow_rsa_1_5)
+            assertion = _parse(plain, "decrypted token")
+            if assertion.tag != _q(SAML, "Assertion"):
+                raise IdentityError(Refusal.INVALID_TOKEN, "not a SAML 1.1 assertion")
+            return self._verified_assertion(assertion)
+        except xmlenc.DecryptionError as exc:
+            raise IdentityError(Refusal.DECRYPTION_FAILED, f"decryption: {exc}") from None
+        except IdentityError as exc:
+            raise IdentityError(Refusal.DECRYPTION_FAILED, f"decrypted: {exc.detail}") from None
 
     # --- the signature: from here on only the signed element is read --------------------------
 
@@ -239,6 +266,7 @@ class LatvijaProvider:
                 or signed.get("AssertionID") != assertion_id
             ):
                 raise IdentityError(Refusal.INVALID_TOKEN, "signature does not cover the assertion")
+            _require_c14n_without_comments(result.signature_xml)
             return signed
         raise IdentityError(Refusal.INVALID_TOKEN, failure)
 
@@ -257,6 +285,8 @@ class LatvijaProvider:
             family_name=_first_claim(assertion, "surname"),
             assertion_id=f"latvija:{assertion_id}",
             valid_until=valid_until,
+            authentication_method=_authentication_method(assertion),
+            assurance_level=_first_claim(assertion, "citizenQAALevel", namespace=IVIS_CLAIMS),
         )
 
     def _check_conditions(self, assertion: etree._Element) -> datetime:
@@ -321,9 +351,49 @@ def _parse_datetime(raw: str | None) -> datetime | None:
     return moment
 
 
+def _parse(data: bytes, what: str) -> etree._Element:
+    """Hardened parsing of untrusted XML: no DTD, no entities, no network, no huge trees."""
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise IdentityError(Refusal.INVALID_TOKEN, f"DTD in {what}")
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_pis=True,
+    )
+    try:
+        root = etree.fromstring(data, parser=parser)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        raise IdentityError(Refusal.INVALID_TOKEN, f"{what} is not XML") from exc
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+        raise IdentityError(Refusal.INVALID_TOKEN, f"DTD in {what}")
+    if any(True for _ in root.iter(etree.Entity)):
+        raise IdentityError(Refusal.INVALID_TOKEN, f"entity in {what}")
+    return root
+
+
+def _require_c14n_without_comments(signature: etree._Element) -> None:
+    signed_info = signature.find(f"{{{DSIG}}}SignedInfo")
+    if signed_info is None:
+        raise IdentityError(Refusal.INVALID_TOKEN, "no SignedInfo")
+    methods = signed_info.findall(f"{{{DSIG}}}CanonicalizationMethod")
+    transforms = signed_info.findall(
+        f"{{{DSIG}}}Reference/{{{DSIG}}}Transforms/{{{DSIG}}}Transform"
+    )
+    if len(methods) != 1 or methods[0].get("Algorithm") not in _C14N_WITHOUT_COMMENTS:
+        raise IdentityError(Refusal.INVALID_TOKEN, "SignedInfo canonicalization not allowed")
+    for transform in transforms:
+        algorithm = transform.get("Algorithm")
+        if algorithm != _ENVELOPED and algorithm not in _C14N_WITHOUT_COMMENTS:
+            raise IdentityError(Refusal.INVALID_TOKEN, "reference transform not allowed")
+
+
 def _subject(assertion: etree._Element) -> str:
     names = {
-        (element.text or "").strip()
+        _text(element)
         for statement in ("AttributeStatement", "AuthenticationStatement")
         for element in assertion.findall(
             f"{_q(SAML, statement)}/{_q(SAML, 'Subject')}/{_q(SAML, 'NameIdentifier')}"
@@ -335,24 +405,37 @@ def _subject(assertion: etree._Element) -> str:
     return names.pop()
 
 
-def _claims(assertion: etree._Element, name: str) -> list[tuple[etree._Element, etree._Element]]:
+def _claims(
+    assertion: etree._Element, name: str, namespace: str = CLAIMS
+) -> list[tuple[etree._Element, etree._Element]]:
     """(Attribute, AttributeValue) pairs of one claim, in document order."""
     pairs: list[tuple[etree._Element, etree._Element]] = []
     for attribute in assertion.findall(f"{_q(SAML, 'AttributeStatement')}/{_q(SAML, 'Attribute')}"):
-        if attribute.get("AttributeNamespace") != CLAIMS or attribute.get("AttributeName") != name:
+        if (
+            attribute.get("AttributeNamespace") != namespace
+            or attribute.get("AttributeName") != name
+        ):
             continue
         pairs.extend((attribute, value) for value in attribute.findall(_q(SAML, "AttributeValue")))
     return pairs
 
 
 def _text(element: etree._Element) -> str:
+    """All of an element's text: a comment or processing instruction inside does not cut it."""
     return "".join(element.itertext()).strip()
 
 
-def _first_claim(assertion: etree._Element, name: str) -> str:
-    for _, value in _claims(assertion, name):
+def _first_claim(assertion: etree._Element, name: str, namespace: str = CLAIMS) -> str:
+    for _, value in _claims(assertion, name, namespace):
         if text := _text(value):
             return text
+    return ""
+
+
+def _authentication_method(assertion: etree._Element) -> str:
+    for statement in assertion.findall(_q(SAML, "AuthenticationStatement")):
+        if method := (statement.get("AuthenticationMethod") or "").strip():
+            return method
     return ""
 
 

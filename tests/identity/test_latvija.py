@@ -124,6 +124,8 @@ async def test_valid_token_gives_the_identity(
         family_name="BĒRZIŅA",
         assertion_id="latvija:_a1b2c3",
         valid_until=until,
+        authentication_method="urn:ivis:100001:am-idp40-wif",
+        assurance_level="4",
     )
     assert identity.valid_until is not None and identity.valid_until.utcoffset() == timedelta(0)
 
@@ -325,7 +327,7 @@ async def test_unsigned_assertion_elsewhere_is_ignored(
     assert identity.personal_codes == (DEFAULT_CODE,)
 
 
-async def test_encrypted_assertion_is_refused(
+async def test_encrypted_assertion_without_a_private_key_is_refused(
     provider: LatvijaProvider, pair: tuple[str, str]
 ) -> None:
     def encrypt(signed: etree._Element) -> None:
@@ -336,8 +338,8 @@ async def test_encrypted_assertion_is_refused(
         token.replace(signed, encrypted)
 
     error = await refusal(provider, wresult(pair, tamper=encrypt))
-    assert error.refusal == Refusal.INVALID_TOKEN
-    assert "encrypted" in error.detail
+    assert error.refusal == Refusal.DECRYPTION_FAILED
+    assert "no private key" in error.detail
 
 
 # --- issuer, audience, validity ---------------------------------------------------------------
