@@ -58,7 +58,9 @@ def login_means_text(details: Mapping[str, Any]) -> str:
     level = str(details.get("assurance_level") or "")
     parts = []
     if method:
-        parts.append(_("Logged in with: {means}").format(means=authentication_method_name(method)))
+        parts.append(
+            _("Means of authentication: {means}").format(means=authentication_method_name(method))
+        )
     if level:
         parts.append(_("assurance level {level}").format(level=assurance_level_words(level)))
     return ", ".join(parts)

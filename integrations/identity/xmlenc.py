@@ -126,7 +126,8 @@ def decrypt(
     if cipher is None:
         raise DecryptionError("data encryption algorithm not allowed")
     key_info = _one(children, DSIG, "KeyInfo")
-    if next(key_info.iter(f"{{{DSIG}}}RetrievalMethod", f"{{{XENC}}}AgreementMethod"), None):
+    references = key_info.iter(f"{{{DSIG}}}RetrievalMethod", f"{{{XENC}}}AgreementMethod")
+    if next(references, None) is not None:
         raise DecryptionError("RetrievalMethod or AgreementMethod in KeyInfo")
     encrypted_keys = [child for child in key_info if child.tag == f"{{{XENC}}}EncryptedKey"]
     if len(encrypted_keys) != 1:

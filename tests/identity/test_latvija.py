@@ -21,6 +21,7 @@ from saml_support import (
     wrap_assertion,
 )
 
+from integrations.identity import latvija
 from integrations.identity.latvija import LatvijaProvider
 from portal.identifiers import is_personal_code
 from portal.identity import IdentityError, ProviderIdentity, Refusal, natural_person
@@ -252,6 +253,55 @@ async def test_comment_inside_signed_text_does_not_truncate_it(
 
     identity = await finish(provider, wresult(pair, tamper=split))
     assert identity.subject == f"PK:{DEFAULT_CODE}"
+
+
+WITH_COMMENTS = "http://www.w3.org/2001/10/xml-exc-c14n#WithComments"
+
+
+@pytest.mark.parametrize(
+    ("c14n", "refusal_"),
+    [
+        (WITH_COMMENTS, Refusal.INVALID_TOKEN),  # canonicalization keeping comments: refused
+        ("http://www.w3.org/2001/10/xml-exc-c14n#", Refusal.NOT_NATURAL_PERSON),  # read whole
+    ],
+    ids=["with-comments", "without-comments"],
+)
+async def test_comment_splitting_a_signed_name_identifier_is_refused(
+    provider: LatvijaProvider, pair: tuple[str, str], c14n: str, refusal_: Refusal
+) -> None:
+    """Signed by the trusted key: `PK:<code><!--x-->-UR:<regno>`, a company signatory, must
+    not pass as the natural person `PK:<code>` (text read up to the comment)."""
+    now = datetime.now(UTC)
+    assertion = build_assertion(
+        subject=f"PK:{DEFAULT_CODE}",
+        given_name="ANNA",
+        surname="BĒRZIŅA",
+        codes=(DEFAULT_CODE,),
+        current_code_index=0,
+        realm=REALM,
+        issuer="http://www.latvija.lv/sts",
+        not_before=now - timedelta(minutes=1),
+        not_on_or_after=now + timedelta(hours=1),
+        assertion_id="_commented",
+    )
+    for name_id in assertion.iter(f"{{{SAML}}}NameIdentifier"):
+        comment = etree.Comment("x")
+        comment.tail = "-UR:40103999940"
+        name_id.append(comment)
+    signed = sign_assertion(assertion, key_pem=pair[0], cert_pem=pair[1], c14n_algorithm=c14n)
+    root = wrap_assertion(signed, realm=REALM, created=now, expires=now + timedelta(hours=1))
+    with pytest.raises(IdentityError) as caught:
+        natural_person(await finish(provider, str(etree.tostring(root, encoding="unicode"))))
+    assert caught.value.refusal is refusal_
+
+
+def test_the_subject_is_read_whole_past_comments_and_instructions() -> None:
+    assertion = etree.fromstring(
+        f'<saml:Assertion xmlns:saml="{SAML}"><saml:AttributeStatement><saml:Subject>'
+        "<saml:NameIdentifier>PK:120584<!--x-->12349<?pi y?>-UR:40103999940"
+        "</saml:NameIdentifier></saml:Subject></saml:AttributeStatement></saml:Assertion>"
+    )
+    assert latvija._subject(assertion) == "PK:12058412349-UR:40103999940"
 
 
 def evil_copy(signed: etree._Element) -> etree._Element:

@@ -3,6 +3,8 @@ contact details are normalized or refused."""
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from portal import voice_password
@@ -47,6 +49,29 @@ def test_everyone_else_is_refused(subject: str, refusal: Refusal) -> None:
 def test_a_code_claim_that_contradicts_the_subject_is_refused() -> None:
     with pytest.raises(IdentityError):
         natural_person(identity("PK:120584-12349", "05058819012"))
+
+
+def test_an_invalid_current_code_claim_is_refused() -> None:
+    with pytest.raises(IdentityError) as raised:
+        natural_person(identity("PK:120584-12349", "12345678901"))
+    assert raised.value.refusal is Refusal.INVALID_PERSONAL_CODE
+
+
+def test_an_earlier_code_that_is_not_valid_is_skipped_and_logged_without_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The Latvija.lv test environment sends `12345678901` as an earlier code (the
+    omniauth-latvija fixtures): the login goes on, the code is not kept and not logged."""
+    caplog.set_level(logging.INFO)
+    person = natural_person(
+        identity("PK:32345678901", "32345678901", "12345678901", "120584-12349", "")
+    )
+    assert person.personal_code == "32345678901"
+    assert person.previous_codes == ("12058412349",)
+    (record,) = [r for r in caplog.records if r.name == "portal.identity"]
+    assert "skipped" in record.getMessage()
+    assert record.fields == {"provider": "test", "skipped": 1}  # type: ignore[attr-defined]
+    assert "12345678901" not in caplog.text and "12345678901" not in str(record.__dict__)
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,20 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
-from bot.settings import DEMO_BOT_TOKEN, IdentitySettings, OidcSettings, Settings, SmtpSettings
+from bot.settings import (
+    DEMO_BOT_TOKEN,
+    IdentitySettings,
+    LatvijaSettings,
+    OidcSettings,
+    Settings,
+    SmtpSettings,
+)
 
 GOOD_TOKEN = "7012345678:AAH0realLookingTokenWith35CharactersXYZ"
 PRODUCTION = {
@@ -70,3 +81,49 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.bot_token.get_secret_value() == GOOD_TOKEN
     assert settings.telegram_api_url == "http://127.0.0.1:9999"
     assert settings.database_url.startswith("sqlite")
+
+
+def _latvija_production(tmp_path: Path, private_key: Path | None) -> dict[str, object]:
+    certificate = tmp_path / "sts.pem"
+    certificate.write_text("-----BEGIN CERTIFICATE-----\n")  # only its presence is checked here
+    return {
+        **PRODUCTION,
+        "identity": IdentitySettings(provider="latvija"),
+        "latvija": LatvijaSettings(
+            sts_url="https://epaktv.vraa.gov.lv/IVIS.LVP.STS/Default.aspx",
+            realm="urn:federation:altum-bot",
+            certificate=certificate,
+            private_key=private_key,
+        ),
+    }
+
+
+def _rsa_pem(bits: int) -> bytes:
+    return rsa.generate_private_key(65537, bits).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+
+
+def test_production_accepts_latvija_with_or_without_a_readable_private_key(tmp_path: Path) -> None:
+    Settings(_env_file=None, **_latvija_production(tmp_path, None))
+    key = tmp_path / "rp-key.pem"
+    key.write_bytes(_rsa_pem(2048))
+    settings = Settings(_env_file=None, **_latvija_production(tmp_path, key))
+    assert settings.latvija.private_key == key and not settings.latvija.allow_rsa_1_5
+
+
+@pytest.mark.parametrize(
+    "content",
+    [None, b"", b"-----BEGIN PRIVATE KEY-----\nnonsense\n-----END PRIVATE KEY-----\n", 1024],
+    ids=["missing", "empty", "garbage", "1024-bit"],
+)
+def test_production_refuses_an_unreadable_latvija_private_key(
+    tmp_path: Path, content: bytes | int | None
+) -> None:
+    key = tmp_path / "rp-key.pem"
+    if isinstance(content, int):
+        key.write_bytes(_rsa_pem(content))
+    elif content is not None:
+        key.write_bytes(content)
+    with pytest.raises(ValidationError, match="LATVIJA_PRIVATE_KEY"):
+        Settings(_env_file=None, **_latvija_production(tmp_path, key))
