@@ -257,6 +257,7 @@ class LatvijaProvider:
             family_name=_first_claim(assertion, "surname"),
             assertion_id=f"latvija:{assertion_id}",
             valid_until=valid_until,
+            clock_skew=self._clock_skew,  # `_check_conditions` accepts it that much longer
         )
 
     def _check_conditions(self, assertion: etree._Element) -> datetime:
