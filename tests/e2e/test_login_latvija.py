@@ -32,6 +32,7 @@ def latvija_settings(database_url: str, api_url: str, tmp_path: Path) -> tuple[S
         api_url,
         identity=IdentitySettings(provider="latvija"),
         latvija=LatvijaSettings(sts_url=STS, realm=REALM, certificate=certificate),
+        demo_mode=False,
     )
     return settings, key_pem, cert_pem
 
