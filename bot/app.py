@@ -85,7 +85,7 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
     bot = create_bot(token, settings.telegram_api_url)
     i18n = create_i18n()
     mailer: SmtpMailer | DemoMailbox
-    if settings.demo_mode:
+    if settings.demo_mode and "host" not in settings.smtp.model_fields_set:
         mailer = DemoMailbox()  # the demo has no SMTP server: mails show on /demo/mail
     else:
         mailer = SmtpMailer(

@@ -1,6 +1,8 @@
-"""Builds the identity provider the settings name; the demo one never in production."""
+"""Builds the identity provider the settings name; the demo one only in demo mode."""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from bot.settings import Settings
 from integrations.identity.demo import DemoProvider
@@ -33,6 +35,11 @@ def create_identity_provider(settings: Settings) -> IdentityProvider:
             timeout=settings.oidc.timeout_seconds,
             endpoints=endpoints,
             userinfo_only=oidc.userinfo_only,
+            subject_claim=oidc.subject_claim,
+            natural_person_types=tuple(
+                kind.strip() for kind in oidc.natural_person_types.split(",") if kind.strip()
+            ),
+            require_https=settings.is_production,
         )
     if chosen == "latvija":
         certificate = settings.latvija.certificate
@@ -47,9 +54,27 @@ def create_identity_provider(settings: Settings) -> IdentityProvider:
             private_key_pem=private_key.read_bytes() if private_key is not None else None,
             allow_rsa_1_5=settings.latvija.allow_rsa_1_5,
         )
-    if settings.is_production:
-        raise ValueError("the demo identity provider is refused in production")
+    # It asserts whoever the page says: never merely because nothing else was configured.
+    if settings.is_production or not settings.demo_mode:
+        raise ValueError(
+            "the demo identity provider (IDENTITY_PROVIDER's default) runs only with "
+            "DEMO_MODE on: set IDENTITY_PROVIDER=oidc or latvija"
+        )
     return DemoProvider(public_url=settings.public_url)
+
+
+def form_origins(settings: Settings) -> tuple[str, ...]:
+    """Where the pages' forms may send the browser besides the bot itself: the provider's
+    login page (the link's «Continue» answers with a redirect there)."""
+    chosen = settings.identity.provider
+    if chosen == "oidc":
+        target = settings.oidc.authorization_endpoint or settings.oidc.issuer
+    elif chosen == "latvija":
+        target = settings.latvija.sts_url
+    else:
+        return ()  # the demo provider's page is the bot's own
+    parts = urlsplit(target)
+    return (f"{parts.scheme}://{parts.netloc}",) if parts.scheme and parts.netloc else ()
 
 
 def provider_label(settings: Settings) -> str:

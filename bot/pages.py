@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 
 from aiohttp import web
@@ -14,14 +15,26 @@ button{font:inherit;padding:.6rem 1.2rem;border-radius:8px;border:0;background:#
 color:#fff;cursor:pointer;margin:.25rem 0}.muted{color:#5b6b7c;font-size:.9rem}
 .error{border-color:#d9534f}ul{padding-left:1.2rem}
 """
+
+
+def content_security_policy(form_origins: Iterable[str] = ()) -> str:
+    """No scripts, nothing framed; forms go to the bot itself and to `form_origins` (the
+    identity provider, where «Continue» redirects), and nowhere else."""
+    targets = " ".join(("'self'", *form_origins))
+    return (
+        f"default-src 'none'; style-src 'unsafe-inline'; form-action {targets}; "
+        "frame-ancestors 'none'"
+    )
+
+
 HEADERS = {
     "Cache-Control": "no-store",
     # The URL holds a one-time token: it must not leak to other sites through Referer.
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "form-action 'self' http: https:; frame-ancestors 'none'",
+    # The web app widens form-action to the configured provider (bot.web.create_web_app).
+    "Content-Security-Policy": content_security_policy(),
 }
 
 

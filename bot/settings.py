@@ -27,7 +27,7 @@ class InsecureSettings(ValueError):
 
 
 class IdentitySettings(BaseSettings):
-    """IDENTITY_PROVIDER: who tells us who a person is."""
+    """IDENTITY_PROVIDER: who tells us who a person is (`demo` only with DEMO_MODE on)."""
 
     model_config = SettingsConfigDict(env_prefix="IDENTITY_", env_file=".env", extra="ignore")
 
@@ -45,6 +45,11 @@ class OidcSettings(BaseSettings):
     client_secret: SecretStr = SecretStr("")
     preset: Literal["eparaksts", "generic"] = "eparaksts"
     personal_code_claim: str = "personal_code"
+    # `generic`: the claim in which the broker passes on who logged in: Latvija.lv's
+    # NameIdentifier (`PK:<code>`, `PK:<code>-UR:<regno>`, `DP:…`, `AU:…`) as it was sent, or,
+    # when `natural_person_types` is set, a subject type. Without it the login is refused.
+    subject_claim: str = "name_identifier"
+    natural_person_types: str = ""  # comma-separated values of a subject-type claim
     scope: str = ""  # empty: the preset's (eParaksts: `openid urn:lvrtc:fpeil:aa`)
     timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     # For providers without discovery: all of authorization and token (userinfo, jwks_uri

@@ -11,7 +11,7 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -66,10 +66,13 @@ class ProviderIdentity:
     personal_codes: tuple[str, ...]  # the current code first, then earlier ones
     given_name: str
     family_name: str
-    assertion_id: str | None = None  # single-use id, for replay protection
-    valid_until: datetime | None = None  # until when the assertion id must be remembered
     authentication_method: str = ""
     assurance_level: str = ""
+    assertion_id: str | None = None  # single-use id (assertion, code), for replay protection
+    valid_until: datetime | None = None  # the end of its validity, as the provider stated it
+    # How far past `valid_until` the provider's verifier still accepts it (its clock skew):
+    # the id is remembered at least that long, or a replay in the margin would pass.
+    clock_skew: timedelta = timedelta(0)
 
 
 @dataclass(frozen=True, slots=True)

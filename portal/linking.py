@@ -145,12 +145,10 @@ async def link_person(
     chat the caller tells). Raises `IdentityError` for everything not accepted.
     """
     person = natural_person(identity)
-    if identity.assertion_id is not None:
-        expires_at = identity.valid_until or now + FLOW_TTL
-        if not await uow.used_assertions.first_use(
-            digest(identity.assertion_id), expires_at=max(expires_at, now + FLOW_TTL), now=now
-        ):
-            raise IdentityError(Refusal.REPLAYED)
+    if identity.assertion_id is not None and not await uow.used_assertions.first_use(
+        digest(identity.assertion_id), expires_at=replay_horizon(identity, now=now), now=now
+    ):
+        raise IdentityError(Refusal.REPLAYED)
     account = await uow.accounts.get(telegram_user_id)
     if account is None:
         raise IdentityError(Refusal.EXPIRED_LINK, "account vanished")
@@ -181,6 +179,16 @@ def login_details(identity: ProviderIdentity) -> dict[str, str]:
     if identity.assurance_level:
         details["assurance_level"] = identity.assurance_level
     return details
+
+
+def replay_horizon(identity: ProviderIdentity, *, now: datetime) -> datetime:
+    """Until when a used assertion id must be remembered: as long as the provider's verifier
+    would still accept the assertion (its validity end plus the verifier's clock skew), and
+    never less than a login flow lives."""
+    floor = now + FLOW_TTL + identity.clock_skew
+    if identity.valid_until is None:
+        return floor
+    return max(identity.valid_until + identity.clock_skew, floor)
 
 
 async def unlink(*, uow: UnitOfWork, telegram_user_id: int) -> PersonRecord | None:

@@ -18,9 +18,11 @@ scripts/setup.
 
 Accounts map an account id (what the person types at the login form) to the claims the
 provider releases: `serial_number`, `given_name`, `family_name`, `personal_code`, `domain`,
-`name` (derived from the names if absent). Scopes: `openid`; `profile` → given_name,
-family_name, name, personal_code; `urn:lvrtc:fpeil:aa` → given_name, family_name,
-serial_number, domain. The claims are in the ID token and at the userinfo endpoint.
+`name_identifier`, `subject_type`, `name` (derived from the names if absent). Scopes:
+`openid`; `profile` → given_name, family_name, name, personal_code, name_identifier,
+subject_type (as a broker in front of Latvija.lv would pass them on); `urn:lvrtc:fpeil:aa` →
+given_name, family_name, serial_number, domain. The claims are in the ID token and at the
+userinfo endpoint.
 
 `browser_login` needs a session made with `aiohttp.CookieJar(unsafe=True)`: the provider's
 interaction cookies are set by a host that is an IP address (127.0.0.1), and aiohttp's default

@@ -287,6 +287,7 @@ class LatvijaProvider:
             valid_until=valid_until,
             authentication_method=_authentication_method(assertion),
             assurance_level=_first_claim(assertion, "citizenQAALevel", namespace=IVIS_CLAIMS),
+            clock_skew=self._clock_skew,  # `_check_conditions` accepts it that much longer
         )
 
     def _check_conditions(self, assertion: etree._Element) -> datetime:

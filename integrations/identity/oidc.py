@@ -12,13 +12,28 @@ Presets:
   number of another country (`PNOEE-…`) is not a Latvian person. Default scope
   `openid urn:lvrtc:fpeil:aa`.
 * `generic` (e.g. a SATOSA or Keycloak broker in front of Latvija.lv): the personal code is
-  the claim named `personal_code_claim`. Default scope `openid profile`.
+  the claim named `personal_code_claim`. Default scope `openid profile`. Who acts is what the
+  broker asserts in the claim `subject_claim`: by default Latvija.lv's own NameIdentifier
+  (`PK:<code>`, `PK:<code>-UR:<regno>`, `DP:…`, `AU:…`), passed on as the subject for the
+  portal's natural-person rule; or, with `natural_person_types`, a subject type of which only
+  those values are natural persons. A broker that asserts neither is refused: a `PK:` built
+  here from a personal-code claim would say nothing about who logged in (a company
+  signatory has a personal code too).
 
 Providers without discovery (eParaksts documents its endpoints but not a discovery
 document) take `endpoints` instead. eParaksts is "OIDC-like": its token answer may carry no ID
 token; with `userinfo_only` the person is then read from the userinfo endpoint, called over
 the back channel with the access token that the code, the PKCE verifier and the client secret
 were just exchanged for (no nonce to check without an ID token: state and PKCE bind the flow).
+
+A userinfo answer must name its subject: `sub` equal to the ID token's, or, without an ID
+token, present at all (there is nothing to compare it with). The replay key is the
+authorization code (per issuer): it is what travels through the browser, and a provider that
+redeemed it twice would hand out a fresh, different token each time.
+
+With `require_https` (production) every discovered endpoint must be https; the authorization
+endpoint must be on the issuer's origin either way, since the pages' Content-Security-Policy
+lets forms send the browser only there.
 
 Every failure is an `IdentityError`; its `detail` goes to logs and never holds tokens, codes,
 names or personal codes.
@@ -105,6 +120,21 @@ def _text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _check_subject(userinfo: Mapping[str, Any], *, expected: str | None) -> None:
+    """A userinfo answer names its subject (OIDC Core 5.3.2: `sub` is always returned), and
+    it is the ID token's (`expected`); without an ID token there is nothing to compare."""
+    sub = userinfo.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise IdentityError(Refusal.INVALID_TOKEN, "userinfo lacks sub")
+    if expected is not None and not _same(expected, sub):
+        raise IdentityError(Refusal.INVALID_TOKEN, "userinfo sub differs from the id_token's")
+
+
 class OidcProvider:
     """An `IdentityProvider` for OpenID Connect providers (`name = "oidc"`)."""
 
@@ -123,6 +153,9 @@ class OidcProvider:
         clock_skew: timedelta = timedelta(seconds=60),
         endpoints: OidcEndpoints | None = None,
         userinfo_only: bool = False,
+        subject_claim: str = "name_identifier",
+        natural_person_types: tuple[str, ...] = (),
+        require_https: bool = False,
     ) -> None:
         if preset not in _DEFAULT_SCOPES:
             raise ValueError(f"unknown OIDC preset {preset!r}")
@@ -138,7 +171,11 @@ class OidcProvider:
             scopes.insert(0, "openid")
         self._scope = " ".join(dict.fromkeys(scopes))
         self._timeout = timeout
+        self._clock_skew = clock_skew
         self._leeway = clock_skew.total_seconds()
+        self._subject_claim = subject_claim
+        self._natural_person_types = frozenset(natural_person_types)
+        self._require_https = require_https
         self._session: aiohttp.ClientSession | None = None
         self._metadata: _Metadata | None = None
         self._metadata_at = 0.0
@@ -158,6 +195,11 @@ class OidcProvider:
                 iss_parameter_supported=False,
             )
             self._metadata_at = float("inf")  # configured: never rediscovered
+
+    @property
+    def require_https(self) -> bool:
+        """Whether discovered endpoints must be https (production)."""
+        return self._require_https
 
     # --- the IdentityProvider port --------------------------------------------------------
 
@@ -206,7 +248,7 @@ class OidcProvider:
             tokens = await self._redeem(metadata, code, callback_url, flow_state)
             id_token = tokens.get("id_token")
             if (not isinstance(id_token, str) or not id_token) and self._userinfo_only:
-                return await self._from_userinfo(metadata, tokens)
+                return await self._from_userinfo(metadata, tokens, code)
             if not isinstance(id_token, str) or not id_token:
                 raise IdentityError(Refusal.INVALID_TOKEN, "no id_token in the token response")
             claims = await self._verify(id_token)
@@ -217,13 +259,13 @@ class OidcProvider:
                 access_token = tokens.get("access_token")
                 if metadata.userinfo_endpoint and isinstance(access_token, str) and access_token:
                     userinfo = await self._userinfo(metadata.userinfo_endpoint, access_token)
-                    if "sub" in userinfo and userinfo["sub"] != claims.get("sub"):
-                        raise IdentityError(Refusal.INVALID_TOKEN, "userinfo sub differs")
+                    _check_subject(userinfo, expected=claims["sub"])
                     claims = dict(claims)
-                    for name in (self._code_claim(), "given_name", "family_name"):
+                    for name in dict.fromkeys((*self._wanted(), self._code_claim())):
                         if not _text(claims.get(name)) and _text(userinfo.get(name)):
                             claims[name] = userinfo[name]
-        return self._identity(id_token, claims)
+        valid_until = datetime.fromtimestamp(float(claims["exp"]), tz=UTC)
+        return self._identity(code, claims, valid_until)
 
     async def close(self) -> None:
         session, self._session = self._session, None
@@ -231,49 +273,78 @@ class OidcProvider:
             await session.close()
 
     async def _from_userinfo(
-        self, metadata: _Metadata, tokens: Mapping[str, Any]
+        self, metadata: _Metadata, tokens: Mapping[str, Any], code: str
     ) -> ProviderIdentity:
         access_token = tokens.get("access_token")
         if not metadata.userinfo_endpoint or not isinstance(access_token, str) or not access_token:
             raise IdentityError(Refusal.INVALID_TOKEN, "no access token for userinfo")
         claims = await self._userinfo(metadata.userinfo_endpoint, access_token)
-        now = datetime.now(UTC)
-        return self._identity(
-            "oauth:" + access_token,
-            {**claims, "exp": (now + timedelta(minutes=10)).timestamp()},
-        )
+        _check_subject(claims, expected=None)
+        # No validity end is stated: the code is remembered as long as a login flow lives.
+        return self._identity(code, claims, None)
 
     # --- claims -----------------------------------------------------------------------------
 
     def _code_claim(self) -> str:
         return "serial_number" if self._preset == "eparaksts" else self._personal_code_claim
 
-    def _missing(self, claims: Mapping[str, Any]) -> bool:
-        wanted = (self._code_claim(), "given_name", "family_name")
-        return any(not _text(claims.get(name)) for name in wanted)
-
-    def _identity(self, id_token: str, claims: Mapping[str, Any]) -> ProviderIdentity:
-        raw = _text(claims.get(self._code_claim()))
-        if not raw:
-            raise IdentityError(Refusal.INVALID_PERSONAL_CODE, "no personal code claim")
+    def _wanted(self) -> tuple[str, ...]:
+        """The claims a login needs; when the ID token lacks one, userinfo is asked."""
         if self._preset == "eparaksts":
-            if not raw.upper().startswith(_LATVIAN_SERIAL_PREFIX):
-                raise IdentityError(
-                    Refusal.INVALID_PERSONAL_CODE, "serial_number is not a Latvian PNOLV- code"
-                )
-            code = raw[len(_LATVIAN_SERIAL_PREFIX) :].replace("-", "").strip()
+            return ("serial_number", "given_name", "family_name")
+        if self._natural_person_types:
+            return (self._subject_claim, self._personal_code_claim, "given_name", "family_name")
+        # The NameIdentifier holds the code; a code claim, if any, must agree with it.
+        return (self._subject_claim, "given_name", "family_name")
+
+    def _missing(self, claims: Mapping[str, Any]) -> bool:
+        return any(not _text(claims.get(name)) for name in self._wanted())
+
+    def _identity(
+        self, code: str, claims: Mapping[str, Any], valid_until: datetime | None
+    ) -> ProviderIdentity:
+        if self._preset == "eparaksts":
+            subject, personal_codes = self._eparaksts_subject(claims)
         else:
-            code = raw
-        exp = claims["exp"]
+            subject, personal_codes = self._broker_subject(claims)
+        replay_key = hashlib.sha256(f"{self._issuer}\n{code}".encode()).hexdigest()
         return ProviderIdentity(
             provider=self.name,
-            subject=f"PK:{code}",
-            personal_codes=(code,),
+            subject=subject,
+            personal_codes=personal_codes,
             given_name=_text(claims.get("given_name")),
             family_name=_text(claims.get("family_name")),
-            assertion_id="oidc:" + hashlib.sha256(id_token.encode()).hexdigest(),
-            valid_until=datetime.fromtimestamp(float(exp), tz=UTC),
+            assertion_id="oidc:" + replay_key,
+            valid_until=valid_until,
+            clock_skew=self._clock_skew,  # the leeway `_decode` allows past `exp`
         )
+
+    def _eparaksts_subject(self, claims: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+        raw = _text(claims.get("serial_number"))
+        if not raw:
+            raise IdentityError(Refusal.INVALID_PERSONAL_CODE, "no personal code claim")
+        if not raw.upper().startswith(_LATVIAN_SERIAL_PREFIX):
+            raise IdentityError(
+                Refusal.INVALID_PERSONAL_CODE, "serial_number is not a Latvian PNOLV- code"
+            )
+        code = raw[len(_LATVIAN_SERIAL_PREFIX) :].replace("-", "").strip()
+        return f"PK:{code}", (code,)
+
+    def _broker_subject(self, claims: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+        """Who acts, as the broker asserted it; never a `PK:` made up from a code claim."""
+        asserted = _text(claims.get(self._subject_claim))
+        code = _text(claims.get(self._personal_code_claim))
+        if not asserted:
+            raise IdentityError(
+                Refusal.INVALID_TOKEN, f"no {_safe(self._subject_claim)} claim: subject unknown"
+            )
+        if not self._natural_person_types:
+            return asserted, (code,) if code else ()  # the NameIdentifier, as Latvija.lv sent it
+        if asserted not in self._natural_person_types:
+            raise IdentityError(Refusal.NOT_NATURAL_PERSON, "broker's subject type")
+        if not code:
+            raise IdentityError(Refusal.INVALID_PERSONAL_CODE, "no personal code claim")
+        return f"PK:{code}", (code,)
 
     # --- the ID token -----------------------------------------------------------------------
 
@@ -357,6 +428,8 @@ class OidcProvider:
             raise IdentityError(Refusal.WRONG_AUDIENCE, "azp is another client")
         if not isinstance(claims["exp"], int | float) or isinstance(claims["exp"], bool):
             raise IdentityError(Refusal.INVALID_TOKEN, "id_token exp malformed")
+        if not isinstance(claims["sub"], str) or not claims["sub"]:
+            raise IdentityError(Refusal.INVALID_TOKEN, "id_token sub malformed")
         return claims
 
     # --- HTTP -------------------------------------------------------------------------------
@@ -392,6 +465,7 @@ class OidcProvider:
                     raise IdentityError(Refusal.PROVIDER_UNAVAILABLE, f"discovery lacks {name}")
                 endpoints.append(endpoint)
             userinfo = document.get("userinfo_endpoint")
+            self._check_discovered(endpoints, userinfo)
             methods = document.get("token_endpoint_auth_methods_supported")
             self._metadata = _Metadata(
                 authorization_endpoint=endpoints[0],
@@ -408,6 +482,17 @@ class OidcProvider:
             )
             self._metadata_at = time.monotonic()
             return self._metadata
+
+    def _check_discovered(self, endpoints: list[str], userinfo: object) -> None:
+        if self._require_https:
+            names = ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint")
+            for name, url in zip(names, [*endpoints, userinfo], strict=True):
+                if isinstance(url, str) and url and urlsplit(url).scheme != "https":
+                    raise IdentityError(Refusal.PROVIDER_UNAVAILABLE, f"{name} is not https")
+        if _origin(endpoints[0]) != _origin(self._issuer):
+            raise IdentityError(
+                Refusal.PROVIDER_UNAVAILABLE, "authorization_endpoint not on the issuer's origin"
+            )
 
     async def _keys(self, *, refresh: bool = False) -> list[dict[str, Any]]:
         metadata = await self._discover()

@@ -32,7 +32,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def bot_settings(database_url: str, api_url: str, **overrides: Any) -> Settings:
-    """Every bot serves its web pages too: on a port of its own."""
+    """Every bot serves its web pages too: on a port of its own. Demo mode, because the demo
+    identity provider (IDENTITY_PROVIDER's default) runs only then; tests of another provider
+    turn it off."""
     port = free_port()
     values: dict[str, Any] = {
         "bot_token": TOKEN,
@@ -41,6 +43,7 @@ def bot_settings(database_url: str, api_url: str, **overrides: Any) -> Settings:
         "handler_concurrency": 16,
         "web_port": port,
         "public_url": f"http://127.0.0.1:{port}",
+        "demo_mode": True,
         **overrides,
     }
     return Settings(_env_file=None, **values)
@@ -206,8 +209,17 @@ class BotProcess:
             "WEBHOOK_SECRET": settings.webhook_secret.get_secret_value(),
             "WEB_PORT": str(settings.web_port),
             "PUBLIC_URL": settings.public_url,
+            "IDENTITY_PROVIDER": settings.identity.provider,
+            "DEMO_MODE": str(settings.demo_mode).lower(),
             "LOG_LEVEL": "INFO",
+            "LOG_JSON": str(settings.log_json).lower(),
         }
+        if "host" in settings.smtp.model_fields_set:  # a test's SMTP server, not the default
+            self.env |= {
+                "SMTP_HOST": settings.smtp.host,
+                "SMTP_PORT": str(settings.smtp.port),
+                "SMTP_FROM": settings.smtp.from_,
+            }
         self.command = command
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -45,6 +45,7 @@ def latvija_settings(
         latvija=LatvijaSettings(
             sts_url=STS, realm=REALM, certificate=certificate, private_key=private_key
         ),
+        demo_mode=False,
     )
     return settings, key_pem, cert_pem
 

@@ -36,6 +36,7 @@ def oidc_settings(database_url: str, api_url: str, port: int, issuer: str) -> Se
             preset="eparaksts",
             timeout_seconds=5,
         ),
+        demo_mode=False,
     )
 
 
@@ -102,3 +103,55 @@ async def test_provider_down_leaves_the_link_usable(
             assert "not answering" in await response.text()
         async with http.get(link) as response:  # not used up: try again later
             assert response.status == 200
+
+
+async def test_generic_broker_a_company_signatory_is_refused_and_a_person_linked(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    """A broker in front of Latvija.lv: who logged in is the NameIdentifier it passes on
+    (OIDC_SUBJECT_CLAIM), not a `PK:` made from the personal-code claim."""
+    accounts = {
+        "board": {  # logged in at Latvija.lv for her company
+            "given_name": "Anna",
+            "family_name": "Bērziņa",
+            "personal_code": "120584-12349",
+            "name_identifier": "PK:120584-12349-UR:40103999940",
+        },
+        "anna": {
+            "given_name": "Anna",
+            "family_name": "Bērziņa",
+            "personal_code": "120584-12349",
+            "name_identifier": "PK:120584-12349",
+        },
+    }
+    port = free_port()
+    callback = f"http://127.0.0.1:{port}/auth/callback"
+    async with OidcTestProvider(redirect_uris=[callback], accounts=accounts) as idp:
+        settings = bot_settings(
+            database_url,
+            emulator.base_url,
+            web_port=port,
+            public_url=f"http://127.0.0.1:{port}",
+            demo_mode=False,
+            identity=IdentitySettings(provider="oidc"),
+            oidc=OidcSettings(
+                issuer=idp.issuer,
+                client_id="altum-bot",
+                client_secret="altum-bot-secret",
+                preset="generic",
+                subject_claim="name_identifier",
+                timeout_seconds=5,
+            ),
+        )
+        anna = await person("Anna", language_code="en")
+        async with polling_bot(settings):
+            async with browser() as http:
+                back = await browser_login(http, await to_provider(anna, http), "board")
+                async with http.get(back) as page:
+                    assert page.status == 400
+            assert "Only natural persons can log in" in (await anna.reply())["text"]
+            async with browser() as http:
+                back = await browser_login(http, await to_provider(anna, http), "anna")
+                async with http.get(back) as page:
+                    assert page.status == 200 and "Anna Bērziņa" in await page.text()
+            assert "linked as Anna Bērziņa" in (await anna.reply())["text"]

@@ -11,11 +11,15 @@ import asyncio
 import base64
 import contextlib
 import hashlib
+import ipaddress
 import json
 import socket
+import ssl
+import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
@@ -23,11 +27,15 @@ import aiohttp
 import jwt
 import pytest
 from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
 from oidc_support import OidcTestProvider, browser_login
 
 import integrations.identity.oidc as oidc_module
 from integrations.identity.oidc import OidcEndpoints, OidcProvider
+from portal.accounts import ensure_account
 from portal.identity import (
     FlowStart,
     IdentityError,
@@ -35,6 +43,9 @@ from portal.identity import (
     Refusal,
     natural_person,
 )
+from portal.linking import link_person
+from storage.database import Database
+from storage.repositories import SqlUnitOfWork
 
 CALLBACK = "http://127.0.0.1:9/oidc/callback"  # never requested: the tests read the redirect
 CODE = "01019012349"  # a valid old-format personal code
@@ -62,8 +73,25 @@ ACCOUNTS = {
         "domain": "citizen",
         "personal_code": CODE,
     },
-    "janis": {"given_name": "Jānis", "family_name": "Ozols", "personal_code": NEW_CODE},
+    "janis": {
+        "given_name": "Jānis",
+        "family_name": "Ozols",
+        "personal_code": NEW_CODE,
+        "name_identifier": f"PK:{NEW_CODE}",  # Latvija.lv's NameIdentifier, passed on
+        "subject_type": "natural",
+    },
     "eesti": {"serial_number": "PNOEE-38001085718", "given_name": "Mari", "family_name": "Tamm"},
+    # A board member who logged in at Latvija.lv for the company: the broker passes on the
+    # NameIdentifier of a company signatory, and her own personal code as a claim.
+    "signatory": {
+        "given_name": "Anna",
+        "family_name": "Bērziņa",
+        "personal_code": CODE,
+        "name_identifier": f"PK:{CODE}-UR:40103999940",
+        "subject_type": "legal_representative",
+    },
+    # A broker that passes on the code but not who logged in.
+    "unsaid": {"given_name": "Anna", "family_name": "Bērziņa", "personal_code": CODE},
 }
 
 
@@ -157,16 +185,67 @@ async def test_generic_preset_with_another_claim_name(
     idp: OidcTestProvider, browser: aiohttp.ClientSession
 ) -> None:
     provider = relying_party(
-        idp, preset="generic", personal_code_claim="serial_number", scope="openid profile"
+        idp,
+        preset="generic",
+        personal_code_claim="serial_number",
+        scope="openid profile",
+        subject_claim="subject_type",
+        natural_person_types=("natural",),
     )
     try:
-        start, params = await round_trip(provider, browser, "anna")
+        start, params = await round_trip(provider, browser, "janis")
         with pytest.raises(IdentityError) as raised:
             # profile does not release serial_number: no code at all
             await provider.finish(callback_url=CALLBACK, params=params, flow_state=start.flow_state)
     finally:
         await provider.close()
     assert raised.value.refusal is Refusal.INVALID_PERSONAL_CODE
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"subject_claim": "subject_type", "natural_person_types": ("natural",)}],
+    ids=["name-identifier", "subject-type"],
+)
+async def test_generic_preset_refuses_a_company_signatory_the_broker_asserts(
+    idp: OidcTestProvider, browser: aiohttp.ClientSession, options: dict[str, Any]
+) -> None:
+    """The natural-person rule reads what the broker asserted, not a `PK:` we would build
+    from the personal-code claim (a company signatory has a personal code too)."""
+    provider = relying_party(idp, preset="generic", **options)
+    try:
+        start, params = await round_trip(provider, browser, "signatory")
+        identity = None
+        with pytest.raises(IdentityError) as raised:
+            identity = await provider.finish(
+                callback_url=CALLBACK, params=params, flow_state=start.flow_state
+            )
+            natural_person(identity)
+        # The same broker still lets a natural person in (another browser: a new session).
+        async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as other:
+            start, params = await round_trip(provider, other, "janis")
+        janis = await provider.finish(
+            callback_url=CALLBACK, params=params, flow_state=start.flow_state
+        )
+    finally:
+        await provider.close()
+    assert raised.value.refusal is Refusal.NOT_NATURAL_PERSON
+    assert_no_secrets(raised.value, CODE, "40103999940", "Anna")
+    assert natural_person(janis).personal_code == NEW_CODE
+
+
+async def test_generic_preset_refuses_a_broker_that_does_not_say_who_logged_in(
+    idp: OidcTestProvider, browser: aiohttp.ClientSession
+) -> None:
+    provider = relying_party(idp, preset="generic")
+    try:
+        start, params = await round_trip(provider, browser, "unsaid")
+        with pytest.raises(IdentityError) as raised:
+            await provider.finish(callback_url=CALLBACK, params=params, flow_state=start.flow_state)
+    finally:
+        await provider.close()
+    assert raised.value.refusal is Refusal.INVALID_TOKEN
+    assert "name_identifier" in raised.value.detail
 
 
 async def test_real_provider_foreign_serial_number_is_refused(
@@ -323,7 +402,9 @@ def public_jwk(key: Any, kid: str, alg: str) -> dict[str, Any]:
 class FakeIdp:
     """Discovery, JWKS, token and userinfo endpoints; the ID token is whatever a test signs."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, tls: ssl.SSLContext | None = None) -> None:
+        self.tls = tls
+        self.plain_http: set[str] = set()  # endpoints discovery names with http://
         self.key = rsa_key()
         self.kid = "fake-1"
         self.jwks: list[dict[str, Any]] = [public_jwk(self.key, self.kid, "RS256")]
@@ -340,6 +421,7 @@ class FakeIdp:
         self.userinfo_requests: list[str | None] = []
         self.jwks_fetches = 0
         self.discovery = True  # False: no discovery document (404), as eParaksts
+        self.endpoint_base: str | None = None  # where discovery says the endpoints are
         self._runner: web.AppRunner | None = None
         self._released = asyncio.Event()
 
@@ -351,10 +433,10 @@ class FakeIdp:
         app.router.add_get("/userinfo", self._userinfo)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.tls)
         await site.start()
         port = self._runner.addresses[0][1]
-        self.issuer = f"http://127.0.0.1:{port}"
+        self.issuer = f"{'https' if self.tls else 'http'}://127.0.0.1:{port}"
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -373,13 +455,21 @@ class FakeIdp:
         await self._pause()
         if not self.discovery:
             return web.json_response({"error": "not found"}, status=404)
+        base = self.endpoint_base or self.issuer
+        paths = {
+            "authorization_endpoint": "/authorize",
+            "token_endpoint": "/token",
+            "jwks_uri": "/jwks",
+            "userinfo_endpoint": "/userinfo",
+        }
+        urls = {
+            name: (base.replace("https://", "http://") if name in self.plain_http else base) + path
+            for name, path in paths.items()
+        }
         return web.json_response(
             {
                 "issuer": self.discovered_issuer or self.issuer,
-                "authorization_endpoint": f"{self.issuer}/authorize",
-                "token_endpoint": f"{self.issuer}/token",
-                "jwks_uri": f"{self.issuer}/jwks",
-                "userinfo_endpoint": f"{self.issuer}/userinfo",
+                **urls,
                 "token_endpoint_auth_methods_supported": self.auth_methods,
             }
         )
@@ -481,8 +571,11 @@ async def test_crafted_valid_token_is_accepted(fake: FakeIdp, client: OidcProvid
         callback_url=CALLBACK, params=params, flow_state=start.flow_state
     )
     assert identity.subject == f"PK:{CODE}"
-    assert identity.assertion_id == "oidc:" + hashlib.sha256(fake.id_token.encode()).hexdigest()
+    # The replay key is the code (per issuer); kept until exp plus the leeway the check allows.
+    code_key = hashlib.sha256(f"{fake.issuer}\nthe-code".encode()).hexdigest()
+    assert identity.assertion_id == "oidc:" + code_key
     assert identity.valid_until == datetime.fromtimestamp(fake.claims(start)["exp"], UTC)
+    assert identity.clock_skew == timedelta(seconds=60)
     assert fake.userinfo_requests == []  # the ID token had everything
     ((form, authorization),) = fake.token_requests
     assert form == {
@@ -596,7 +689,6 @@ async def test_hs256_with_the_client_secret_is_refused(fake: FakeIdp, client: Oi
 
 async def test_hs256_with_the_public_key_is_refused(fake: FakeIdp, client: OidcProvider) -> None:
     """The classic algorithm confusion: the RSA public key used as an HMAC secret."""
-    from cryptography.hazmat.primitives import serialization
 
     pem = fake.key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -631,6 +723,92 @@ async def test_discovered_issuer_must_match(fake: FakeIdp, client: OidcProvider)
     with pytest.raises(IdentityError) as raised:
         await client.start(callback_url=CALLBACK)
     assert raised.value.refusal is Refusal.WRONG_ISSUER
+
+
+async def test_production_refuses_discovered_endpoints_that_are_not_https(fake: FakeIdp) -> None:
+    strict = OidcProvider(
+        issuer=fake.issuer, client_id=CLIENT_ID, client_secret="s", require_https=True
+    )
+    lax = OidcProvider(issuer=fake.issuer, client_id=CLIENT_ID, client_secret="s")
+    try:
+        with pytest.raises(IdentityError) as raised:
+            await strict.start(callback_url=CALLBACK)
+        assert raised.value.refusal is Refusal.PROVIDER_UNAVAILABLE
+        assert "https" in raised.value.detail
+        assert (await lax.start(callback_url=CALLBACK)).redirect_url.startswith("http://")
+    finally:
+        await strict.close()
+        await lax.close()
+
+
+def self_signed_tls() -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A server context with a certificate for 127.0.0.1, and a client context trusting it."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    pem = certificate.public_bytes(serialization.Encoding.PEM)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        cert_file, key_file = Path(folder) / "cert.pem", Path(folder) / "key.pem"
+        cert_file.write_bytes(pem)
+        key_file.write_bytes(key_pem)
+        server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        server.load_cert_chain(cert_file, key_file)
+    client = ssl.create_default_context(cadata=pem.decode())
+    return server, client
+
+
+@pytest.mark.parametrize("plain", [None, "jwks_uri", "userinfo_endpoint"])
+async def test_production_accepts_https_discovery_and_nothing_less(plain: str | None) -> None:
+    server_tls, client_tls = self_signed_tls()
+    async with FakeIdp(tls=server_tls) as fake:
+        assert fake.issuer.startswith("https://")
+        if plain is not None:
+            fake.plain_http.add(plain)
+        provider = OidcProvider(
+            issuer=fake.issuer, client_id=CLIENT_ID, client_secret="s", require_https=True
+        )
+        provider._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=client_tls))
+        try:
+            if plain is None:
+                start = await provider.start(callback_url=CALLBACK)
+                assert start.redirect_url.startswith(f"{fake.issuer}/authorize?")
+                return
+            with pytest.raises(IdentityError) as raised:
+                await provider.start(callback_url=CALLBACK)
+        finally:
+            await provider.close()
+    assert raised.value.refusal is Refusal.PROVIDER_UNAVAILABLE
+    assert raised.value.detail == f"{plain} is not https"
+
+
+async def test_an_authorization_endpoint_off_the_issuers_origin_is_refused(
+    fake: FakeIdp, client: OidcProvider
+) -> None:
+    """The pages' CSP lets forms lead only to the issuer's origin: discovery must agree."""
+    fake.endpoint_base = "http://login.example.invalid"
+    with pytest.raises(IdentityError) as raised:
+        await client.start(callback_url=CALLBACK)
+    assert raised.value.refusal is Refusal.PROVIDER_UNAVAILABLE
+    assert "origin" in raised.value.detail
 
 
 @pytest.mark.parametrize(
@@ -708,6 +886,19 @@ async def test_userinfo_of_another_subject_is_refused(fake: FakeIdp, client: Oid
     fake.userinfo = {"sub": "someone-else", "serial_number": SERIAL}
     error = await refused(fake, client, lambda s: fake.sign(fake.claims(s, serial_number=None)))
     assert error.refusal is Refusal.INVALID_TOKEN
+
+
+@pytest.mark.parametrize(
+    "sub", [None, "", 1, ["subject-1"]], ids=["absent", "empty", "int", "list"]
+)
+async def test_userinfo_without_a_subject_is_refused(
+    fake: FakeIdp, client: OidcProvider, sub: object
+) -> None:
+    """Userinfo fills in what the ID token lacks only when it is about the same subject."""
+    fake.userinfo = {"serial_number": SERIAL} | ({} if sub is None else {"sub": sub})
+    error = await refused(fake, client, lambda s: fake.sign(fake.claims(s, serial_number=None)))
+    assert error.refusal is Refusal.INVALID_TOKEN
+    assert "sub" in error.detail
 
 
 async def test_personal_code_missing_everywhere_is_refused(
@@ -901,7 +1092,12 @@ def configured(fake: FakeIdp, **options: Any) -> OidcProvider:
 
 async def test_userinfo_only_reads_the_person_without_an_id_token(fake: FakeIdp) -> None:
     fake.discovery = False
-    fake.userinfo = {"serial_number": SERIAL, "given_name": "Anna", "family_name": "Bērziņa"}
+    fake.userinfo = {
+        "sub": "ddf12735f35675ecb652e6e1a80e41f1",
+        "serial_number": SERIAL,
+        "given_name": "Anna",
+        "family_name": "Bērziņa",
+    }
     provider = configured(fake, userinfo_only=True)
     try:
         start = await provider.start(callback_url=CALLBACK)
@@ -935,9 +1131,26 @@ async def test_without_userinfo_only_a_missing_id_token_is_refused(fake: FakeIdp
     assert fake.userinfo_requests == []
 
 
+@pytest.mark.parametrize("sub", [None, "", 7], ids=["absent", "empty", "int"])
+async def test_userinfo_only_needs_a_subject(fake: FakeIdp, sub: object) -> None:
+    """Without an ID token there is no `sub` to compare with: userinfo must name one."""
+    fake.discovery = False
+    fake.userinfo = {"serial_number": SERIAL, "given_name": "Anna", "family_name": "Bērziņa"}
+    if sub is not None:
+        fake.userinfo["sub"] = sub
+    provider = configured(fake, userinfo_only=True)
+    try:
+        with pytest.raises(IdentityError) as raised:
+            await finish_flow(provider, await provider.start(callback_url=CALLBACK))
+    finally:
+        await provider.close()
+    assert raised.value.refusal is Refusal.INVALID_TOKEN
+    assert_no_secrets(raised.value, CODE, "Anna", "AT-123")
+
+
 async def test_userinfo_only_still_checks_state_and_the_code(fake: FakeIdp) -> None:
     fake.discovery = False
-    fake.userinfo = {"given_name": "Anna"}  # no personal code
+    fake.userinfo = {"sub": "subject-1", "given_name": "Anna"}  # no personal code
     provider = configured(fake, userinfo_only=True)
     try:
         start = await provider.start(callback_url=CALLBACK)
@@ -971,3 +1184,27 @@ async def test_configured_endpoints_verify_id_tokens_by_the_configured_jwks(
     finally:
         await without_keys.close()
         await with_keys.close()
+
+
+async def test_a_code_redeemed_twice_by_a_lax_provider_links_once(
+    fake: FakeIdp, client: OidcProvider, database_url: str
+) -> None:
+    """The replay key is the code: a provider that redeems it again hands out a fresh ID token
+    (another nonce, another flow), which alone would look new."""
+    database = Database(database_url)
+    try:
+        for user, refusal in ((1, None), (2, Refusal.REPLAYED)):
+            identity = await finish_with(fake, client, lambda s: fake.sign(fake.claims(s)))
+            async with database.transaction() as session:
+                uow = SqlUnitOfWork(session)
+                await ensure_account(uow=uow, telegram_user_id=user, first_name="A", username=None)
+                now = datetime.now(UTC)
+                if refusal is None:
+                    await link_person(uow=uow, telegram_user_id=user, identity=identity, now=now)
+                    continue
+                with pytest.raises(IdentityError) as raised:
+                    await link_person(uow=uow, telegram_user_id=user, identity=identity, now=now)
+                assert raised.value.refusal is refusal
+        assert [form["code"] for form, _ in fake.token_requests] == ["the-code", "the-code"]
+    finally:
+        await database.dispose()

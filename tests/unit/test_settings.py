@@ -7,6 +7,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
+from bot.identity import create_identity_provider, form_origins
 from bot.settings import (
     DEMO_BOT_TOKEN,
     IdentitySettings,
@@ -15,6 +16,8 @@ from bot.settings import (
     Settings,
     SmtpSettings,
 )
+from integrations.identity.demo import DemoProvider
+from integrations.identity.oidc import OidcProvider
 
 GOOD_TOKEN = "7012345678:AAH0realLookingTokenWith35CharactersXYZ"
 PRODUCTION = {
@@ -127,3 +130,43 @@ def test_production_refuses_an_unreadable_latvija_private_key(
         key.write_bytes(content)
     with pytest.raises(ValidationError, match="LATVIJA_PRIVATE_KEY"):
         Settings(_env_file=None, **_latvija_production(tmp_path, key))
+
+
+def test_the_demo_identity_provider_needs_demo_mode() -> None:
+    """APP_ENV unset and IDENTITY_PROVIDER at its default is not a demo: nothing starts."""
+    unconfigured = Settings(_env_file=None, bot_token=GOOD_TOKEN)
+    assert unconfigured.identity.provider == "demo" and not unconfigured.is_production
+    with pytest.raises(ValueError, match="DEMO_MODE"):
+        create_identity_provider(unconfigured)
+    demo = Settings(_env_file=None, bot_token=GOOD_TOKEN, demo_mode=True)
+    assert isinstance(create_identity_provider(demo), DemoProvider)
+
+
+def test_production_oidc_requires_https_discovery() -> None:
+    provider = create_identity_provider(Settings(_env_file=None, **PRODUCTION))
+    assert isinstance(provider, OidcProvider) and provider.require_https
+    oidc = {key: PRODUCTION[key] for key in ("identity", "oidc")}
+    development = create_identity_provider(Settings(_env_file=None, **oidc))
+    assert isinstance(development, OidcProvider) and not development.require_https
+
+
+def test_forms_may_lead_only_to_the_configured_provider() -> None:
+    oidc = Settings(_env_file=None, **PRODUCTION)
+    assert form_origins(oidc) == ("https://eidas.eparaksts.lv",)
+    configured = oidc.model_copy(
+        update={
+            "oidc": OidcSettings(
+                issuer="https://eidas.eparaksts.lv/trustedx-authserver/oauth/lvrtc-eipsign-as",
+                authorization_endpoint="https://login.eparaksts.lv/authorize",
+                token_endpoint="https://eidas.eparaksts.lv/token",
+            )
+        }
+    )
+    assert form_origins(configured) == ("https://login.eparaksts.lv",)
+    latvija = Settings(
+        _env_file=None,
+        identity=IdentitySettings(provider="latvija"),
+        latvija=LatvijaSettings(sts_url="https://epaktv.vraa.gov.lv/IVIS.LVP.STS/Default.aspx"),
+    )
+    assert form_origins(latvija) == ("https://epaktv.vraa.gov.lv",)
+    assert form_origins(Settings(_env_file=None, demo_mode=True)) == ()

@@ -18,7 +18,8 @@
 // Scopes and the claims they release (in the ID token, because conformIdTokenClaims is off,
 // and at the userinfo endpoint):
 //   openid               sub
-//   profile              given_name, family_name, name, personal_code
+//   profile              given_name, family_name, name, personal_code,
+//                        name_identifier, subject_type   (what a broker passes on)
 //   urn:lvrtc:fpeil:aa   given_name, family_name, serial_number, domain   (eParaksts-like)
 //
 // Interactions are the development ones: GET /interaction/:uid shows a login form (type the
@@ -64,7 +65,9 @@ server.listen(Number(config.port || 0), '127.0.0.1', () => {
     cookies: { keys: [randomBytes(32).toString('hex')] },
     claims: {
       openid: ['sub'],
-      profile: ['given_name', 'family_name', 'name', 'personal_code'],
+      profile: [
+        'given_name', 'family_name', 'name', 'personal_code', 'name_identifier', 'subject_type',
+      ],
       'urn:lvrtc:fpeil:aa': ['given_name', 'family_name', 'serial_number', 'domain'],
     },
     conformIdTokenClaims: false,
