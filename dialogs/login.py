@@ -18,7 +18,7 @@ from dialogs.menu import CLIENTS, LOGIN, LOGOUT, send_main_menu
 from dialogs.outgoing import Outgoing
 from portal.identifiers import mask_personal_code
 from portal.identity import Refusal
-from portal.linking import issue_login_link, linked_person, unlink
+from portal.linking import LINK_TTL, issue_login_link, linked_person, unlink
 from portal.ports import UnitOfWork
 
 
@@ -107,15 +107,21 @@ def router(*, public_url: str) -> Router:
                 keyboard=linked_keyboard(),
             )
             return
+        now = datetime.now(UTC)
         token = await issue_login_link(
             uow=uow,
             telegram_user_id=user.id,
             first_name=user.first_name,
             username=user.username,
-            now=datetime.now(UTC),
+            now=now,
             language_code=user.language_code,
         )
-        outgoing.send(link_message(), keyboard=link_keyboard(f"{public_url}/link/{token}"))
+        outgoing.send(
+            link_message(),
+            keyboard=link_keyboard(f"{public_url}/link/{token}"),
+            secrets=(token,),  # not kept readable in the outbox once sent
+            expires_at=now + LINK_TTL,  # a link that can no longer work is not worth sending
+        )
 
     async def log_out(user: User, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing) -> None:
         await state.clear()

@@ -29,9 +29,7 @@ async def in_transaction(app: App, work: Callable[[SqlUnitOfWork, Outgoing], Awa
         uow = SqlUnitOfWork(session)
         result = await work(uow, outgoing)
         if outgoing.queued:
-            rows = await app.sender.queue(
-                uow.outbox, ((item.chat_id, item.method) for item in outgoing.queued)
-            )
+            rows = await app.sender.queue(uow.outbox, outgoing.queued)
     await app.sender.deliver(rows)
     return result
 
