@@ -1,7 +1,9 @@
-"""The few web pages people see: small, localized, no scripts, nothing cached or framed."""
+"""The few web pages people see: small, localized, nothing cached; no scripts but our own
+small ones, no frames but Telegram's."""
 
 from __future__ import annotations
 
+import secrets
 from html import escape
 
 from aiohttp import web
@@ -16,35 +18,69 @@ color:#fff;cursor:pointer;margin:.25rem 0}.muted{color:#5b6b7c;font-size:.9rem}
 """
 HEADERS = {
     "Cache-Control": "no-store",
-    # The URL holds a one-time token: it must not leak to other sites through Referer.
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
+    # URLs hold one-time tokens: no Referer to other sites. Same-origin requests keep theirs,
+    # and with it a real `Origin` on our own form posts ("no-referrer" would make it "null").
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-    "form-action 'self' http: https:; frame-ancestors 'none'",
 }
+_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+    "form-action 'self' http: https:; frame-ancestors {ancestors}"
+)
+
+
+def headers(
+    *, frame_ancestors: str | None = None, script_nonce: str | None = None
+) -> dict[str, str]:
+    """No scripts (or one, by nonce), framed by nobody unless `frame_ancestors` lists who
+    may: the Telegram clients that show Mini Apps in a frame."""
+    csp = _CSP.format(ancestors=frame_ancestors or "'none'")
+    if script_nonce is not None:
+        csp += f"; script-src 'nonce-{script_nonce}'"
+    result = {**HEADERS, "Content-Security-Policy": csp}
+    if frame_ancestors is None:
+        result["X-Frame-Options"] = "DENY"  # for browsers without frame-ancestors
+    return result
 
 
 def page(
-    *, title: str, body_html: str, lang: str, status: int = 200, error: bool = False
+    *,
+    title: str,
+    body_html: str,
+    lang: str,
+    status: int = 200,
+    error: bool = False,
+    frame_ancestors: str | None = None,
+    script: str | None = None,
 ) -> web.Response:
-    """`body_html` is trusted markup: callers escape what they put in it."""
+    """`body_html` is trusted markup: callers escape what they put in it. `script` is ours
+    too: it runs by a fresh nonce, and nothing else does."""
+    nonce = secrets.token_urlsafe(16) if script is not None else None
+    tail = f'<script nonce="{nonce}">{script}</script>' if script is not None else ""
     html = (
         f'<!doctype html><html lang="{escape(lang)}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head><body>"
         f'<div class="box{" error" if error else ""}"><h1>{escape(title)}</h1>{body_html}</div>'
-        "</body></html>"
+        f"{tail}</body></html>"
     )
-    return web.Response(text=html, content_type="text/html", status=status, headers=HEADERS)
+    return web.Response(
+        text=html,
+        content_type="text/html",
+        status=status,
+        headers=headers(frame_ancestors=frame_ancestors, script_nonce=nonce),
+    )
 
 
-def form(action: str, button: str, hidden: dict[str, str] | None = None) -> str:
+def form(
+    action: str, button: str, hidden: dict[str, str] | None = None, *, form_id: str | None = None
+) -> str:
     fields = "".join(
         f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
         for k, v in (hidden or {}).items()
     )
+    identity = f' id="{escape(form_id)}"' if form_id else ""
     return (
-        f'<form method="post" action="{escape(action)}">{fields}'
+        f'<form method="post" action="{escape(action)}"{identity}>{fields}'
         f'<button type="submit">{escape(button)}</button></form>'
     )

@@ -212,7 +212,8 @@ class LoginLink(Base):
 
 
 class LoginFlow(Base):
-    """A provider round trip under way, bound to a link and to one browser (by a cookie)."""
+    """A provider round trip under way, bound to a link and to one browser (by a cookie).
+    Deleted when the callback takes it: its state (PKCE verifier, nonce) outlives no use."""
 
     __tablename__ = "login_flows"
 
@@ -222,7 +223,6 @@ class LoginFlow(Base):
     flow_state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
-    consumed_at: Mapped[datetime | None]
 
 
 class UsedAssertion(Base):
