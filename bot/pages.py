@@ -72,15 +72,12 @@ def page(
     )
 
 
-def form(
-    action: str, button: str, hidden: dict[str, str] | None = None, *, form_id: str | None = None
-) -> str:
+def form(action: str, button: str, hidden: dict[str, str] | None = None) -> str:
     fields = "".join(
         f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">'
         for k, v in (hidden or {}).items()
     )
-    identity = f' id="{escape(form_id)}"' if form_id else ""
     return (
-        f'<form method="post" action="{escape(action)}"{identity}>{fields}'
+        f'<form method="post" action="{escape(action)}">{fields}'
         f'<button type="submit">{escape(button)}</button></form>'
     )

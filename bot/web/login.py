@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 COOKIE = "altum_login"
 CALLBACK_PATH = "/auth/callback"
 _EXPIRED = "Thu, 01 Jan 1970 00:00:00 GMT"
-HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
+_REDIRECT_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 
 
 async def link_page(request: web.Request) -> web.Response:
@@ -117,7 +117,7 @@ async def link_continue(request: web.Request) -> web.StreamResponse:
         )
     except IdentityError as error:
         return error_page(app, locale, error.refusal, status=410)
-    response = web.HTTPSeeOther(started.redirect_url, headers=HEADERS)
+    response = web.HTTPSeeOther(started.redirect_url, headers=_REDIRECT_HEADERS)
     response.set_cookie(COOKIE, session, max_age=600, **_cookie(app))
     log.info("login: flow started", extra=fields(provider=app.identity.name))
     raise response
