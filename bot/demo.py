@@ -64,7 +64,8 @@ async def run_demo(
         )
         print(
             f"\n  ALTUM bot demo: open the web chat at {base_url}/"
-            f"\n  Log in with /login (a demo identity provider stands in for Latvija.lv),"
+            f"\n  Log in with /login: «Pieslēgties» opens the login Mini App in the web chat"
+            f"\n  (a demo identity provider stands in for Latvija.lv),"
             f"\n  e-mails the bot sends: http://{host}:{web_port}/demo/mail"
             "\n  (Ctrl+C stops)\n",
             flush=True,

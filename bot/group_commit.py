@@ -138,11 +138,7 @@ class GroupCommit:
                     uow.conversations, {key: states[key]} if key else None
                 )
                 results[work] = await self._handle_one(work, uow, conversations)
-            queued = [
-                (item.chat_id, item.method)
-                for _, outgoing in results.values()
-                for item in outgoing.queued
-            ]
+            queued = [item for _, outgoing in results.values() for item in outgoing.queued]
             rows = iter(await self._sender.queue(uow.outbox, queued))
             outcomes: list[Outcome] = []
             for work in batch:
@@ -156,7 +152,12 @@ class GroupCommit:
                 ids = [next(rows) for _ in outgoing.queued]
                 for email in outgoing.emails:
                     ids += await self._sender.queue_email(
-                        uow.outbox, to=email.to, subject=email.subject, text=email.text
+                        uow.outbox,
+                        to=email.to,
+                        subject=email.subject,
+                        text=email.text,
+                        secrets=email.secrets,
+                        expires_at=email.expires_at,
                     )
                 outcomes.append((result, ids))
             return outcomes

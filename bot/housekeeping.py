@@ -1,5 +1,8 @@
 """Deleting what has served its purpose: expired login links and flows, unconfirmed
-registrations, old processed-update ids and sent outbox rows (e-mails carry one-time links)."""
+registrations, old processed-update ids, and outbox rows once done (sent or failed) or no
+longer worth sending (their link is dead, or they waited too long). Rows that carried a
+one-time link lose it when sent or failed already (`Outbox.mark_sent`); pending ones keep it
+only until it expires."""
 
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ log = logging.getLogger(__name__)
 # Telegram redelivers for about a day; a week leaves room for outages on our side.
 PROCESSED_UPDATES_KEPT = timedelta(days=7)
 SENT_OUTBOX_KEPT = timedelta(hours=1)
+FAILED_OUTBOX_KEPT = timedelta(days=7)  # long enough to look into why
+PENDING_OUTBOX_KEPT = timedelta(days=7)  # retried every 5 minutes at most until then
 
 
 async def housekeep_once(database: Database, *, now: datetime | None = None) -> dict[str, int]:
@@ -31,6 +36,8 @@ async def housekeep_once(database: Database, *, now: datetime | None = None) -> 
                 PROCESSED_UPDATES_KEPT, now=now
             ),
             "outbox": await uow.outbox.purge_sent_older_than(SENT_OUTBOX_KEPT, now=now),
+            "outbox_failed": await uow.outbox.purge_failed_older_than(FAILED_OUTBOX_KEPT, now=now),
+            "outbox_stale": await uow.outbox.purge_stale(older_than=PENDING_OUTBOX_KEPT, now=now),
         }
     return counts
 

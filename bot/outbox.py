@@ -18,9 +18,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http import HTTPStatus
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -34,15 +34,16 @@ from aiogram.exceptions import (
 
 from bot.isolation import KeyedLocks
 from bot.logs import fields
-from bot.payloads import from_payload, json_params, to_payload
+from bot.payloads import from_payload, json_params, scrubbed, to_payload
 from bot.telegram import Answer, JsonBotApi
+from dialogs.outgoing import Queued
 from integrations.email import (
     MailPermanentError,
     MailServerUnavailable,
     MailTemporaryError,
 )
 from storage.database import Database, DatabaseUnavailable
-from storage.repositories import Outbox, PendingMessage
+from storage.repositories import NewMessage, Outbox, PendingMessage
 
 log = logging.getLogger(__name__)
 
@@ -92,23 +93,33 @@ class OutboxSender:
         # bot is no aiohttp-session Bot (a test's stand-in) or has request middleware of its own.
         self._api = JsonBotApi.for_bot(bot)
 
-    async def queue(
-        self, outbox: Outbox, items: Iterable[tuple[int | None, Any]]
-    ) -> list[PendingMessage]:
-        """Store Bot API calls in the caller's transaction."""
-        return await outbox.add(
-            kind=TELEGRAM,
-            items=[(chat_id, to_payload(method)) for chat_id, method in items],
-            lease=self._lease,
-        )
+    async def queue(self, outbox: Outbox, items: Iterable[Queued]) -> list[PendingMessage]:
+        """Store Bot API calls in the caller's transaction. A call's secrets are kept
+        readable only until it is sent or given up (see `bot.payloads.scrubbed`)."""
+        rows = []
+        for item in items:
+            payload = to_payload(item.method)
+            scrub = scrubbed(payload, item.secrets) if item.secrets else None
+            rows.append(NewMessage(item.chat_id, payload, scrub, item.expires_at))
+        return await outbox.add(kind=TELEGRAM, items=rows, lease=self._lease)
 
     async def queue_email(
-        self, outbox: Outbox, *, to: str, subject: str, text: str, html: str | None = None
+        self,
+        outbox: Outbox,
+        *,
+        to: str,
+        subject: str,
+        text: str,
+        html: str | None = None,
+        secrets: tuple[str, ...] = (),
+        expires_at: datetime | None = None,
     ) -> list[PendingMessage]:
         """Store an e-mail in the caller's transaction; hand the result to `deliver` after
-        commit."""
+        commit. `secrets` (a confirmation link's token) are not kept once it is sent, and
+        after `expires_at` it is not sent at all."""
         payload = {"to": to, "subject": subject, "text": text, "html": html}
-        return await outbox.add(kind=EMAIL, items=[(None, payload)], lease=self._lease)
+        row = NewMessage(None, payload, scrubbed(payload, secrets), expires_at)
+        return await outbox.add(kind=EMAIL, items=[row], lease=self._lease)
 
     def message_id(self, row_id: int) -> str:
         """The Message-ID of the e-mail in outbox row `row_id`: the same on every attempt."""

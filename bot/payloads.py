@@ -32,6 +32,31 @@ def to_payload(method: TelegramMethod[Any]) -> dict[str, Any]:
     return {"method": method.__api_method__, "params": params}
 
 
+REDACTED = "[redacted]"
+
+
+def scrubbed(payload: dict[str, Any], secrets: tuple[str, ...]) -> dict[str, Any] | None:
+    """The payload with every occurrence of each secret replaced (a link keeps its shape:
+    `…/link/[redacted]`); None when there is nothing to hide."""
+    if not any(secrets):
+        return None
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            for secret in secrets:
+                if secret:
+                    value = value.replace(secret, REDACTED)
+            return value
+        if isinstance(value, dict):
+            return {key: scrub(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [scrub(item) for item in value]
+        return value
+
+    result: dict[str, Any] = scrub(payload)
+    return result
+
+
 def from_payload(payload: dict[str, Any]) -> TelegramMethod[Any]:
     return _METHODS[payload["method"]].model_validate(payload["params"])
 

@@ -98,6 +98,4 @@ class UpdateTransaction(BaseMiddleware):
                         "Please try again, or send /start."
                     )
                 )
-            return await self._sender.queue(
-                uow.outbox, ((item.chat_id, item.method) for item in outgoing.queued)
-            )
+            return await self._sender.queue(uow.outbox, outgoing.queued)

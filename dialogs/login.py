@@ -1,5 +1,6 @@
-"""Logging in: a one-time link to the bot's web page, which hands over to the identity
-provider; /logout; and the texts the web side sends to the chat when linking ends."""
+"""Logging in: a one-time link to the bot's web page, opened as a Telegram Mini App, which
+hands over to the identity provider; /logout; and the texts the web side shows and sends to
+the chat when linking ends."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from html import escape
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User, WebAppInfo
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -18,22 +19,44 @@ from dialogs.menu import CLIENTS, LOGIN, LOGOUT, send_main_menu
 from dialogs.outgoing import Outgoing
 from portal.identifiers import mask_personal_code
 from portal.identity import Refusal
-from portal.linking import issue_login_link, linked_person, unlink
+from portal.linking import LINK_TTL, issue_login_link, linked_person, unlink
+from portal.miniapp import MiniAppRefusal
 from portal.ports import UnitOfWork
 
 
 def link_message() -> str:
     return _(
         "<b>Log in</b>\n\n"
-        "Open the link below and log in with Latvija.lv or eParaksts. The link works once, "
-        "for 10 minutes, and only for this Telegram account. Do not forward it."
+        "Press the button below and log in with Latvija.lv or eParaksts; it opens here in "
+        "Telegram. It works once, for 10 minutes, and only for this Telegram account."
     )
 
 
 def link_keyboard(url: str) -> InlineKeyboardMarkup:
+    """A Mini App button: Telegram opens the page with signed proof of who pressed it."""
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("🔐 Log in"), url=url)
+    builder.button(text=_("🔐 Log in"), web_app=WebAppInfo(url=url))
     return builder.as_markup()
+
+
+def open_in_telegram_text(reason: MiniAppRefusal) -> str:
+    """Why the login page refuses when it was not opened from this user's chat button."""
+    if reason is MiniAppRefusal.WRONG_USER:
+        return _(
+            "This login link was made for another Telegram account, so nothing was changed. "
+            "If someone sent it to you, do not use it: to log in, send /login in your own chat "
+            "with the ALTUM bot and press «Log in» there."
+        )
+    if reason is MiniAppRefusal.EXPIRED:
+        return _(
+            "This page was opened too long ago, so nothing was changed. Close it and press "
+            "«Log in» in the chat again."
+        )
+    return _(
+        "This page works only inside Telegram, opened with the «Log in» button in your chat "
+        "with the ALTUM bot, so nothing was changed. If someone sent you this link, do not "
+        "use it: to log in, send /login in the chat with the bot and press «Log in» there."
+    )
 
 
 def linked_text(name: str) -> str:
@@ -111,15 +134,21 @@ def router(*, public_url: str) -> Router:
                 keyboard=linked_keyboard(),
             )
             return
+        now = datetime.now(UTC)
         token = await issue_login_link(
             uow=uow,
             telegram_user_id=user.id,
             first_name=user.first_name,
             username=user.username,
-            now=datetime.now(UTC),
+            now=now,
             language_code=user.language_code,
         )
-        outgoing.send(link_message(), keyboard=link_keyboard(f"{public_url}/link/{token}"))
+        outgoing.send(
+            link_message(),
+            keyboard=link_keyboard(f"{public_url}/link/{token}"),
+            secrets=(token,),  # not kept readable in the outbox once sent
+            expires_at=now + LINK_TTL,  # a link that can no longer work is not worth sending
+        )
 
     async def log_out(user: User, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing) -> None:
         await state.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from aiogram.methods import (
@@ -22,6 +23,10 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardRemove
 class Queued:
     chat_id: int | None
     method: TelegramMethod[Any]
+    # Strings in the call that are live secrets (a login link's token): the outbox keeps
+    # them readable only until the call is sent or given up.
+    secrets: tuple[str, ...] = ()
+    expires_at: datetime | None = None  # not worth sending after this (its link is dead)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +34,8 @@ class Email:
     to: str
     subject: str
     text: str
+    secrets: tuple[str, ...] = ()  # as for `Queued`
+    expires_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -39,8 +46,18 @@ class Outgoing:
     queued: list[Queued] = field(default_factory=list)
     emails: list[Email] = field(default_factory=list)
 
-    def email(self, *, to: str, subject: str, text: str) -> None:
-        self.emails.append(Email(to=to, subject=subject, text=text))
+    def email(
+        self,
+        *,
+        to: str,
+        subject: str,
+        text: str,
+        secrets: tuple[str, ...] = (),
+        expires_at: datetime | None = None,
+    ) -> None:
+        self.emails.append(
+            Email(to=to, subject=subject, text=text, secrets=secrets, expires_at=expires_at)
+        )
 
     def delete(self, message_id: int) -> None:
         """Remove a message from the chat (one holding a secret the person typed)."""
@@ -51,9 +68,18 @@ class Outgoing:
         """A message to another chat (e.g. the one whose link was replaced)."""
         self._queue(chat_id, SendMessage(chat_id=chat_id, text=text, reply_markup=keyboard))
 
-    def send(self, text: str, *, keyboard: Markup | None = None) -> None:
+    def send(
+        self,
+        text: str,
+        *,
+        keyboard: Markup | None = None,
+        secrets: tuple[str, ...] = (),
+        expires_at: datetime | None = None,
+    ) -> None:
+        """`secrets`: parts of the message (a link's token) not to keep once it is sent."""
         chat_id = self._chat()
-        self._queue(chat_id, SendMessage(chat_id=chat_id, text=text, reply_markup=keyboard))
+        method = SendMessage(chat_id=chat_id, text=text, reply_markup=keyboard)
+        self.queued.append(Queued(chat_id, method, secrets, expires_at))
 
     def edit(
         self, message_id: int, text: str, *, keyboard: InlineKeyboardMarkup | None = None

@@ -372,7 +372,13 @@ def router(
         outgoing.answer_callback(query.id)
         await state.clear()
         subject, text = confirmation_email(pending.client.name, f"{public_url}/confirm/{token}")
-        outgoing.email(to=pending.client.email, subject=subject, text=text)
+        outgoing.email(
+            to=pending.client.email,
+            subject=subject,
+            text=text,
+            secrets=(token,),  # the confirmation link is not kept readable once sent
+            expires_at=pending.expires_at,
+        )
         outgoing.send(
             _(
                 "📧 Pabeidziet reģistrāciju apmeklējot e-pastā nosūtīto saiti!\n\n"

@@ -19,6 +19,7 @@ from .params import Params, read_params
 from .registry import METHODS, Call
 from .state import BotWorld, World, token_digest
 from .validation import ApiError
+from .webapps import web_app_key
 
 log = logging.getLogger("emulator.botapi")
 TOKEN_RE = re.compile(r"(\d{1,20}):[A-Za-z0-9_-]{35,}")
@@ -155,6 +156,7 @@ def _world_for(request: web.Request) -> BotWorld | web.Response:
     digest = token_digest(token)
     if world.token_hash is None:
         world.token_hash = digest  # first token seen for this bot id wins
+        world.web_app_key = web_app_key(token)
     elif world.token_hash != digest:
         return web.json_response(
             {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401

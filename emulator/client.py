@@ -26,6 +26,12 @@ class CallbackInfo(TypedDict):
     data: str
 
 
+class WebAppLaunch(TypedDict):
+    url: str  # the button's
+    init_data: str
+    launch_url: str  # url#tgWebAppData=…&tgWebAppVersion=…&tgWebAppPlatform=web
+
+
 class EmulatorError(Exception):
     """The control API refused a request (e.g. pressing a button that isn't there)."""
 
@@ -182,6 +188,33 @@ class EmulatorClient:
             "POST", f"/bots/{bot_id}/users/{user_id}/forge_callback", json=body
         )
         return result
+
+    async def open_web_app(
+        self,
+        bot_id: int,
+        user_id: int,
+        message_id: int,
+        *,
+        text: str | None = None,
+        age_seconds: float = 0.0,
+    ) -> WebAppLaunch:
+        """Press a `web_app` button (the first, or the one with this text): its URL, the
+        signed initData, and the URL a Telegram client would open (initData in the fragment).
+        `age_seconds` backdates `auth_date`."""
+        body = {"message_id": message_id, "text": text, "age_seconds": age_seconds}
+        result: WebAppLaunch = await self._request(
+            "POST", f"/bots/{bot_id}/users/{user_id}/open_web_app", json=body
+        )
+        return result
+
+    async def init_data(self, bot_id: int, user_id: int, *, age_seconds: float = 0.0) -> str:
+        """Signed Mini App initData for this user of this bot."""
+        result = await self._request(
+            "GET",
+            f"/bots/{bot_id}/users/{user_id}/init_data",
+            params={"age_seconds": age_seconds},
+        )
+        return str(result["init_data"])
 
     async def _upload(
         self,

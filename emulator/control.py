@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from . import actions
+from . import actions, webapps
 from .botapi import WORLD_KEY
 from .models import JSON, CallRecord, Message, User
 from .params import Params
@@ -195,6 +195,33 @@ async def user_forges_callback(request: web.Request) -> web.Response:
     age = float(body.get("age_seconds", 0) or 0)
     update, query = actions.forge_callback(world, user, message_id, data, age)
     return _ok({"update_id": update.update_id, "callback_query_id": query.id, "data": data})
+
+
+async def user_opens_web_app(request: web.Request) -> web.Response:
+    """The user presses a `web_app` button: where the client would open it, and how."""
+    world = _world(request)
+    user = _user(world, request)
+    body = await _body(request)
+    message_id, text = body.get("message_id"), body.get("text")
+    if not isinstance(message_id, int) or not isinstance(text, str | None):
+        raise ControlError(400, "message_id (int) is required; text, if given, is a string")
+    age = _age(body.get("age_seconds"))
+    return _ok(webapps.open_web_app(world, user, message_id, text, age))
+
+
+async def user_init_data(request: web.Request) -> web.Response:
+    """Signed initData for this user and bot, as any of the bot's Mini Apps would get it."""
+    world = _world(request)
+    user = _user(world, request)
+    age = _age(request.query.get("age_seconds"))
+    return _ok({"init_data": webapps.init_data(world, user, age_seconds=age)})
+
+
+def _age(value: Any) -> float:
+    try:
+        return float(value or 0)
+    except (TypeError, ValueError) as exc:
+        raise ControlError(400, "age_seconds must be a number") from exc
 
 
 async def _upload_fields(request: web.Request) -> JSON:
@@ -468,6 +495,8 @@ def add_routes(app: web.Application) -> None:
     r.add_post(user + "/messages", user_sends_text)
     r.add_post(user + "/press", user_presses)
     r.add_post(user + "/forge_callback", user_forges_callback)
+    r.add_post(user + "/open_web_app", user_opens_web_app)
+    r.add_get(user + "/init_data", user_init_data)
     r.add_post(user + "/documents", _upload_handler("document"))
     r.add_post(user + "/photos", _upload_handler("photo"))
     r.add_post(user + "/block", user_blocks)

@@ -94,6 +94,9 @@ class BotWorld:
         self.identity = identity
         self.config = config
         self.token_hash: str | None = None  # sha256 only: the token itself is never kept
+        # What signs Mini App initData (derived from the token as Telegram derives it); it
+        # cannot call the Bot API.
+        self.web_app_key: bytes | None = None
         self.users: dict[int, User] = {}
         self.chats: dict[int, ChatState] = {}
         self.pending: list[Update] = []

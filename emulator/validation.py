@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from .entities import EntityParseError, parse_text, strip_text, utf16_len
 from .models import JSON
@@ -179,7 +181,41 @@ def _inline_button(button: Any) -> JSON:
     url_ok = isinstance(value, str) and re.match(r"(?i)(https?|tg)://\S+$", value)
     if action == "url" and not url_ok:
         raise bad_request("BUTTON_URL_INVALID")
+    if action == "web_app":
+        return {"text": text, "web_app": {"url": web_app_url(value, prefix)}}
     return {"text": text, action: value}
+
+
+def web_app_url(value: Any, prefix: str) -> str:
+    """A Mini App's URL: https, as Telegram demands. Plain http only to this machine's
+    loopback addresses (a bot under test serves its pages there), which Telegram's test
+    environment also allows; nowhere else."""
+    if not isinstance(value, dict):
+        raise bad_request(prefix + 'Field "web_app" must be of type Object')
+    url = value.get("url")
+    if not isinstance(url, str):
+        raise bad_request(prefix + 'Field "url" must be of type String')
+    invalid = f"inline keyboard button Web App URL '{url}' is invalid: "
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        raise bad_request(invalid + "Wrong HTTP URL") from None
+    if parts.scheme.lower() not in ("http", "https") or not host or re.search(r"\s", url):
+        raise bad_request(invalid + "Wrong HTTP URL")
+    if parts.scheme.lower() == "http" and not _loopback(host):
+        raise bad_request(invalid + "Only HTTPS links are allowed")
+    return url
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _reply_keyboard(markup: JSON, rows: list[Any]) -> JSON:

@@ -1,8 +1,10 @@
 """Linking a Telegram account to a natural person through a one-time link and a provider.
 
 The link (≥128 random bits, only its hash stored, ≤10 minutes, once) is bound to the
-Telegram user who asked. Opening it starts a provider flow bound to that browser by a
-cookie; the provider's answer links the person. One person, one Telegram account.
+Telegram user who asked, and only that user can use it: the web side proves who opened it
+with the Mini App's signed `initData` (`portal.miniapp`) before calling `begin_login`.
+Using it starts a provider flow bound to that browser by a cookie; the provider's answer
+links the person. One person, one Telegram account.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ async def issue_login_link(
 
 
 async def account_for_link(*, uow: UnitOfWork, token: str, now: datetime) -> TelegramAccount:
-    """The account a still-valid link would link (for the page that asks to continue)."""
+    """The account a still-valid link was issued for; uses nothing up."""
     telegram_user_id = await uow.login_links.peek(digest(token), now=now)
     account = None if telegram_user_id is None else await uow.accounts.get(telegram_user_id)
     if account is None:
@@ -105,14 +107,16 @@ async def begin_login(
     *,
     uow: UnitOfWork,
     token: str,
+    telegram_user_id: int,
     provider: str,
     flow_state: dict[str, Any],
     now: datetime,
 ) -> tuple[TelegramAccount, str]:
-    """Use up the link and open a provider flow; returns the browser's session secret."""
-    telegram_user_id = await uow.login_links.consume(digest(token), now=now)
-    account = None if telegram_user_id is None else await uow.accounts.get(telegram_user_id)
-    if account is None:
+    """Use up the link of `telegram_user_id` (the user Telegram vouched for) and open a
+    provider flow; returns the browser's session secret. Someone else's link stays unused."""
+    account = await uow.accounts.get(telegram_user_id)
+    used = await uow.login_links.consume(digest(token), telegram_user_id=telegram_user_id, now=now)
+    if account is None or not used:
         raise IdentityError(Refusal.EXPIRED_LINK)
     session = new_secret()
     await uow.login_flows.add(

@@ -45,8 +45,9 @@ class LoginLinks(Protocol):
     async def peek(self, token_hash: str, *, now: datetime) -> int | None:
         """The Telegram user a valid, unused link belongs to."""
 
-    async def consume(self, token_hash: str, *, now: datetime) -> int | None:
-        """Mark a valid link used, atomically: of two concurrent calls one gets the user."""
+    async def consume(self, token_hash: str, *, telegram_user_id: int, now: datetime) -> bool:
+        """Mark a valid link of this user used, atomically: of two concurrent calls one wins.
+        Another user's link is left as it was."""
 
     async def revoke_unused(self, telegram_user_id: int, *, now: datetime) -> None: ...
 

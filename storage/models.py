@@ -165,7 +165,11 @@ class ProcessedUpdate(Base):
 
 
 class OutboxMessage(Base):
-    """A side effect to carry out after commit: a Bot API call now, e-mails later."""
+    """A side effect to carry out after commit: a Bot API call now, e-mails later.
+
+    A payload holding a live secret (a login or confirmation link) comes with
+    `scrubbed_payload`, the same without the secret, which replaces it once the row is sent
+    or given up; `expires_at` says when the secret dies, after which the row is dropped."""
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_pending", "sent_at", "failed_at", "locked_until"),)
@@ -174,7 +178,9 @@ class OutboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(32))
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     payload: Mapped[dict[str, Any]]
+    scrubbed_payload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[datetime | None]
@@ -206,7 +212,8 @@ class LoginLink(Base):
 
 
 class LoginFlow(Base):
-    """A provider round trip under way, bound to a link and to one browser (by a cookie)."""
+    """A provider round trip under way, bound to a link and to one browser (by a cookie).
+    Deleted when the callback takes it: its state (PKCE verifier, nonce) outlives no use."""
 
     __tablename__ = "login_flows"
 
@@ -216,7 +223,6 @@ class LoginFlow(Base):
     flow_state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
-    consumed_at: Mapped[datetime | None]
 
 
 class UsedAssertion(Base):

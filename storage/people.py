@@ -121,15 +121,15 @@ class SqlLoginLinks:
             select(LoginLink.telegram_user_id).where(*self._valid(token_hash, now))
         )
 
-    async def consume(self, token_hash: str, *, now: datetime) -> int | None:
+    async def consume(self, token_hash: str, *, telegram_user_id: int, now: datetime) -> bool:
         # One UPDATE with the conditions: of two racing requests only one changes the row.
         result = await self._session.execute(
             update(LoginLink)
-            .where(*self._valid(token_hash, now))
+            .where(*self._valid(token_hash, now), LoginLink.telegram_user_id == telegram_user_id)
             .values(consumed_at=now)
             .returning(LoginLink.telegram_user_id)
         )
-        return result.scalar_one_or_none()
+        return result.scalar_one_or_none() is not None
 
     async def revoke_unused(self, telegram_user_id: int, *, now: datetime) -> None:
         await self._session.execute(
@@ -161,14 +161,11 @@ class SqlLoginFlows:
         await self._session.flush()
 
     async def consume(self, session_hash: str, *, now: datetime) -> LoginFlowRecord | None:
+        # Taken and gone in one statement: of two racing callbacks one gets it, and nothing
+        # of it (PKCE verifier, nonce, state) stays behind. An expired one is left to purge.
         result = await self._session.execute(
-            update(LoginFlow)
-            .where(
-                LoginFlow.session_hash == session_hash,
-                LoginFlow.consumed_at.is_(None),
-                LoginFlow.expires_at > now,
-            )
-            .values(consumed_at=now)
+            delete(LoginFlow)
+            .where(LoginFlow.session_hash == session_hash, LoginFlow.expires_at > now)
             .returning(
                 LoginFlow.telegram_user_id,
                 LoginFlow.provider,

@@ -14,6 +14,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    func,
     insert,
     null,
     or_,
@@ -265,20 +266,39 @@ class PendingMessage:
     kind: str = "telegram"
 
 
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """An outbox row to add. `scrubbed` is the payload without its live secrets, which
+    replaces it once the row is sent or failed; after `expires_at` it is not sent at all."""
+
+    chat_id: int | None
+    payload: dict[str, Any]
+    scrubbed: dict[str, Any] | None = None
+    expires_at: datetime | None = None
+
+
+# Once a row is done, what it keeps: the scrubbed payload if it has one.
+_DONE = {
+    "payload": func.coalesce(OutboxMessage.scrubbed_payload, OutboxMessage.payload),
+    "scrubbed_payload": None,
+    "locked_until": None,
+}
+
+
+def _pending() -> list[Any]:
+    return [OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)]
+
+
 class Outbox:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def add(
-        self,
-        *,
-        kind: str,
-        items: list[tuple[int | None, dict[str, Any]]],
-        lease: timedelta,
+        self, *, kind: str, items: list[NewMessage], lease: timedelta
     ) -> list[PendingMessage]:
-        """Queue side effects `(chat_id, payload)` in order, in one statement. The lease says:
-        this process delivers them right after commit; the sweeper of any process takes them
-        over only once the lease ran out."""
+        """Queue side effects in order, in one statement. The lease says: this process
+        delivers them right after commit; the sweeper of any process takes them over only
+        once the lease ran out."""
         if not items:
             return []
         now = utcnow()
@@ -288,29 +308,32 @@ class Outbox:
             [
                 {
                     "kind": kind,
-                    "chat_id": chat_id,
-                    "payload": payload,
+                    "chat_id": item.chat_id,
+                    "payload": item.payload,
+                    "scrubbed_payload": item.scrubbed,
                     "created_at": now,
+                    "expires_at": item.expires_at,
                     "locked_until": now + lease,
                     "attempts": 0,
                 }
-                for chat_id, payload in items
+                for item in items
             ],
         )
         return [
-            PendingMessage(id=row_id, chat_id=chat_id, payload=payload, kind=kind)
-            for row_id, (chat_id, payload) in zip(result.scalars(), items, strict=True)
+            PendingMessage(id=row_id, chat_id=item.chat_id, payload=item.payload, kind=kind)
+            for row_id, item in zip(result.scalars(), items, strict=True)
         ]
 
     async def claim_due(self, *, limit: int, lease: timedelta) -> list[PendingMessage]:
-        """Take pending messages whose lease ran out, oldest first, and lease them to us."""
+        """Take pending messages whose lease ran out, oldest first, and lease them to us
+        (not those whose secret is dead by now: housekeeping drops them)."""
         now = utcnow()
         query = (
             select(OutboxMessage)
             .where(
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
+                *_pending(),
                 or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+                or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now),
             )
             .order_by(OutboxMessage.id)
             .limit(limit)
@@ -332,17 +355,16 @@ class Outbox:
         ]
 
     async def mark_sent(self, ids: list[int]) -> None:
+        """Sent: a secret in the payload is no longer kept (the scrubbed payload replaces it)."""
         await self._session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids))
-            .values(sent_at=utcnow(), locked_until=None)
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(sent_at=utcnow(), **_DONE)
         )
 
     async def mark_failed(self, message_id: int, error: str) -> None:
         await self._session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == message_id)
-            .values(failed_at=utcnow(), last_error=error[:2000], locked_until=None)
+            .values(failed_at=utcnow(), last_error=error[:2000], **_DONE)
         )
 
     async def retry_later(self, message_id: int, error: str, delay: timedelta) -> None:
@@ -357,18 +379,26 @@ class Outbox:
         )
 
     async def pending_count(self) -> int:
-        rows = await self._session.scalars(
-            select(OutboxMessage.id).where(
-                and_(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
-            )
-        )
+        rows = await self._session.scalars(select(OutboxMessage.id).where(and_(*_pending())))
         return len(list(rows))
 
     async def purge_sent_older_than(self, age: timedelta, *, now: datetime | None = None) -> int:
-        cutoff = (now or utcnow()) - age
-        result = await self._session.execute(
-            delete(OutboxMessage).where(OutboxMessage.sent_at < cutoff)
+        return await self._delete(OutboxMessage.sent_at < (now or utcnow()) - age)
+
+    async def purge_failed_older_than(self, age: timedelta, *, now: datetime | None = None) -> int:
+        return await self._delete(OutboxMessage.failed_at < (now or utcnow()) - age)
+
+    async def purge_stale(self, *, older_than: timedelta, now: datetime | None = None) -> int:
+        """Pending rows no longer worth sending: their secret is dead (`expires_at`), or they
+        have waited longer than `older_than` (a chat or mail server gone for good)."""
+        now = now or utcnow()
+        return await self._delete(
+            *_pending(),
+            or_(OutboxMessage.expires_at <= now, OutboxMessage.created_at < now - older_than),
         )
+
+    async def _delete(self, *conditions: Any) -> int:
+        result = await self._session.execute(delete(OutboxMessage).where(*conditions))
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 

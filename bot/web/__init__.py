@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.app import App
 from bot.demo_mail import DemoMailbox
 from bot.identity import form_origins
-from bot.pages import content_security_policy
+from bot.pages import allow_forms_to
 from bot.web import confirm, demo, login
 from bot.webhook import APP_KEY, handle_update, health
 from integrations.identity.demo import AUTHORIZE_PATH, DemoProvider
@@ -21,13 +21,14 @@ from integrations.identity.demo import AUTHORIZE_PATH, DemoProvider
 def create_web_app(app: App, *, webhook: bool) -> web.Application:
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app[APP_KEY] = app
-    policy = content_security_policy(form_origins(app.settings))
+    origins = form_origins(app.settings)
 
     async def forms_only_to_the_provider(
         _request: web.Request, response: web.StreamResponse
     ) -> None:
-        if "Content-Security-Policy" in response.headers:
-            response.headers["Content-Security-Policy"] = policy
+        policy = response.headers.get("Content-Security-Policy")
+        if policy is not None:
+            response.headers["Content-Security-Policy"] = allow_forms_to(policy, origins)
 
     web_app.on_response_prepare.append(forms_only_to_the_provider)
     routes = web_app.router

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.app import App
 from bot.pages import page
+from bot.web.miniapp import frame_ancestors
 from dialogs import login as login_texts
 from dialogs.outgoing import Outgoing
 from portal import languages
@@ -29,9 +30,7 @@ async def in_transaction(app: App, work: Callable[[SqlUnitOfWork, Outgoing], Awa
         uow = SqlUnitOfWork(session)
         result = await work(uow, outgoing)
         if outgoing.queued:
-            rows = await app.sender.queue(
-                uow.outbox, ((item.chat_id, item.method) for item in outgoing.queued)
-            )
+            rows = await app.sender.queue(uow.outbox, outgoing.queued)
     await app.sender.deliver(rows)
     return result
 
@@ -41,7 +40,24 @@ async def locale_of(uow: SqlUnitOfWork, telegram_user_id: int) -> str:
     return account.locale if account else languages.DEFAULT
 
 
+def request_locale(request: web.Request) -> str:
+    """The browser's preferred language of ours (Accept-Language), else Latvian: for pages
+    shown before we know whose they are."""
+    best, best_q = languages.DEFAULT, 0.0
+    for item in request.headers.get("Accept-Language", "").split(","):
+        tag, _sep, params = item.strip().partition(";")
+        code = languages.normalize(tag.strip())
+        try:
+            q = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            continue
+        if code is not None and q > best_q:
+            best, best_q = code, q
+    return best
+
+
 def error_page(app: App, locale: str, refusal: Refusal, status: int = 400) -> web.Response:
+    """A login step that failed; shown inside the Mini App, so Telegram may frame it."""
     with app.i18n.context(), app.i18n.use_locale(locale):
         closing = _("You can close this page.")  # not inside the f-string: Babel skips those
         return page(
@@ -51,4 +67,5 @@ def error_page(app: App, locale: str, refusal: Refusal, status: int = 400) -> we
             lang=locale,
             status=status,
             error=True,
+            frame_ancestors=frame_ancestors(app.settings),
         )

@@ -10,6 +10,7 @@ from aiohttp import web
 from bot.demo_mail import DemoMailbox, mailbox_page
 from bot.pages import form, page
 from bot.web.login import CALLBACK_PATH
+from bot.web.miniapp import frame_ancestors
 from bot.webhook import APP_KEY
 from integrations.identity.demo import AUTHORIZE_PATH, DEMO_PEOPLE, PEOPLE
 
@@ -29,6 +30,7 @@ async def demo_authorize_page(request: web.Request) -> web.Response:
         for person in DEMO_PEOPLE
     )
     return page(
+        frame_ancestors=frame_ancestors(request.app[APP_KEY].settings),  # in the Mini App
         title="Demo identity provider",
         body_html="<p>Stands in for Latvija.lv / eParaksts in the demo. Log in as:</p>"
         f"<ul>{buttons}</ul>"

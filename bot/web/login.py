@@ -1,21 +1,23 @@
-"""Logging in on the web: the link's page, the hand-over to the identity provider, and its
-callback, which links the person and tells the chat."""
+"""Logging in on the web: the link's page (a Telegram Mini App that proves who opened it),
+the hand-over to the identity provider, and its callback, which links the person and tells
+the chat."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from html import escape
+from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 
 from bot.app import App
-from bot.identity import provider_label
 from bot.logs import fields
-from bot.pages import form, page
-from bot.web.common import error_page, in_transaction, locale_of
+from bot.pages import page
+from bot.web.common import error_page, in_transaction, locale_of, request_locale
+from bot.web.miniapp import bootstrap_page, frame_ancestors, opened_by, opened_by_another_site
 from bot.webhook import APP_KEY
 from dialogs import login as login_texts
 from dialogs.clients import list_clients
@@ -29,6 +31,7 @@ from portal.linking import (
     link_person,
     take_login_flow,
 )
+from portal.miniapp import MiniAppRefusal, MiniAppRefused, MiniAppUser
 from storage.database import DatabaseUnavailable
 from storage.repositories import SqlUnitOfWork
 
@@ -36,90 +39,130 @@ log = logging.getLogger(__name__)
 
 COOKIE = "altum_login"
 CALLBACK_PATH = "/auth/callback"
+_EXPIRED = "Thu, 01 Jan 1970 00:00:00 GMT"
+_REDIRECT_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
 
 
 async def link_page(request: web.Request) -> web.Response:
-    """Names the Telegram account about to be linked and asks to continue."""
+    """The Mini App's first page: posts Telegram's `initData` back at once. It names no
+    account: a name the link's owner chose proves nothing to whoever opens it."""
     app = request.app[APP_KEY]
     token = request.match_info["token"]
+    locale = request_locale(request)
     now = datetime.now(UTC)
+    if opened_by_another_site(request):
+        log.warning("login: link opened from another site")
+        return refusal_page(app, locale, MiniAppRefusal.MISSING)
     try:
-        account = await in_transaction(
-            app, lambda uow, _out: account_for_link(uow=uow, token=token, now=now)
-        )
+        await in_transaction(app, lambda uow, _out: account_for_link(uow=uow, token=token, now=now))
     except IdentityError as error:
-        return error_page(app, languages.DEFAULT, error.refusal, status=410)
-    locale = account.locale
-    who = escape(account.first_name) + (
-        f" (@{escape(account.username)})" if account.username else ""
-    )
+        return error_page(app, locale, error.refusal, status=410)
     with app.i18n.context(), app.i18n.use_locale(locale):
-        return page(
-            title=_("Link your Telegram account"),
-            body_html=(
-                "<p>"
-                + _(
-                    "You are about to link the Telegram account <b>{who}</b> to your identity."
-                ).format(who=who)
-                + "</p><p>"
-                + escape(
-                    _(
-                        "Continue only if this is your Telegram account. Next you log in with {p}."
-                    ).format(p=provider_label(app.settings))
-                )
-                + "</p>"
-                + form(request.path, _("Continue"))
-            ),
+        return bootstrap_page(
+            action=request.path,
+            title=_("Logging in"),
+            waiting=_("Opening the login…"),
+            without_script=login_texts.open_in_telegram_text(MiniAppRefusal.MISSING),
             lang=locale,
+            settings=app.settings,
         )
 
 
 async def link_continue(request: web.Request) -> web.StreamResponse:
-    """Uses up the link, starts the provider's flow and binds it to this browser."""
+    """Only the Telegram user the link was made for, in our Mini App, uses it up: then the
+    provider's flow starts, bound to this browser."""
     app = request.app[APP_KEY]
     token = request.match_info["token"]
+    now = datetime.now(UTC)
+    locale = request_locale(request)
+    try:
+        user = await opened_by(request, settings=app.settings, now=now)
+    except MiniAppRefused as refused:
+        log.warning("login: link not opened from the chat", extra=fields(reason=refused.reason))
+        if refused.user is not None:  # stale, but Telegram's: answer in that user's language
+            locale = await in_transaction(app, _locale_of(refused.user, locale))
+        return refusal_page(app, locale, refused.reason)
+
+    async def owner_and_locale(uow: SqlUnitOfWork, outgoing: Outgoing) -> tuple[int, str]:
+        found = await _locale_of(user, locale)(uow, outgoing)
+        try:
+            account = await account_for_link(uow=uow, token=token, now=now)
+        except IdentityError:
+            return 0, found
+        return account.telegram_user_id, found
+
+    owner, locale = await in_transaction(app, owner_and_locale)
+    if not owner:
+        return error_page(app, locale, Refusal.EXPIRED_LINK, status=410)
+    if owner != user.id:  # a forwarded link: nothing is used up
+        log.warning("login: a link opened by another Telegram account")
+        return refusal_page(app, locale, MiniAppRefusal.WRONG_USER)
     callback_url = app.settings.public_url + CALLBACK_PATH
     try:
         started = await app.identity.start(callback_url=callback_url)
     except IdentityError as error:
         log.warning("login: provider start failed", extra=fields(refusal=str(error.refusal)))
-        locale = languages.DEFAULT
-        with contextlib.suppress(IdentityError):
-            account = await in_transaction(
-                app,
-                lambda uow, _out: account_for_link(uow=uow, token=token, now=datetime.now(UTC)),
-            )
-            locale = account.locale
         return error_page(app, locale, error.refusal, status=503)
-    now = datetime.now(UTC)
     try:
         _account, session = await in_transaction(
             app,
             lambda uow, _out: begin_login(
                 uow=uow,
                 token=token,
+                telegram_user_id=user.id,
                 provider=app.identity.name,
                 flow_state=dict(started.flow_state),
                 now=now,
             ),
         )
     except IdentityError as error:
-        return error_page(app, languages.DEFAULT, error.refusal, status=410)
-    response = web.HTTPSeeOther(started.redirect_url)
-    secure = app.settings.public_url.startswith("https://")
-    # Latvija.lv answers with a cross-site POST, which carries only SameSite=None cookies.
-    same_site = "None" if secure and app.identity.name == "latvija" else "Lax"
-    response.set_cookie(
-        COOKIE,
-        session,
-        max_age=600,
-        path="/auth",
-        httponly=True,
-        secure=secure,
-        samesite=same_site,
-    )
+        return error_page(app, locale, error.refusal, status=410)
+    response = web.HTTPSeeOther(started.redirect_url, headers=_REDIRECT_HEADERS)
+    response.set_cookie(COOKIE, session, max_age=600, **_cookie(app))
     log.info("login: flow started", extra=fields(provider=app.identity.name))
     raise response
+
+
+def _locale_of(
+    user: MiniAppUser, fallback: str
+) -> Callable[[SqlUnitOfWork, Outgoing], Awaitable[str]]:
+    """The language of the Telegram user Telegram vouched for: as chosen in the chat, else
+    their app's, else the browser's."""
+
+    async def find(uow: SqlUnitOfWork, _out: Outgoing) -> str:
+        account = await uow.accounts.get(user.id)
+        return (account.locale if account else languages.normalize(user.language_code)) or fallback
+
+    return find
+
+
+def _cookie(app: App) -> dict[str, Any]:
+    """The flow cookie's attributes. On https it is SameSite=None: the Mini App may be a
+    cross-site frame (Telegram's web client), where no other cookie is sent, and Latvija.lv
+    answers with a cross-site POST; Partitioned keeps it where third-party cookies are
+    blocked (it is only ever read back in the same frame). On plain http (the demo, whose
+    web chat is on the same host) browsers refuse SameSite=None, so Lax."""
+    secure = app.settings.public_url.startswith("https://")
+    return {
+        "path": "/auth",
+        "httponly": True,
+        "secure": secure,
+        "samesite": "None" if secure else "Lax",
+        "partitioned": True if secure else None,
+    }
+
+
+def refusal_page(app: App, locale: str, reason: MiniAppRefusal) -> web.Response:
+    """Opened other than from the chat's «Log in» button: nothing used up; how to log in."""
+    with app.i18n.context(), app.i18n.use_locale(locale):
+        return page(
+            title=_("Open it from the Telegram chat"),
+            body_html=f"<p>{escape(login_texts.open_in_telegram_text(reason))}</p>",
+            lang=locale,
+            status=403,
+            error=True,
+            frame_ancestors=frame_ancestors(app.settings),
+        )
 
 
 async def callback(request: web.Request) -> web.Response:
@@ -194,8 +237,9 @@ async def callback(request: web.Request) -> web.Response:
             + escape(_("Go back to Telegram: the chat continues there. You can close this page."))
             + "</p>",
             lang=locale,
+            frame_ancestors=frame_ancestors(app.settings),
         )
-    response.del_cookie(COOKIE, path="/auth")
+    response.set_cookie(COOKIE, "", max_age=0, expires=_EXPIRED, **_cookie(app))
     return response
 
 

@@ -22,7 +22,9 @@ from sqlalchemy import select
 
 from bot.runtime import run_polling, run_webhook
 from bot.settings import Settings
+from bot.web.miniapp import origin_of
 from emulator import EmulatorClient
+from emulator.client import WebAppLaunch
 from storage.database import Database
 from storage.models import OutboxMessage
 
@@ -86,6 +88,19 @@ class Person:
         messages = await self.emu.messages(self.bot_id, self.user_id)
         newest = [m for m in messages if m.get("from", {}).get("is_bot")][-1]
         return await self.press(newest, text)
+
+    async def open_web_app(
+        self, message: dict[str, Any], text: str | None = None, *, age_seconds: float = 0.0
+    ) -> WebAppLaunch:
+        """Press a Mini App button: the URL Telegram would open, with signed initData."""
+        return await self.emu.open_web_app(
+            self.bot_id, self.user_id, message["message_id"], text=text, age_seconds=age_seconds
+        )
+
+    async def login_app(self) -> WebAppLaunch:
+        """/login, then press the «Log in» Mini App button of the answer."""
+        await self.say("/login")
+        return await self.open_web_app(await self.reply())
 
     async def message(self, message_id: int) -> dict[str, Any]:
         for message in await self.emu.messages(self.bot_id, self.user_id):
@@ -253,6 +268,38 @@ class BotProcess:
             self.process.wait(timeout=10)
 
 
+@contextlib.asynccontextmanager
+async def running_demo(database_path: Path) -> AsyncIterator[tuple[EmulatorClient, str]]:
+    """`altum-bot demo` in this event loop, on free ports, once its bot polls: the emulator's
+    client (its web chat at `emu.base_url`) and the bot's web address."""
+    from bot.demo import BOT_ID as DEMO_BOT_ID
+    from bot.demo import run_demo
+
+    emulator_port, web_port = free_port(), free_port()
+    stop = asyncio.Event()
+    demo = asyncio.create_task(
+        run_demo(
+            port=emulator_port,
+            web_port=web_port,
+            database_url=f"sqlite:///{database_path}",
+            stop=stop,
+        )
+    )
+    try:
+        async with EmulatorClient(f"http://127.0.0.1:{emulator_port}") as emu:
+            for _ in range(300):  # the demo starts the emulator, its users, then polling
+                assert not demo.done(), demo.result()
+                with contextlib.suppress(aiohttp.ClientConnectionError):
+                    users = await emu.users(DEMO_BOT_ID)
+                    if users and await emu.calls(DEMO_BOT_ID, method="getUpdates"):
+                        break
+                await asyncio.sleep(0.05)
+            yield emu, f"http://127.0.0.1:{web_port}"
+    finally:
+        stop.set()
+        await asyncio.wait_for(demo, timeout=30)
+
+
 def button_url(message: dict[str, Any], text: str | None = None) -> str:
     """The URL of a URL button (the first, or the one with this text)."""
     markup = message.get("reply_markup") or {}
@@ -269,11 +316,38 @@ def browser() -> aiohttp.ClientSession:
     return aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
 
 
-async def demo_login(http: aiohttp.ClientSession, link: str, person: str) -> tuple[int, str]:
-    """Open the chat's login link, continue, pick a demo person; the final page."""
-    async with http.get(link) as response:
+def mini_app_post(
+    http: aiohttp.ClientSession,
+    launch_url: str,
+    *,
+    init_data: str | None = None,
+    origin: str | None = None,
+    allow_redirects: bool = True,
+    headers: dict[str, str] | None = None,
+) -> Any:
+    """What the Mini App page's script does in a browser: post the initData from the URL's
+    fragment (or `init_data`) back to the page's URL, with the headers a browser adds (our
+    page's origin, or `origin`)."""
+    url, _, fragment = launch_url.partition("#")
+    if init_data is None:
+        init_data = dict(parse_qsl(fragment)).get("tgWebAppData", "")
+    own = origin is None
+    sent = {
+        "Origin": origin_of(url) if own else str(origin),
+        "Sec-Fetch-Site": "same-origin" if own else "cross-site",
+        **(headers or {}),
+    }
+    return http.post(
+        url, data={"init_data": init_data}, headers=sent, allow_redirects=allow_redirects
+    )
+
+
+async def demo_login(http: aiohttp.ClientSession, launch_url: str, person: str) -> tuple[int, str]:
+    """Open the chat's login Mini App, let it post its initData, pick a demo person; the
+    final page."""
+    async with http.get(launch_url) as response:
         assert response.status == 200, await response.text()
-    async with http.post(link) as response:  # follows to the demo provider's page
+    async with mini_app_post(http, launch_url) as response:  # to the demo provider's page
         assert response.status == 200, await response.text()
         authorize = str(response.url)
     query = dict(parse_qsl(urlsplit(authorize).query))

@@ -5,15 +5,17 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 import aiohttp
-from e2e_support import Person, button_url, buttons, demo_login
-from smtp_support import links_in
+from e2e_support import Person, bot_settings, buttons, demo_login
+from smtp_support import SmtpCapture, links_in
 
+from bot.demo import DEMO_DATA as SAMPLE  # the Company Register samples
+from bot.settings import Settings, SmtpSettings
+from bot.ur_import import run_import
 from emulator import EmulatorClient
 
 
 async def log_in(someone: Person, http: aiohttp.ClientSession, demo_person: str) -> None:
-    await someone.say("/login")
-    status, _ = await demo_login(http, button_url(await someone.reply()), demo_person)
+    status, _ = await demo_login(http, (await someone.login_app())["launch_url"], demo_person)
     assert status == 200
     await someone.replies(2)  # "linked as …", then the clients to choose from
 
@@ -62,6 +64,19 @@ async def register_ozolkalna(someone: Person, emu: EmulatorClient) -> None:
     await someone.press_newest("Reģistrēties")
     done = await someone.reply()
     assert "Pabeidziet reģistrāciju apmeklējot e-pastā nosūtīto saiti!" in done["text"]
+
+
+async def load_register(database_url: str) -> None:
+    """The sample Company Register, whose companies the walks register."""
+    await run_import(database_url, SAMPLE / "register.csv", SAMPLE / "officers.csv")
+
+
+def settings_with_mail(database_url: str, api_url: str, smtp: SmtpCapture) -> Settings:
+    return bot_settings(
+        database_url,
+        api_url,
+        smtp=SmtpSettings(host="127.0.0.1", port=smtp.port, SMTP_FROM="ALTUM <bot@altum.test>"),
+    )
 
 
 def confirmation_link(mail: EmailMessage) -> str:

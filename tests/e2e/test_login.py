@@ -12,9 +12,9 @@ from e2e_support import (
     BOT_ID,
     bot_settings,
     browser,
-    button_url,
     buttons,
     demo_login,
+    mini_app_post,
     polling_bot,
 )
 from sqlalchemy import select, update
@@ -34,16 +34,25 @@ async def test_login_links_the_account_and_logout_unlinks(
         await anna.say("/login")
         offer = await anna.reply()
         assert "works once, for 10 minutes" in offer["text"]
-        link = button_url(offer, "🔐 Log in")
+        launch = await anna.open_web_app(offer, "🔐 Log in")  # a Mini App button, no URL one
+        link = launch["url"]
         assert link.startswith(settings.public_url + "/link/")
         token = link.rsplit("/", 1)[1]
         assert len(token) >= 22  # ≥128 bits in URL-safe base64
 
-        async with http.get(link) as page:
+        async with http.get(launch["launch_url"]) as page:
             text = await page.text()
-            assert page.status == 200 and "Anna" in text
-            assert page.headers["Referrer-Policy"] == "no-referrer"
-        status, text = await demo_login(http, link, "anna")
+            # It names nobody (a name the link's owner chose proves nothing to its reader)
+            # and posts Telegram's initData back by a script of its own, nothing loaded.
+            assert page.status == 200 and "Anna" not in text
+            csp = page.headers["Content-Security-Policy"]
+            nonce = csp.split("script-src 'nonce-", 1)[1].split("'", 1)[0]
+            assert f'<script nonce="{nonce}">' in text and "tgWebAppData" in text
+            assert text.count("<script") == 1 and "src=" not in text
+            assert "frame-ancestors https://web.telegram.org" in csp  # Telegram's web client
+            assert "X-Frame-Options" not in page.headers
+            assert page.headers["Referrer-Policy"] == "same-origin"  # no token to other sites
+        status, text = await demo_login(http, launch["launch_url"], "anna")
         assert status == 200 and "Anna Bērziņa" in text
 
         linked = await anna.reply()
@@ -97,8 +106,7 @@ async def test_linking_elsewhere_ends_the_old_link_and_tells_the_old_chat(
     tablet = await person("Anna T", language_code="en")
     async with polling_bot(settings), browser() as http:
         for device in (phone, tablet):
-            await device.say("/login")
-            status, _ = await demo_login(http, button_url(await device.reply()), "anna")
+            status, _ = await demo_login(http, (await device.login_app())["launch_url"], "anna")
             assert status == 200
             assert "Anna Bērziņa" in (await device.reply())["text"]
             await device.reply()  # the clients to choose from
@@ -116,13 +124,11 @@ async def test_expired_reused_and_foreign_links_are_refused(
     settings = bot_settings(database_url, emulator.base_url)
     anna = await person("Anna", language_code="en")
     async with polling_bot(settings), browser() as http:
-        await anna.say("/login")
-        first = button_url(await anna.reply())
-        await anna.say("/login")
-        second = button_url(await anna.reply())
-        async with http.post(first) as page:  # replaced by the newer link
-            assert page.status == 410  # unknown to whom it belonged: explained in Latvian
-            assert "Pieprasiet jaunu ar /login" in await page.text()
+        first = (await anna.login_app())["launch_url"]
+        second = (await anna.login_app())["launch_url"]
+        async with mini_app_post(http, first) as page:  # replaced by the newer link
+            assert page.status == 410  # explained in her language, known from Telegram
+            assert "Ask for a new one with /login" in await page.text()
 
         database = Database(database_url)
         try:
@@ -132,7 +138,7 @@ async def test_expired_reused_and_foreign_links_are_refused(
                 )
         finally:
             await database.dispose()
-        async with http.post(second) as page:  # too old
+        async with mini_app_post(http, second) as page:  # too old
             assert page.status == 410
 
         # A callback without this browser's flow (someone else's, or forged) links nobody.
@@ -152,8 +158,7 @@ async def test_company_and_authorised_identities_are_refused(
     anna = await person("Anna", language_code="en")
     async with polling_bot(settings), browser() as http:
         for identity in ("signatory", "authorised"):
-            await anna.say("/login")
-            status, text = await demo_login(http, button_url(await anna.reply()), identity)
+            status, text = await demo_login(http, (await anna.login_app())["launch_url"], identity)
             assert status == 400 and "Only natural persons can log in" in text
             failed = await anna.reply()
             assert "Logging in failed" in failed["text"]
@@ -170,7 +175,7 @@ async def test_logging_in_speaks_latvian_in_chat_and_on_the_page(
         await janis.say("/login")
         offer = await janis.reply()
         assert offer["text"].startswith("Pieslēgšanās")
-        link = button_url(offer, "🔐 Pieslēgties")
+        link = (await janis.open_web_app(offer, "🔐 Pieslēgties"))["launch_url"]
         async with http.get(link) as page:
             assert '<html lang="lv">' in await page.text()
         status, text = await demo_login(http, link, "janis")
@@ -188,11 +193,10 @@ async def test_two_browsers_racing_for_one_link_get_one_flow(
     settings = bot_settings(database_url, emulator.base_url)
     anna = await person("Anna", language_code="en")
     async with polling_bot(settings):
-        await anna.say("/login")
-        link = button_url(await anna.reply())
+        link = (await anna.login_app())["launch_url"]
 
         async def take(http: aiohttp.ClientSession) -> int:
-            async with http.post(link, allow_redirects=False) as response:
+            async with mini_app_post(http, link, allow_redirects=False) as response:
                 return response.status
 
         async with browser() as one, browser() as two, browser() as three:
@@ -207,8 +211,7 @@ async def test_one_person_many_clients_with_their_roles(
     settings = bot_settings(database_url, emulator.base_url)
     ilze = await person("Ilze", language_code="en")
     async with polling_bot(settings), browser() as http:
-        await ilze.say("/login")
-        await demo_login(http, button_url(await ilze.reply()), "ilze")
+        await demo_login(http, (await ilze.login_app())["launch_url"], "ilze")
         await ilze.replies(2)
         database = Database(database_url)
         try:

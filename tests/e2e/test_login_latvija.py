@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import pytest
 from conftest import PersonFactory
-from e2e_support import Person, bot_settings, browser, button_url, polling_bot
+from e2e_support import Person, bot_settings, browser, mini_app_post, polling_bot
 from saml_support import NEW_FORMAT_CODE, OTHER_OLD_CODE, make_signing_pair, make_wresult
 from sqlalchemy import select
 from xmlenc_support import tamper_cipher_value, xmlsec1, xmlsec1_encrypt, xmlsec1_wresult
@@ -51,10 +51,9 @@ def latvija_settings(
 
 
 async def to_sts(someone: Person, http: aiohttp.ClientSession) -> dict[str, str]:
-    """/login, open the link, continue: where the bot sends the browser (not followed)."""
-    await someone.say("/login")
-    link = button_url(await someone.reply())
-    async with http.post(link, allow_redirects=False) as response:
+    """/login, open the Mini App: where the bot sends the browser (not followed)."""
+    launch = await someone.login_app()
+    async with mini_app_post(http, launch["launch_url"], allow_redirects=False) as response:
         assert response.status == 303
         location = response.headers["Location"]
     assert location.startswith(STS + "?")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import aiohttp
 from conftest import PersonFactory
-from e2e_support import Person, bot_settings, browser, button_url, free_port, polling_bot
+from e2e_support import Person, bot_settings, browser, free_port, mini_app_post, polling_bot
 from oidc_support import OidcTestProvider, browser_login
 
 from bot.settings import IdentitySettings, OidcSettings, Settings
@@ -41,9 +41,8 @@ def oidc_settings(database_url: str, api_url: str, port: int, issuer: str) -> Se
 
 
 async def to_provider(someone: Person, http: aiohttp.ClientSession) -> str:
-    await someone.say("/login")
-    link = button_url(await someone.reply())
-    async with http.post(link, allow_redirects=False) as response:
+    launch = await someone.login_app()
+    async with mini_app_post(http, launch["launch_url"], allow_redirects=False) as response:
         assert response.status == 303, await response.text()
         return response.headers["Location"]
 
@@ -79,10 +78,7 @@ async def test_eparaksts_login_links_the_person(
 
             # The person cancels at the provider.
             async with browser() as other:
-                await mari.say("/login")
-                link = button_url(await mari.reply())
-                async with other.post(link, allow_redirects=False) as response:
-                    authorize = response.headers["Location"]
+                authorize = await to_provider(mari, other)
                 back = await browser_login(other, authorize, "anna", consent=False)
                 async with other.get(back) as page:
                     assert page.status == 400 and "cancelled" in await page.text()
@@ -96,12 +92,12 @@ async def test_provider_down_leaves_the_link_usable(
     settings = oidc_settings(database_url, emulator.base_url, port, f"http://127.0.0.1:{dead}")
     anna = await person("Anna", language_code="en")
     async with polling_bot(settings), browser() as http:
-        await anna.say("/login")
-        link = button_url(await anna.reply())
-        async with http.post(link, allow_redirects=False) as response:
+        launch = await anna.login_app()
+        post = mini_app_post(http, launch["launch_url"], allow_redirects=False)
+        async with post as response:
             assert response.status == 503
             assert "not answering" in await response.text()
-        async with http.get(link) as response:  # not used up: try again later
+        async with http.get(launch["launch_url"]) as response:  # not used up: try again later
             assert response.status == 200
 
 

@@ -32,6 +32,7 @@ from sqlalchemy import select
 from bot.outbox import OutboxSender
 from bot.payloads import from_payload, json_params, to_payload
 from bot.telegram import JsonBotApi, PinResponseModels, RetryPolicy, RetryRequests
+from dialogs.outgoing import Queued
 from emulator import EmulatorClient, EmulatorServer
 from storage.database import Database
 from storage.models import OutboxMessage
@@ -93,7 +94,7 @@ class Harness:
     async def deliver(self, chat_id: int, *methods: TelegramMethod[Any]) -> list[OutboxMessage]:
         """Queue in a transaction, deliver after commit, mark sent; the rows as stored."""
         async with self.database.transaction() as session:
-            rows = await self.sender.queue(Outbox(session), [(chat_id, m) for m in methods])
+            rows = await self.sender.queue(Outbox(session), [Queued(chat_id, m) for m in methods])
         await self.sender.deliver(rows)
         await self.sender.mark_sent()
         ids = [row.id for row in rows]
@@ -443,7 +444,9 @@ async def test_an_unreachable_server_is_postponed_without_the_token_in_the_logs(
     try:
         sender = OutboxSender(database, bot, lease=timedelta(seconds=60))
         async with database.transaction() as session:
-            rows = await sender.queue(Outbox(session), [(7, SendMessage(chat_id=7, text="x"))])
+            rows = await sender.queue(
+                Outbox(session), [Queued(7, SendMessage(chat_id=7, text="x"))]
+            )
         with caplog.at_level(logging.INFO):
             await sender.deliver(rows)
     finally:

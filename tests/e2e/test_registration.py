@@ -8,28 +8,19 @@ from datetime import UTC, datetime, timedelta
 
 from conftest import PersonFactory
 from e2e_support import BOT_ID, bot_settings, browser, buttons, polling_bot
-from registration_walk import confirmation_link, log_in, register_ozolkalna
+from registration_walk import (
+    confirmation_link,
+    load_register,
+    log_in,
+    register_ozolkalna,
+    settings_with_mail,
+)
 from smtp_support import SmtpCapture
 from sqlalchemy import select, update
 
-from bot.demo import DEMO_DATA as SAMPLE  # the Company Register samples
-from bot.settings import Settings, SmtpSettings
-from bot.ur_import import run_import
 from emulator import EmulatorClient, EmulatorServer
 from storage.database import Database
 from storage.models import ActivityEventRow, Client, Membership, Registration
-
-
-async def load_register(database_url: str) -> None:
-    await run_import(database_url, SAMPLE / "register.csv", SAMPLE / "officers.csv")
-
-
-def settings_with_mail(database_url: str, api_url: str, smtp: SmtpCapture) -> Settings:
-    return bot_settings(
-        database_url,
-        api_url,
-        smtp=SmtpSettings(host="127.0.0.1", port=smtp.port, SMTP_FROM="ALTUM <bot@altum.test>"),
-    )
 
 
 async def test_a_signatory_registers_a_company_confirmed_by_email(

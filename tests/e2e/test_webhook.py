@@ -10,7 +10,6 @@ from conftest import PersonFactory
 from e2e_support import (
     BOT_ID,
     browser,
-    button_url,
     demo_login,
     outbox_rows,
     wait_until_confirmed,
@@ -47,11 +46,10 @@ async def test_updates_arrive_by_webhook_with_the_secret(
     assert greeting["text"].startswith("Labdien, Anna!")
 
     # The same server carries the login pages: log in through the webhook-served bot.
-    await anna.say("/login")
-    link = button_url(await anna.reply())
-    assert link.startswith(settings.public_url + "/link/")
+    launch = await anna.login_app()
+    assert launch["url"].startswith(settings.public_url + "/link/")
     async with browser() as http:
-        status, page = await demo_login(http, link, "anna")
+        status, page = await demo_login(http, launch["launch_url"], "anna")
     assert status == 200 and "Anna Bērziņa" in page
     assert "Anna Bērziņa" in (await anna.reply())["text"]
 

@@ -14,6 +14,7 @@ from smtp_support import SmtpCapture, links_in
 from sqlalchemy import select, update
 
 from bot.outbox import NO_MAILER, OutboxSender
+from dialogs.outgoing import Queued
 from integrations.email import (
     MailPermanentError,
     MailServerUnavailable,
@@ -301,7 +302,7 @@ async def test_a_hanging_mail_server_delays_no_telegram_message(harness: Harness
         async with harness.database.transaction() as session:
             outbox = Outbox(session)
             rows = await sender.queue_email(outbox, to="anna@example.lv", subject="S", text="T")
-            rows += await sender.queue(outbox, [(7, SendMessage(chat_id=7, text="Labdien"))])
+            rows += await sender.queue(outbox, [Queued(7, SendMessage(chat_id=7, text="Labdien"))])
         loop = asyncio.get_running_loop()
         started = loop.time()
         await sender.deliver(rows)
@@ -330,7 +331,7 @@ async def test_a_failing_email_does_not_block_the_chat_it_concerns(harness: Harn
     async with harness.database.transaction() as session:
         outbox = Outbox(session)
         rows = await sender.queue_email(outbox, to="anna@example.lv", subject="S", text="T")
-        rows += await sender.queue(outbox, [(None, SendMessage(chat_id=7, text="Gatavs"))])
+        rows += await sender.queue(outbox, [Queued(None, SendMessage(chat_id=7, text="Gatavs"))])
     await harness.let_leases_run_out()
     assert await sender.sweep_once() == 2
     assert [call.text for call in harness.bot.calls] == ["Gatavs"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bot.housekeeping import housekeep_once
 from storage.database import Database
 from storage.models import LoginLink, OutboxMessage, ProcessedUpdate
+
+MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 
 
 async def test_old_rows_go_and_current_ones_stay(database_url: str) -> None:
@@ -36,22 +38,42 @@ async def test_old_rows_go_and_current_ones_stay(database_url: str) -> None:
                         OutboxMessage(
                             kind="email",
                             chat_id=None,
-                            payload={"to": "a@b.lv"},
-                            created_at=now - timedelta(hours=3),
+                            payload={"to": "a@b.lv", "text": name},
+                            created_at=now - created,
+                            expires_at=expires,
                             locked_until=None,
                             sent_at=sent_at,
-                            failed_at=None,
+                            failed_at=failed_at,
                         )
-                        for sent_at in (now - timedelta(hours=2), None)
+                        for name, created, expires, sent_at, failed_at in (
+                            ("sent long ago", HOUR * 3, None, now - HOUR * 2, None),
+                            ("pending", HOUR * 3, None, None, None),
+                            ("pending, link alive", HOUR, now + HOUR, None, None),
+                            ("pending, link dead", HOUR, now - MINUTE, None, None),
+                            ("pending a week", DAY * 8, None, None, None),
+                            ("failed a week ago", DAY * 8, None, None, now - DAY * 8),
+                            ("failed today", HOUR * 3, None, None, now - HOUR * 2),
+                        )
                     ),
                 ]
             )
         counts = await housekeep_once(database, now=now)
-        assert counts == {"login": 1, "registrations": 0, "updates": 1, "outbox": 1}
+        assert counts == {
+            "login": 1,
+            "registrations": 0,
+            "updates": 1,
+            "outbox": 1,
+            "outbox_failed": 1,
+            "outbox_stale": 2,
+        }
         async with database.transaction() as session:
             assert list(await session.scalars(select(ProcessedUpdate.update_id))) == [2]
             assert list(await session.scalars(select(LoginLink.token_hash))) == ["b" * 64]
-            pending = await session.scalar(select(func.count()).select_from(OutboxMessage))
-            assert pending == 1  # the unsent e-mail is kept
+            kept = await session.scalars(select(OutboxMessage.payload).order_by(OutboxMessage.id))
+            assert [payload["text"] for payload in kept] == [
+                "pending",
+                "pending, link alive",
+                "failed today",  # for a while, to look into why (its secrets scrubbed already)
+            ]
     finally:
         await database.dispose()

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from portal.accounts import TelegramAccount, choose_language
 from portal.languages import UnsupportedLanguage
 from storage.database import Database
-from storage.repositories import SqlUnitOfWork
+from storage.repositories import NewMessage, SqlUnitOfWork
 
 
 @pytest.fixture
@@ -115,10 +115,10 @@ async def test_the_sweeper_takes_only_messages_whose_lease_ran_out(database: Dat
     async with database.transaction() as session:
         outbox = SqlUnitOfWork(session).outbox
         [fresh] = await outbox.add(
-            kind="telegram", items=[(1, {"n": 1})], lease=timedelta(seconds=60)
+            kind="telegram", items=[NewMessage(1, {"n": 1})], lease=timedelta(seconds=60)
         )
         [abandoned] = await outbox.add(
-            kind="telegram", items=[(1, {"n": 2})], lease=timedelta(seconds=-1)
+            kind="telegram", items=[NewMessage(1, {"n": 2})], lease=timedelta(seconds=-1)
         )
     async with database.transaction() as session:
         due = await SqlUnitOfWork(session).outbox.claim_due(limit=10, lease=timedelta(seconds=60))
