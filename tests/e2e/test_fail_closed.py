@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PersonFactory
-from e2e_support import BotProcess, bot_settings, browser, button_url, demo_login, polling_bot
+from e2e_support import BotProcess, bot_settings, browser, demo_login, polling_bot
 from saml_support import make_signing_pair
 
 from bot.settings import IdentitySettings, LatvijaSettings, OidcSettings, Settings
@@ -43,11 +43,11 @@ def form_action(policy: str) -> list[str]:
 
 
 async def link_page_policy(settings: Settings, person: PersonFactory) -> list[str]:
-    """/login in the chat, open the link: the page's CSP form-action sources."""
+    """/login in the chat, open the Mini App: the page's CSP form-action sources."""
     anna = await person("Anna", language_code="en")
     async with polling_bot(settings), browser() as http:
-        await anna.say("/login")
-        async with http.get(button_url(await anna.reply())) as page:
+        launch = await anna.login_app()
+        async with http.get(launch["launch_url"]) as page:
             assert page.status == 200
             return form_action(page.headers["Content-Security-Policy"])
 
@@ -60,8 +60,7 @@ async def test_demo_pages_let_forms_go_only_to_the_bot(
     # ... which is all the demo login needs: its provider page is the bot's own.
     anna = await person("Anna", language_code="en")
     async with polling_bot(settings), browser() as http:
-        await anna.say("/login")
-        status, text = await demo_login(http, button_url(await anna.reply()), "anna")
+        status, text = await demo_login(http, (await anna.login_app())["launch_url"], "anna")
         assert status == 200 and "Anna Bērziņa" in text
 
 

@@ -75,10 +75,11 @@ async def test_json_logs_keep_personal_data_and_secrets_out_of_every_field(
 
 
 async def login_tokens(emu: EmulatorClient, user_id: int) -> list[str]:
-    """The one-time tokens of the login links the bot sent this person."""
+    """The one-time tokens of the login links (Mini App buttons) the bot sent this person."""
     tokens = []
     for message in await emu.messages(BOT_ID, user_id):
         for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
-            tokens += [b["url"].rsplit("/", 1)[1] for b in row if "/link/" in b.get("url", "")]
+            urls = [b.get("web_app", {}).get("url", "") for b in row]
+            tokens += [url.rsplit("/", 1)[1] for url in urls if "/link/" in url]
     assert tokens
     return tokens
