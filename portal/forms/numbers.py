@@ -19,8 +19,11 @@ INTEGER_DIGITS = 15  # beyond a trillion nothing in these forms is meant serious
 LIMIT = Decimal(10) ** INTEGER_DIGITS
 
 
-def parse_decimal(raw: str, *, decimals: int, money: bool = False) -> Decimal | Refusal:
-    """A number with at most `decimals` decimal places; a currency sign is allowed for money."""
+def parse_decimal(
+    raw: str, *, decimals: int, money: bool = False, marks_group: bool = True
+) -> Decimal | Refusal:
+    """A number with at most `decimals` decimal places; a currency sign is allowed for money.
+    `marks_group=False`: `,` and `.` are only decimal marks (percentages are never thousands)."""
     text = raw.strip()
     for space in _SPACES[1:]:
         text = text.replace(space, " ")
@@ -32,7 +35,7 @@ def parse_decimal(raw: str, *, decimals: int, money: bool = False) -> Decimal | 
         text = text[1:].lstrip()
     if not text or not re.fullmatch(r"[\d .,]+", text) or not text[0].isdigit():
         return refuse(Code.NOT_A_NUMBER)
-    split = _split(text)
+    split = _split(text, marks_group)
     if isinstance(split, Refusal):
         return split
     whole, fraction = split
@@ -46,11 +49,15 @@ def parse_decimal(raw: str, *, decimals: int, money: bool = False) -> Decimal | 
     return -value if negative else value
 
 
-def _split(text: str) -> tuple[str, str] | Refusal:
+def _split(text: str, marks_group: bool) -> tuple[str, str] | Refusal:
     """Whole digits and fraction digits, or why they cannot be told apart."""
     commas, dots = text.count(","), text.count(".")
     mark: str | None = None  # the decimal mark
-    if commas and dots:
+    if not marks_group and commas + dots:
+        if commas + dots > 1:
+            return refuse(Code.NOT_A_NUMBER)
+        mark = "," if commas else "."
+    elif commas and dots:
         mark = "," if text.rfind(",") > text.rfind(".") else "."
         if text.count(mark) > 1:
             return refuse(Code.NOT_A_NUMBER)
@@ -105,7 +112,7 @@ def parse_integer(raw: str) -> int | Refusal:
 def parse_percent(raw: str) -> Decimal | Refusal:
     text = raw.strip()
     match = _PERCENT.match(text)
-    return parse_decimal(match.group(1) if match else text, decimals=2)
+    return parse_decimal(match.group(1) if match else text, decimals=2, marks_group=False)
 
 
 def plain(value: Decimal) -> str:

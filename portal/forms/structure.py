@@ -174,6 +174,10 @@ def _wanted(field_type: FieldType) -> type:
     return date if field_type is FieldType.DATE else Decimal
 
 
+def _name(wanted: type) -> str:
+    return "date" if wanted is date else "number"
+
+
 def _bound(
     at: Path, field: Field, bound: Bound, earlier: dict[str, Field]
 ) -> Iterator[StructureProblem]:
@@ -186,7 +190,7 @@ def _bound(
             names = ", ".join(sorted(CONTEXT_TYPES))
             yield StructureProblem((*at, "context"), f"unknown context «{bound.key}» ({names})")
         elif known is not wanted:
-            yield StructureProblem((*at, "context"), f"«{bound.key}» is not a {wanted.__name__}")
+            yield StructureProblem((*at, "context"), f"«{bound.key}» is not a {_name(wanted)}")
     elif isinstance(bound, FieldRef):
         other = earlier.get(bound.field)
         if other is None:
@@ -194,7 +198,7 @@ def _bound(
         elif other.type is not field.type:
             yield StructureProblem((*at, "field"), f"«{bound.field}» is not a {field.type} field")
     elif not isinstance(bound, wanted):
-        yield StructureProblem(at, f"a {field.type} field needs a {wanted.__name__} here")
+        yield StructureProblem(at, f"a {field.type} field needs a {_name(wanted)} here")
     elif field.type is FieldType.INTEGER and isinstance(bound, Decimal) and bound % 1:
         yield StructureProblem(at, "an integer field needs a whole number here")
 
