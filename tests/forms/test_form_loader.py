@@ -201,6 +201,26 @@ def test_the_minimal_file_loads(tmp_path: Path) -> None:
         ),
         (
             "        max: 1000\n",
+            "        max: {field: purpose}\n",
+            ":13: steps[0] (first).fields[0] (amount).max.field: «purpose» is not an earlier field",
+        ),
+        (
+            "        max: 1000\n",
+            "        max: {context: today}\n",
+            "(amount).max.context: «today» is not a number",
+        ),
+        (
+            "        max: 1000\n",
+            "        max: 1000\n        min: 2000\n",
+            "(amount).min: min is above max",
+        ),
+        (
+            "        max: 1000\n",
+            "        max: {context: deal.amount, days: 3}\n",
+            "(amount).max.days: days only shift dates",
+        ),
+        (
+            "        max: 1000\n",
             "        max: 1000\n        pattern: '[a-'\n",
             "(amount).max_length: only text fields have lengths and patterns",
         ),
