@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from form_support import document, field, form, options, step
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.forms.canonical import (
@@ -77,6 +77,7 @@ def test_the_canonical_document_is_pinned() -> None:
     )
 
 
+@settings(deadline=None)
 @given(st.permutations(list(ANSWERS)))
 def test_the_order_of_answers_does_not_matter(order: list[str]) -> None:
     shuffled = {key: ANSWERS[key] for key in order}
@@ -139,6 +140,7 @@ def test_a_draft_survives_storage_exactly() -> None:
     }
 
 
+@settings(deadline=None)
 @given(
     st.decimals(min_value=0, max_value=10**12, places=2, allow_nan=False),
     st.dates(),

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from babel.numbers import format_currency, format_decimal
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.forms.numbers import parse_integer, parse_money, parse_percent
@@ -102,6 +102,7 @@ def test_percent_with_three_decimals_is_refused() -> None:
 cents = st.integers(min_value=0, max_value=10**14 - 1).map(lambda n: Decimal(n).scaleb(-2))
 
 
+@settings(deadline=None)
 @given(cents)
 def test_money_shown_by_babel_reads_back_the_same(amount: Decimal) -> None:
     for shown in (
@@ -116,6 +117,7 @@ def test_money_shown_by_babel_reads_back_the_same(amount: Decimal) -> None:
         assert parse_money(shown) == amount, shown
 
 
+@settings(deadline=None)
 @given(st.integers(min_value=0, max_value=10**14))
 def test_integers_shown_by_babel_lv_read_back_the_same(number: int) -> None:
     assert parse_integer(format_decimal(number, locale="lv")) == number
