@@ -1,0 +1,98 @@
+"""Forms as data and the engine that fills them (docs/architecture.md, "Form engine").
+
+`model` is the form; `values` reads answers, `rules` checks them, `engine` navigates and
+validates, `canonical` stores and hashes. The dialogs call the engine; nothing here knows
+about Telegram or storage.
+"""
+
+from portal.forms.canonical import (
+    BadStoredAnswer,
+    canonical_bytes,
+    canonical_document,
+    content_hash,
+    decode_answers,
+    encode_answers,
+)
+from portal.forms.catalogue import FormCatalogue, UnknownForm
+from portal.forms.engine import (
+    MissingContext,
+    Problem,
+    SummaryLine,
+    add_attachment,
+    answer,
+    append_text,
+    confirm,
+    next_question,
+    previous_question,
+    prune,
+    remove_attachment,
+    resume_question,
+    skip,
+    summary,
+    toggle_choice,
+    validate_form,
+    visible_answers,
+    visible_fields,
+)
+from portal.forms.model import (
+    ACCUMULATING,
+    Answers,
+    AttachmentRef,
+    Context,
+    Field,
+    FieldType,
+    Form,
+    FormKind,
+    NotAQuestion,
+    Option,
+    Step,
+    Text,
+    UnknownField,
+    Value,
+)
+from portal.forms.refusals import Code, Refusal
+
+__all__ = [
+    "ACCUMULATING",
+    "Answers",
+    "AttachmentRef",
+    "BadStoredAnswer",
+    "Code",
+    "Context",
+    "Field",
+    "FieldType",
+    "Form",
+    "FormCatalogue",
+    "FormKind",
+    "MissingContext",
+    "NotAQuestion",
+    "Option",
+    "Problem",
+    "Refusal",
+    "Step",
+    "SummaryLine",
+    "Text",
+    "UnknownField",
+    "UnknownForm",
+    "Value",
+    "add_attachment",
+    "answer",
+    "append_text",
+    "canonical_bytes",
+    "canonical_document",
+    "confirm",
+    "content_hash",
+    "decode_answers",
+    "encode_answers",
+    "next_question",
+    "previous_question",
+    "prune",
+    "remove_attachment",
+    "resume_question",
+    "skip",
+    "summary",
+    "toggle_choice",
+    "validate_form",
+    "visible_answers",
+    "visible_fields",
+]
