@@ -11,7 +11,6 @@ import itertools
 import struct
 import uuid
 
-SECTOR = 512
 FREE, END, FAT_SECTOR, NONE = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFFF
 CUTOFF = 4096
 
@@ -29,7 +28,13 @@ def _order(name: str) -> tuple[int, str]:
     return len(name), name.upper()  # the CFB comparison: length first, then upper case
 
 
-def compound_file(streams: dict[str, bytes], *, root_clsid: str | None = None) -> bytes:
+def compound_file(
+    streams: dict[str, bytes], *, root_clsid: str | None = None, big_sectors: bool = False
+) -> bytes:
+    """Version 3 (512-byte sectors, up to ~7 MB here: no DIFAT sectors) or, with
+    `big_sectors`, version 4 (4096-byte sectors, up to ~450 MB)."""
+    sector, shift, version = (4096, 12, 4) if big_sectors else (512, 9, 3)
+    per_fat = sector // 4
     root = _Node("Root Entry", 5)
     for path, data in streams.items():
         node = root
@@ -46,11 +51,13 @@ def compound_file(streams: dict[str, bytes], *, root_clsid: str | None = None) -
             number(child)
 
     number(root)
-    directory_sectors = -(-len(nodes) * 128 // SECTOR)
-    data_sectors = sum(-(-len(n.data) // SECTOR) for n in nodes if n.kind == 2)
+    directory_sectors = -(-len(nodes) * 128 // sector)
+    data_sectors = sum(-(-len(n.data) // sector) for n in nodes if n.kind == 2)
     fat_sectors = 1
-    while fat_sectors * 128 < fat_sectors + directory_sectors + data_sectors:
+    while fat_sectors * per_fat < fat_sectors + directory_sectors + data_sectors:
         fat_sectors += 1
+    if fat_sectors > 109:
+        raise ValueError("too large for a header-only DIFAT: use big_sectors=True")
     fat = [FAT_SECTOR] * fat_sectors
     directory_start = len(fat)
     fat += [*range(directory_start + 1, directory_start + directory_sectors), END]
@@ -58,26 +65,37 @@ def compound_file(streams: dict[str, bytes], *, root_clsid: str | None = None) -
     for node in nodes:
         if node.kind != 2:
             continue
-        count = -(-len(node.data) // SECTOR)
+        count = -(-len(node.data) // sector)
         node.start = len(fat)
         fat += [*range(node.start + 1, node.start + count), END]
-        body += node.data.ljust(count * SECTOR, b"\x00")
-    fat += [FREE] * (fat_sectors * 128 - len(fat))
+        body += node.data.ljust(count * sector, b"\x00")
+    fat += [FREE] * (fat_sectors * per_fat - len(fat))
 
     entries = b""
     for node in nodes:
         entries += _entry(node, root_clsid if node.kind == 5 else None)
-    entries = entries.ljust(directory_sectors * SECTOR, b"\x00")
+    entries = entries.ljust(directory_sectors * sector, b"\x00")
 
     difat = list(range(fat_sectors)) + [FREE] * (109 - fat_sectors)
     header = (
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
         + bytes(16)
-        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + struct.pack("<HHHHH", 0x3E, version, 0xFFFE, shift, 6)
         + bytes(6)
-        + struct.pack("<IIIIIIIII", 0, fat_sectors, directory_start, 0, CUTOFF, END, 0, END, 0)
+        + struct.pack(
+            "<IIIIIIIII",
+            directory_sectors if big_sectors else 0,
+            fat_sectors,
+            directory_start,
+            0,
+            CUTOFF,
+            END,
+            0,
+            END,
+            0,
+        )
         + struct.pack("<109I", *difat)
-    )
+    ).ljust(sector, b"\x00")
     return header + struct.pack(f"<{len(fat)}I", *fat) + entries + body
 
 

@@ -38,6 +38,12 @@ ALLOWED: list[tuple[str, Callable[[], bytes], str, DocumentKind]] = [
     ("pdf", samples.pdf, "Rēķins.pdf", DocumentKind.PDF),
     ("jpg", lambda: samples.picture("JPEG"), "foto.jpg", DocumentKind.JPEG),
     ("jpeg", lambda: samples.picture("JPEG"), "foto.jpeg", DocumentKind.JPEG),
+    (
+        "jpg with data after the picture (a motion photo)",
+        lambda: samples.page_photo((255, 0, 0), stored_turned=False) + b"ftypmp42" + bytes(4000),
+        "PXL_1.MP.jpg",
+        DocumentKind.JPEG,
+    ),
     ("png", lambda: samples.picture("PNG"), "ekrāns.png", DocumentKind.PNG),
     ("tif", lambda: samples.picture("TIFF"), "skenējums.tif", DocumentKind.TIFF),
     ("tiff", lambda: samples.picture("TIFF"), "skenējums.tiff", DocumentKind.TIFF),
