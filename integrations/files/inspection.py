@@ -2,8 +2,9 @@
 
 Order: dangerous content first (whatever the name), then ZIP-based and OLE files by their
 structure, then the kinds libmagic and a signature agree on. The name's extension is used for
-one thing only: `.cad` has no single format, so a file named so that is nothing recognisable
-and nothing dangerous is accepted as CAD. Otherwise a name that disagrees with the content is
+one thing only: `.cad` has no single format, so a file named so that is no other allowed kind
+and nothing dangerous (no program, script, web page, macros, password, ZIP bomb) is accepted
+as CAD, ZIP- and OLE-based ones included. Otherwise a name that disagrees with the content is
 renamed when the content is an allowed kind (with a warning) and refused when it is not.
 """
 
@@ -80,10 +81,11 @@ def _kind(
     threat = danger(head, mime)
     if threat is not None:
         return Refusal(threat)
+    cad = declared_extension == "cad"
     if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return inspect_zip(path, rules)
+        return inspect_zip(path, rules, cad=cad)
     if head.startswith(OLE_MAGIC):
-        return inspect_ole(path)
+        return inspect_ole(path, cad=cad)
     if b"%PDF-" in head[:PDF_HEADER_WINDOW]:
         return DocumentKind.PDF if _pdf_complete(path) else _damaged(DocumentKind.PDF)
     if mime in _PICTURE_SIGNATURES:
@@ -92,9 +94,9 @@ def _kind(
             return kind
     if mime == "image/vnd.dwg" and _DWG.match(head):
         return DocumentKind.DWG
-    if declared_extension == "cad":
+    if cad:
         if zipfile.is_zipfile(path):  # a ZIP behind a preamble: checked as any ZIP
-            return inspect_zip(path, rules)
+            return inspect_zip(path, rules, cad=True)
         return DocumentKind.CAD
     if mime in ARCHIVE_TYPES or mime == "application/zip":
         return Refusal(RefusalCode.ARCHIVE)

@@ -27,7 +27,9 @@ _MSI_CLSIDS = frozenset(
 )
 
 
-def inspect_ole(path: Path) -> DocumentKind | Refusal:
+def inspect_ole(path: Path, *, cad: bool = False) -> DocumentKind | Refusal:
+    """`cad`: named .cad, an OLE file that is neither DOC nor XLS nor dangerous is CAD (some
+    CAD formats are compound files)."""
     try:
         with olefile.OleFileIO(str(path)) as ole:
             entries = ole.listdir(streams=True, storages=True)
@@ -46,4 +48,6 @@ def inspect_ole(path: Path) -> DocumentKind | Refusal:
         return DocumentKind.DOC
     if "workbook" in top or "book" in top:
         return DocumentKind.XLS
+    if cad:
+        return DocumentKind.CAD
     return Refusal(RefusalCode.NOT_ALLOWED)  # PowerPoint, Outlook messages, Visio…

@@ -85,7 +85,7 @@ ARCHIVE_TYPES = frozenset(
         "application/x-cpio",
     }
 )
-_EXECUTABLE_MAGIC = (
+EXECUTABLE_MAGIC = (
     b"MZ",  # DOS and Windows (PE)
     b"\x7fELF",
     b"\xfe\xed\xfa\xce",  # Mach-O, both byte orders, 32 and 64 bits
@@ -123,7 +123,7 @@ def read_head(path: Path) -> bytes:
 
 def danger(head: bytes, mime: str) -> RefusalCode | None:
     """Executables, scripts and web content, whatever the name says."""
-    if mime in EXECUTABLE_TYPES or head.startswith(_EXECUTABLE_MAGIC):
+    if mime in EXECUTABLE_TYPES or head.startswith(EXECUTABLE_MAGIC):
         return RefusalCode.EXECUTABLE
     if mime in SCRIPT_TYPES or head.lstrip(b"\xef\xbb\xbf").startswith(b"#!"):
         return RefusalCode.SCRIPT

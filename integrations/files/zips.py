@@ -4,8 +4,9 @@ ZIP can be (refused).
 Nothing is extracted to disk and no name inside is used as a path. First the central
 directory's declared sizes are checked against the limits (entries, total, ratio); then every
 entry is read through once with a running byte counter, so a ZIP whose entries lie about their
-sizes stops at the limit, and a damaged one (bad CRC, truncated) is refused. The few parts the
-checks need (`mimetype`, `[Content_Types].xml`, the manifest) are kept, each at most 1 MiB.
+sizes stops at the limit, and a damaged one (bad CRC, truncated) is refused, as is one with a
+program or script inside (by the first bytes of each entry). The few parts the checks need
+(`mimetype`, `[Content_Types].xml`, the manifest) are kept, each at most 1 MiB.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from xml.etree import ElementTree
 
+from integrations.files.sniff import EXECUTABLE_MAGIC
 from portal.documents import DocumentKind, DocumentRules, Refusal, RefusalCode
 
 CHUNK = 64 * 1024
@@ -25,6 +27,7 @@ ASIC_E = b"application/vnd.etsi.asic-e+zip"
 DOCX_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 XLSX_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 _TYPES_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
+_NOT_DANGEROUS = frozenset({RefusalCode.ARCHIVE, RefusalCode.NOT_ALLOWED})
 _KEPT = frozenset({"mimetype", "[content_types].xml", "meta-inf/manifest.xml"})
 # ASiC-E: XAdES signatures `META-INF/*signatures*.xml`, or CAdES `META-INF/*.p7s`.
 _ASIC_SIGNATURE = re.compile(r"meta-inf/[^/]*(signatures[^/]*\.xml|\.p7s)")
@@ -32,10 +35,15 @@ _ASIC_SIGNATURE = re.compile(r"meta-inf/[^/]*(signatures[^/]*\.xml|\.p7s)")
 _LEGACY_SIGNATURE = re.compile(r"edoc/signatures?/(?!_rels/)[^/]+\.xml")
 
 
-def inspect_zip(path: Path, rules: DocumentRules) -> DocumentKind | Refusal:
+def inspect_zip(path: Path, rules: DocumentRules, *, cad: bool = False) -> DocumentKind | Refusal:
+    """`cad`: the file is named .cad, so a ZIP that is no other kind and nothing dangerous is
+    CAD (some CAD formats are ZIP packages) instead of a refused archive."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return _inspect(archive, rules)
+            found = _inspect(archive, rules)
+            if cad and isinstance(found, Refusal) and found.code in _NOT_DANGEROUS:
+                return DocumentKind.CAD
+            return found
     except (
         zipfile.BadZipFile,
         zlib.error,
@@ -97,6 +105,8 @@ def _read_all(
         produced = 0
         with archive.open(entry) as stream:
             while chunk := stream.read(CHUNK):
+                if produced == 0 and (threat := _dangerous_part(chunk)):
+                    return Refusal(threat)
                 produced += len(chunk)
                 total += len(chunk)
                 if total > rules.zip_max_unpacked:
@@ -112,6 +122,15 @@ def _read_all(
         if keep is not None:
             kept[name] = bytes(keep)
     return kept
+
+
+def _dangerous_part(head: bytes) -> RefusalCode | None:
+    """A program or script packed inside (a part of a DOCX, a file in an EDOC)."""
+    if head.startswith(EXECUTABLE_MAGIC):
+        return RefusalCode.EXECUTABLE
+    if head.lstrip(b"\xef\xbb\xbf").startswith(b"#!"):
+        return RefusalCode.SCRIPT
+    return None
 
 
 def _asic(entries: list[zipfile.ZipInfo], parts: Mapping[str, bytes]) -> DocumentKind | Refusal:

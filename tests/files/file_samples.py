@@ -406,10 +406,11 @@ def asic_e(
     mimetype_first: bool = True,
     signature: str | None = "META-INF/signatures0.xml",
     manifest: bool = True,
+    extra: list[tuple[str, bytes | str]] | None = None,
 ) -> bytes:
     """An ASiC-E container shaped as eParaksts makes them (the signature is not a valid one:
     the rules check the shape, the consultant's software checks signatures)."""
-    entries: list[tuple[str, bytes | str]] = [("Iesniegums.pdf", pdf())]
+    entries: list[tuple[str, bytes | str]] = [("Iesniegums.pdf", pdf()), *(extra or [])]
     if manifest:
         entries.append(
             (

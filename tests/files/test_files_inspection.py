@@ -137,7 +137,38 @@ REFUSED: list[tuple[str, Callable[[], bytes], str, RefusalCode]] = [
         RefusalCode.ENCRYPTED,
     ),
     ("plain ZIP named .pdf", samples.plain_zip, "rekins.pdf", RefusalCode.ARCHIVE),
-    ("plain ZIP named .cad", samples.plain_zip, "plans.cad", RefusalCode.ARCHIVE),
+    (
+        "ZIP with a program inside",
+        lambda: samples.zip_bytes([("a.pdf", samples.pe_executable())]),
+        "a.zip",
+        RefusalCode.EXECUTABLE,
+    ),
+    (
+        "ZIP with a program inside named .cad",
+        lambda: samples.zip_bytes([("a.pdf", samples.pe_executable())]),
+        "a.cad",
+        RefusalCode.EXECUTABLE,
+    ),
+    (
+        "DOCX with a program as a part",
+        lambda: samples.docx(extra_parts=[("word/media/image1.png", samples.pe_executable())]),
+        "a.docx",
+        RefusalCode.EXECUTABLE,
+    ),
+    (
+        "EDOC with a script inside",
+        lambda: samples.asic_e(extra=[("run.pdf", samples.shell_script())]),
+        "a.edoc",
+        RefusalCode.SCRIPT,
+    ),
+    ("ZIP bomb named .cad", samples.zip_bomb_ratio, "a.cad", RefusalCode.ARCHIVE_LIMITS),
+    ("Windows installer named .cad", samples.msi, "a.cad", RefusalCode.EXECUTABLE),
+    (
+        "password-protected Office file named .cad",
+        samples.encrypted_office,
+        "a.cad",
+        RefusalCode.ENCRYPTED,
+    ),
     ("ZIP bomb: ratio", samples.zip_bomb_ratio, "a.docx", RefusalCode.ARCHIVE_LIMITS),
     ("ZIP bomb: entries", samples.zip_bomb_entries, "a.docx", RefusalCode.ARCHIVE_LIMITS),
     (
@@ -236,6 +267,22 @@ def test_allowed_content_under_a_wrong_name_is_renamed(
         assert found.warnings == ()
     else:
         assert [w.code.value for w in found.warnings] == ["renamed"]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        samples.plain_zip,
+        samples.pptx,
+        lambda: samples.compound_file({"Contents": bytes(2048), "RootEntry2": bytes(64)}),
+    ],
+    ids=["zip of PDFs", "OPC package", "OLE compound file"],
+)
+def test_zip_and_ole_packages_named_cad_are_cad(tmp_path: Path, make: Callable[[], bytes]) -> None:
+    """Some CAD formats are ZIP or OLE packages: named .cad and harmless, they are CAD."""
+    found = inspect(tmp_path, make(), "rasejums.cad")
+    assert isinstance(found, Inspection), found
+    assert (found.kind, found.name) == (DocumentKind.CAD, "rasejums.cad")
 
 
 def test_unrecognised_content_is_cad_only_when_named_cad(tmp_path: Path) -> None:
