@@ -1,5 +1,6 @@
 """Deleting what has served its purpose: expired login links and flows, unconfirmed
-registrations, old processed-update ids and sent outbox rows (e-mails carry one-time links)."""
+registrations, old processed-update ids, sent outbox rows (e-mails carry one-time links) and
+stale failure counts of updates that were never set aside."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from bot.logs import fields
 from portal.linking import purge_expired
 from storage.database import Database
+from storage.quarantine import SqlQuarantine
 from storage.repositories import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -18,6 +20,9 @@ log = logging.getLogger(__name__)
 # Telegram redelivers for about a day; a week leaves room for outages on our side.
 PROCESSED_UPDATES_KEPT = timedelta(days=7)
 SENT_OUTBOX_KEPT = timedelta(hours=1)
+# Failure counts of updates never set aside (handled at last, perhaps by another replica).
+# Set-aside updates stay until an operator retries or drops them.
+FAILURES_KEPT = timedelta(days=1)
 
 
 async def housekeep_once(database: Database, *, now: datetime | None = None) -> dict[str, int]:
@@ -31,6 +36,7 @@ async def housekeep_once(database: Database, *, now: datetime | None = None) -> 
                 PROCESSED_UPDATES_KEPT, now=now
             ),
             "outbox": await uow.outbox.purge_sent_older_than(SENT_OUTBOX_KEPT, now=now),
+            "failures": await SqlQuarantine(session).forget_stale_failures(FAILURES_KEPT, now=now),
         }
     return counts
 

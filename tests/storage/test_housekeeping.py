@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.housekeeping import housekeep_once
 from storage.database import Database
-from storage.models import LoginLink, OutboxMessage, ProcessedUpdate
+from storage.models import LoginLink, OutboxMessage, ProcessedUpdate, QuarantinedUpdate
 
 
 async def test_old_rows_go_and_current_ones_stay(database_url: str) -> None:
@@ -44,14 +44,46 @@ async def test_old_rows_go_and_current_ones_stay(database_url: str) -> None:
                         )
                         for sent_at in (now - timedelta(hours=2), None)
                     ),
+                    # Failure counts: a stale one goes; a recent one, and an update set aside
+                    # however long ago, stay.
+                    *(
+                        QuarantinedUpdate(
+                            bot_id=1,
+                            update_id=update_id,
+                            kind="message",
+                            raw="{}",
+                            raw_truncated=False,
+                            error_type="RuntimeError",
+                            error="",
+                            attempts=1,
+                            first_seen=seen,
+                            last_seen=seen,
+                            quarantined_at=quarantined_at,
+                        )
+                        for update_id, seen, quarantined_at in (
+                            (10, now - timedelta(days=2), None),
+                            (11, now - timedelta(hours=1), None),
+                            (12, now - timedelta(days=30), now - timedelta(days=30)),
+                        )
+                    ),
                 ]
             )
         counts = await housekeep_once(database, now=now)
-        assert counts == {"login": 1, "registrations": 0, "updates": 1, "outbox": 1}
+        assert counts == {
+            "login": 1,
+            "registrations": 0,
+            "updates": 1,
+            "outbox": 1,
+            "failures": 1,
+        }
         async with database.transaction() as session:
             assert list(await session.scalars(select(ProcessedUpdate.update_id))) == [2]
             assert list(await session.scalars(select(LoginLink.token_hash))) == ["b" * 64]
             pending = await session.scalar(select(func.count()).select_from(OutboxMessage))
             assert pending == 1  # the unsent e-mail is kept
+            kept = await session.scalars(
+                select(QuarantinedUpdate.update_id).order_by(QuarantinedUpdate.update_id)
+            )
+            assert list(kept) == [11, 12]
     finally:
         await database.dispose()
