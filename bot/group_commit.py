@@ -113,7 +113,7 @@ class GroupCommit:
         except DatabaseUnavailable as exc:
             if len(batch) > 1 and await self.database.answers():
                 # It looked like an outage, yet the database answers: perhaps one update's
-                # own data (an id out of range) failed the batch. Alone, each finds out.
+                # own doing failed the batch. Alone, each finds out.
                 log.info(
                     "batch failed, database answers; handling its updates one by one",
                     extra=fields(size=len(batch), error=str(exc)),

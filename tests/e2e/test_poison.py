@@ -193,9 +193,9 @@ async def test_a_handler_that_always_fails_is_set_aside_after_n_attempts(
 async def test_an_update_whose_own_ids_break_the_database_is_set_aside(
     database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
 ) -> None:
-    """A sender id beyond 64 bits parses, then fails the batch's SQL: on PostgreSQL as an
-    InterfaceError, which looks like an outage. The database still answers, so it is this
-    update's failure: set aside after its attempts, the others of its batch answered."""
+    """A sender and chat id beyond 64 bits parse, then fail the SQL (asyncpg's DataError,
+    sqlite3's OverflowError): set aside after its attempts, the others answered. Such ids
+    name nobody the database could hold, so no apology is queued (it would fail too)."""
     janis = await person("Jānis")
     huge = 2**64 + 7
     forged = poll_without_its_fields(huge)
