@@ -173,6 +173,7 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
             at_least_counts=settings.registration.at_least_counts,
         )
     )
+    metrics.expect(dispatcher.resolve_used_update_types())
     return App(
         settings=settings,
         database=database,

@@ -13,6 +13,7 @@ import hmac
 import logging
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -34,6 +35,7 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    disable_created_metrics,
     generate_latest,
 )
 
@@ -43,6 +45,7 @@ from storage.quarantine import SqlQuarantine
 from storage.repositories import Outbox
 
 log = logging.getLogger(__name__)
+disable_created_metrics()  # type: ignore[no-untyped-call]  # no `_created` series: noise
 
 # Update kinds as label values: the ones our library knows, anything else is "other", so a
 # sender cannot grow the label set.
@@ -117,13 +120,27 @@ class Metrics:
             ["error"],
             registry=registry,
         )
-        self._handled = {kind: self.updates_handled.labels(kind) for kind in (*KINDS, OTHER)}
+        self._handled: dict[str, Any] = {}
+
+    def expect(self, kinds: list[str]) -> None:
+        """Show these kinds from the start (as 0), not only once one was handled."""
+        for kind in kinds:
+            self._handled_counter(kind)
+            for reason in ("unparsable", "error", "unavailable"):
+                self.updates_failed.labels(kind_label(kind), reason)
+            self.updates_quarantined.labels(kind_label(kind))
 
     def handled(self, kind: str, seconds: float) -> None:
         """The hot path: one increment, one observation."""
         counter = self._handled.get(kind)
-        (counter if counter is not None else self._handled[OTHER]).inc()
+        if counter is None:
+            counter = self._handled_counter(kind)
+        counter.inc()
         self.update_seconds.observe(seconds)
+
+    def _handled_counter(self, kind: str) -> Any:
+        counter = self._handled[kind] = self.updates_handled.labels(kind_label(kind))
+        return counter
 
     def failed(self, kind: str, reason: str) -> None:
         self.updates_failed.labels(kind_label(kind), reason).inc()
