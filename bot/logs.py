@@ -11,6 +11,8 @@ from typing import Any
 # A bot token (`123:AA…`), wherever it appears: in Bot API and file URLs, reprs, tracebacks.
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
 _FILE_URL = re.compile(r"/file/bot[^\s'\"]+")
+# The back-office API's bearer tokens (portal/api_tokens.py).
+_API_TOKEN = re.compile(r"altum_[A-Za-z0-9_-]{16,}")
 # Latvian personal codes: 11 digits with an optional hyphen after six.
 _PERSONAL_CODE = re.compile(r"(?<!\d)\d{6}-?\d{5}(?!\d)")
 
@@ -18,6 +20,7 @@ _PERSONAL_CODE = re.compile(r"(?<!\d)\d{6}-?\d{5}(?!\d)")
 def redact(text: str) -> str:
     text = _FILE_URL.sub("/file/bot<redacted>", text)
     text = _TOKEN.sub("<token>", text)
+    text = _API_TOKEN.sub("<api-token>", text)
     return _PERSONAL_CODE.sub("<personal-code>", text)
 
 

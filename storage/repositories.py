@@ -27,7 +27,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.accounts import TelegramAccount
 from portal.activity import ActivityEvent
+from storage.backoffice import (
+    SqlApiTokens,
+    SqlClientUsers,
+    SqlConsultants,
+    SqlDeals,
+    SqlInvoices,
+)
 from storage.company_register import SqlCompanyRegister
+from storage.feed import SqlFeed
 from storage.models import (
     ActivityEventRow,
     ConversationState,
@@ -164,6 +172,7 @@ class SqlActivityLog:
                 action=str(event.action),
                 details=event.details,
                 occurred_at=event.occurred_at,
+                actor=event.actor,
             )
         )
 
@@ -441,6 +450,12 @@ class SqlUnitOfWork:
         self.clients = SqlClients(session)
         self.registrations = SqlRegistrations(session)
         self.company_register = SqlCompanyRegister(session)
+        self.client_users = SqlClientUsers(session)
+        self.consultants = SqlConsultants(session)
+        self.deals = SqlDeals(session)
+        self.invoices = SqlInvoices(session)
+        self.api_tokens = SqlApiTokens(session)
+        self.feed = SqlFeed(session)
 
     @property
     def accounts(self) -> SqlTelegramAccounts:
