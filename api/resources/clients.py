@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from api.platform import Call, Resource
-from api.resources.common import ClientPath, Request
+from api.resources.common import Body, ClientPath, Request
 from portal import client_admin
 from portal.records import ClientRecord
 from portal.records import Consultant as ConsultantRecord
@@ -17,7 +17,12 @@ from portal.records import Consultant as ConsultantRecord
 resource = Resource("clients", "ALTUM clients in the bot and their consultants.")
 
 RegistrationNumber = Annotated[
-    str, Field(pattern=r"^\d{11}$", description="the Company Register's number, 11 digits")
+    str,
+    Field(
+        pattern=r"^\d{11}$",
+        description="the Company Register's number, 11 digits",
+        examples=["40103999940"],
+    ),
 ]
 
 
@@ -72,16 +77,23 @@ class ClientQuery(Request):
     registration_number: RegistrationNumber
 
 
-class OpenClient(Request):
+class OpenClient(Body):
     registration_number: RegistrationNumber
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=254, examples=["info@ozolkalns.lv"])
+    phone: str | None = Field(default=None, max_length=32, examples=["+37120000000"])
 
 
-class Consultant(Request):
-    name: str = Field(min_length=1, max_length=200)
-    email: str = Field(min_length=3, max_length=254, description="normalized on the way in")
-    phone: str = Field(min_length=1, max_length=32, description="+371… or E.164")
+class Consultant(Body):
+    name: str = Field(min_length=1, max_length=200, examples=["Ieva Kļava"])
+    email: str = Field(
+        min_length=3,
+        max_length=254,
+        description="normalized on the way in",
+        examples=["ieva.klava@altum.lv"],
+    )
+    phone: str = Field(
+        min_length=1, max_length=32, description="+371… or E.164", examples=["+37167774010"]
+    )
 
 
 @resource.operation(

@@ -13,9 +13,15 @@ Number = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")]
 
 
 class Request(BaseModel):
-    """Unknown fields are refused: a typo must not be silently ignored."""
+    """Path and query parameters (strings, converted); unknown ones are refused."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class Body(BaseModel):
+    """A JSON body: unknown fields refused, and no coercion (`0` is not a date nor `false`)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ClientPath(Request):

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from api.platform import Call, Resource
-from api.resources.common import ClientPath, Id, Number, Request
+from api.resources.common import Body, ClientPath, Id, Number, Request
 from portal import deals
 from portal.records import DealData, DealRecord, DealStatus, InvoiceData, InvoiceRecord
 
@@ -18,7 +18,14 @@ resource = Resource("deals", "A client's deals (loans, guarantees, …) and thei
 
 Money = Annotated[
     Decimal,
-    Field(ge=0, lt=10**12, max_digits=14, decimal_places=2, description='e.g. "12500.00"'),
+    Field(
+        ge=0,
+        lt=10**12,
+        max_digits=14,
+        decimal_places=2,
+        description='e.g. "12500.00"',
+        examples=["12500.00"],
+    ),
 ]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. EUR")]
 
@@ -34,13 +41,13 @@ class InvoicePath(Request):
     invoice_number: Number
 
 
-class DealBody(Request):
-    product: str = Field(min_length=1, max_length=200)
+class DealBody(Body):
+    product: str = Field(min_length=1, max_length=200, examples=["Investīciju aizdevums"])
     amount: Money
     currency: Currency = "EUR"
     balance: Money = Field(description="what is still owed (or not yet drawn)")
-    start_date: date
-    end_date: date | None = None
+    start_date: date = Field(examples=["2025-03-01"])
+    end_date: date | None = Field(default=None, examples=["2030-02-28"])
     status: Literal["active", "closed"]
 
 
@@ -79,9 +86,9 @@ class DealList(BaseModel):
     items: list[Deal]
 
 
-class InvoiceBody(Request):
+class InvoiceBody(Body):
     amount: Money
-    due_date: date
+    due_date: date = Field(examples=["2025-04-15"])
     paid: bool = False
     paid_on: date | None = Field(default=None, description="only for a paid invoice")
 

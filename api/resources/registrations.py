@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from api.platform import Call, Resource
-from api.resources.common import Id, Request
+from api.resources.common import Body, Id, Request
 from portal import review
 from portal.notices import RejectionReason
 from portal.records import RegistrationRecord, RegistrationStatus
@@ -86,7 +86,7 @@ class RegistrationQuery(Request):
     limit: Annotated[int, Field(ge=1, le=500)] = 100
 
 
-class Rejection(Request):
+class Rejection(Body):
     reason: Literal["not_signatory", "identity_not_confirmed", "other"] = Field(
         description="explained to the registrant in their language"
     )
@@ -104,7 +104,21 @@ _GET = {
 
 
 @resource.operation(
-    "GET", "/registrations", scope="registrations:read", summary="Registrations, oldest first"
+    "GET",
+    "/registrations",
+    scope="registrations:read",
+    summary="Registrations, oldest first",
+    links={
+        name: {
+            "operationId": operation,
+            "parameters": {"registration_id": "$response.body#/items/0/id"},
+        }
+        for name, operation in (
+            ("GetRegistration", "get_registration"),
+            ("ApproveRegistration", "approve_registration"),
+            ("RejectRegistration", "reject_registration"),
+        )
+    },
 )
 async def list_registrations(call: Call, query: RegistrationQuery) -> RegistrationList:
     found = await review.list_registrations(

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from api.platform import Call, Resource
-from api.resources.common import ClientPath, Id, Request
+from api.resources.common import Body, ClientPath, Id, Request
 from portal import client_users
 from portal.clients import Role
 from portal.records import ClientUser, MembershipStatus
@@ -17,7 +17,12 @@ from portal.records import ClientUser, MembershipStatus
 resource = Resource("users", "Who may act for a client in the bot, and whether they are blocked.")
 
 PersonalCode = Annotated[
-    str, Field(pattern=r"^\d{6}-?\d{5}$", description="Latvian personal code (11 digits)")
+    str,
+    Field(
+        pattern=r"^\d{6}-?\d{5}$",
+        description="Latvian personal code (11 digits)",
+        examples=["120584-12349"],
+    ),
 ]
 
 
@@ -58,13 +63,13 @@ class UserPath(Request):
     user_id: Id
 
 
-class NewUser(Request):
+class NewUser(Body):
     personal_code: PersonalCode
     role: Literal["main", "additional"]
     is_signatory: bool = False
 
 
-class UserChange(Request):
+class UserChange(Body):
     status: Literal["active", "blocked"] | None = None
     role: Literal["main", "additional"] | None = None
 
