@@ -4,6 +4,7 @@ active deals and a closed one, invoices paid, due and overdue; and a demo API to
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -21,7 +22,7 @@ from storage.repositories import SqlUnitOfWork
 OZOLKALNS = "40103999940"
 ANNA = "120584-12349"  # the demo identity provider's Anna Bērziņa
 ACTOR = "api:demo"
-TOKEN_NAME = "demo"
+TOKEN_NAME = "demo"  # noqa: S105 - the token's name, not a secret
 
 
 def _deals(today: date) -> list[tuple[str, DealData, list[tuple[str, InvoiceData]]]]:
@@ -104,7 +105,7 @@ async def load(database_url: str) -> str:
                     actor=ACTOR,
                     now=now,
                 )
-            try:
+            with contextlib.suppress(Conflict):  # loaded before
                 await client_users.grant_access(
                     uow=uow,
                     notifier=notifier,
@@ -115,8 +116,6 @@ async def load(database_url: str) -> str:
                     actor=ACTOR,
                     now=now,
                 )
-            except Conflict:
-                pass  # loaded before
             await client_admin.set_consultant(
                 uow=uow,
                 client_id=client.id,
