@@ -21,6 +21,14 @@ async def get_client(*, uow: UnitOfWork, client_id: int) -> ClientRecord:
     return client
 
 
+async def client_name(*, uow: UnitOfWork, client_id: int) -> str:
+    """The client's name; NotFound when there is no such client."""
+    name = await uow.clients.name(client_id)
+    if name is None:
+        raise NotFound("client")
+    return name
+
+
 async def find_clients(*, uow: UnitOfWork, registration_number: str) -> list[ClientRecord]:
     """The client with this registration number, if the bot has it (a list of 0 or 1)."""
     try:
@@ -87,7 +95,7 @@ async def open_client(
 
 
 async def get_consultant(*, uow: UnitOfWork, client_id: int) -> Consultant:
-    await get_client(uow=uow, client_id=client_id)
+    await client_name(uow=uow, client_id=client_id)
     consultant = await uow.consultants.get(client_id)
     if consultant is None:
         raise NotFound("consultant")
@@ -97,7 +105,7 @@ async def get_consultant(*, uow: UnitOfWork, client_id: int) -> Consultant:
 async def set_consultant(
     *, uow: UnitOfWork, client_id: int, consultant: Consultant, actor: str, now: datetime
 ) -> Consultant:
-    await get_client(uow=uow, client_id=client_id)
+    await client_name(uow=uow, client_id=client_id)
     email = normalize_email(consultant.email)
     if email is None:
         raise Invalid("email", "not an e-mail address")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from portal.activity import Action, ActivityEvent
-from portal.client_admin import get_client
+from portal.client_admin import client_name
 from portal.clients import Role
 from portal.errors import Conflict, Invalid, NotFound
 from portal.identifiers import InvalidPersonalCode, normalize_personal_code
@@ -24,7 +24,7 @@ class UserExists(Conflict):
 
 
 async def list_users(*, uow: UnitOfWork, client_id: int) -> list[ClientUser]:
-    await get_client(uow=uow, client_id=client_id)
+    await client_name(uow=uow, client_id=client_id)
     return await uow.client_users.of_client(client_id)
 
 
@@ -47,7 +47,7 @@ async def grant_access(
     now: datetime,
 ) -> ClientUser:
     """The person with this code may act for the client; they see it once they log in."""
-    client = await get_client(uow=uow, client_id=client_id)
+    client = await client_name(uow=uow, client_id=client_id)
     try:
         code = normalize_personal_code(personal_code)
     except InvalidPersonalCode as exc:
@@ -76,7 +76,7 @@ async def grant_access(
             details={"user": user_id, "role": str(role)},
         )
     )
-    await notifier.notify(AccessGranted(person_id=person_id, client_name=client.name, role=role))
+    await notifier.notify(AccessGranted(person_id=person_id, client_name=client, role=role))
     return await get_user(uow=uow, client_id=client_id, user_id=user_id)
 
 
@@ -92,7 +92,7 @@ async def change_user(
     now: datetime,
 ) -> ClientUser:
     """Block or restore (at once, in chat too), or change the role."""
-    client = await get_client(uow=uow, client_id=client_id)
+    client = await client_name(uow=uow, client_id=client_id)
     user = await get_user(uow=uow, client_id=client_id, user_id=user_id)
     new_status = status or MembershipStatus(user.status)
     new_role = role or Role(user.role)
@@ -115,5 +115,5 @@ async def change_user(
     )
     if new_status != user.status:
         notice = AccessBlocked if new_status is MembershipStatus.BLOCKED else AccessRestored
-        await notifier.notify(notice(person_id=user.person_id, client_name=client.name))
+        await notifier.notify(notice(person_id=user.person_id, client_name=client))
     return await get_user(uow=uow, client_id=client_id, user_id=user_id)

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from portal.activity import Action, ActivityEvent
-from portal.client_admin import get_client
+from portal.client_admin import client_name
 from portal.errors import Invalid, NotFound
 from portal.notices import DealAdded, InvoiceAdded
 from portal.ports import Notifier, UnitOfWork
@@ -60,7 +60,7 @@ async def get_deal(*, uow: UnitOfWork, client_id: int, number: str) -> DealRecor
 
 
 async def list_deals(*, uow: UnitOfWork, client_id: int) -> list[DealRecord]:
-    await get_client(uow=uow, client_id=client_id)
+    await client_name(uow=uow, client_id=client_id)
     return await uow.deals.of_client(client_id)
 
 
@@ -75,7 +75,7 @@ async def put_deal(
     now: datetime,
 ) -> tuple[DealRecord, bool]:
     """Insert or update the deal; True when it is new (its users are told)."""
-    client = await get_client(uow=uow, client_id=client_id)
+    client = await client_name(uow=uow, client_id=client_id)
     clean = check_deal(data)
     deal, created = await uow.deals.put(client_id, check_number(number), clean, now=now)
     await uow.activity.record(
@@ -92,7 +92,7 @@ async def put_deal(
             await notifier.notify(
                 DealAdded(
                     person_id=person_id,
-                    client_name=client.name,
+                    client_name=client,
                     number=number,
                     product=clean.product,
                     amount=clean.amount,
@@ -132,7 +132,7 @@ async def put_invoice(
     actor: str,
     now: datetime,
 ) -> tuple[InvoiceRecord, bool]:
-    client = await get_client(uow=uow, client_id=client_id)
+    client = await client_name(uow=uow, client_id=client_id)
     deal = await get_deal(uow=uow, client_id=client_id, number=deal_number)
     if data.paid_on is not None and not data.paid:
         raise Invalid("paid_on", "given for an unpaid invoice")
@@ -159,7 +159,7 @@ async def put_invoice(
             await notifier.notify(
                 InvoiceAdded(
                     person_id=person_id,
-                    client_name=client.name,
+                    client_name=client,
                     deal_number=deal_number,
                     number=number,
                     amount=clean.amount,

@@ -99,6 +99,9 @@ class Clients(Protocol):
 
     async def get(self, client_id: int) -> ClientRecord | None: ...
 
+    async def name(self, client_id: int) -> str | None:
+        """The client's name, if it exists: the one read a write needs (cheaper than `get`)."""
+
     async def find_by_number(self, registration_number: str) -> ClientRecord | None: ...
 
     async def replace_details(self, client_id: int, client: NewClient) -> None:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, delete, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -137,12 +138,24 @@ class SqlConsultants:
         await self._session.flush()
 
 
+def _upsert(session: AsyncSession, table: Any) -> Any:
+    """INSERT … ON CONFLICT for the session's dialect (both have it, with RETURNING)."""
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(table)
+
+
+_DEALS = Deal.__table__
+_INVOICES = Invoice.__table__
+
+
 class SqlDeals:
+    """Core statements: an upsert is one round trip (ALTUM's systems write at a high rate)."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     @staticmethod
-    def _record(row: Deal) -> DealRecord:
+    def _record(row: Any) -> DealRecord:
         return DealRecord(
             id=row.id,
             client_id=row.client_id,
@@ -160,35 +173,47 @@ class SqlDeals:
             updated_at=row.updated_at,
         )
 
-    async def _row(self, client_id: int, number: str) -> Deal | None:
-        return await self._session.scalar(
-            select(Deal).where(Deal.client_id == client_id, Deal.number == number)
-        )
-
     async def get(self, client_id: int, number: str) -> DealRecord | None:
-        row = await self._row(client_id, number)
+        row = (
+            await self._session.execute(
+                select(_DEALS).where(_DEALS.c.client_id == client_id, _DEALS.c.number == number)
+            )
+        ).first()
         return None if row is None else self._record(row)
 
     async def of_client(self, client_id: int) -> list[DealRecord]:
-        rows = await self._session.scalars(
-            select(Deal).where(Deal.client_id == client_id).order_by(Deal.start_date, Deal.id)
+        rows = await self._session.execute(
+            select(_DEALS)
+            .where(_DEALS.c.client_id == client_id)
+            .order_by(_DEALS.c.start_date, _DEALS.c.id)
         )
         return [self._record(row) for row in rows]
 
     async def put(
         self, client_id: int, number: str, data: DealData, *, now: datetime
     ) -> tuple[DealRecord, bool]:
-        row = await self._row(client_id, number)
-        created = row is None
-        if row is None:
-            row = Deal(client_id=client_id, number=number, created_at=now)
-            self._session.add(row)
-        row.product, row.currency = data.product[:200], data.currency
-        row.amount_cents, row.balance_cents = cents(data.amount), cents(data.balance)
-        row.start_date, row.end_date, row.status = data.start_date, data.end_date, str(data.status)
-        row.updated_at = now
-        await self._session.flush()
-        return self._record(row), created
+        values = {
+            "product": data.product[:200],
+            "currency": data.currency,
+            "amount_cents": cents(data.amount),
+            "balance_cents": cents(data.balance),
+            "start_date": data.start_date,
+            "end_date": data.end_date,
+            "status": str(data.status),
+            "updated_at": now,
+        }
+        statement = _upsert(self._session, _DEALS).values(
+            client_id=client_id, number=number, created_at=now, **values
+        )
+        row = (
+            await self._session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["client_id", "number"], set_=values
+                ).returning(*_DEALS.c)
+            )
+        ).one()
+        # `created_at` is written only by the insert: equal to now means it was inserted.
+        return self._record(row), row.created_at == now
 
 
 class SqlInvoices:
@@ -196,7 +221,7 @@ class SqlInvoices:
         self._session = session
 
     @staticmethod
-    def _record(row: Invoice, deal: DealRecord) -> InvoiceRecord:
+    def _record(row: Any, deal: DealRecord) -> InvoiceRecord:
         return InvoiceRecord(
             id=row.id,
             deal_id=row.deal_id,
@@ -212,33 +237,45 @@ class SqlInvoices:
             updated_at=row.updated_at,
         )
 
-    async def _row(self, deal: DealRecord, number: str) -> Invoice | None:
-        return await self._session.scalar(
-            select(Invoice).where(Invoice.deal_id == deal.id, Invoice.number == number)
-        )
-
     async def get(self, deal: DealRecord, number: str) -> InvoiceRecord | None:
-        row = await self._row(deal, number)
+        row = (
+            await self._session.execute(
+                select(_INVOICES).where(
+                    _INVOICES.c.deal_id == deal.id, _INVOICES.c.number == number
+                )
+            )
+        ).first()
         return None if row is None else self._record(row, deal)
 
     async def of_deal(self, deal: DealRecord) -> list[InvoiceRecord]:
-        rows = await self._session.scalars(
-            select(Invoice).where(Invoice.deal_id == deal.id).order_by(Invoice.due_date, Invoice.id)
+        rows = await self._session.execute(
+            select(_INVOICES)
+            .where(_INVOICES.c.deal_id == deal.id)
+            .order_by(_INVOICES.c.due_date, _INVOICES.c.id)
         )
         return [self._record(row, deal) for row in rows]
 
     async def put(
         self, deal: DealRecord, number: str, data: InvoiceData, *, now: datetime
     ) -> tuple[InvoiceRecord, bool]:
-        row = await self._row(deal, number)
-        created = row is None
-        if row is None:
-            row = Invoice(deal_id=deal.id, number=number, created_at=now)
-            self._session.add(row)
-        row.amount_cents, row.due_date = cents(data.amount), data.due_date
-        row.paid, row.paid_on, row.updated_at = data.paid, data.paid_on, now
-        await self._session.flush()
-        return self._record(row, deal), created
+        values = {
+            "amount_cents": cents(data.amount),
+            "due_date": data.due_date,
+            "paid": data.paid,
+            "paid_on": data.paid_on,
+            "updated_at": now,
+        }
+        statement = _upsert(self._session, _INVOICES).values(
+            deal_id=deal.id, number=number, created_at=now, **values
+        )
+        row = (
+            await self._session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["deal_id", "number"], set_=values
+                ).returning(*_INVOICES.c)
+            )
+        ).one()
+        return self._record(row, deal), row.created_at == now
 
 
 class SqlApiTokens:
@@ -267,8 +304,11 @@ class SqlApiTokens:
         return self._record(row)
 
     async def by_hash(self, token_hash: str) -> ApiTokenRecord | None:
-        row = await self._session.scalar(select(ApiToken).where(ApiToken.token_hash == token_hash))
-        return None if row is None else self._record(row)
+        table = ApiToken.__table__
+        row = (
+            await self._session.execute(select(table).where(table.c.token_hash == token_hash))
+        ).first()
+        return None if row is None else self._record(row)  # type: ignore[arg-type]
 
     async def touch(self, token_id: int, *, now: datetime) -> None:
         await self._session.execute(

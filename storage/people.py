@@ -306,6 +306,9 @@ class SqlClients:
         row = await self._session.get(Client, client_id, populate_existing=True)
         return None if row is None else await self._record(row)
 
+    async def name(self, client_id: int) -> str | None:
+        return await self._session.scalar(select(Client.name).where(Client.id == client_id))
+
     async def find_by_number(self, registration_number: str) -> ClientRecord | None:
         row = await self._session.scalar(
             select(Client).where(Client.registration_number == registration_number)
