@@ -9,13 +9,15 @@ import hashlib
 import logging
 import os
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
 from api_support import Api, make_token, serving
-from e2e_support import bot_settings
+from e2e_support import bot_settings, webhook_bot, webhook_settings
 from sqlalchemy import select
 
+from api.ratelimit import RedisRateLimiter
 from bot.settings import ApiSettings
 from emulator import EmulatorServer
 from storage.backoffice_models import ApiToken
@@ -164,3 +166,33 @@ async def test_tokens_and_personal_codes_never_reach_the_logs(
     text = caplog.text
     assert secret not in text and secret[:20] not in text
     assert "120584" not in text
+
+
+async def test_the_webhook_server_serves_the_api_too(
+    database_url: str, emulator: EmulatorServer
+) -> None:
+    secret = await make_token(database_url, "clients:read")
+    settings = webhook_settings(database_url, emulator.base_url)
+    async with webhook_bot(settings), Api(settings.public_url, secret) as api:
+        assert (await api.get("/openapi.json")).status == 200
+        assert (await api.get("/clients", registration_number="40103999940")).body == {"items": []}
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+async def test_with_redis_the_rate_limit_is_shared_by_processes() -> None:
+    """Two limiters on one Redis, as two replicas would have: one bucket between them."""
+    from redis.asyncio import Redis
+
+    redis = Redis.from_url(REDIS_URL)
+    key = f"test-{uuid.uuid4().hex}"
+    try:
+        one = RedisRateLimiter(redis, per_second=1, burst=3)
+        two = RedisRateLimiter(redis, per_second=1, burst=3)
+        waits = [await one.take(key), await two.take(key), await one.take(key)]
+        assert waits == [0, 0, 0]
+        assert 0 < await two.take(key) <= 1.0
+        assert await one.take(f"{key}-other") == 0  # per token
+    finally:
+        await redis.aclose()
