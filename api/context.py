@@ -33,3 +33,10 @@ class ApiContext:
     max_wait: float = 30.0
     recheck: float = 1.0
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Requests in a transaction at once; the rest wait here, holding no database connection,
+    # so a flood of API writes cannot take the connections the chat's updates need.
+    concurrency: int = 8
+    slots: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.slots = asyncio.Semaphore(self.concurrency)

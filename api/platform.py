@@ -161,13 +161,13 @@ def endpoint(
         raw_body = await request.read() if operation.body_model is not None else b""
         try:
             if operation.transactional:
-                async with context.transaction() as (uow, notifier):
+                async with context.slots, context.transaction() as (uow, notifier):
                     call = await _authorized(context, operation, uow, secret, request, now, used)
                     inputs = _inputs(operation, request, raw_body)
                     call._uow, call._notifier = uow, notifier
                     result = await _run(operation, call, inputs)
             else:
-                async with context.transaction() as (uow, _):
+                async with context.slots, context.transaction() as (uow, _):
                     call = await _authorized(context, operation, uow, secret, request, now, used)
                 inputs = _inputs(operation, request, raw_body)
                 result = await _run(operation, call, inputs)

@@ -42,6 +42,7 @@ def api_context(app: App, stop: asyncio.Event, limiter: RateLimiter) -> ApiConte
         max_wait=settings.max_wait_seconds,
         recheck=settings.recheck_seconds,
         stopping=stop,
+        concurrency=settings.concurrency,
     )
 
 

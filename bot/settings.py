@@ -104,6 +104,9 @@ class ApiSettings(BaseSettings):
     # events committed by other processes (this process's own commits wake it at once).
     max_wait_seconds: float = Field(default=30.0, ge=0, le=60)
     recheck_seconds: float = Field(default=1.0, gt=0, le=30)
+    # API requests in a database transaction at once per process; more wait their turn
+    # without a connection, so API floods leave the chat its connections.
+    concurrency: int = Field(default=8, ge=1, le=200)
 
 
 class Settings(BaseSettings):

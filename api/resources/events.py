@@ -80,7 +80,7 @@ async def read_events(call: Call, query: EventQuery) -> EventPage:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + min(query.wait, context.max_wait)
     while True:
-        async with context.transaction() as (uow, _notifier):
+        async with context.slots, context.transaction() as (uow, _notifier):
             found = await feed.read(uow=uow, after=after, limit=query.limit)
         remaining = deadline - loop.time()
         if found or remaining <= 0 or context.stopping.is_set():
