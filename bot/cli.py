@@ -1,4 +1,4 @@
-"""`altum-bot`: run, webhook, set-webhook, migrate, ur-import, quarantine, demo."""
+"""`altum-bot`: run, webhook, set-webhook, migrate, ur-import, quarantine, api-token, demo."""
 
 from __future__ import annotations
 
@@ -89,6 +89,26 @@ def _parser() -> argparse.ArgumentParser:
     ):
         action = actions.add_parser(name, help=text, description=text)
         action.add_argument("id", type=int, help="its ID in `altum-bot quarantine list`")
+    api_token = commands.add_parser(
+        "api-token",
+        help="tokens for the back-office API (create, list, revoke)",
+        description="Bearer tokens for ALTUM's systems calling PUBLIC_URL/api/v1. Only a hash "
+        "of each token is stored.",
+    )
+    token_commands = api_token.add_subparsers(dest="action", required=True)
+    create = token_commands.add_parser(
+        "create",
+        help="make a token; it is printed once, as the last line",
+        description="Make a token with the given scopes (e.g. clients:read, deals:write, "
+        "events:read). The token is printed once, as the last line of the output.",
+    )
+    create.add_argument("name", help="who uses it, e.g. crm; shown in the activity log")
+    create.add_argument(
+        "--scope", action="append", default=[], required=True, help="repeat for several"
+    )
+    token_commands.add_parser("list", help="names, scopes, created, last used")
+    revoke = token_commands.add_parser("revoke", help="the token stops working at once")
+    revoke.add_argument("name")
     demo = commands.add_parser(
         "demo",
         help="the local demo: emulator, web chat, SQLite, demo data",
@@ -122,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _ur_import(settings, args)
     if args.command == "quarantine":
         return _quarantine(settings, args)
+    if args.command == "api-token":
+        return _api_token(settings, args)
     from bot import runtime
     from storage.migrate import upgrade
 
@@ -158,6 +180,36 @@ def _quarantine(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     print(outcome.text, file=sys.stdout if outcome.ok else sys.stderr)
     return 0 if outcome.ok else 1
+
+
+def _api_token(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import api_tokens
+    from portal.api_tokens import BadTokenRequest, TokenNameTaken
+
+    url = settings.database_url
+    try:
+        if args.action == "create":
+            token, secret = asyncio.run(api_tokens.create(url, args.name, args.scope))
+            print(api_tokens.format_created(token, secret))
+        elif args.action == "list":
+            print(api_tokens.format_list(asyncio.run(api_tokens.listed(url))))
+        elif not asyncio.run(api_tokens.revoke(url, args.name)):
+            print(f"altum-bot: no API token named {args.name!r}", file=sys.stderr)
+            return 1
+        else:
+            print(f"API token {args.name!r} revoked")
+    except BadTokenRequest as exc:
+        print(f"altum-bot: {exc}", file=sys.stderr)
+        return 2
+    except TokenNameTaken:
+        print(
+            f"altum-bot: an API token named {args.name!r} exists; revoke it first", file=sys.stderr
+        )
+        return 2
+    except (ValueError, RuntimeError) as exc:
+        print(f"altum-bot: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _ur_import(settings: Settings, args: argparse.Namespace) -> int:

@@ -97,7 +97,7 @@ async def _serving(app: App, stop: asyncio.Event, *, webhook: bool) -> AsyncIter
         asyncio.create_task(housekeeping(app.database, stop, every=settings.housekeeping_seconds)),
     ]
     runner = web.AppRunner(
-        create_web_app(app, webhook=webhook),
+        create_web_app(app, webhook=webhook, stop=stop),
         handle_signals=False,
         access_log=None,  # URLs carry one-time tokens
         shutdown_timeout=30,

@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util.concurrency import await_
 
+from storage.feed import SIGNAL, FeedSignal
+
 registry.register("sqlite.inline", "storage.sqlite_inline", "SQLiteDialect_inline")
 
 
@@ -70,7 +72,11 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_sqlite:
             _tune_sqlite(self.engine)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Each session knows whom to wake when it commits events (storage/feed.py).
+        self.feed_signal = FeedSignal()
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, info={SIGNAL: self.feed_signal}
+        )
         # SQLite has one writer at a time. Waiting here is fair and cheap; waiting in SQLite's
         # busy handler sleeps in growing steps and ruins latency.
         self._sqlite_writer = asyncio.Lock()

@@ -152,6 +152,8 @@ class ActivityEventRow(Base):
     action: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     occurred_at: Mapped[datetime]
+    # Who did it when it was not the person: `api:<token name>` for ALTUM's systems.
+    actor: Mapped[str | None] = mapped_column(String(100))
 
 
 class ProcessedUpdate(Base):
@@ -260,7 +262,8 @@ class UsedAssertion(Base):
 
 
 class Registration(Base):
-    """A new client waiting for its e-mail confirmation; deleted when it expires."""
+    """A new client's registration: waiting for its e-mail confirmation (deleted when it
+    expires), then kept with the client it made, for ALTUM's review (approve or reject)."""
 
     __tablename__ = "registrations"
 
@@ -283,6 +286,15 @@ class Registration(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    # awaiting_confirmation | awaiting_review | confirmed (no review needed) | approved
+    status: Mapped[str] = mapped_column(
+        String(24), default="awaiting_confirmation", server_default="awaiting_confirmation"
+    )
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    confirmed_at: Mapped[datetime | None]
+    reviewed_at: Mapped[datetime | None]
 
 
 class RegisterCompany(Base):
@@ -318,3 +330,8 @@ class RegisterOfficer(Base):
     representation_with_at_least: Mapped[int | None]
     registered_on: Mapped[date | None] = mapped_column(Date)
     import_id: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+# The back-office tables (API tokens, deals, invoices, consultants, the event feed) live in
+# their own module; importing it here puts them on `Base.metadata` wherever models are used.
+from storage import backoffice_models as _backoffice_models  # noqa: E402, F401

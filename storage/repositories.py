@@ -28,7 +28,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.accounts import TelegramAccount
 from portal.activity import ActivityEvent
+from storage.backoffice import (
+    SqlApiTokens,
+    SqlClientUsers,
+    SqlConsultants,
+    SqlDeals,
+    SqlInvoices,
+)
 from storage.company_register import SqlCompanyRegister
+from storage.feed import SqlFeed
 from storage.models import (
     ActivityEventRow,
     ConversationState,
@@ -157,14 +165,18 @@ class SqlActivityLog:
         self._session = session
 
     async def record(self, event: ActivityEvent) -> None:
-        self._session.add(
-            ActivityEventRow(
+        # One INSERT now rather than an object for the unit of work's flush: cheaper, and the
+        # back-office API writes an event with every change. (An ORM-enabled statement: the
+        # session flushes pending rows first, so the client or person it names exists.)
+        await self._session.execute(
+            insert(ActivityEventRow).values(
                 client_id=event.client_id,
                 person_id=event.person_id,
                 telegram_user_id=event.telegram_user_id,
                 action=str(event.action),
                 details=event.details,
                 occurred_at=event.occurred_at,
+                actor=event.actor,
             )
         )
 
@@ -491,6 +503,12 @@ class SqlUnitOfWork:
         self.clients = SqlClients(session)
         self.registrations = SqlRegistrations(session)
         self.company_register = SqlCompanyRegister(session)
+        self.client_users = SqlClientUsers(session)
+        self.consultants = SqlConsultants(session)
+        self.deals = SqlDeals(session)
+        self.invoices = SqlInvoices(session)
+        self.api_tokens = SqlApiTokens(session)
+        self.feed = SqlFeed(session)
 
     @property
     def accounts(self) -> SqlTelegramAccounts:
