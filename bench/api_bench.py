@@ -201,6 +201,7 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
             **os.environ,
             "DATABASE_URL": url,
             "BOT_TOKEN": f"{bot_id}:bench-{uuid.uuid4().hex}",
+            "DEMO_MODE": "true",  # the bot starts only with an identity provider: the demo one
             "TELEGRAM_API_URL": server.base_url,
             "LOG_LEVEL": "WARNING",
             "WEB_PORT": str(web_port),

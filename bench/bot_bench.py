@@ -244,6 +244,7 @@ async def start(
         **os.environ,
         **subject.env,
         "BOT_TOKEN": token,
+        "DEMO_MODE": "true",  # the bot starts only with an identity provider: the demo one
         "TELEGRAM_API_URL": server.base_url,
         "LOG_LEVEL": "WARNING",
         "WEB_PORT": str(free_port()),  # the bots run side by side
