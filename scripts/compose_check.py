@@ -359,10 +359,12 @@ class Check:
             await self.each_gets(people, _round + 1, timeout=30)
         served = {c[:12]: round(cpu_seconds(c) - cpu_before[c], 2) for c in replicas}
         assert all(v > 0.05 for v in served.values()), f"a replica took no webhooks: {served}"
-        # Replies hang 2 s and never arrive: whoever sends them now, fails. The killed
-        # replica's are left to their lease (OUTBOX_LEASE_SECONDS, 5 s here).
+        # Replies hang 1 s and never arrive: whoever sends them now, fails. The killed
+        # replica's are left to their lease (OUTBOX_LEASE_SECONDS, 10 s here: longer than a
+        # reply's own retries after two such drops, else the sweeper would send a reply
+        # that is still being retried, and it would arrive twice).
         await self.emu.add_fault(
-            self.stack.bot_id, "sendMessage", latency_ms=2000, drop=True, count=len(people)
+            self.stack.bot_id, "sendMessage", latency_ms=1000, drop=True, count=len(people)
         )
         await asyncio.gather(*(p.say("/help") for p in people))
         chats = ",".join(str(p.user_id) for p in people)
@@ -384,7 +386,7 @@ class Check:
         for _ in range(2):  # the survivor takes the webhooks (the emulator retries 502s)
             await asyncio.gather(*(p.say("/help") for p in people))
         await self.each_gets(people, 6, timeout=60)
-        await asyncio.sleep(7)  # a lease and more: time for a duplicate to show up
+        await asyncio.sleep(12)  # a lease and more: time for a duplicate to show up
         await self.each_gets(people, 6, timeout=1)
         ids = ",".join(map(str, pending))
         sent = {
