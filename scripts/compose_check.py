@@ -359,12 +359,13 @@ class Check:
             await self.each_gets(people, _round + 1, timeout=30)
         served = {c[:12]: round(cpu_seconds(c) - cpu_before[c], 2) for c in replicas}
         assert all(v > 0.05 for v in served.values()), f"a replica took no webhooks: {served}"
-        # Replies hang 1 s and never arrive: whoever sends them now, fails. The killed
-        # replica's are left to their lease (OUTBOX_LEASE_SECONDS, 10 s here: longer than a
-        # reply's own retries after two such drops, else the sweeper would send a reply
-        # that is still being retried, and it would arrive twice).
+        # Replies hang 4 s and never arrive: whoever sends them now, fails, and the kill
+        # comes while they hang. The killed replica's are left to their lease
+        # (OUTBOX_LEASE_SECONDS, 15 s here: longer than a reply's own retries after two such
+        # drops, else the sweeper would send a reply still being retried, and it would
+        # arrive twice).
         await self.emu.add_fault(
-            self.stack.bot_id, "sendMessage", latency_ms=1000, drop=True, count=len(people)
+            self.stack.bot_id, "sendMessage", latency_ms=4000, drop=True, count=len(people)
         )
         await asyncio.gather(*(p.say("/help") for p in people))
         chats = ",".join(str(p.user_id) for p in people)
@@ -372,21 +373,24 @@ class Check:
             "select id, extract(epoch from locked_until) from outbox "
             f"where sent_at is null and kind = 'telegram' and chat_id in ({chats})"
         )
+        pending: dict[int, float] = {}
 
         async def committed() -> bool:
-            return len(await self.stack.asql(pending_sql)) >= len(people)
+            pending.update({int(i): float(t) for i, t in await self.stack.asql(pending_sql)})
+            return len(pending) >= len(people)
 
         await until(committed, "the burst is committed", timeout=20, every=0.1)
-        pending = {int(i): float(t) for i, t in await self.stack.asql(pending_sql)}
         victim = replicas[0]
         killed_at = time.time()
         subprocess.run(
             ["docker", "kill", "--signal", "KILL", victim], check=True, capture_output=True
         )
+        locks = await self.redis_locks()
         for _ in range(2):  # the survivor takes the webhooks (the emulator retries 502s)
             await asyncio.gather(*(p.say("/help") for p in people))
-        await self.each_gets(people, 6, timeout=60)
-        await asyncio.sleep(12)  # a lease and more: time for a duplicate to show up
+        await self.each_gets(people, 6, timeout=90)
+        all_answered = time.time() - killed_at
+        await asyncio.sleep(17)  # a lease and more: time for a duplicate to show up
         await self.each_gets(people, 6, timeout=1)
         ids = ",".join(map(str, pending))
         sent = {
@@ -404,13 +408,26 @@ class Check:
         await until(self.all_bots_healthy, "the killed replica is back", timeout=120)
         self.notes["killed_at"] = killed_at
         return (
-            f"8 users x 6 /help, every one answered exactly once; before the kill both "
+            f"8 users x 6 /help, every one answered exactly once, the last {all_answered:.0f} s "
+            f"after the kill (per-person locks in Redis just after it: {locks}; those the dead "
+            "replica held keep its people waiting until they expire); before the kill both "
             f"replicas served (CPU s {served}); {len(pending)} replies committed and unsent "
             f"when {victim[:12]} got SIGKILL; {len(after_lease)} of them sent only after "
             f"their lease ran out (by the survivor's sweeper), the rest by the survivor's "
             f"retries; webhook last error seen by the emulator: "
             f"{info.get('last_error_message')!r}; no update left pending"
         )
+
+    async def redis_locks(self) -> str:
+        """The per-person locks in Redis right now, with their seconds to live."""
+        keys = (await self.stack.arun("exec", "-T", "redis", "redis-cli", "--scan")).split()
+        ttls = []
+        for key in keys:
+            if key.endswith(":lock"):
+                ttl = await self.stack.arun("exec", "-T", "redis", "redis-cli", "ttl", key)
+                if ttl.strip() != "-2":  # released since the scan
+                    ttls.append(ttl.strip())
+        return f"{len(ttls)} (seconds to live: {', '.join(sorted(ttls))})"
 
     # --- PostgreSQL restarted -------------------------------------------------------------
 
