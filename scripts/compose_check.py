@@ -164,7 +164,7 @@ class Check:
     http: aiohttp.ClientSession
     emu: EmulatorClient
     public_url: str
-    anna: Person | None = None
+    newcomer: Person | None = None  # Telegram user Emily, who logs in as Anna Bērziņa
     notes: dict[str, Any] = field(default_factory=dict)
 
     # --- health -------------------------------------------------------------------------
@@ -231,27 +231,28 @@ class Check:
 
     async def conversation(self) -> str:
         user = await self.emu.create_user(self.stack.bot_id, "Emily", language_code="en")
-        anna = self.anna = Person(emu=self.emu, user_id=user["id"], bot_id=self.stack.bot_id)
-        await anna.say("/start")
-        greeting, menu = await anna.replies(2, timeout=20)
+        newcomer = Person(emu=self.emu, user_id=user["id"], bot_id=self.stack.bot_id)
+        self.newcomer = newcomer
+        await newcomer.say("/start")
+        greeting, menu = await newcomer.replies(2, timeout=20)
         assert greeting["text"].startswith("Hello, Emily!"), greeting["text"]
         assert "🔐 Log in" in buttons(menu), buttons(menu)
-        launch = await anna.login_app()
+        launch = await newcomer.login_app()
         assert launch["url"].startswith(self.public_url + "/link/"), launch["url"]
         await self.demo_login(launch["launch_url"], "anna")
-        linked = await anna.reply(timeout=20)
+        linked = await newcomer.reply(timeout=20)
         assert "Bērziņa" in linked["text"], linked["text"]
-        await anna.reply(timeout=20)  # the clients to choose from
-        await register_ozolkalna(anna, self.emu)
+        await newcomer.reply(timeout=20)  # the clients to choose from
+        await register_ozolkalna(newcomer, self.emu)
         link = await self.confirmation_link()
         async with self.http.get(link) as page:
             assert page.status == 200, page.status
         async with self.http.post(link) as page:
             assert page.status == 200, await page.text()
-        registered = await anna.reply(timeout=20)
+        registered = await newcomer.reply(timeout=20)
         assert "is registered" in registered["text"], registered["text"]
-        await anna.say("/client")
-        clients = await anna.reply(timeout=20)
+        await newcomer.say("/client")
+        clients = await newcomer.reply(timeout=20)
         assert any("Ozolkalna" in b for b in buttons(clients)), clients
         self.notes["client_buttons"] = buttons(clients)
         rows = await self.stack.asql("select name, status from clients order by id")
@@ -406,7 +407,6 @@ class Check:
         info = await self.emu.webhook_info(self.stack.bot_id)
         subprocess.run(["docker", "start", victim], check=True, capture_output=True)
         await until(self.all_bots_healthy, "the killed replica is back", timeout=120)
-        self.notes["killed_at"] = killed_at
         return (
             f"8 users x 6 /help, every one answered exactly once, the last {all_answered:.0f} s "
             f"after the kill (per-person locks in Redis just after it: {locks}; those the dead "
@@ -500,13 +500,13 @@ class Check:
         # webhook set again (Telegram would have kept both).
         await self.stack.arun("run", "--rm", "--no-deps", "bot", "set-webhook")
         await self.fresh_update_ids()
-        assert self.anna is not None
+        assert self.newcomer is not None
         user = await self.emu.create_user(
-            self.stack.bot_id, "Emily", language_code="en", user_id=self.anna.user_id
+            self.stack.bot_id, "Emily", language_code="en", user_id=self.newcomer.user_id
         )
-        anna = Person(emu=self.emu, user_id=user["id"], bot_id=self.stack.bot_id)
-        await anna.say("/client")
-        clients = await anna.reply(timeout=30)
+        again = Person(emu=self.emu, user_id=user["id"], bot_id=self.stack.bot_id)
+        await again.say("/client")
+        clients = await again.reply(timeout=30)
         assert buttons(clients) == self.notes["client_buttons"], buttons(clients)
         return (
             f"row counts equal before and after ({before}); Caddy's internal CA kept; "
