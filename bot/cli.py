@@ -1,4 +1,4 @@
-"""`altum-bot`: run, webhook, set-webhook, migrate, ur-import, demo."""
+"""`altum-bot`: run, webhook, set-webhook, migrate, ur-import, quarantine, api-token, demo."""
 
 from __future__ import annotations
 
@@ -71,6 +71,44 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="upgrade the database schema first (otherwise an old schema is refused)",
     )
+    quarantine = commands.add_parser(
+        "quarantine",
+        help="updates set aside because they could not be handled: list, show, retry, drop",
+        description="Updates the bot could not parse or whose handling kept failing are set "
+        "aside (acknowledged, the person told once). Look at them, and replay them once the "
+        "cause is fixed: retry feeds the stored update through the normal path "
+        "(deduplicated, one transaction, replies through the outbox).",
+    )
+    actions = quarantine.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="the updates in quarantine, newest first")
+    listing.add_argument("--limit", type=int, default=100, help="at most this many (100)")
+    for name, text in (
+        ("show", "one update: its error and its JSON"),
+        ("retry", "handle it again through the normal path; it leaves quarantine if handled"),
+        ("drop", "delete it from quarantine without handling it"),
+    ):
+        action = actions.add_parser(name, help=text, description=text)
+        action.add_argument("id", type=int, help="its ID in `altum-bot quarantine list`")
+    api_token = commands.add_parser(
+        "api-token",
+        help="tokens for the back-office API (create, list, revoke)",
+        description="Bearer tokens for ALTUM's systems calling PUBLIC_URL/api/v1. Only a hash "
+        "of each token is stored.",
+    )
+    token_commands = api_token.add_subparsers(dest="action", required=True)
+    create = token_commands.add_parser(
+        "create",
+        help="make a token; it is printed once, as the last line",
+        description="Make a token with the given scopes (e.g. clients:read, deals:write, "
+        "events:read). The token is printed once, as the last line of the output.",
+    )
+    create.add_argument("name", help="who uses it, e.g. crm; shown in the activity log")
+    create.add_argument(
+        "--scope", action="append", default=[], required=True, help="repeat for several"
+    )
+    token_commands.add_parser("list", help="names, scopes, created, last used")
+    revoke = token_commands.add_parser("revoke", help="the token stops working at once")
+    revoke.add_argument("name")
     demo = commands.add_parser(
         "demo",
         help="the local demo: emulator, web chat, SQLite, demo data",
@@ -102,6 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(level=settings.log_level, json_lines=settings.log_json)
     if args.command == "ur-import":
         return _ur_import(settings, args)
+    if args.command == "quarantine":
+        return _quarantine(settings, args)
+    if args.command == "api-token":
+        return _api_token(settings, args)
     from bot import runtime
     from storage.migrate import upgrade
 
@@ -115,6 +157,55 @@ def main(argv: Sequence[str] | None = None) -> int:
             asyncio.run(runtime.run_webhook(settings, freeze_heap=True))
         elif args.command == "set-webhook":
             print(asyncio.run(runtime.set_webhook(settings, delete=args.delete)))
+    except (ValueError, RuntimeError) as exc:
+        print(f"altum-bot: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _quarantine(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import quarantine_commands as commands
+
+    try:
+        if args.action == "list":
+            outcome = asyncio.run(commands.list_entries(settings, limit=args.limit))
+        elif args.action == "show":
+            outcome = asyncio.run(commands.show_entry(settings, args.id))
+        elif args.action == "retry":
+            outcome = asyncio.run(commands.retry_entry(settings, args.id))
+        else:
+            outcome = asyncio.run(commands.drop_entry(settings, args.id))
+    except (ValueError, RuntimeError) as exc:  # no BOT_TOKEN, an old schema, no database
+        print(f"altum-bot: {exc}", file=sys.stderr)
+        return 2
+    print(outcome.text, file=sys.stdout if outcome.ok else sys.stderr)
+    return 0 if outcome.ok else 1
+
+
+def _api_token(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import api_tokens
+    from portal.api_tokens import BadTokenRequest, TokenNameTaken
+
+    url = settings.database_url
+    try:
+        if args.action == "create":
+            token, secret = asyncio.run(api_tokens.create(url, args.name, args.scope))
+            print(api_tokens.format_created(token, secret))
+        elif args.action == "list":
+            print(api_tokens.format_list(asyncio.run(api_tokens.listed(url))))
+        elif not asyncio.run(api_tokens.revoke(url, args.name)):
+            print(f"altum-bot: no API token named {args.name!r}", file=sys.stderr)
+            return 1
+        else:
+            print(f"API token {args.name!r} revoked")
+    except BadTokenRequest as exc:
+        print(f"altum-bot: {exc}", file=sys.stderr)
+        return 2
+    except TokenNameTaken:
+        print(
+            f"altum-bot: an API token named {args.name!r} exists; revoke it first", file=sys.stderr
+        )
+        return 2
     except (ValueError, RuntimeError) as exc:
         print(f"altum-bot: {exc}", file=sys.stderr)
         return 2

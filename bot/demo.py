@@ -6,6 +6,7 @@ import asyncio
 import logging
 from pathlib import Path
 
+from bot import demo_backoffice
 from bot.runtime import run_polling, stop_on_signals
 from bot.settings import DEMO_BOT_TOKEN, Settings
 from bot.ur_import import run_import
@@ -46,6 +47,8 @@ async def run_demo(
         await upgrade_async(database_url)
         # The sample Company Register (../shared/ur-sample): companies to register in the demo.
         await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+        # ALTUM's side, through the back-office use cases: SIA "Ozolkalna Koks" with deals.
+        api_token = await demo_backoffice.load(database_url)
         async with EmulatorClient(base_url) as client:
             await client.configure_bot(BOT_ID, username="altum_demo_bot", first_name="ALTUM")
             known = {user["first_name"] for user in await client.users(BOT_ID)}
@@ -67,6 +70,9 @@ async def run_demo(
             f"\n  Log in with /login: «Pieslēgties» opens the login Mini App in the web chat"
             f"\n  (a demo identity provider stands in for Latvija.lv),"
             f"\n  e-mails the bot sends: http://{host}:{web_port}/demo/mail"
+            f"\n  Back-office API (ALTUM's side): http://{host}:{web_port}/api/v1/docs"
+            "\n  with this token (all scopes; a new one each start):"
+            f"\n  {api_token}"
             "\n  (Ctrl+C stops)\n",
             flush=True,
         )

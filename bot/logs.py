@@ -18,6 +18,8 @@ from typing import Any
 # A bot token (`123:AA…`), wherever it appears: in Bot API and file URLs, reprs, tracebacks.
 _TOKEN = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
 _FILE_URL = re.compile(r"/file/bot[^\s'\"]+")
+# The back-office API's bearer tokens (portal/api_tokens.py).
+_API_TOKEN = re.compile(r"altum_[A-Za-z0-9_-]{16,}")
 # Latvian personal codes: 11 digits with an optional hyphen after six.
 _PERSONAL_CODE = re.compile(r"(?<!\d)\d{6}-?\d{5}(?!\d)")
 # The outbox's own Message-IDs (`<outbox-12@altum.lv>`) name no person: kept for tracing.
@@ -51,6 +53,7 @@ def redact(text: str) -> str:
     text = _CREDENTIALS.sub(r"\1 <redacted>", text)
     text = _ONE_TIME_PATH.sub(r"\1<token>", text)
     text = _SECRET_PARAMETER.sub(r"\1=<redacted>", text)
+    text = _API_TOKEN.sub("<api-token>", text)
     text = _EMAIL.sub("<e-mail>", text)
     text = _PERSONAL_CODE.sub("<personal-code>", text)
     return _LONG_RUN.sub(_long_run, text)

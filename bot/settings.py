@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal, Self
@@ -96,6 +97,28 @@ class RegistrationSettings(BaseSettings):
     # Company Register's `representation_with_at_least` = N: whether N counts the *other*
     # signatories (sign with at least N others) or all of them (unconfirmed, see DOMAIN.md).
     at_least_counts: Literal["others", "total"] = "others"
+    # `required`: a company registration (matched to a signatory by name and six digits of the
+    # code only) lets its registrant look and prepare, but nothing is signed or submitted in
+    # the client's name until ALTUM approves it through the API. `off`: it acts at once.
+    review: Literal["required", "off"] = "required"
+
+
+class ApiSettings(BaseSettings):
+    """The back-office API (api/) under PUBLIC_URL/api/v1."""
+
+    model_config = SettingsConfigDict(env_prefix="API_", env_file=".env", extra="ignore")
+
+    # Per token: a bucket of `rate_burst` requests refilled at `rate_per_second`; in this
+    # process, or shared by all processes through Redis when REDIS_URL is set.
+    rate_per_second: float = Field(default=50.0, gt=0, le=100_000)
+    rate_burst: int = Field(default=100, ge=1, le=100_000)
+    # Long polls of the event feed: the longest wait, and how often a waiting poll looks for
+    # events committed by other processes (this process's own commits wake it at once).
+    max_wait_seconds: float = Field(default=30.0, ge=0, le=60)
+    recheck_seconds: float = Field(default=1.0, gt=0, le=30)
+    # API requests in a database transaction at once per process; more wait their turn
+    # without a connection, so API floods leave the chat its connections.
+    concurrency: int = Field(default=8, ge=1, le=200)
 
 
 class Settings(BaseSettings):
@@ -120,12 +143,20 @@ class Settings(BaseSettings):
     latvija: LatvijaSettings = Field(default_factory=lambda: LatvijaSettings())
     smtp: SmtpSettings = Field(default_factory=lambda: SmtpSettings())
     registration: RegistrationSettings = Field(default_factory=lambda: RegistrationSettings())
+    api: ApiSettings = Field(default_factory=lambda: ApiSettings())
     handler_concurrency: int = Field(default=32, ge=1, le=1000)
     # How long replies stay reserved for the process that committed them before any sweeper
     # may send them (they are normally sent within milliseconds).
     outbox_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
     # How often expired login links/flows and unconfirmed registrations are deleted.
     housekeeping_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Attempts at an update whose handling fails before it is set aside in quarantine; at
+    # least two, so that one passing hiccup never sets an update aside.
+    update_attempts: int = Field(default=3, ge=2, le=10)
+    # Operators' metrics (Prometheus) on a listener of their own; off unless a port is set.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_token: SecretStr = SecretStr("")  # when set, scrapes need `Bearer <token>`
     log_level: str = "INFO"
     log_json: bool = False
     demo_mode: bool = False
@@ -161,6 +192,12 @@ class Settings(BaseSettings):
             problems.append("SMTP_PASSWORD is missing or a placeholder")
         if "localhost" in self.smtp.from_:
             problems.append("SMTP_FROM is not set")
+        exposed = self.metrics_port is not None and not _is_loopback(self.metrics_host)
+        if exposed and _is_placeholder(self.metrics_token.get_secret_value()):
+            problems.append(
+                "METRICS_TOKEN is missing or a placeholder while METRICS_HOST is reachable "
+                "from other machines"
+            )
         if problems:
             raise InsecureSettings("refusing to start in production: " + "; ".join(problems))
         return self
@@ -211,6 +248,15 @@ class Settings(BaseSettings):
     @property
     def webhook_url(self) -> str:
         return self.public_url + self.webhook_path
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _is_placeholder(value: str) -> bool:

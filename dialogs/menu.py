@@ -46,6 +46,10 @@ def main_menu_text(view: MenuView) -> str:
                     client=escape(view.client.name), role=role_label(view.client)
                 )
             )
+            if view.client.awaiting_review:
+                lines.append(
+                    _("⏳ Awaiting ALTUM's check: nothing can be signed or sent in its name yet.")
+                )
         else:
             lines.append(_("🏢 No client chosen"))
         lines.append("")

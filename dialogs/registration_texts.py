@@ -125,3 +125,12 @@ def voice_prompt() -> str:
         "At least {count} characters with letters and digits, not your name or personal code. "
         "I delete your message right away and keep only a scrambled form."
     ).format(count=voice_password.MIN_LENGTH)
+
+
+def awaiting_review_text() -> str:
+    return _(
+        "⏳ ALTUM still checks that you may sign for it: the Company Register shows only your "
+        "name and the first six digits of your personal code. Until ALTUM confirms, you can look "
+        "around and prepare, but nothing can be signed or sent to ALTUM in the client's name. "
+        "I will tell you here when ALTUM has decided."
+    )

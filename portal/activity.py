@@ -19,6 +19,20 @@ class Action(StrEnum):
     REGISTRATION_SUBMITTED = "client.registration_submitted"
     REGISTERED = "client.registered"
     CONFIRMED = "client.confirmed"
+    UPDATE_QUARANTINED = "update.quarantined"
+    UPDATE_RETRIED = "update.retried"
+    UPDATE_DROPPED = "update.dropped"
+    # ALTUM's side, through the back-office API (the actor names the token).
+    CLIENT_OPENED = "client.opened"
+    CONSULTANT_SET = "client.consultant_set"
+    REGISTRATION_APPROVED = "client.registration_approved"
+    REGISTRATION_REJECTED = "client.registration_rejected"
+    USER_ADDED = "user.added"
+    USER_CHANGED = "user.changed"
+    DEAL_ADDED = "deal.added"
+    DEAL_UPDATED = "deal.updated"
+    INVOICE_ADDED = "invoice.added"
+    INVOICE_UPDATED = "invoice.updated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,3 +43,4 @@ class ActivityEvent:
     client_id: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
     occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    actor: str | None = None  # `api:<token name>` when ALTUM's systems did it

@@ -44,6 +44,7 @@ class ClientAccess:
     role: Role
     is_signatory: bool
     registration_number: str | None = None
+    awaiting_review: bool = False  # this person's registration of it waits for ALTUM
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,13 +55,13 @@ class NewClient:
     personal_code: str | None
     legal_form: str | None
     address: str | None
-    email: str
+    email: str  # "" when unknown (a client ALTUM opened)
     phone: str
     representation_rule: str | None
     representation_with_at_least: int | None
-    voice_password_hash: str
-    terms_version: str
-    terms_accepted_at: datetime
+    voice_password_hash: str | None
+    terms_version: str | None
+    terms_accepted_at: datetime | None
 
 
 async def person_of(*, uow: UnitOfWork, telegram_user_id: int) -> int:

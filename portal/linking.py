@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from portal import feed
 from portal.accounts import TelegramAccount, ensure_account
 from portal.activity import Action, ActivityEvent
 from portal.identity import IdentityError, NaturalPerson, ProviderIdentity, Refusal, natural_person
@@ -172,6 +173,15 @@ async def link_person(
     account.person_id, account.linked_at = record.id, now
     await uow.accounts.save(account)
     await _record(uow, Action.LINKED, record.id, telegram_user_id, login_details(identity))
+    for user in await uow.client_users.of_person(record.id):
+        if user.status == "active":
+            await feed.publish(
+                uow=uow,
+                type=feed.EventType.USER_LINKED,
+                now=now,
+                client_id=user.client_id,
+                user_id=user.id,
+            )
     return LinkResult(account=account, person=record, replaced_telegram_user_id=replaced)
 
 

@@ -12,6 +12,20 @@ if TYPE_CHECKING:
     from portal.company_register import CompanyRegister
     from portal.identity import NaturalPerson
     from portal.linking import LoginFlowRecord, PersonRecord
+    from portal.notices import Notice
+    from portal.records import (
+        ApiTokenRecord,
+        ClientRecord,
+        ClientUser,
+        Consultant,
+        DealData,
+        DealRecord,
+        FeedEvent,
+        InvoiceData,
+        InvoiceRecord,
+        RegistrationRecord,
+        RegistrationStatus,
+    )
     from portal.registration import PendingRegistration
 
 
@@ -84,16 +98,140 @@ class Clients(Protocol):
         self, *, person_id: int, client_id: int, role: str, is_signatory: bool
     ) -> None: ...
 
+    async def get(self, client_id: int) -> ClientRecord | None: ...
+
+    async def name(self, client_id: int) -> str | None:
+        """The client's name, if it exists: the one read a write needs (cheaper than `get`)."""
+
+    async def find_by_number(self, registration_number: str) -> ClientRecord | None: ...
+
+    async def replace_details(self, client_id: int, client: NewClient) -> None:
+        """Contacts, voice password and terms from another registration of the client."""
+
+    async def delete(self, client_id: int) -> None:
+        """The client and everything of it (memberships, deals, invoices, its log)."""
+
 
 class Registrations(Protocol):
     async def add(self, registration: PendingRegistration) -> int: ...
 
     async def take(self, token_hash: str, *, now: datetime) -> PendingRegistration | None:
-        """Delete and return an unexpired registration: a link confirms once."""
+        """Mark an unexpired registration confirmed and return it: a link confirms once."""
 
     async def peek(self, token_hash: str, *, now: datetime) -> PendingRegistration | None: ...
 
-    async def purge(self, *, now: datetime) -> int: ...
+    async def purge(self, *, now: datetime) -> int:
+        """Delete registrations whose e-mail link expired unopened."""
+
+    async def get(self, registration_id: int) -> RegistrationRecord | None: ...
+
+    async def details(self, registration_id: int) -> PendingRegistration | None:
+        """What the registrant submitted (the client's contacts, voice password, terms)."""
+
+    async def listed(
+        self, *, status: RegistrationStatus | None, limit: int
+    ) -> list[RegistrationRecord]: ...
+
+    async def of_client(self, client_id: int) -> list[RegistrationRecord]:
+        """Oldest first."""
+
+    async def set_status(
+        self,
+        registration_id: int,
+        status: RegistrationStatus,
+        *,
+        client_id: int | None = None,
+        reviewed_at: datetime | None = None,
+    ) -> None: ...
+
+    async def delete(self, registration_id: int) -> None: ...
+
+    async def awaiting_review(self, *, person_id: int, client_id: int) -> bool:
+        """Whether this person's registration of this client still waits for ALTUM."""
+
+
+class ClientUsers(Protocol):
+    """Memberships as ALTUM administers them."""
+
+    async def of_client(self, client_id: int) -> list[ClientUser]: ...
+
+    async def get(self, client_id: int, user_id: int) -> ClientUser | None: ...
+
+    async def find(self, *, client_id: int, person_id: int) -> ClientUser | None: ...
+
+    async def of_person(self, person_id: int) -> list[ClientUser]: ...
+
+    async def add(self, *, client_id: int, person_id: int, role: str, is_signatory: bool) -> int:
+        """A new active membership; its id."""
+
+    async def update(self, user_id: int, *, role: str, status: str) -> None: ...
+
+    async def remove(self, *, client_id: int, person_id: int) -> None: ...
+
+    async def active_people(self, client_id: int) -> list[int]:
+        """The person ids of active memberships (at an active client)."""
+
+
+class Consultants(Protocol):
+    async def get(self, client_id: int) -> Consultant | None: ...
+
+    async def put(self, client_id: int, consultant: Consultant, *, now: datetime) -> None: ...
+
+
+class Deals(Protocol):
+    async def get(self, client_id: int, number: str) -> DealRecord | None: ...
+
+    async def of_client(self, client_id: int) -> list[DealRecord]: ...
+
+    async def put(
+        self, client_id: int, number: str, data: DealData, *, now: datetime
+    ) -> tuple[DealRecord, bool]:
+        """Insert or update; True when it was inserted."""
+
+
+class Invoices(Protocol):
+    async def get(self, deal: DealRecord, number: str) -> InvoiceRecord | None: ...
+
+    async def of_deal(self, deal: DealRecord) -> list[InvoiceRecord]: ...
+
+    async def put(
+        self, deal: DealRecord, number: str, data: InvoiceData, *, now: datetime
+    ) -> tuple[InvoiceRecord, bool]:
+        """Insert or update; True when it was inserted."""
+
+
+class ApiTokens(Protocol):
+    async def add(
+        self, *, name: str, token_hash: str, scopes: tuple[str, ...], created_at: datetime
+    ) -> ApiTokenRecord:
+        """Raises `portal.api_tokens.TokenNameTaken` when the name is in use."""
+
+    async def by_hash(self, token_hash: str) -> ApiTokenRecord | None: ...
+
+    async def touch(self, token_id: int, *, now: datetime) -> None: ...
+
+    async def listed(self) -> list[ApiTokenRecord]: ...
+
+    async def remove(self, name: str) -> bool: ...
+
+
+class Feed(Protocol):
+    """The event feed. Positions are given at commit, in commit order."""
+
+    async def publish(self, event: FeedEvent) -> None: ...
+
+    async def after(self, position: int, *, limit: int) -> list[FeedEvent]: ...
+
+
+class FeedSignal(Protocol):
+    async def wait(self, seconds: float) -> None:
+        """Return when events may have been committed (in this process), or after `seconds`."""
+
+
+class Notifier(Protocol):
+    """Tells people in chat, in their language, in the transaction of the change."""
+
+    async def notify(self, notice: Notice) -> None: ...
 
 
 class UnitOfWork(Protocol):
@@ -125,3 +263,21 @@ class UnitOfWork(Protocol):
 
     @property
     def company_register(self) -> CompanyRegister: ...
+
+    @property
+    def client_users(self) -> ClientUsers: ...
+
+    @property
+    def consultants(self) -> Consultants: ...
+
+    @property
+    def deals(self) -> Deals: ...
+
+    @property
+    def invoices(self) -> Invoices: ...
+
+    @property
+    def api_tokens(self) -> ApiTokens: ...
+
+    @property
+    def feed(self) -> Feed: ...

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from portal import feed, review
 from portal.activity import Action, ActivityEvent
 from portal.clients import AlreadyRegistered, ClientKind, NewClient, Role, person_of
 from portal.company_register import CompanyRegister, RegisterEntry, match_officer
@@ -20,6 +21,7 @@ from portal.identifiers import InvalidRegistrationNumber, normalize_registration
 from portal.identity import NaturalPerson
 from portal.linking import PersonRecord, digest, new_secret
 from portal.ports import UnitOfWork
+from portal.records import RegistrationStatus
 
 TERMS_VERSION = "2026-11-27"
 CONFIRMATION_TTL = timedelta(hours=24)
@@ -98,6 +100,7 @@ class ConfirmedRegistration:
     name: str
     telegram_user_id: int
     person_id: int
+    awaiting_review: bool = False  # nothing is signed in the client's name until ALTUM checks
 
 
 _EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
@@ -138,14 +141,25 @@ async def check_company(
         number = normalize_registration_number(registration_number)
     except InvalidRegistrationNumber as exc:
         raise RegistrationRefused(Refused.INVALID_NUMBER) from exc
-    if await uow.clients.exists(registration_number=number):
-        raise RegistrationRefused(Refused.ALREADY_REGISTERED)
+    await _refuse_if_registered(uow, person, number)
     entry = await register.find(number)
     if entry is None:
         raise RegistrationRefused(Refused.UNKNOWN_COMPANY)
     if not entry.is_active:
         raise RegistrationRefused(Refused.CLOSED_COMPANY)
     return _as_signatory(entry, person)
+
+
+async def _refuse_if_registered(uow: UnitOfWork, person: PersonRecord, number: str) -> None:
+    """A registered company is refused, unless its registration still waits for ALTUM's
+    review and none is approved: then a real signatory is not locked out by whoever
+    registered it first (ALTUM decides between them)."""
+    client = await uow.clients.find_by_number(number)
+    if client is None:
+        return
+    joinable = await review.may_join(uow=uow, client_id=client.id)
+    if not joinable or await uow.client_users.find(client_id=client.id, person_id=person.id):
+        raise RegistrationRefused(Refused.ALREADY_REGISTERED)
 
 
 def _as_signatory(entry: RegisterEntry, person: PersonRecord) -> CompanyCheck:
@@ -245,6 +259,9 @@ async def submit(
             details={"registration": registration_id, "kind": str(client.kind)},
         )
     )
+    await feed.publish(
+        uow=uow, type=feed.EventType.CLIENT_REGISTERED, now=now, registration_id=registration_id
+    )
     return pending, token
 
 
@@ -255,17 +272,38 @@ async def pending_for_token(*, uow: UnitOfWork, token: str, now: datetime) -> Pe
     return pending
 
 
-async def confirm(*, uow: UnitOfWork, token: str, now: datetime) -> ConfirmedRegistration:
-    """ "Apstiprināt": the client becomes active with the registrant as its main user."""
+async def confirm(
+    *, uow: UnitOfWork, token: str, now: datetime, review_required: bool = True
+) -> ConfirmedRegistration:
+    """ "Apstiprināt": the client becomes active with the registrant as its main user.
+
+    A company's registration rests on a likely match (a name and six digits), so with
+    `review_required` it waits for ALTUM (`portal.review`); a natural person registering
+    themselves was identified by the provider and needs no review. A company already a client
+    whose registrations all still wait for review gets this registrant as another main user.
+    """
     pending = await uow.registrations.take(digest(token), now=now)
-    if pending is None:
+    if pending is None or pending.id is None:
         raise ConfirmationExpired
     client = pending.client
-    if await uow.clients.exists(
+    existing = (
+        await uow.clients.find_by_number(client.registration_number)
+        if client.registration_number
+        else None
+    )
+    if existing is not None and await review.may_join(uow=uow, client_id=existing.id):
+        if await uow.client_users.find(client_id=existing.id, person_id=pending.person_id):
+            raise AlreadyRegistered
+        client_id = existing.id
+    elif await uow.clients.exists(
         registration_number=client.registration_number, personal_code=client.personal_code
     ):
         raise AlreadyRegistered
-    client_id = await uow.clients.create(client)
+    else:
+        client_id = await uow.clients.create(client)
+    awaiting = review_required and client.kind == ClientKind.LEGAL_ENTITY
+    status = RegistrationStatus.AWAITING_REVIEW if awaiting else RegistrationStatus.CONFIRMED
+    await uow.registrations.set_status(pending.id, status, client_id=client_id)
     await uow.clients.add_membership(
         person_id=pending.person_id, client_id=client_id, role=Role.MAIN, is_signatory=True
     )
@@ -284,12 +322,20 @@ async def confirm(*, uow: UnitOfWork, token: str, now: datetime) -> ConfirmedReg
                 person_id=pending.person_id,
                 client_id=client_id,
                 occurred_at=when,
-                details={"kind": str(client.kind)},
+                details={"kind": str(client.kind), "registration": pending.id},
             )
         )
+    await feed.publish(
+        uow=uow,
+        type=feed.EventType.CLIENT_CONFIRMED,
+        now=now,
+        client_id=client_id,
+        registration_id=pending.id,
+    )
     return ConfirmedRegistration(
         client_id=client_id,
         name=client.name,
         telegram_user_id=pending.telegram_user_id,
         person_id=pending.person_id,
+        awaiting_review=awaiting,
     )

@@ -152,6 +152,8 @@ class ActivityEventRow(Base):
     action: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     occurred_at: Mapped[datetime]
+    # Who did it when it was not the person: `api:<token name>` for ALTUM's systems.
+    actor: Mapped[str | None] = mapped_column(String(100))
 
 
 class ProcessedUpdate(Base):
@@ -162,6 +164,31 @@ class ProcessedUpdate(Base):
     bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
+
+
+class QuarantinedUpdate(Base):
+    """An update that could not be handled: its JSON and what went wrong, for an operator.
+
+    A row with `quarantined_at` still empty counts the failures of an update being tried
+    again; once set, the update is set aside (acknowledged) until `altum-bot quarantine`
+    retries or drops it.
+    """
+
+    __tablename__ = "quarantined_updates"
+    __table_args__ = (UniqueConstraint("bot_id", "update_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    bot_id: Mapped[int] = mapped_column(BigInteger)
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(64))
+    raw: Mapped[str] = mapped_column(Text)  # the update's JSON, cut at a size limit
+    raw_truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+    error_type: Mapped[str] = mapped_column(String(200))
+    error: Mapped[str] = mapped_column(Text)  # redacted: no personal data, no secrets
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    quarantined_at: Mapped[datetime | None]
 
 
 class OutboxMessage(Base):
@@ -235,7 +262,8 @@ class UsedAssertion(Base):
 
 
 class Registration(Base):
-    """A new client waiting for its e-mail confirmation; deleted when it expires."""
+    """A new client's registration: waiting for its e-mail confirmation (deleted when it
+    expires), then kept with the client it made, for ALTUM's review (approve or reject)."""
 
     __tablename__ = "registrations"
 
@@ -258,6 +286,15 @@ class Registration(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+    # awaiting_confirmation | awaiting_review | confirmed (no review needed) | approved
+    status: Mapped[str] = mapped_column(
+        String(24), default="awaiting_confirmation", server_default="awaiting_confirmation"
+    )
+    client_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clients.id", ondelete="CASCADE"), index=True
+    )
+    confirmed_at: Mapped[datetime | None]
+    reviewed_at: Mapped[datetime | None]
 
 
 class RegisterCompany(Base):
@@ -293,3 +330,8 @@ class RegisterOfficer(Base):
     representation_with_at_least: Mapped[int | None]
     registered_on: Mapped[date | None] = mapped_column(Date)
     import_id: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+# The back-office tables (API tokens, deals, invoices, consultants, the event feed) live in
+# their own module; importing it here puts them on `Base.metadata` wherever models are used.
+from storage import backoffice_models as _backoffice_models  # noqa: E402, F401

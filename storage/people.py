@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import Select, delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from portal.clients import AlreadyRegistered, ClientAccess, ClientKind, NewClient, Role
 from portal.identity import NaturalPerson
 from portal.linking import LoginFlowRecord, PersonRecord
+from portal.records import ClientRecord, RegistrationRecord, RegistrationStatus
 from portal.registration import PendingRegistration
 from storage.models import (
     Client,
@@ -26,6 +27,8 @@ from storage.models import (
 )
 
 ACTIVE = "active"
+AWAITING_CONFIRMATION = str(RegistrationStatus.AWAITING_CONFIRMATION)
+AWAITING_REVIEW = str(RegistrationStatus.AWAITING_REVIEW)
 
 
 def _person(row: Person) -> PersonRecord:
@@ -210,6 +213,15 @@ class SqlClients:
         self._session = session
 
     def _access_query(self, person_id: int):  # type: ignore[no-untyped-def]
+        awaiting_review = (
+            exists()
+            .where(
+                Registration.client_id == Client.id,
+                Registration.person_id == person_id,
+                Registration.status == AWAITING_REVIEW,
+            )
+            .label("awaiting_review")
+        )
         return (
             select(
                 Client.id,
@@ -218,6 +230,7 @@ class SqlClients:
                 Client.registration_number,
                 Membership.role,
                 Membership.is_signatory,
+                awaiting_review,
             )
             .join(Membership, Membership.client_id == Client.id)
             .where(
@@ -236,6 +249,7 @@ class SqlClients:
             role=Role(row.role),  # type: ignore[attr-defined]
             is_signatory=row.is_signatory,  # type: ignore[attr-defined]
             registration_number=row.registration_number,  # type: ignore[attr-defined]
+            awaiting_review=bool(row.awaiting_review),  # type: ignore[attr-defined]
         )
 
     async def accessible(self, person_id: int) -> list[ClientAccess]:
@@ -285,6 +299,56 @@ class SqlClients:
         )
         await self._session.flush()
 
+    async def get(self, client_id: int) -> ClientRecord | None:
+        row = await self._session.get(Client, client_id, populate_existing=True)
+        return None if row is None else await self._record(row)
+
+    async def name(self, client_id: int) -> str | None:
+        return await self._session.scalar(select(Client.name).where(Client.id == client_id))
+
+    async def find_by_number(self, registration_number: str) -> ClientRecord | None:
+        row = await self._session.scalar(
+            select(Client).where(Client.registration_number == registration_number)
+        )
+        return None if row is None else await self._record(row)
+
+    async def _record(self, row: Client) -> ClientRecord:
+        awaiting = await self._session.scalar(
+            select(
+                exists().where(
+                    Registration.client_id == row.id, Registration.status == AWAITING_REVIEW
+                )
+            )
+        )
+        return ClientRecord(
+            id=row.id,
+            kind=row.kind,
+            name=row.name,
+            registration_number=row.registration_number,
+            status=row.status,
+            legal_form=row.legal_form,
+            address=row.address,
+            email=row.email,
+            phone=row.phone,
+            representation_rule=row.representation_rule,
+            representation_with_at_least=row.representation_with_at_least,
+            created_at=row.created_at,
+            awaiting_review=bool(awaiting),
+        )
+
+    async def replace_details(self, client_id: int, client: NewClient) -> None:
+        columns = _client_columns(client)
+        kept = (
+            *("email", "phone", "representation_rule", "representation_with_at_least"),
+            *("voice_password_hash", "terms_version", "terms_accepted_at"),
+        )
+        await self._session.execute(
+            update(Client).where(Client.id == client_id).values({k: columns[k] for k in kept})
+        )
+
+    async def delete(self, client_id: int) -> None:
+        await self._session.execute(delete(Client).where(Client.id == client_id))
+
 
 def _client_columns(client: NewClient) -> dict[str, Any]:
     """A new client's columns: the same in `clients` and in a pending `registrations` row."""
@@ -295,8 +359,8 @@ def _client_columns(client: NewClient) -> dict[str, Any]:
         "name": client.name[:300],
         "legal_form": client.legal_form,
         "address": client.address,
-        "email": client.email,
-        "phone": client.phone,
+        "email": client.email or None,
+        "phone": client.phone or None,
         "representation_rule": client.representation_rule,
         "representation_with_at_least": client.representation_with_at_least,
         "voice_password_hash": client.voice_password_hash,
@@ -317,33 +381,125 @@ class SqlRegistrations:
             token_hash=registration.token_hash,
             created_at=registration.created_at,
             expires_at=registration.expires_at,
+            status=AWAITING_CONFIRMATION,
         )
+        # A registration's contacts are required (the NOT NULL columns); a client ALTUM opened
+        # has none, but it never has a registration.
+        row.email, row.phone = registration.client.email, registration.client.phone
         self._session.add(row)
         await self._session.flush()
         return row.id
 
+    def _unconfirmed(self, token_hash: str, now: datetime) -> list[ColumnElement[bool]]:
+        return [
+            Registration.token_hash == token_hash,
+            Registration.expires_at > now,
+            Registration.status == AWAITING_CONFIRMATION,
+        ]
+
     async def peek(self, token_hash: str, *, now: datetime) -> PendingRegistration | None:
         row = await self._session.scalar(
-            select(Registration).where(
-                Registration.token_hash == token_hash, Registration.expires_at > now
-            )
+            select(Registration).where(*self._unconfirmed(token_hash, now))
         )
         return None if row is None else self._pending(row)
 
     async def take(self, token_hash: str, *, now: datetime) -> PendingRegistration | None:
+        # One conditional UPDATE: of two racing confirmations only one changes the row.
         result = await self._session.execute(
-            delete(Registration)
-            .where(Registration.token_hash == token_hash, Registration.expires_at > now)
-            .returning(Registration)
+            update(Registration)
+            .where(*self._unconfirmed(token_hash, now))
+            .values(status=str(RegistrationStatus.CONFIRMED), confirmed_at=now)
+            .returning(Registration.id)
         )
-        row = result.scalar_one_or_none()
-        return None if row is None else self._pending(row)
+        registration_id = result.scalar_one_or_none()
+        return None if registration_id is None else await self.details(registration_id)
 
     async def purge(self, *, now: datetime) -> int:
         result = await self._session.execute(
-            delete(Registration).where(Registration.expires_at <= now)
+            delete(Registration).where(
+                Registration.expires_at <= now, Registration.status == AWAITING_CONFIRMATION
+            )
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def details(self, registration_id: int) -> PendingRegistration | None:
+        row = await self._session.get(Registration, registration_id, populate_existing=True)
+        return None if row is None else self._pending(row)
+
+    def _query(self) -> Select[Registration, Person]:
+        return select(Registration, Person).join(Person, Person.id == Registration.person_id)
+
+    async def get(self, registration_id: int) -> RegistrationRecord | None:
+        row = (
+            await self._session.execute(self._query().where(Registration.id == registration_id))
+        ).first()
+        return None if row is None else self._record(row[0], row[1])
+
+    async def listed(
+        self, *, status: RegistrationStatus | None, limit: int
+    ) -> list[RegistrationRecord]:
+        query = self._query().order_by(Registration.id).limit(limit)
+        if status is not None:
+            query = query.where(Registration.status == str(status))
+        return [self._record(row[0], row[1]) for row in await self._session.execute(query)]
+
+    async def of_client(self, client_id: int) -> list[RegistrationRecord]:
+        query = self._query().where(Registration.client_id == client_id).order_by(Registration.id)
+        return [self._record(row[0], row[1]) for row in await self._session.execute(query)]
+
+    async def set_status(
+        self,
+        registration_id: int,
+        status: RegistrationStatus,
+        *,
+        client_id: int | None = None,
+        reviewed_at: datetime | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"status": str(status)}
+        if client_id is not None:
+            values["client_id"] = client_id
+        if reviewed_at is not None:
+            values["reviewed_at"] = reviewed_at
+        await self._session.execute(
+            update(Registration).where(Registration.id == registration_id).values(values)
+        )
+
+    async def delete(self, registration_id: int) -> None:
+        await self._session.execute(delete(Registration).where(Registration.id == registration_id))
+
+    async def awaiting_review(self, *, person_id: int, client_id: int) -> bool:
+        return bool(
+            await self._session.scalar(
+                select(
+                    exists().where(
+                        Registration.person_id == person_id,
+                        Registration.client_id == client_id,
+                        Registration.status == AWAITING_REVIEW,
+                    )
+                )
+            )
+        )
+
+    @staticmethod
+    def _record(row: Registration, person: Person) -> RegistrationRecord:
+        return RegistrationRecord(
+            id=row.id,
+            status=RegistrationStatus(row.status),
+            kind=row.kind,
+            name=row.name,
+            registration_number=row.registration_number,
+            email=row.email,
+            phone=row.phone,
+            client_id=row.client_id,
+            person_id=row.person_id,
+            telegram_user_id=row.telegram_user_id,
+            registrant_given_name=person.given_name,
+            registrant_family_name=person.family_name,
+            registrant_personal_code=person.personal_code,
+            created_at=row.created_at,
+            confirmed_at=row.confirmed_at,
+            reviewed_at=row.reviewed_at,
+        )
 
     @staticmethod
     def _pending(row: Registration) -> PendingRegistration:

@@ -28,7 +28,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.accounts import TelegramAccount
 from portal.activity import ActivityEvent
+from storage.backoffice import (
+    SqlApiTokens,
+    SqlClientUsers,
+    SqlConsultants,
+    SqlDeals,
+    SqlInvoices,
+)
 from storage.company_register import SqlCompanyRegister
+from storage.feed import SqlFeed
 from storage.models import (
     ActivityEventRow,
     ConversationState,
@@ -157,14 +165,18 @@ class SqlActivityLog:
         self._session = session
 
     async def record(self, event: ActivityEvent) -> None:
-        self._session.add(
-            ActivityEventRow(
+        # One INSERT now rather than an object for the unit of work's flush: cheaper, and the
+        # back-office API writes an event with every change. (An ORM-enabled statement: the
+        # session flushes pending rows first, so the client or person it names exists.)
+        await self._session.execute(
+            insert(ActivityEventRow).values(
                 client_id=event.client_id,
                 person_id=event.person_id,
                 telegram_user_id=event.telegram_user_id,
                 action=str(event.action),
                 details=event.details,
                 occurred_at=event.occurred_at,
+                actor=event.actor,
             )
         )
 
@@ -246,6 +258,14 @@ class ProcessedUpdates:
             .returning(ProcessedUpdate.update_id)
         )
         return set((await connection.execute(statement)).scalars())
+
+    async def forget(self, *, bot_id: int, update_id: int) -> None:
+        """Unmark one update, so that it is handled once more (a quarantined one, replayed)."""
+        await self._session.execute(
+            delete(ProcessedUpdate).where(
+                ProcessedUpdate.bot_id == bot_id, ProcessedUpdate.update_id == update_id
+            )
+        )
 
     async def forget_older_than(self, age: timedelta, *, now: datetime | None = None) -> int:
         cutoff = (now or utcnow()) - age
@@ -382,6 +402,18 @@ class Outbox:
         rows = await self._session.scalars(select(OutboxMessage.id).where(and_(*_pending())))
         return len(list(rows))
 
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """How many rows wait to be sent (neither sent nor given up) and when the oldest of
+        them was queued: one query along the pending index, for the operators' metrics."""
+        row = (
+            await self._session.execute(
+                select(func.count(), func.min(OutboxMessage.created_at)).where(
+                    OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+                )
+            )
+        ).one()
+        return int(row[0]), row[1]
+
     async def purge_sent_older_than(self, age: timedelta, *, now: datetime | None = None) -> int:
         return await self._delete(OutboxMessage.sent_at < (now or utcnow()) - age)
 
@@ -471,6 +503,12 @@ class SqlUnitOfWork:
         self.clients = SqlClients(session)
         self.registrations = SqlRegistrations(session)
         self.company_register = SqlCompanyRegister(session)
+        self.client_users = SqlClientUsers(session)
+        self.consultants = SqlConsultants(session)
+        self.deals = SqlDeals(session)
+        self.invoices = SqlInvoices(session)
+        self.api_tokens = SqlApiTokens(session)
+        self.feed = SqlFeed(session)
 
     @property
     def accounts(self) -> SqlTelegramAccounts:

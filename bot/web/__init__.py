@@ -1,5 +1,6 @@
 """The bot's web endpoint: login links, the identity provider's callback, e-mail
-confirmations, health, and (in webhook mode) Telegram's webhook. One server on WEB_PORT.
+confirmations, health, the back-office API (/api/v1) and (in webhook mode) Telegram's
+webhook. One server on WEB_PORT.
 
 Network calls to the identity provider happen outside database transactions; every state
 change and the chat messages it causes are committed together, then sent.
@@ -7,8 +8,11 @@ change and the chat messages it causes are committed together, then sent.
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
+from bot.api_wiring import mount_api
 from bot.app import App
 from bot.demo_mail import DemoMailbox
 from bot.identity import form_origins
@@ -18,7 +22,9 @@ from bot.webhook import APP_KEY, handle_update, health
 from integrations.identity.demo import AUTHORIZE_PATH, DemoProvider
 
 
-def create_web_app(app: App, *, webhook: bool) -> web.Application:
+def create_web_app(
+    app: App, *, webhook: bool, stop: asyncio.Event | None = None
+) -> web.Application:
     web_app = web.Application(client_max_size=1024 * 1024)
     web_app[APP_KEY] = app
     origins = form_origins(app.settings)
@@ -46,4 +52,5 @@ def create_web_app(app: App, *, webhook: bool) -> web.Application:
         routes.add_get("/demo/mail", demo.demo_mail)
     if webhook:
         routes.add_post(app.settings.webhook_path, handle_update)
+    mount_api(web_app, app, stop or asyncio.Event())
     return web_app

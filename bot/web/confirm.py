@@ -16,6 +16,7 @@ from bot.web.common import in_transaction, locale_of
 from bot.webhook import APP_KEY
 from dialogs.menu import send_main_menu
 from dialogs.outgoing import Outgoing
+from dialogs.registration_texts import awaiting_review_text
 from portal import languages
 from portal.clients import AlreadyRegistered
 from portal.registration import (
@@ -85,15 +86,21 @@ async def confirm_submit(request: web.Request) -> web.Response:
     now = datetime.now(UTC)
 
     async def work(uow: SqlUnitOfWork, outgoing: Outgoing) -> tuple[str, str]:
-        confirmed = await confirm(uow=uow, token=token, now=now)
+        confirmed = await confirm(
+            uow=uow,
+            token=token,
+            now=now,
+            review_required=app.settings.registration.review == "required",
+        )
         locale = await locale_of(uow, confirmed.telegram_user_id)
         chat = Outgoing(chat_id=confirmed.telegram_user_id)
         with app.i18n.context(), app.i18n.use_locale(locale):
-            chat.send(
-                _("✅ <b>{name}</b> is registered. You are its main user.").format(
-                    name=escape(confirmed.name)
-                )
+            text = _("✅ <b>{name}</b> is registered. You are its main user.").format(
+                name=escape(confirmed.name)
             )
+            if confirmed.awaiting_review:
+                text += "\n\n" + awaiting_review_text()
+            chat.send(text)
             await send_main_menu(chat, uow, confirmed.telegram_user_id)
         outgoing.queued.extend(chat.queued)
         return confirmed.name, locale

@@ -83,3 +83,29 @@ def confirmation_link(mail: EmailMessage) -> str:
     """The one confirmation link in a registration e-mail."""
     (link,) = [url for url in links_in(mail) if "/confirm/" in url]
     return link
+
+
+async def register_company(someone: Person, number: str, email: str) -> None:
+    """The shortest walk through registering a company the person signs for."""
+    await someone.say("/register")
+    await someone.reply()
+    await someone.press_newest("🏢 A legal entity (company)")
+    await someone.reply()
+    await someone.say(number)
+    await someone.reply()
+    await someone.press_newest("Importēt no UR")
+    checked = await someone.reply()
+    assert "Matched by your name" in checked["text"], checked["text"]
+    await someone.press_newest("Continue")
+    await someone.reply()
+    await someone.say(email)
+    await someone.reply()
+    await someone.say("+371 2000 0000")
+    await someone.reply()
+    for _ in range(2):
+        await someone.say("Ozols mežā 2024")
+        await someone.reply()
+    await someone.press_newest("I agree")
+    await someone.reply()
+    await someone.press_newest("Reģistrēties")
+    assert "Pabeidziet reģistrāciju" in (await someone.reply())["text"]

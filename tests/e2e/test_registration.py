@@ -92,7 +92,10 @@ async def test_a_signatory_registers_a_company_confirmed_by_email(
                 "person.linked",
                 "client.switched",
             } <= actions
-            assert await session.scalar(select(Registration)) is None
+            # Kept after the e-mail confirmation, for ALTUM's review (REGISTRATION_REVIEW).
+            registration = await session.scalar(select(Registration))
+            assert registration is not None and registration.client_id == client.id
+            assert registration.status == "awaiting_review"
     finally:
         await database.dispose()
 

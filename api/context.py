@@ -1,0 +1,42 @@
+"""What the runtime gives the API: transactions (a unit of work and a notifier together), the
+feed's wake-up signal, the clock, the rate limiter and the limits. The API reaches storage and
+chat only through these."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from api.ratelimit import RateLimiter
+from portal.ports import FeedSignal, Notifier, UnitOfWork
+
+# One transaction: what it changes and the chat messages it queues commit together, and the
+# messages are sent after the commit.
+Transaction = Callable[[], AbstractAsyncContextManager[tuple[UnitOfWork, Notifier]]]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class ApiContext:
+    transaction: Transaction
+    feed_signal: FeedSignal
+    limiter: RateLimiter
+    clock: Callable[[], datetime] = utcnow
+    # Long polls: the longest `wait` allowed, and how often a waiting poll looks again for
+    # events committed by other processes (this process's commits wake it at once).
+    max_wait: float = 30.0
+    recheck: float = 1.0
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Requests in a transaction at once; the rest wait here, holding no database connection,
+    # so a flood of API writes cannot take the connections the chat's updates need.
+    concurrency: int = 8
+    slots: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.slots = asyncio.Semaphore(self.concurrency)

@@ -1,0 +1,290 @@
+"""The API's machinery: operations declared by resource modules, and one dispatcher that
+authenticates, rate-limits, validates with the operation's pydantic models, runs the handler in
+one transaction and answers JSON or a problem.
+
+A resource module makes a `Resource` and declares its operations with it:
+
+    resource = Resource("deals", "A client's deals and invoices.")
+
+    @resource.operation("GET", "/clients/{client_id}/deals", scope="deals:read", summary=...)
+    async def list_deals(call: Call, path: ClientPath) -> DealList: ...
+
+The handler's annotations are the contract: `path`, `query` and `body` name the models that
+validate the request, the return annotation the model of the answer (None: 204). The OpenAPI
+document is generated from the same declarations (api/openapi.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, get_type_hints
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from api.context import ApiContext
+from api.problems import FieldError, ProblemError
+from portal import api_tokens
+from portal.errors import Conflict, Invalid, NotFound
+from portal.ports import Notifier, UnitOfWork
+from portal.records import ApiTokenRecord
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[..., Awaitable[BaseModel | None]]
+
+
+@dataclass
+class Call:
+    """One request as a handler sees it."""
+
+    context: ApiContext
+    token: ApiTokenRecord
+    request: web.Request
+    now: datetime
+    status: int | None = None  # a handler may change the success status (201 Created)
+    _uow: UnitOfWork | None = None
+    _notifier: Notifier | None = None
+
+    @property
+    def uow(self) -> UnitOfWork:
+        assert self._uow is not None, "a transactional operation"
+        return self._uow
+
+    @property
+    def notifier(self) -> Notifier:
+        assert self._notifier is not None, "a transactional operation"
+        return self._notifier
+
+    @property
+    def actor(self) -> str:
+        """Who wrote, in the client's activity log."""
+        return f"api:{self.token.name}"
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    handler: Handler
+    scope: str
+    summary: str
+    description: str
+    tag: str
+    status: int
+    also: tuple[int, ...]  # other success statuses (200 beside 201 of an upsert)
+    errors: tuple[int, ...]
+    path_model: type[BaseModel] | None
+    query_model: type[BaseModel] | None
+    body_model: type[BaseModel] | None
+    response_model: type[BaseModel] | None
+    transactional: bool
+    links: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def operation_id(self) -> str:
+        return self.handler.__name__
+
+    @property
+    def statuses(self) -> tuple[int, ...]:
+        return (self.status, *self.also)
+
+
+class Resource:
+    def __init__(self, tag: str, description: str) -> None:
+        self.tag = tag
+        self.description = description
+        self.operations: list[Operation] = []
+
+    def operation(
+        self,
+        method: str,
+        path: str,
+        *,
+        scope: str,
+        summary: str,
+        status: int = 200,
+        also: tuple[int, ...] = (),
+        errors: tuple[int, ...] = (),
+        transactional: bool = True,
+        links: dict[str, dict[str, Any]] | None = None,
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            hints = get_type_hints(handler)
+            response = hints.get("return")
+            self.operations.append(
+                Operation(
+                    method=method,
+                    path=path,
+                    handler=handler,
+                    scope=scope,
+                    summary=summary,
+                    description=(handler.__doc__ or "").strip(),
+                    tag=self.tag,
+                    status=status,
+                    also=also,
+                    errors=errors,
+                    path_model=hints.get("path"),
+                    query_model=hints.get("query"),
+                    body_model=hints.get("body"),
+                    response_model=None if response is type(None) else response,
+                    transactional=transactional,
+                    links=links or {},
+                )
+            )
+            return handler
+
+        return register
+
+
+def error_statuses(operation: Operation) -> list[int]:
+    """Every error status the operation may answer, for its OpenAPI description."""
+    statuses = {401, 403, 429, 503, *operation.errors}
+    if operation.path_model or operation.query_model or operation.body_model:
+        statuses.add(422)
+    if operation.body_model:
+        statuses.update((400, 413))
+    return sorted(statuses)
+
+
+def endpoint(
+    operation: Operation, context: ApiContext
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        secret = _bearer(request)
+        now = context.clock()
+        used: list[ApiTokenRecord] = []  # the token, when its `last used` should be written
+        # Read before the transaction: a slow client must not hold it (SQLite's writer).
+        raw_body = await request.read() if operation.body_model is not None else b""
+        try:
+            if operation.transactional:
+                async with context.slots, context.transaction() as (uow, notifier):
+                    call = await _authorized(context, operation, uow, secret, request, now, used)
+                    inputs = _inputs(operation, request, raw_body)
+                    call._uow, call._notifier = uow, notifier
+                    result = await _run(operation, call, inputs)
+            else:
+                async with context.slots, context.transaction() as (uow, _):
+                    call = await _authorized(context, operation, uow, secret, request, now, used)
+                inputs = _inputs(operation, request, raw_body)
+                result = await _run(operation, call, inputs)
+        finally:
+            if used:
+                async with context.transaction() as (uow, _):
+                    await api_tokens.record_use(uow=uow, token=used[0], now=now)
+        status = call.status or operation.status
+        if result is None:
+            return web.Response(status=204 if status == 200 else status)
+        return web.Response(
+            text=result.model_dump_json(), status=status, content_type="application/json"
+        )
+
+    return handle
+
+
+def _bearer(request: web.Request) -> str:
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise ProblemError(
+            401, "send Authorization: Bearer <token>", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return secret.strip()
+
+
+async def _authorized(
+    context: ApiContext,
+    operation: Operation,
+    uow: UnitOfWork,
+    secret: str,
+    request: web.Request,
+    now: datetime,
+    used: list[ApiTokenRecord],
+) -> Call:
+    token = await api_tokens.authenticate(uow=uow, secret=secret)
+    if token is None:
+        raise ProblemError(
+            401,
+            "unknown or revoked token",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    if api_tokens.use_is_stale(token, now):
+        used.append(token)
+    if operation.scope not in token.scopes:
+        raise ProblemError(403, f"this operation needs the scope {operation.scope}")
+    wait = await context.limiter.take(token.name)
+    if wait > 0:
+        raise ProblemError(
+            429,
+            "this token's rate limit is reached",
+            headers={"Retry-After": str(max(1, int(wait + 0.999)))},
+        )
+    return Call(context=context, token=token, request=request, now=now)
+
+
+def _inputs(operation: Operation, request: web.Request, raw_body: bytes) -> dict[str, BaseModel]:
+    """The request validated by the operation's models: 422 with every reason otherwise."""
+    inputs: dict[str, BaseModel] = {}
+    errors: list[FieldError] = []
+    sources: list[tuple[str, type[BaseModel] | None, Any]] = [
+        ("path", operation.path_model, dict(request.match_info)),
+        ("query", operation.query_model, {k: request.query.getone(k) for k in request.query}),
+    ]
+    for name, model, raw in sources:
+        if model is None:
+            continue
+        try:
+            inputs[name] = model.model_validate(raw)
+        except ValidationError as exc:
+            errors += _field_errors(name, exc)
+    if operation.body_model is not None:
+        try:
+            inputs["body"] = operation.body_model.model_validate_json(raw_body or b"null")
+        except ValidationError as exc:
+            if any(e["type"] == "json_invalid" for e in exc.errors()):
+                raise ProblemError(400, "the body is not JSON") from None
+            errors += _field_errors("body", exc)
+    if errors:
+        raise ProblemError(422, "the request does not match the schema", errors=errors)
+    return inputs
+
+
+def _field_errors(source: str, exc: ValidationError) -> list[FieldError]:
+    # `input` is left out: it may be a personal code.
+    return [
+        FieldError(location=[source, *error["loc"]], message=error["msg"])
+        for error in exc.errors(include_url=False, include_input=False)
+    ]
+
+
+async def _run(operation: Operation, call: Call, inputs: dict[str, BaseModel]) -> BaseModel | None:
+    try:
+        return await operation.handler(call, **inputs)
+    except NotFound as exc:
+        raise ProblemError(404, f"{exc.what} not found") from None
+    except Invalid as exc:
+        where = next(
+            (
+                name
+                for name, model in (
+                    ("path", operation.path_model),
+                    ("query", operation.query_model),
+                )
+                if model is not None and exc.field in model.model_fields
+            ),
+            "body",
+        )
+        raise ProblemError(
+            422,
+            "the request breaks a rule",
+            errors=[FieldError(location=[where, exc.field], message=exc.detail)],
+        ) from None
+    except Conflict as exc:
+        raise ProblemError(409, exc.detail, code=exc.code, **_conflict_extra(exc)) from None
+
+
+def _conflict_extra(exc: Conflict) -> dict[str, Any]:
+    user_id = getattr(exc, "user_id", None)
+    return {} if user_id is None else {"user_id": user_id}

@@ -1,0 +1,14 @@
+"""The API's resources, one module each. A new resource is a module here and a line below."""
+
+from __future__ import annotations
+
+from api.platform import Resource
+from api.resources import clients, deals, events, registrations, users
+
+RESOURCES: tuple[Resource, ...] = (
+    clients.resource,
+    users.resource,
+    deals.resource,
+    registrations.resource,
+    events.resource,
+)

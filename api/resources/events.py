@@ -1,0 +1,90 @@
+"""The event feed: what happened on the client side, in commit order, each event once.
+
+A consumer keeps the `next` cursor of the last page it handled and asks for `after=<next>`:
+after a crash it resumes there and misses nothing. `wait` long-polls: an empty page is held
+until an event commits or the seconds pass (events committed by this process wake it at
+once, those of other processes are found by a re-check every `recheck` seconds).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from api.platform import Call, Resource
+from api.resources.common import Request
+from portal import feed
+from portal.records import FeedEvent
+
+resource = Resource("events", "The feed of what clients did in the bot, for ALTUM's systems.")
+
+EventType = Literal["client.registered", "client.confirmed", "user.linked"]
+
+
+class EventQuery(Request):
+    after: Annotated[str, Field(pattern=r"^\d{1,18}$")] = Field(
+        default="0", description="the `next` of the previous page; 0 for the beginning"
+    )
+    limit: Annotated[int, Field(ge=1, le=1000)] = 100
+    wait: Annotated[int, Field(ge=0, le=60)] = Field(
+        default=0, description="seconds to hold an empty page for new events (long poll)"
+    )
+
+
+class Event(BaseModel):
+    cursor: str = Field(description="this event's position; `after=<cursor>` continues here")
+    type: EventType
+    occurred_at: datetime
+    client_id: int | None = Field(description="GET /clients/{client_id}")
+    registration_id: int | None = Field(
+        default=None, description="GET /registrations/{registration_id}"
+    )
+    user_id: int | None = Field(
+        default=None, description="GET /clients/{client_id}/users/{user_id}"
+    )
+
+    @classmethod
+    def of(cls, event: FeedEvent) -> Event:
+        return cls(
+            cursor=str(event.position),
+            type=event.type,
+            occurred_at=event.occurred_at,
+            client_id=event.client_id,
+            registration_id=event.data.get("registration_id"),
+            user_id=event.data.get("user_id"),
+        )
+
+
+class EventPage(BaseModel):
+    events: list[Event]
+    next: str = Field(description="pass as `after` for the next page (the same when empty)")
+
+
+@resource.operation(
+    "GET",
+    "/events",
+    scope="events:read",
+    summary="Read the event feed",
+    transactional=False,  # a long poll must not hold a transaction while it waits
+)
+async def read_events(call: Call, query: EventQuery) -> EventPage:
+    """Types: `client.registered` (a registration submitted; `registration_id`),
+    `client.confirmed` (its e-mail link opened, the client exists; `client_id`,
+    `registration_id`), `user.linked` (a user of a client logged in with Telegram;
+    `client_id`, `user_id`)."""
+    context = call.context
+    after = int(query.after)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + min(query.wait, context.max_wait)
+    while True:
+        async with context.slots, context.transaction() as (uow, _notifier):
+            found = await feed.read(uow=uow, after=after, limit=query.limit)
+        remaining = deadline - loop.time()
+        if found or remaining <= 0 or context.stopping.is_set():
+            break
+        await context.feed_signal.wait(min(context.recheck, remaining))
+    last = found[-1].position if found else after
+    return EventPage(events=[Event.of(event) for event in found], next=str(last))

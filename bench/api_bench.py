@@ -1,0 +1,341 @@
+"""The back-office API under load, beside the chat, in the same run.
+
+1. Event feed paging: the time to read one page (`GET /api/v1/events?after=…&limit=100`)
+   with 10^3 events in the table and with 10^6, from cursors spread over the table; the ratio
+   must stay within 2x (keyset paging on the primary key).
+2. Writes beside the chat: the full bot (`altum-bot run`) takes the chat bench's open loop
+   (bench/bot_bench.py: 100 updates/s, latency = update sent -> last reply) alone, then the
+   same loop while 500 API writes/s (PUT deals and invoices) arrive; the chat's p50/p99 with
+   writes are printed as ratios to the chat-only run of the same round, beside the chat's
+   latency target (p99 <= 50 ms) and the writes' own latency and achieved rate.
+
+Usage: .venv/bin/python bench/api_bench.py [--quick] [--only sqlite|postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import statistics
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot_bench import (  # noqa: E402
+    FULL_MIX,
+    Result,
+    Subject,
+    UserState,
+    at_rate,
+    drop_postgres,
+    free_port,
+    machine_times,
+    open_loop,
+    postgres_database,
+)
+
+from bot.api_tokens import create as create_token  # noqa: E402
+from bot.ur_import import run_import  # noqa: E402
+from emulator import EmulatorClient, EmulatorServer  # noqa: E402
+from storage.migrate import upgrade_async  # noqa: E402
+
+DEMO_DATA = ROOT / "bot" / "demo_data"
+PAGE = 100
+DEAL = {
+    "product": "Apgrozāmo līdzekļu aizdevums",
+    "amount": "150000.00",
+    "balance": "120000.00",
+    "start_date": "2025-01-01",
+    "end_date": "2030-01-01",
+    "status": "active",
+}
+
+
+# ---- the feed at 10^3 and 10^6 events --------------------------------------------------
+
+
+async def fill_feed(url: str, count: int) -> None:
+    """`count` events in the table (positions 1..count), as fast as each database allows."""
+    now = datetime.now(UTC)
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        path = make_url(url).database
+        assert path is not None
+        with sqlite3.connect(path) as db:
+            db.execute("DELETE FROM feed_events")
+            db.executemany(
+                "INSERT INTO feed_events (position, type, occurred_at, client_id, data) "
+                "VALUES (?, 'user.linked', ?, ?, ?)",
+                (
+                    (n, now.isoformat(), n % 5000, f'{{"user_id": {n}}}')
+                    for n in range(1, count + 1)
+                ),
+            )
+            db.execute("UPDATE feed_counter SET last = ?", (count,))
+        return
+    connection = await asyncpg.connect(
+        make_url(url).set(drivername="postgresql").render_as_string(False)
+    )
+    try:
+        await connection.execute("TRUNCATE feed_events")
+        await connection.copy_records_to_table(
+            "feed_events",
+            records=(
+                (n, "user.linked", now, n % 5000, f'{{"user_id": {n}}}')
+                for n in range(1, count + 1)
+            ),
+            columns=["position", "type", "occurred_at", "client_id", "data"],
+        )
+        await connection.execute("UPDATE feed_counter SET last = $1", count)
+        await connection.execute("ANALYZE feed_events")
+    finally:
+        await connection.close()
+
+
+async def page_times(base: str, token: str, count: int, pages: int) -> list[float]:
+    """Milliseconds per page read from random cursors across the table."""
+    headers = {"Authorization": f"Bearer {token}"}
+    times: list[float] = []
+    async with aiohttp.ClientSession(headers=headers) as http:
+        for _ in range(pages):
+            after = random.randrange(0, max(1, count - PAGE))
+            started = time.perf_counter()
+            async with http.get(
+                f"{base}/api/v1/events", params={"after": after, "limit": PAGE}
+            ) as r:
+                body = await r.json()
+            times.append((time.perf_counter() - started) * 1000)
+            assert r.status == 200 and len(body["events"]) == min(PAGE, count - after), body
+    return times
+
+
+# ---- writes beside the chat ------------------------------------------------------------
+
+
+async def writes_at_rate(
+    base: str, token: str, client_id: int, rate: float, seconds: float
+) -> list[float]:
+    """An open loop of API writes: deals and invoices, mostly updates, a few new ones."""
+    latencies: list[float] = []
+    failures: list[int] = []
+    connector = aiohttp.TCPConnector(limit=256)
+    async with aiohttp.ClientSession(
+        connector=connector, headers={"Authorization": f"Bearer {token}"}
+    ) as http:
+
+        async def one(n: int) -> None:
+            deal = f"B-{n % 50}"
+            if n % 2:
+                path = f"/clients/{client_id}/deals/{deal}"
+                body: dict[str, Any] = {**DEAL, "balance": f"{100000 + n % 997}.00"}
+            else:
+                path = f"/clients/{client_id}/deals/{deal}/invoices/R-{n % 400}"
+                body = {"amount": f"{1000 + n % 13}.50", "due_date": "2026-06-15"}
+            started = time.perf_counter()
+            async with http.put(base + "/api/v1" + path, json=body) as response:
+                await response.read()
+                if response.status >= 300:
+                    failures.append(response.status)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+        started = time.perf_counter()
+        await at_rate(rate, seconds, one)
+        ELAPSED.append(time.perf_counter() - started)  # until the last write was answered
+    FAILED.extend(failures)
+    return latencies
+
+
+FAILED: list[int] = []  # statuses of writes that failed (503 when the pool ran dry)
+ELAPSED: list[float] = []  # seconds from the first write sent to the last one answered
+
+
+async def prepare_writes(base: str, token: str) -> int:
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(headers=headers) as http:
+        async with http.post(
+            f"{base}/api/v1/clients", json={"registration_number": "40103999940"}
+        ) as r:
+            client = await r.json()
+            assert r.status == 201, client
+        for n in range(50):  # the deals the invoices belong to
+            async with http.put(
+                f"{base}/api/v1/clients/{client['id']}/deals/B-{n}", json=DEAL
+            ) as r:
+                assert r.status in (200, 201), await r.text()
+    return int(client["id"])
+
+
+def percentile(values: list[float], p: float) -> float:
+    return Result("", latencies_ms=values).percentile(p)
+
+
+async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]:
+    await upgrade_async(url)
+    await run_import(url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    _record, token = await create_token(
+        url, "bench", ["clients:write", "deals:write", "events:read"]
+    )
+    web_port = free_port()
+    base = f"http://127.0.0.1:{web_port}"
+    bot_id = 444444444
+    subject = Subject(
+        name, [str(Path(sys.executable).with_name("altum-bot")), "run"], {}, FULL_MIX, bot_id=bot_id
+    )
+    out: dict[str, Any] = {"subject": name}
+    async with EmulatorServer() as server, EmulatorClient(server.base_url) as emu:
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "BOT_TOKEN": f"{bot_id}:bench-{uuid.uuid4().hex}",
+            "TELEGRAM_API_URL": server.base_url,
+            "LOG_LEVEL": "WARNING",
+            "WEB_PORT": str(web_port),
+            "PUBLIC_URL": base,
+            "API_RATE_PER_SECOND": "100000",
+            "API_RATE_BURST": "100000",
+        }
+        process = await asyncio.create_subprocess_exec(*subject.command, env=env, cwd=ROOT)
+        try:
+            await emu.calls(bot_id, method="getUpdates", wait=60, min=1)
+            users = [
+                UserState((await emu.create_user(bot_id, f"User{i}", language_code="lv"))["id"])
+                for i in range(args.users)
+            ]
+            client_id = await prepare_writes(base, token)
+            await open_loop(emu, subject, users[:20], 20, 1.0)  # warm up
+
+            # 1. The feed at 10^3 and 10^6 events (writes are idle meanwhile).
+            for count in (1_000, 1_000_000):
+                await fill_feed(url, count)
+                await page_times(base, token, count, 20)  # warm the cache
+                times = await page_times(base, token, count, args.pages)
+                out[f"feed_page_ms_{count}"] = statistics.median(times)
+            out["feed_ratio"] = out["feed_page_ms_1000000"] / out["feed_page_ms_1000"]
+
+            # 2. Chat alone, then chat with API writes; rounds interleave.
+            alone: list[float] = []
+            mixed: list[float] = []
+            writes: list[float] = []
+            ratios_p99: list[float] = []
+            busy: list[float] = []
+            for _ in range(args.rounds):
+                chat = await open_loop(emu, subject, users, args.rate, args.seconds)
+                machine = machine_times()
+                chat_task = asyncio.create_task(
+                    open_loop(emu, subject, users, args.rate, args.seconds)
+                )
+                written = await writes_at_rate(
+                    base, token, client_id, args.write_rate, args.seconds
+                )
+                with_writes = await chat_task
+                (b1, t1), (b0, t0) = machine_times(), machine
+                busy.append((b1 - b0) / (t1 - t0) if t1 > t0 else 0.0)
+                alone += chat
+                mixed += with_writes
+                writes += written
+                ratios_p99.append(percentile(with_writes, 99) / max(percentile(chat, 99), 0.001))
+        finally:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), timeout=60)
+    out.update(
+        chat_alone_p50=percentile(alone, 50),
+        chat_alone_p99=percentile(alone, 99),
+        chat_with_writes_p50=percentile(mixed, 50),
+        chat_with_writes_p99=percentile(mixed, 99),
+        p99_ratio_per_round=ratios_p99,
+        writes=len(writes),
+        writes_per_s=len(writes) / sum(ELAPSED),  # served, not merely sent
+        write_p50=percentile(writes, 50),
+        write_p99=percentile(writes, 99),
+        machine_busy_with_writes=statistics.median(busy),
+        failed=len(FAILED),
+        failed_statuses=sorted(set(FAILED)),
+    )
+    FAILED.clear()
+    ELAPSED.clear()
+    return out
+
+
+def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
+    print(
+        f"\nfeed: median of {args.pages} page reads ({PAGE} events) from random cursors; "
+        f"writes: {args.rounds} rounds of {args.seconds:g} s, chat open loop at {args.rate:g} "
+        f"updates/s alone, then with {args.write_rate:g} API writes/s\n"
+    )
+    for row in rows:
+        p50_ratio = row["chat_with_writes_p50"] / max(row["chat_alone_p50"], 0.001)
+        p99_ratio = row["chat_with_writes_p99"] / max(row["chat_alone_p99"], 0.001)
+        print(f"{row['subject']}")
+        print(
+            f"  feed page: {row['feed_page_ms_1000']:.2f} ms at 10^3, "
+            f"{row['feed_page_ms_1000000']:.2f} ms at 10^6 -> ratio {row['feed_ratio']:.2f} "
+            f"({'meets' if row['feed_ratio'] <= 2 else 'MISSES'} <= 2)"
+        )
+        print(
+            f"  chat alone: p50 {row['chat_alone_p50']:.1f} ms, p99 {row['chat_alone_p99']:.1f} ms"
+        )
+        print(
+            f"  chat with writes: p50 {row['chat_with_writes_p50']:.1f} ms ({p50_ratio:.2f}x), "
+            f"p99 {row['chat_with_writes_p99']:.1f} ms ({p99_ratio:.2f}x; per round "
+            + " ".join(f"{r:.2f}x" for r in row["p99_ratio_per_round"])
+            + f") -> {'meets' if row['chat_with_writes_p99'] <= 50 else 'MISSES'} p99 <= 50 ms"
+        )
+        print(
+            f"  writes: {row['writes_per_s']:.0f}/s served of {args.write_rate:g}/s sent, "
+            f"p50 {row['write_p50']:.1f} ms, p99 {row['write_p99']:.1f} ms; failed "
+            f"{row['failed']} {row['failed_statuses']}; machine busy "
+            f"{row['machine_busy_with_writes']:.0%} meanwhile"
+        )
+
+
+def remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+async def main(args: argparse.Namespace) -> None:
+    rows = []
+    if args.only in ("", "sqlite"):
+        path = ROOT / "var" / f"api-bench-{uuid.uuid4().hex[:8]}.db"
+        path.parent.mkdir(exist_ok=True)
+        try:
+            rows.append(await run_subject("full bot, SQLite", f"sqlite:///{path}", args))
+        finally:
+            remove_sqlite(path)
+    if args.only in ("", "postgres"):
+        name, url = await postgres_database()
+        try:
+            rows.append(await run_subject("full bot, PostgreSQL", url, args))
+        finally:
+            await drop_postgres(name)
+    report(rows, args)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--users", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=100.0, help="chat updates/s")
+    parser.add_argument("--write-rate", type=float, default=500.0, help="API writes/s")
+    parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--only", default="", choices=["", "sqlite", "postgres"])
+    parser.add_argument("--quick", action="store_true", help="one round of 3-second phases")
+    arguments = parser.parse_args()
+    if arguments.quick:
+        arguments.seconds, arguments.rounds, arguments.pages = 3.0, 1, 50
+    asyncio.run(main(arguments))

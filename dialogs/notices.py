@@ -1,0 +1,118 @@
+"""What the chat says when ALTUM's side changes something for a person (portal/notices.py):
+a registration approved or rejected, access given, blocked or restored, a new deal or
+invoice. Rendered in the person's language by the runtime's notifier."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from html import escape
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import gettext as _
+from babel.numbers import format_currency
+
+from dialogs.menu import back_to_menu_keyboard
+from portal.notices import (
+    AccessBlocked,
+    AccessGranted,
+    AccessRestored,
+    DealAdded,
+    InvoiceAdded,
+    Notice,
+    RegistrationApproved,
+    RegistrationRejected,
+    RejectionReason,
+)
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """`12 500,00 €` in Latvian, `€12,500.00` in English: as people there write it."""
+    return format_currency(amount, currency, locale=get_i18n().current_locale)
+
+
+def day(value: date | None) -> str:
+    return value.strftime("%d.%m.%Y") if value else "—"
+
+
+def rejection_reason(reason: RejectionReason) -> str:
+    texts = {
+        RejectionReason.NOT_SIGNATORY: _(
+            "ALTUM found that you are not a person with signing rights («paraksttiesīgā "
+            "persona») of this company."
+        ),
+        RejectionReason.IDENTITY_NOT_CONFIRMED: _(
+            "ALTUM could not confirm that you are the signatory named in the Company Register."
+        ),
+        RejectionReason.OTHER: _("ALTUM did not accept it after its check."),
+    }
+    return texts[reason]
+
+
+def render(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The message for `notice`, in the current locale."""
+    menu = back_to_menu_keyboard()
+    if isinstance(notice, RegistrationRejected):
+        lines = [
+            _("❌ ALTUM rejected the registration of <b>{client}</b>.").format(
+                client=escape(notice.client_name)
+            ),
+            rejection_reason(notice.reason),
+        ]
+        if notice.comment:
+            lines.append(_("ALTUM's note: {comment}").format(comment=escape(notice.comment)))
+        lines.append(
+            _(
+                "Your access to it and the details you registered were deleted. If you do sign "
+                "for the company, contact ALTUM."
+            )
+        )
+        return "\n\n".join(lines), menu
+    if isinstance(notice, RegistrationApproved):
+        return _(
+            "✅ ALTUM has checked the registration of <b>{client}</b>. You can now sign and "
+            "submit documents in its name."
+        ).format(client=escape(notice.client_name)), menu
+    if isinstance(notice, AccessGranted):
+        text = (
+            _("🏢 ALTUM made you a main user of <b>{client}</b>. Choose it with /client.")
+            if notice.role == "main"
+            else _(
+                "🏢 ALTUM made you an additional user of <b>{client}</b>. Choose it with /client."
+            )
+        )
+        return text.format(client=escape(notice.client_name)), menu
+    if isinstance(notice, AccessBlocked):
+        return _(
+            "🚫 ALTUM blocked your access to <b>{client}</b>. You can no longer act for it "
+            "here. If this is a mistake, contact the client's main user or ALTUM."
+        ).format(client=escape(notice.client_name)), menu
+    if isinstance(notice, AccessRestored):
+        return _("🏢 Your access to <b>{client}</b> is restored. Choose it with /client.").format(
+            client=escape(notice.client_name)
+        ), menu
+    if isinstance(notice, DealAdded):
+        return _(
+            "📄 A new deal of <b>{client}</b> with ALTUM: No. {number}\n"
+            "{product}, {amount}\nFrom {start} to {end}"
+        ).format(
+            client=escape(notice.client_name),
+            number=escape(notice.number),
+            product=escape(notice.product),
+            amount=money(notice.amount, notice.currency),
+            start=day(notice.start_date),
+            end=day(notice.end_date),
+        ), menu
+    if isinstance(notice, InvoiceAdded):
+        return _(
+            "🧾 A new invoice for <b>{client}</b>: No. {number} of deal No. {deal}\n"
+            "{amount}, due {due}"
+        ).format(
+            client=escape(notice.client_name),
+            number=escape(notice.number),
+            deal=escape(notice.deal_number),
+            amount=money(notice.amount, notice.currency),
+            due=day(notice.due_date),
+        ), menu
+    raise TypeError(f"no text for {type(notice).__name__}")

@@ -1,0 +1,170 @@
+"""Deals and their invoices, as ALTUM's systems send them (upserts by number). A new deal or
+invoice is told in chat to every user who has access to the client."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+
+from portal.activity import Action, ActivityEvent
+from portal.client_admin import client_name
+from portal.errors import Invalid, NotFound
+from portal.notices import DealAdded, InvoiceAdded
+from portal.ports import Notifier, UnitOfWork
+from portal.records import DealData, DealRecord, InvoiceData, InvoiceRecord
+
+_NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+MAX_AMOUNT = Decimal("1000000000000")  # 10^12: far above any deal, well inside BIGINT cents
+
+
+def check_number(number: str, field: str = "deal_number") -> str:
+    if not _NUMBER.fullmatch(number):
+        raise Invalid(field, "1-40 letters, digits, '.', '_' or '-'")
+    return number
+
+
+def _money(value: Decimal, field: str) -> Decimal:
+    if not value.is_finite() or value < 0 or value >= MAX_AMOUNT:
+        raise Invalid(field, "an amount from 0 below 10^12")
+    if value != value.quantize(Decimal("0.01")):
+        raise Invalid(field, "at most two decimal places")
+    return value.quantize(Decimal("0.01"))
+
+
+def check_deal(data: DealData) -> DealData:
+    if not _CURRENCY.fullmatch(data.currency):
+        raise Invalid("currency", "an ISO 4217 code such as EUR")
+    if data.end_date is not None and data.end_date < data.start_date:
+        raise Invalid("end_date", "before the start date")
+    product = " ".join(data.product.split())
+    if not product:
+        raise Invalid("product", "empty")
+    return DealData(
+        product=product,
+        amount=_money(data.amount, "amount"),
+        currency=data.currency,
+        balance=_money(data.balance, "balance"),
+        start_date=data.start_date,
+        end_date=data.end_date,
+        status=data.status,
+    )
+
+
+async def get_deal(*, uow: UnitOfWork, client_id: int, number: str) -> DealRecord:
+    deal = await uow.deals.get(client_id, number)
+    if deal is None:
+        raise NotFound("deal")
+    return deal
+
+
+async def list_deals(*, uow: UnitOfWork, client_id: int) -> list[DealRecord]:
+    await client_name(uow=uow, client_id=client_id)
+    return await uow.deals.of_client(client_id)
+
+
+async def put_deal(
+    *,
+    uow: UnitOfWork,
+    notifier: Notifier,
+    client_id: int,
+    number: str,
+    data: DealData,
+    actor: str,
+    now: datetime,
+) -> tuple[DealRecord, bool]:
+    """Insert or update the deal; True when it is new (its users are told)."""
+    client = await client_name(uow=uow, client_id=client_id)
+    clean = check_deal(data)
+    deal, created = await uow.deals.put(client_id, check_number(number), clean, now=now)
+    await uow.activity.record(
+        ActivityEvent(
+            action=Action.DEAL_ADDED if created else Action.DEAL_UPDATED,
+            client_id=client_id,
+            actor=actor,
+            occurred_at=now,
+            details={"deal": number, "status": str(clean.status)},
+        )
+    )
+    if created:
+        for person_id in await uow.client_users.active_people(client_id):
+            await notifier.notify(
+                DealAdded(
+                    person_id=person_id,
+                    client_name=client,
+                    number=number,
+                    product=clean.product,
+                    amount=clean.amount,
+                    currency=clean.currency,
+                    start_date=clean.start_date,
+                    end_date=clean.end_date,
+                )
+            )
+    return deal, created
+
+
+async def get_invoice(
+    *, uow: UnitOfWork, client_id: int, deal_number: str, number: str
+) -> InvoiceRecord:
+    deal = await get_deal(uow=uow, client_id=client_id, number=deal_number)
+    invoice = await uow.invoices.get(deal, number)
+    if invoice is None:
+        raise NotFound("invoice")
+    return invoice
+
+
+async def list_invoices(
+    *, uow: UnitOfWork, client_id: int, deal_number: str
+) -> list[InvoiceRecord]:
+    deal = await get_deal(uow=uow, client_id=client_id, number=deal_number)
+    return await uow.invoices.of_deal(deal)
+
+
+async def put_invoice(
+    *,
+    uow: UnitOfWork,
+    notifier: Notifier,
+    client_id: int,
+    deal_number: str,
+    number: str,
+    data: InvoiceData,
+    actor: str,
+    now: datetime,
+) -> tuple[InvoiceRecord, bool]:
+    client = await client_name(uow=uow, client_id=client_id)
+    deal = await get_deal(uow=uow, client_id=client_id, number=deal_number)
+    if data.paid_on is not None and not data.paid:
+        raise Invalid("paid_on", "given for an unpaid invoice")
+    clean = InvoiceData(
+        amount=_money(data.amount, "amount"),
+        due_date=data.due_date,
+        paid=data.paid,
+        paid_on=data.paid_on,
+    )
+    invoice, created = await uow.invoices.put(
+        deal, check_number(number, "invoice_number"), clean, now=now
+    )
+    await uow.activity.record(
+        ActivityEvent(
+            action=Action.INVOICE_ADDED if created else Action.INVOICE_UPDATED,
+            client_id=client_id,
+            actor=actor,
+            occurred_at=now,
+            details={"deal": deal_number, "invoice": number, "paid": clean.paid},
+        )
+    )
+    if created:
+        for person_id in await uow.client_users.active_people(client_id):
+            await notifier.notify(
+                InvoiceAdded(
+                    person_id=person_id,
+                    client_name=client,
+                    deal_number=deal_number,
+                    number=number,
+                    amount=clean.amount,
+                    currency=deal.data.currency,
+                    due_date=clean.due_date,
+                )
+            )
+    return invoice, created

@@ -1,0 +1,324 @@
+"""Repositories of ALTUM's side: a client's users, consultant, deals and invoices, API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, delete, exists, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.api_tokens import TokenNameTaken
+from portal.records import (
+    ApiTokenRecord,
+    ClientUser,
+    Consultant,
+    DealData,
+    DealRecord,
+    DealStatus,
+    InvoiceData,
+    InvoiceRecord,
+)
+from storage.backoffice_models import ApiToken, ClientConsultant, Deal, Invoice
+from storage.models import Client, Membership, Person, TelegramAccountRow
+
+ACTIVE = "active"
+
+
+def cents(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+def money(value: int) -> Decimal:
+    return (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+class SqlClientUsers:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def _query(self) -> Select[Membership, Person, bool]:
+        linked = (
+            exists().where(TelegramAccountRow.person_id == Membership.person_id).label("linked")
+        )
+        return select(Membership, Person, linked).join(Person, Person.id == Membership.person_id)
+
+    @staticmethod
+    def _user(membership: Membership, person: Person, linked: bool) -> ClientUser:
+        return ClientUser(
+            id=membership.id,
+            client_id=membership.client_id,
+            person_id=person.id,
+            personal_code=person.personal_code,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            role=membership.role,
+            status=membership.status,
+            is_signatory=membership.is_signatory,
+            linked=bool(linked),
+            created_at=membership.created_at,
+        )
+
+    async def _many(self, *conditions: Any) -> list[ClientUser]:
+        query = self._query().where(*conditions).order_by(Membership.id)
+        return [self._user(row[0], row[1], row[2]) for row in await self._session.execute(query)]
+
+    async def of_client(self, client_id: int) -> list[ClientUser]:
+        return await self._many(Membership.client_id == client_id)
+
+    async def of_person(self, person_id: int) -> list[ClientUser]:
+        return await self._many(Membership.person_id == person_id)
+
+    async def get(self, client_id: int, user_id: int) -> ClientUser | None:
+        found = await self._many(Membership.client_id == client_id, Membership.id == user_id)
+        return found[0] if found else None
+
+    async def find(self, *, client_id: int, person_id: int) -> ClientUser | None:
+        found = await self._many(
+            Membership.client_id == client_id, Membership.person_id == person_id
+        )
+        return found[0] if found else None
+
+    async def add(self, *, client_id: int, person_id: int, role: str, is_signatory: bool) -> int:
+        row = Membership(
+            person_id=person_id,
+            client_id=client_id,
+            role=role,
+            status=ACTIVE,
+            is_signatory=is_signatory,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def update(self, user_id: int, *, role: str, status: str) -> None:
+        await self._session.execute(
+            update(Membership).where(Membership.id == user_id).values(role=role, status=status)
+        )
+
+    async def remove(self, *, client_id: int, person_id: int) -> None:
+        await self._session.execute(
+            delete(Membership).where(
+                Membership.client_id == client_id, Membership.person_id == person_id
+            )
+        )
+
+    async def active_people(self, client_id: int) -> list[int]:
+        rows = await self._session.scalars(
+            select(Membership.person_id)
+            .join(Client, Client.id == Membership.client_id)
+            .where(
+                Membership.client_id == client_id,
+                Membership.status == ACTIVE,
+                Client.status == ACTIVE,
+            )
+            .order_by(Membership.id)
+        )
+        return list(rows)
+
+
+class SqlConsultants:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, client_id: int) -> Consultant | None:
+        row = await self._session.get(ClientConsultant, client_id)
+        return None if row is None else Consultant(name=row.name, email=row.email, phone=row.phone)
+
+    async def put(self, client_id: int, consultant: Consultant, *, now: datetime) -> None:
+        row = await self._session.get(ClientConsultant, client_id)
+        if row is None:
+            row = ClientConsultant(client_id=client_id)
+            self._session.add(row)
+        row.name, row.email, row.phone = consultant.name[:200], consultant.email, consultant.phone
+        row.updated_at = now
+        await self._session.flush()
+
+
+def _upsert(session: AsyncSession, table: Any) -> Any:
+    """INSERT … ON CONFLICT for the session's dialect (both have it, with RETURNING)."""
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(table)
+
+
+_DEALS = Deal.__table__
+_INVOICES = Invoice.__table__
+
+
+class SqlDeals:
+    """Core statements: an upsert is one round trip (ALTUM's systems write at a high rate)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    @staticmethod
+    def _record(row: Any) -> DealRecord:
+        return DealRecord(
+            id=row.id,
+            client_id=row.client_id,
+            number=row.number,
+            data=DealData(
+                product=row.product,
+                amount=money(row.amount_cents),
+                currency=row.currency,
+                balance=money(row.balance_cents),
+                start_date=row.start_date,
+                end_date=row.end_date,
+                status=DealStatus(row.status),
+            ),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    async def get(self, client_id: int, number: str) -> DealRecord | None:
+        row = (
+            await self._session.execute(
+                select(_DEALS).where(_DEALS.c.client_id == client_id, _DEALS.c.number == number)
+            )
+        ).first()
+        return None if row is None else self._record(row)
+
+    async def of_client(self, client_id: int) -> list[DealRecord]:
+        rows = await self._session.execute(
+            select(_DEALS)
+            .where(_DEALS.c.client_id == client_id)
+            .order_by(_DEALS.c.start_date, _DEALS.c.id)
+        )
+        return [self._record(row) for row in rows]
+
+    async def put(
+        self, client_id: int, number: str, data: DealData, *, now: datetime
+    ) -> tuple[DealRecord, bool]:
+        values = {
+            "product": data.product[:200],
+            "currency": data.currency,
+            "amount_cents": cents(data.amount),
+            "balance_cents": cents(data.balance),
+            "start_date": data.start_date,
+            "end_date": data.end_date,
+            "status": str(data.status),
+            "updated_at": now,
+        }
+        statement = _upsert(self._session, _DEALS).values(
+            client_id=client_id, number=number, created_at=now, **values
+        )
+        row = (
+            await self._session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["client_id", "number"], set_=values
+                ).returning(*_DEALS.c)
+            )
+        ).one()
+        # `created_at` is written only by the insert: equal to now means it was inserted.
+        return self._record(row), row.created_at == now
+
+
+class SqlInvoices:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    @staticmethod
+    def _record(row: Any, deal: DealRecord) -> InvoiceRecord:
+        return InvoiceRecord(
+            id=row.id,
+            deal_id=row.deal_id,
+            number=row.number,
+            currency=deal.data.currency,
+            data=InvoiceData(
+                amount=money(row.amount_cents),
+                due_date=row.due_date,
+                paid=row.paid,
+                paid_on=row.paid_on,
+            ),
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    async def get(self, deal: DealRecord, number: str) -> InvoiceRecord | None:
+        row = (
+            await self._session.execute(
+                select(_INVOICES).where(
+                    _INVOICES.c.deal_id == deal.id, _INVOICES.c.number == number
+                )
+            )
+        ).first()
+        return None if row is None else self._record(row, deal)
+
+    async def of_deal(self, deal: DealRecord) -> list[InvoiceRecord]:
+        rows = await self._session.execute(
+            select(_INVOICES)
+            .where(_INVOICES.c.deal_id == deal.id)
+            .order_by(_INVOICES.c.due_date, _INVOICES.c.id)
+        )
+        return [self._record(row, deal) for row in rows]
+
+    async def put(
+        self, deal: DealRecord, number: str, data: InvoiceData, *, now: datetime
+    ) -> tuple[InvoiceRecord, bool]:
+        values = {
+            "amount_cents": cents(data.amount),
+            "due_date": data.due_date,
+            "paid": data.paid,
+            "paid_on": data.paid_on,
+            "updated_at": now,
+        }
+        statement = _upsert(self._session, _INVOICES).values(
+            deal_id=deal.id, number=number, created_at=now, **values
+        )
+        row = (
+            await self._session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["deal_id", "number"], set_=values
+                ).returning(*_INVOICES.c)
+            )
+        ).one()
+        return self._record(row, deal), row.created_at == now
+
+
+class SqlApiTokens:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    @staticmethod
+    def _record(row: ApiToken) -> ApiTokenRecord:
+        return ApiTokenRecord(
+            id=row.id,
+            name=row.name,
+            scopes=tuple(row.scopes),
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+        )
+
+    async def add(
+        self, *, name: str, token_hash: str, scopes: tuple[str, ...], created_at: datetime
+    ) -> ApiTokenRecord:
+        row = ApiToken(name=name, token_hash=token_hash, scopes=list(scopes), created_at=created_at)
+        try:
+            async with self._session.begin_nested():
+                self._session.add(row)
+        except IntegrityError as exc:
+            raise TokenNameTaken(name) from exc
+        return self._record(row)
+
+    async def by_hash(self, token_hash: str) -> ApiTokenRecord | None:
+        table = ApiToken.__table__
+        row = (
+            await self._session.execute(select(table).where(table.c.token_hash == token_hash))
+        ).first()
+        return None if row is None else self._record(row)  # type: ignore[arg-type]
+
+    async def touch(self, token_id: int, *, now: datetime) -> None:
+        await self._session.execute(
+            update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
+        )
+
+    async def listed(self) -> list[ApiTokenRecord]:
+        rows = await self._session.scalars(select(ApiToken).order_by(ApiToken.name))
+        return [self._record(row) for row in rows]
+
+    async def remove(self, name: str) -> bool:
+        result = await self._session.execute(delete(ApiToken).where(ApiToken.name == name))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
