@@ -249,8 +249,9 @@ class Check:
             assert page.status == 200, page.status
         async with self.http.post(link) as page:
             assert page.status == 200, await page.text()
-        registered = await newcomer.reply(timeout=20)
+        registered, menu = await newcomer.replies(2, timeout=20)
         assert "is registered" in registered["text"], registered["text"]
+        assert "Awaiting ALTUM's check" in menu["text"], menu["text"]  # the API's review
         await newcomer.say("/client")
         clients = await newcomer.reply(timeout=20)
         assert any("Ozolkalna" in b for b in buttons(clients)), clients
@@ -533,10 +534,44 @@ class Check:
         raise AssertionError("the emulator's update ids keep overlapping the processed ones")
 
     # --- the back-office API --------------------------------------------------------------
-    # TODO(issue 12, item 1): "a back-office API call through Caddy". The API (`api/`) is
-    # being built in parallel; once it lands, add a step here that calls it through
-    # https://PUBLIC_HOST (Caddyfile: its path prefix) with its credentials, and asserts on
-    # the client registered above. Until then the check does not claim it.
+
+    async def backoffice_api(self) -> str:
+        """ALTUM's side: a token made with the CLI in a one-off container, then the API
+        through Caddy: the registration's events, its review, the approval told in chat."""
+        scopes = ("registrations:read", "registrations:write", "clients:read", "events:read")
+        made = await self.stack.arun(
+            "run", "--rm", "--no-deps", "bot", "api-token", "create", "compose-check",
+            *(f"--scope={scope}" for scope in scopes),
+        )  # fmt: skip
+        token = made.strip().splitlines()[-1]
+        api = self.public_url + "/api/v1"
+        auth = {"Authorization": f"Bearer {token}"}
+        async with self.http.get(api + "/registrations") as answer:
+            assert answer.status == 401, answer.status  # no token
+        async with self.http.get(api + "/events", headers=auth) as answer:
+            assert answer.status == 200, await answer.text()
+            events = [e["type"] for e in (await answer.json())["events"]]
+        assert {"client.registered", "client.confirmed"} <= set(events), events
+        query = "?status=awaiting_review"
+        async with self.http.get(api + "/registrations" + query, headers=auth) as answer:
+            (waiting,) = (await answer.json())["items"]
+        assert waiting["name"] == 'SIA "Ozolkalna Koks"', waiting
+        approve = f"{api}/registrations/{waiting['id']}/approve"
+        async with self.http.post(approve, headers=auth) as answer:
+            assert answer.status == 200, await answer.text()
+            assert (await answer.json())["status"] == "approved"
+        assert self.newcomer is not None
+        told = await self.newcomer.reply(timeout=20)
+        assert "You can now sign and submit" in told["text"], told["text"]
+        async with self.http.get(f"{api}/clients/{waiting['client_id']}", headers=auth) as answer:
+            client = await answer.json()
+        assert client["awaiting_review"] is False, client
+        return (
+            "a token made by `run --rm bot api-token create`; through Caddy: no token 401; "
+            f"/api/v1/events {events}; the registration awaiting review approved (200, "
+            "approved), the chat told 'You can now sign and submit…', the client no longer "
+            "awaiting review"
+        )
 
 
 @contextlib.asynccontextmanager
@@ -588,6 +623,7 @@ async def main() -> int:
         await step("health checks", check.healthy)
         await step("non-root, read-only", check.locked_down)
         await step("a conversation through the webhook path", check.conversation)
+        await step("the back-office API through Caddy", check.backoffice_api)
         for _ in range(int(os.environ.get("COMPOSE_CHECK_KILLS", "1"))):
             await step("a replica killed mid-run", check.replica_killed)
         await step("PostgreSQL restarted", check.postgres_restarted)
