@@ -8,10 +8,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from html import escape
-from typing import Any
+from http.cookies import SimpleCookie
 
 from aiogram.utils.i18n import gettext as _
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from bot.app import App
 from bot.logs import fields
@@ -118,7 +118,7 @@ async def link_continue(request: web.Request) -> web.StreamResponse:
     except IdentityError as error:
         return error_page(app, locale, error.refusal, status=410)
     response = web.HTTPSeeOther(started.redirect_url, headers=_REDIRECT_HEADERS)
-    response.set_cookie(COOKIE, session, max_age=600, **_cookie(app))
+    _set_flow_cookie(response, app, session, max_age=600)
     log.info("login: flow started", extra=fields(provider=app.identity.name))
     raise response
 
@@ -136,20 +136,30 @@ def _locale_of(
     return find
 
 
-def _cookie(app: App) -> dict[str, Any]:
-    """The flow cookie's attributes. On https it is SameSite=None: the Mini App may be a
-    cross-site frame (Telegram's web client), where no other cookie is sent, and Latvija.lv
-    answers with a cross-site POST; Partitioned keeps it where third-party cookies are
-    blocked (it is only ever read back in the same frame). On plain http (the demo, whose
-    web chat is on the same host) browsers refuse SameSite=None, so Lax."""
+def _set_flow_cookie(
+    response: web.StreamResponse, app: App, value: str, *, max_age: int, expires: str | None = None
+) -> None:
+    """The flow cookie. On https it is SameSite=None: the Mini App may be a cross-site frame
+    (Telegram's web client), where no other cookie is sent, and Latvija.lv answers with a
+    cross-site POST; Partitioned keeps it where third-party cookies are blocked (it is only
+    ever read back in the same frame). On plain http (the demo, whose web chat is on the same
+    host) browsers refuse SameSite=None, so Lax.
+
+    Partitioned is appended by hand: Python's http.cookies knows the attribute only from
+    3.14, and aiohttp's `set_cookie(partitioned=True)` raises CookieError before that."""
     secure = app.settings.public_url.startswith("https://")
-    return {
-        "path": "/auth",
-        "httponly": True,
-        "secure": secure,
-        "samesite": "None" if secure else "Lax",
-        "partitioned": True if secure else None,
-    }
+    cookie: SimpleCookie = SimpleCookie()
+    cookie[COOKIE] = value
+    morsel = cookie[COOKIE]
+    morsel["path"] = "/auth"
+    morsel["httponly"] = True
+    morsel["max-age"] = str(max_age)
+    if expires is not None:
+        morsel["expires"] = expires
+    morsel["samesite"] = "None" if secure else "Lax"
+    morsel["secure"] = secure
+    partitioned = "; Partitioned" if secure else ""
+    response.headers.add(hdrs.SET_COOKIE, morsel.OutputString() + partitioned)
 
 
 def refusal_page(app: App, locale: str, reason: MiniAppRefusal) -> web.Response:
@@ -239,7 +249,7 @@ async def callback(request: web.Request) -> web.Response:
             lang=locale,
             frame_ancestors=frame_ancestors(app.settings),
         )
-    response.set_cookie(COOKIE, "", max_age=0, expires=_EXPIRED, **_cookie(app))
+    _set_flow_cookie(response, app, "", max_age=0, expires=_EXPIRED)
     return response
 
 

@@ -2,8 +2,9 @@
 404, and every answer tells browsers to keep to https (HSTS).
 
 The site address is plain http on a free local port (a test has no certificate for a real
-host), and the upstream `bot:8080` becomes a stand-in for the bot on 127.0.0.1: the rest is
-the Caddyfile as production runs it. Needs the `caddy` binary (.ci/run installs Debian's).
+host), and the replicas Caddy looks up by name (`dynamic a bot 8080`) become a stand-in for
+the bot on 127.0.0.1: the rest is the Caddyfile as production runs it. Needs the `caddy`
+binary (.ci/run installs Debian's). scripts/compose-check runs it with two real replicas.
 """
 
 from __future__ import annotations
@@ -40,8 +41,10 @@ def adapted(port: int, upstream: int, storage: Path) -> dict[str, Any]:
         check=True,
         timeout=30,
     )
-    text = answer.stdout.replace('"bot:8080"', f'"127.0.0.1:{upstream}"')
-    config: dict[str, Any] = json.loads(text)
+    dynamic = '"dynamic_upstreams":{"name":"bot","port":"8080"'
+    assert dynamic in answer.stdout, answer.stdout
+    stand_in = f'"dynamic_upstreams":{{"name":"127.0.0.1","port":"{upstream}"'
+    config: dict[str, Any] = json.loads(answer.stdout.replace(dynamic, stand_in))
     for server in config["apps"]["http"]["servers"].values():
         server["listen"] = [f"127.0.0.1:{port}"]
     config["admin"] = {"disabled": True}
