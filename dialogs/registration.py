@@ -35,6 +35,7 @@ from dialogs.registration_texts import (
 )
 from portal import voice_password
 from portal.clients import ClientKind, NotLinked
+from portal.contacts import normalize_email, normalize_phone
 from portal.identifiers import InvalidRegistrationNumber, normalize_registration_number
 from portal.linking import PersonRecord, linked_person
 from portal.ports import UnitOfWork
@@ -44,8 +45,6 @@ from portal.registration import (
     RegistrationDraft,
     RegistrationRefused,
     check_company,
-    normalize_email,
-    normalize_phone,
     submit,
 )
 

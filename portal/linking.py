@@ -9,8 +9,6 @@ links the person. One person, one Telegram account.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,18 +17,10 @@ from portal.accounts import TelegramAccount, ensure_account
 from portal.activity import Action, ActivityEvent
 from portal.identity import IdentityError, NaturalPerson, ProviderIdentity, Refusal, natural_person
 from portal.ports import UnitOfWork
+from portal.tokens import digest, new_secret
 
 LINK_TTL = timedelta(minutes=10)
 FLOW_TTL = timedelta(minutes=10)
-
-
-def new_secret() -> str:
-    """256 random bits, URL-safe."""
-    return secrets.token_urlsafe(32)
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

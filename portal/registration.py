@@ -7,7 +7,6 @@ client with the registrant as its main user. Unconfirmed registrations expire.
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,8 +17,9 @@ from portal.clients import AlreadyRegistered, ClientKind, NewClient, Role, perso
 from portal.company_register import CompanyRegister, RegisterEntry, match_officer
 from portal.identifiers import InvalidRegistrationNumber, normalize_registration_number
 from portal.identity import NaturalPerson
-from portal.linking import PersonRecord, digest, new_secret
+from portal.linking import PersonRecord
 from portal.ports import UnitOfWork
+from portal.tokens import digest, new_secret
 
 TERMS_VERSION = "2026-11-27"
 CONFIRMATION_TTL = timedelta(hours=24)
@@ -98,32 +98,6 @@ class ConfirmedRegistration:
     name: str
     telegram_user_id: int
     person_id: int
-
-
-_EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
-_PHONE_JUNK = re.compile(r"[\s().-]")
-
-
-def normalize_email(raw: str) -> str | None:
-    text = raw.strip()
-    if len(text) > 254 or not _EMAIL.fullmatch(text):
-        return None
-    local, domain = text.rsplit("@", 1)
-    return f"{local}@{domain.lower()}"
-
-
-def normalize_phone(raw: str) -> str | None:
-    """+371 and eight digits for Latvian numbers; other countries in E.164."""
-    text = _PHONE_JUNK.sub("", raw.strip())
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    if re.fullmatch(r"[26]\d{7}", text):
-        return "+371" + text
-    if re.fullmatch(r"\+[1-9]\d{7,14}", text):
-        if text.startswith("+371") and not re.fullmatch(r"\+371[26]\d{7}", text):
-            return None
-        return text
-    return None
 
 
 async def check_company(
