@@ -29,7 +29,7 @@ from dialogs.commands import bot_commands
 from dialogs.routers import root_router
 from integrations.email import SmtpMailer
 from portal import languages
-from portal.identity import IdentityProvider
+from portal.ports import IdentityProvider
 from storage.database import Database
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from dialogs.callbacks import ClientChoice, MenuAction
 from dialogs.menu import CLIENTS, LOGIN, REGISTER, role_label, send_main_menu
 from dialogs.outgoing import Outgoing
-from portal.clients import ClientAccess, NoAccess, NotLinked, accessible_clients, choose_client
+from portal.clients import accessible_clients, choose_client
+from portal.model import ClientAccess, NoAccess, NotLinked
 from portal.ports import UnitOfWork
 
 

@@ -13,8 +13,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import MenuAction
 from dialogs.outgoing import Outgoing
-from portal.clients import ClientAccess, Role, current_client
+from portal.clients import current_client
 from portal.linking import linked_person
+from portal.model import ClientAccess, Role
 from portal.ports import UnitOfWork
 
 HELP = "help"

@@ -34,16 +34,20 @@ from dialogs.registration_texts import (
     weakness_text,
 )
 from portal import voice_password
-from portal.clients import ClientKind, NotLinked
 from portal.contacts import normalize_email, normalize_phone
 from portal.identifiers import InvalidRegistrationNumber, normalize_registration_number
-from portal.linking import PersonRecord, linked_person
-from portal.ports import UnitOfWork
-from portal.registration import (
-    TERMS_VERSION,
+from portal.linking import linked_person
+from portal.model import (
+    ClientKind,
+    NotLinked,
+    PersonRecord,
     Refused,
     RegistrationDraft,
     RegistrationRefused,
+)
+from portal.ports import UnitOfWork
+from portal.registration import (
+    TERMS_VERSION,
     check_company,
     submit,
 )

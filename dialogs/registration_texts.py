@@ -9,8 +9,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from portal import voice_password
-from portal.clients import ClientKind
-from portal.registration import TERMS_VERSION, CompanyCheck, Refused, RegistrationDraft
+from portal.model import ClientKind, CompanyCheck, Refused, RegistrationDraft
+from portal.registration import TERMS_VERSION
 
 
 def terms_text() -> str:

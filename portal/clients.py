@@ -6,61 +6,8 @@ blocked membership or client disappears at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
-
-from portal.activity import Action, ActivityEvent
+from portal.model import Action, ActivityEvent, ClientAccess, NoAccess, NotLinked
 from portal.ports import UnitOfWork
-
-
-class ClientKind(StrEnum):
-    LEGAL_ENTITY = "legal_entity"
-    NATURAL_PERSON = "natural_person"
-
-
-class Role(StrEnum):
-    MAIN = "main"  # "galvenais lietotājs"
-    ADDITIONAL = "additional"  # "papildu lietotājs"
-
-
-class NotLinked(Exception):
-    """The chat is not linked to a person: log in first."""
-
-
-class NoAccess(Exception):
-    """The person does not (or no longer) act for that client."""
-
-
-class AlreadyRegistered(Exception):
-    """A client with this registration number or personal code exists already."""
-
-
-@dataclass(frozen=True, slots=True)
-class ClientAccess:
-    client_id: int
-    name: str
-    kind: ClientKind
-    role: Role
-    is_signatory: bool
-    registration_number: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class NewClient:
-    kind: ClientKind
-    name: str
-    registration_number: str | None
-    personal_code: str | None
-    legal_form: str | None
-    address: str | None
-    email: str
-    phone: str
-    representation_rule: str | None
-    representation_with_at_least: int | None
-    voice_password_hash: str
-    terms_version: str
-    terms_accepted_at: datetime
 
 
 async def person_of(*, uow: UnitOfWork, telegram_user_id: int) -> int:

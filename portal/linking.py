@@ -9,47 +9,24 @@ links the person. One person, one Telegram account.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from portal.accounts import TelegramAccount, ensure_account
-from portal.activity import Action, ActivityEvent
+from portal.accounts import ensure_account
 from portal.identity import IdentityError, NaturalPerson, ProviderIdentity, Refusal, natural_person
+from portal.model import (
+    Action,
+    ActivityEvent,
+    LinkResult,
+    LoginFlowRecord,
+    PersonRecord,
+    TelegramAccount,
+)
 from portal.ports import UnitOfWork
 from portal.tokens import digest, new_secret
 
 LINK_TTL = timedelta(minutes=10)
 FLOW_TTL = timedelta(minutes=10)
-
-
-@dataclass(frozen=True, slots=True)
-class PersonRecord:
-    id: int
-    personal_code: str
-    given_name: str
-    family_name: str
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip()
-
-
-@dataclass(frozen=True, slots=True)
-class LoginFlowRecord:
-    session_hash: str
-    telegram_user_id: int
-    provider: str
-    flow_state: dict[str, Any]
-    created_at: datetime
-    expires_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class LinkResult:
-    account: TelegramAccount
-    person: PersonRecord
-    replaced_telegram_user_id: int | None = None  # the chat that was linked to this person
 
 
 async def issue_login_link(

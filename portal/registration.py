@@ -7,97 +7,33 @@ client with the registrant as its main user. Unconfirmed registrations expire.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any
 
-from portal.activity import Action, ActivityEvent
-from portal.clients import AlreadyRegistered, ClientKind, NewClient, Role, person_of
-from portal.company_register import CompanyRegister, RegisterEntry, match_officer
+from portal.clients import person_of
+from portal.company_register import RegisterEntry, match_officer
 from portal.identifiers import InvalidRegistrationNumber, normalize_registration_number
 from portal.identity import NaturalPerson
-from portal.linking import PersonRecord
-from portal.ports import UnitOfWork
+from portal.model import (
+    Action,
+    ActivityEvent,
+    AlreadyRegistered,
+    ClientKind,
+    CompanyCheck,
+    ConfirmationExpired,
+    ConfirmedRegistration,
+    NewClient,
+    PendingRegistration,
+    PersonRecord,
+    Refused,
+    RegistrationDraft,
+    RegistrationRefused,
+    Role,
+)
+from portal.ports import CompanyRegister, UnitOfWork
 from portal.tokens import digest, new_secret
 
 TERMS_VERSION = "2026-11-27"
 CONFIRMATION_TTL = timedelta(hours=24)
-
-
-class Refused(StrEnum):
-    INVALID_NUMBER = "invalid_number"
-    UNKNOWN_COMPANY = "unknown_company"
-    CLOSED_COMPANY = "closed_company"
-    NOT_SIGNATORY = "not_signatory"
-    ALREADY_REGISTERED = "already_registered"
-    INCOMPLETE = "incomplete"
-
-
-class RegistrationRefused(Exception):
-    def __init__(self, reason: Refused) -> None:
-        super().__init__(str(reason))
-        self.reason = reason
-
-
-class ConfirmationExpired(Exception):
-    """The e-mail link is unknown, used or too old."""
-
-
-@dataclass(frozen=True, slots=True)
-class CompanyCheck:
-    registration_number: str
-    name: str
-    legal_form: str | None
-    address: str | None
-    representation_rule: str  # individually | with_all | with_at_least
-    representation_with_at_least: int | None
-    likely: bool  # matched by name and the six visible digits only
-
-
-@dataclass(slots=True)
-class RegistrationDraft:
-    """What the chat has collected so far; JSON-safe (kept in the conversation state)."""
-
-    kind: str = ClientKind.LEGAL_ENTITY
-    registration_number: str | None = None
-    name: str | None = None
-    legal_form: str | None = None
-    address: str | None = None
-    representation_rule: str | None = None
-    representation_with_at_least: int | None = None
-    email: str | None = None
-    phone: str | None = None
-    voice_password_hash: str | None = None
-    terms_version: str | None = None
-    terms_accepted_at: str | None = None  # ISO 8601
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RegistrationDraft:
-        known = set(cls.__dataclass_fields__)
-        return cls(**{key: value for key, value in data.items() if key in known})
-
-
-@dataclass(frozen=True, slots=True)
-class PendingRegistration:
-    person_id: int
-    telegram_user_id: int
-    client: NewClient
-    token_hash: str
-    created_at: datetime
-    expires_at: datetime
-    id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ConfirmedRegistration:
-    client_id: int
-    name: str
-    telegram_user_id: int
-    person_id: int
 
 
 async def check_company(

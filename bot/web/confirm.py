@@ -17,13 +17,8 @@ from bot.webhook import APP_KEY
 from dialogs.menu import send_main_menu
 from dialogs.outgoing import Outgoing
 from portal import languages
-from portal.clients import AlreadyRegistered
-from portal.registration import (
-    ConfirmationExpired,
-    PendingRegistration,
-    confirm,
-    pending_for_token,
-)
+from portal.model import AlreadyRegistered, ConfirmationExpired, PendingRegistration
+from portal.registration import confirm, pending_for_token
 from storage.repositories import SqlUnitOfWork
 
 log = logging.getLogger(__name__)

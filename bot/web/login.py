@@ -24,14 +24,9 @@ from dialogs.clients import list_clients
 from dialogs.outgoing import Outgoing
 from portal import languages
 from portal.identity import IdentityError, Refusal
-from portal.linking import (
-    LoginFlowRecord,
-    account_for_link,
-    begin_login,
-    link_person,
-    take_login_flow,
-)
+from portal.linking import account_for_link, begin_login, link_person, take_login_flow
 from portal.miniapp import MiniAppRefusal, MiniAppRefused, MiniAppUser
+from portal.model import LoginFlowRecord
 from storage.database import DatabaseUnavailable
 from storage.repositories import SqlUnitOfWork
 
