@@ -14,7 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from dialogs.callbacks import ClientChoice, MenuAction
 from dialogs.menu import CLIENTS, LOGIN, REGISTER, role_label, send_main_menu
 from dialogs.outgoing import Outgoing
-from portal.clients import accessible_clients, choose_client
+from portal.clients import choose_client, clients_to_choose
 from portal.model import ClientAccess, NoAccess, NotLinked
 from portal.ports import UnitOfWork
 
@@ -52,14 +52,12 @@ def no_clients_text() -> str:
 
 async def list_clients(user_id: int, uow: UnitOfWork, outgoing: Outgoing) -> None:
     try:
-        clients = await accessible_clients(uow=uow, telegram_user_id=user_id)
+        listing = await clients_to_choose(uow=uow, telegram_user_id=user_id)
     except NotLinked:
         not_logged_in(outgoing)
         return
-    account = await uow.accounts.get(user_id)
-    current = account.current_client_id if account else None
-    text = _("<b>Choose the client</b> you act for:") if clients else no_clients_text()
-    outgoing.send(text, keyboard=clients_keyboard(clients, current))
+    text = _("<b>Choose the client</b> you act for:") if listing.clients else no_clients_text()
+    outgoing.send(text, keyboard=clients_keyboard(listing.clients, listing.current_client_id))
 
 
 def router() -> Router:

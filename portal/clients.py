@@ -6,7 +6,7 @@ blocked membership or client disappears at once.
 
 from __future__ import annotations
 
-from portal.model import Action, ActivityEvent, ClientAccess, NoAccess, NotLinked
+from portal.model import Action, ActivityEvent, ClientAccess, ClientList, NoAccess, NotLinked
 from portal.ports import UnitOfWork
 
 
@@ -20,6 +20,13 @@ async def person_of(*, uow: UnitOfWork, telegram_user_id: int) -> int:
 async def accessible_clients(*, uow: UnitOfWork, telegram_user_id: int) -> list[ClientAccess]:
     person_id = await person_of(uow=uow, telegram_user_id=telegram_user_id)
     return await uow.clients.accessible(person_id)
+
+
+async def clients_to_choose(*, uow: UnitOfWork, telegram_user_id: int) -> ClientList:
+    """/client: the clients the person acts for, and which one the chat acts for now."""
+    clients = await accessible_clients(uow=uow, telegram_user_id=telegram_user_id)
+    account = await uow.accounts.get(telegram_user_id)
+    return ClientList(clients, account.current_client_id if account else None)
 
 
 async def choose_client(*, uow: UnitOfWork, telegram_user_id: int, client_id: int) -> ClientAccess:

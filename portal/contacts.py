@@ -1,13 +1,15 @@
-"""Contact details as people type them: e-mail addresses and phone numbers, normalized.
+"""Contact details as people type them: e-mail addresses, phone numbers, postal addresses,
+normalized (None: not one).
 
-Shared by registration and the form engine: one rule for an e-mail address or a phone number,
-wherever it is asked for.
+Shared by registration and the form engine: one rule for each, wherever it is asked for.
 """
 
 from __future__ import annotations
 
 import re
 
+ADDRESS_MIN_LENGTH = 5
+ADDRESS_MAX_LENGTH = 300
 _EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 _PHONE_JUNK = re.compile(r"[\s().-]")
 
@@ -32,3 +34,9 @@ def normalize_phone(raw: str) -> str | None:
             return None
         return text
     return None
+
+
+def normalize_address(raw: str) -> str | None:
+    """One line with single spaces, 5 to 300 characters: street, house, city, postal code."""
+    text = " ".join(raw.split())
+    return text if ADDRESS_MIN_LENGTH <= len(text) <= ADDRESS_MAX_LENGTH else None

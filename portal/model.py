@@ -18,6 +18,7 @@ from typing import Any
 
 from portal import languages
 from portal.documents import KINDS, DocumentKind, UploadWarning
+from portal.voice_password import Weakness
 
 # --- activity ------------------------------------------------------------------------------
 
@@ -135,6 +136,14 @@ class ClientAccess:
 
 
 @dataclass(frozen=True, slots=True)
+class ClientList:
+    """The clients a person acts for (by name), and the one the chat acts for now."""
+
+    clients: list[ClientAccess]
+    current_client_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class NewClient:
     kind: ClientKind
     name: str
@@ -160,13 +169,41 @@ class Refused(StrEnum):
     CLOSED_COMPANY = "closed_company"
     NOT_SIGNATORY = "not_signatory"
     ALREADY_REGISTERED = "already_registered"
-    INCOMPLETE = "incomplete"
+    INCOMPLETE = "incomplete"  # at submission: a detail missing or not valid (see `detail`)
+
+    @property
+    def another_number_may_help(self) -> bool:
+        """A typo or a number the register does not know: the person may type another."""
+        return self in (Refused.INVALID_NUMBER, Refused.UNKNOWN_COMPANY)
+
+
+class Detail(StrEnum):
+    """What the registration steps ask for, one at a time."""
+
+    KIND = "kind"
+    REGISTRATION_NUMBER = "registration_number"
+    ADDRESS = "address"
+    EMAIL = "email"
+    PHONE = "phone"
+    VOICE_PASSWORD = "voice_password"  # noqa: S105 - a step's name, not a secret
+    VOICE_PASSWORD_REPEAT = "voice_password_repeat"  # noqa: S105
+    TERMS = "terms"
+
+
+class InvalidDetail(ValueError):
+    """A step's answer the rules refuse; the person may answer again."""
+
+    def __init__(self, detail: Detail, weaknesses: tuple[Weakness, ...] = ()) -> None:
+        super().__init__(str(detail))
+        self.detail = detail
+        self.weaknesses = weaknesses  # VOICE_PASSWORD: what is wrong with it
 
 
 class RegistrationRefused(Exception):
-    def __init__(self, reason: Refused) -> None:
-        super().__init__(str(reason))
+    def __init__(self, reason: Refused, detail: Detail | None = None) -> None:
+        super().__init__(f"{reason}: {detail}" if detail else str(reason))
         self.reason = reason
+        self.detail = detail  # INCOMPLETE: the first detail missing or not valid
 
 
 class ConfirmationExpired(Exception):
