@@ -125,7 +125,7 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
     dispatcher.include_router(
         root_router(
             public_url=settings.public_url,
-            confirmation_hours=settings.registration.confirmation_hours,
+            limits=settings.limits,
             at_least_counts=settings.registration.at_least_counts,
         )
     )

@@ -4,7 +4,7 @@ the chat when linking ends."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import escape
 
 from aiogram import F, Router
@@ -12,6 +12,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User, WebAppInfo
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import MenuAction
@@ -19,17 +20,27 @@ from dialogs.menu import CLIENTS, LOGIN, LOGOUT, send_main_menu
 from dialogs.outgoing import Outgoing
 from portal.identifiers import mask_personal_code
 from portal.identity import Refusal
-from portal.linking import LINK_TTL, issue_login_link, linked_person, unlink
+from portal.linking import issue_login_link, linked_person, unlink
 from portal.miniapp import MiniAppRefusal
+from portal.model import TimeLimits
 from portal.ports import UnitOfWork
 
 
-def link_message() -> str:
-    return _(
+def link_message(limits: TimeLimits) -> str:
+    minutes = _minutes(limits.login_link)
+    return ngettext(
         "<b>Log in</b>\n\n"
         "Press the button below and log in with Latvija.lv or eParaksts; it opens here in "
-        "Telegram. It works once, for 10 minutes, and only for this Telegram account."
-    )
+        "Telegram. It works once, for {count} minute, and only for this Telegram account.",
+        "<b>Log in</b>\n\n"
+        "Press the button below and log in with Latvija.lv or eParaksts; it opens here in "
+        "Telegram. It works once, for {count} minutes, and only for this Telegram account.",
+        minutes,
+    ).format(count=minutes)
+
+
+def _minutes(limit: timedelta) -> int:
+    return limit // timedelta(minutes=1)
 
 
 def link_keyboard(url: str) -> InlineKeyboardMarkup:
@@ -87,8 +98,9 @@ def replaced_text() -> str:
     )
 
 
-def refusal_text(refusal: Refusal) -> str:
+def refusal_text(refusal: Refusal, limits: TimeLimits) -> str:
     """Why logging in did not work, in words for the person (also shown on the web page)."""
+    minutes = _minutes(limits.login_link)
     texts = {
         Refusal.CANCELLED: _("You cancelled logging in."),
         Refusal.NOT_NATURAL_PERSON: _(
@@ -101,10 +113,13 @@ def refusal_text(refusal: Refusal) -> str:
         Refusal.PROVIDER_UNAVAILABLE: _(
             "The identity provider is not answering right now. Please try again later."
         ),
-        Refusal.EXPIRED_LINK: _(
-            "This login link is no longer valid: it was used, replaced or older than 10 "
-            "minutes. Ask for a new one with /login."
-        ),
+        Refusal.EXPIRED_LINK: ngettext(
+            "This login link is no longer valid: it was used, replaced or older than {count} "
+            "minute. Ask for a new one with /login.",
+            "This login link is no longer valid: it was used, replaced or older than {count} "
+            "minutes. Ask for a new one with /login.",
+            minutes,
+        ).format(count=minutes),
         Refusal.EXPIRED: _("The login took too long. Please start again with /login."),
         Refusal.DECRYPTION_FAILED: _(
             "The encrypted answer from Latvija.lv could not be opened and verified, so nothing "
@@ -117,11 +132,11 @@ def refusal_text(refusal: Refusal) -> str:
     )
 
 
-def login_failed_text(refusal: Refusal) -> str:
-    return _("❌ Logging in failed. {reason}").format(reason=refusal_text(refusal))
+def login_failed_text(refusal: Refusal, limits: TimeLimits) -> str:
+    return _("❌ Logging in failed. {reason}").format(reason=refusal_text(refusal, limits))
 
 
-def router(*, public_url: str) -> Router:
+def router(*, public_url: str, limits: TimeLimits) -> Router:
     router = Router(name="login")
 
     async def offer_link(user: User, uow: UnitOfWork, outgoing: Outgoing) -> None:
@@ -135,19 +150,20 @@ def router(*, public_url: str) -> Router:
             )
             return
         now = datetime.now(UTC)
-        token = await issue_login_link(
+        link = await issue_login_link(
             uow=uow,
             telegram_user_id=user.id,
             first_name=user.first_name,
             username=user.username,
             now=now,
+            limits=limits,
             language_code=user.language_code,
         )
         outgoing.send(
-            link_message(),
-            keyboard=link_keyboard(f"{public_url}/link/{token}"),
-            secrets=(token,),  # not kept readable in the outbox once sent
-            expires_at=now + LINK_TTL,  # a link that can no longer work is not worth sending
+            link_message(limits),
+            keyboard=link_keyboard(f"{public_url}/link/{link.token}"),
+            secrets=(link.token,),  # not kept readable in the outbox once sent
+            expires_at=link.expires_at,  # a link that can no longer work is not worth sending
         )
 
     async def log_out(user: User, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing) -> None:

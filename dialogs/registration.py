@@ -17,6 +17,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import MenuAction, RegistrationStep
@@ -40,6 +41,7 @@ from portal.model import (
     NotLinked,
     RegistrationDraft,
     RegistrationRefused,
+    TimeLimits,
 )
 from portal.ports import UnitOfWork
 from portal.registration import check_company, submit
@@ -77,9 +79,7 @@ async def _save(state: FSMContext, draft: RegistrationDraft, **extra: Any) -> No
     await state.update_data(draft=draft.to_dict(), **extra)
 
 
-def router(
-    *, public_url: str, confirmation_hours: int = 24, at_least_counts: str = "others"
-) -> Router:
+def router(*, public_url: str, limits: TimeLimits, at_least_counts: str = "others") -> Router:
     router = Router(name="registration")
     in_flow = StateFilter(RegistrationDialog)
 
@@ -326,7 +326,7 @@ def router(
                 telegram_user_id=query.from_user.id,
                 draft=draft,
                 now=datetime.now(UTC),
-                ttl=timedelta(hours=confirmation_hours),
+                limits=limits,
             )
         except RegistrationRefused as refused:
             outgoing.answer_callback(query.id)
@@ -341,7 +341,10 @@ def router(
             return
         outgoing.answer_callback(query.id)
         await state.clear()
-        subject, text = confirmation_email(pending.client.name, f"{public_url}/confirm/{token}")
+        hours = limits.confirmation // timedelta(hours=1)
+        subject, text = confirmation_email(
+            pending.client.name, f"{public_url}/confirm/{token}", hours=hours
+        )
         outgoing.email(
             to=pending.client.email,
             subject=subject,
@@ -350,11 +353,15 @@ def router(
             expires_at=pending.expires_at,
         )
         outgoing.send(
-            _(
+            ngettext(
                 "📧 Pabeidziet reģistrāciju apmeklējot e-pastā nosūtīto saiti!\n\n"
                 "I sent a confirmation link to {email}. The client becomes active when you "
-                "open it (within {hours} hours)."
-            ).format(email=escape(pending.client.email), hours=confirmation_hours)
+                "open it (within {count} hour).",
+                "📧 Pabeidziet reģistrāciju apmeklējot e-pastā nosūtīto saiti!\n\n"
+                "I sent a confirmation link to {email}. The client becomes active when you "
+                "open it (within {count} hours).",
+                hours,
+            ).format(email=escape(pending.client.email), count=hours)
         )
 
     @router.message(in_flow, F.text.startswith("/"))

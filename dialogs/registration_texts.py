@@ -134,15 +134,21 @@ def summary_text(draft: RegistrationDraft) -> str:
     return "\n".join(lines)
 
 
-def confirmation_email(name: str, url: str) -> tuple[str, str]:
+def confirmation_email(name: str, url: str, *, hours: int) -> tuple[str, str]:
     subject = _("Confirm the registration of {name} at ALTUM").format(name=name)
-    text = _(
+    text = ngettext(
         "Hello!\n\n"
         "You registered {name} as a client of ALTUM in the Telegram assistant. To finish the "
         "registration, open this link and press «Apstiprināt» (Confirm):\n\n{url}\n\n"
-        "The link works once and expires in 24 hours. If you did not register, ignore this "
-        "e-mail: nothing happens without the confirmation.\n\nALTUM"
-    ).format(name=name, url=url)
+        "The link works once and expires in {count} hour. If you did not register, ignore "
+        "this e-mail: nothing happens without the confirmation.\n\nALTUM",
+        "Hello!\n\n"
+        "You registered {name} as a client of ALTUM in the Telegram assistant. To finish the "
+        "registration, open this link and press «Apstiprināt» (Confirm):\n\n{url}\n\n"
+        "The link works once and expires in {count} hours. If you did not register, ignore "
+        "this e-mail: nothing happens without the confirmation.\n\nALTUM",
+        hours,
+    ).format(name=name, url=url, count=hours)
     return subject, text
 
 

@@ -11,7 +11,7 @@ ports and every use case can import it without a circle.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,29 @@ from typing import Any
 from portal import languages
 from portal.documents import KINDS, DocumentKind, UploadWarning
 from portal.voice_password import Weakness
+
+# --- time limits ---------------------------------------------------------------------------
+
+MAX_LOGIN_LINK_MINUTES = 10  # a login link is a bearer secret while it lives: never longer
+
+
+@dataclass(frozen=True, slots=True)
+class TimeLimits:
+    """How long what the portal hands out keeps working. Built once from the settings
+    (`bot.settings.Settings.limits`) and passed to the use cases and to the texts that
+    name them, so a limit is configured in one place."""
+
+    login_link: timedelta  # the one-time link /login sends
+    login_flow: timedelta  # the browser's round trip through the identity provider
+    confirmation: timedelta  # the e-mail link that confirms a registration
+
+    def __post_init__(self) -> None:
+        for name in ("login_link", "login_flow", "confirmation"):
+            if getattr(self, name) <= timedelta(0):
+                raise ValueError(f"{name} must be positive")
+        if self.login_link > timedelta(minutes=MAX_LOGIN_LINK_MINUTES):
+            raise ValueError(f"a login link lives at most {MAX_LOGIN_LINK_MINUTES} minutes")
+
 
 # --- activity ------------------------------------------------------------------------------
 
@@ -81,6 +104,14 @@ class PersonRecord:
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedLink:
+    """A one-time login link's secret (for the person only) and when it stops working."""
+
+    token: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

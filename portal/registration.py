@@ -38,12 +38,12 @@ from portal.model import (
     RegistrationDraft,
     RegistrationRefused,
     Role,
+    TimeLimits,
 )
 from portal.ports import UnitOfWork
 from portal.tokens import digest, new_secret
 
 TERMS_VERSION = "2026-11-27"
-CONFIRMATION_TTL = timedelta(hours=24)
 # Replicas' clocks may differ a little: an acceptance stamped by another one is not "future".
 _CLOCK_SKEW = timedelta(minutes=1)
 
@@ -235,7 +235,7 @@ async def submit(
     telegram_user_id: int,
     draft: RegistrationDraft,
     now: datetime,
-    ttl: timedelta = CONFIRMATION_TTL,
+    limits: TimeLimits,
 ) -> tuple[PendingRegistration, str]:
     """ "Reģistrēties": everything checked again as the steps checked it, and the company
     against the register; returns the pending registration and the e-mail link's token."""
@@ -292,7 +292,7 @@ async def submit(
         client=client,
         token_hash=digest(token),
         created_at=now,
-        expires_at=now + ttl,
+        expires_at=now + limits.confirmation,
     )
     registration_id = await uow.registrations.add(pending)
     await uow.activity.record(

@@ -4,7 +4,7 @@ company in the register, and short ways to reach a state through the use cases."
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fakes import FakeUnitOfWork
@@ -13,9 +13,15 @@ from portal.accounts import ensure_account
 from portal.company_register import Officer, RegisterEntry
 from portal.identity import ProviderIdentity
 from portal.linking import link_person
-from portal.model import ClientKind, LinkResult, NewClient, Role
+from portal.model import ClientKind, LinkResult, NewClient, Role, TimeLimits
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+# As the settings' defaults are; tests that are about a limit make their own.
+LIMITS = TimeLimits(
+    login_link=timedelta(minutes=10),
+    login_flow=timedelta(minutes=10),
+    confirmation=timedelta(hours=24),
+)
 ANNA_CODE = "12058412349"
 ANNA = ProviderIdentity(
     provider="latvija",
@@ -67,7 +73,9 @@ async def linked(
     await ensure_account(
         uow=uow, telegram_user_id=telegram_user_id, first_name="Anna", username=None
     )
-    return await link_person(uow=uow, telegram_user_id=telegram_user_id, identity=who, now=NOW)
+    return await link_person(
+        uow=uow, telegram_user_id=telegram_user_id, identity=who, now=NOW, limits=LIMITS
+    )
 
 
 async def client_of(

@@ -3,11 +3,12 @@ the browser's flow, the provider's identity, the activity log. In memory, no dat
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from fakes import FakeUnitOfWork
-from service_support import ANNA, ANNA_CODE, NOW, identity, linked
+from service_support import ANNA, ANNA_CODE, LIMITS, NOW, identity, linked
 
 from portal.identity import IdentityError, Refusal
 from portal.linking import (
@@ -16,17 +17,27 @@ from portal.linking import (
     issue_login_link,
     link_person,
     linked_person,
+    replay_horizon,
     take_login_flow,
     unlink,
 )
-from portal.model import Action
+from portal.model import Action, TimeLimits
 from portal.tokens import digest
 
 
-async def issue(uow: FakeUnitOfWork, telegram_user_id: int = 42) -> str:
-    return await issue_login_link(
-        uow=uow, telegram_user_id=telegram_user_id, first_name="Anna", username=None, now=NOW
+async def issue(
+    uow: FakeUnitOfWork, telegram_user_id: int = 42, limits: TimeLimits = LIMITS
+) -> str:
+    link = await issue_login_link(
+        uow=uow,
+        telegram_user_id=telegram_user_id,
+        first_name="Anna",
+        username=None,
+        now=NOW,
+        limits=limits,
     )
+    assert link.expires_at == NOW + limits.login_link
+    return link.token
 
 
 async def begin(uow: FakeUnitOfWork, token: str, telegram_user_id: int = 42) -> str:
@@ -37,6 +48,7 @@ async def begin(uow: FakeUnitOfWork, token: str, telegram_user_id: int = 42) -> 
         provider="latvija",
         flow_state={"wctx": "w"},
         now=NOW + timedelta(minutes=1),
+        limits=LIMITS,
     )
     return session
 
@@ -76,12 +88,28 @@ async def test_a_link_works_once() -> None:
         await begin(uow, token)
 
 
-async def test_a_link_older_than_ten_minutes_is_refused() -> None:
+async def test_a_link_works_for_as_long_as_the_settings_say() -> None:
     uow = FakeUnitOfWork()
-    token = await issue(uow)
+    three_minutes = replace(LIMITS, login_link=timedelta(minutes=3))
+    token = await issue(uow, limits=three_minutes)
+    assert await account_for_link(uow=uow, token=token, now=NOW + timedelta(minutes=2))
     with pytest.raises(IdentityError) as refused:
-        await account_for_link(uow=uow, token=token, now=NOW + timedelta(minutes=10))
+        await account_for_link(uow=uow, token=token, now=NOW + timedelta(minutes=3))
     assert refused.value.refusal is Refusal.EXPIRED_LINK
+
+
+def test_no_setting_makes_a_login_link_live_longer_than_ten_minutes() -> None:
+    with pytest.raises(ValueError, match="at most 10 minutes"):
+        replace(LIMITS, login_link=timedelta(minutes=11))
+
+
+async def test_the_flow_and_the_replay_memory_follow_the_flow_limit() -> None:
+    uow = FakeUnitOfWork()
+    session = await begin(uow, await issue(uow))
+    flow = uow.login_flows.rows[digest(session)]
+    assert flow.expires_at == NOW + timedelta(minutes=1) + LIMITS.login_flow
+    longer = replace(LIMITS, login_flow=timedelta(minutes=30))
+    assert replay_horizon(ANNA, now=NOW, limits=longer) == NOW + timedelta(minutes=30)
 
 
 async def test_the_browsers_flow_keeps_the_providers_state_and_is_taken_once() -> None:
@@ -174,5 +202,5 @@ async def test_use_cases_leave_the_commit_to_their_caller() -> None:
     uow = FakeUnitOfWork()
     session = await begin(uow, await issue(uow))
     await take_login_flow(uow=uow, session=session, now=NOW)
-    await link_person(uow=uow, telegram_user_id=42, identity=ANNA, now=NOW)
+    await link_person(uow=uow, telegram_user_id=42, identity=ANNA, now=NOW, limits=LIMITS)
     assert not uow.committed

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from fakes import FakeUnitOfWork
-from service_support import NOW, REGCODE, board_member, company, linked
+from service_support import LIMITS, NOW, REGCODE, board_member, company, linked
 
 from portal import registration as steps
 from portal import voice_password
@@ -25,6 +25,7 @@ from portal.model import (
     RegistrationDraft,
     RegistrationRefused,
     Role,
+    TimeLimits,
 )
 from portal.registration import check_company, confirm, submit
 from portal.tokens import digest
@@ -49,9 +50,9 @@ def finish(draft: RegistrationDraft) -> RegistrationDraft:
 
 
 async def submitted(
-    uow: FakeUnitOfWork, draft: RegistrationDraft
+    uow: FakeUnitOfWork, draft: RegistrationDraft, limits: TimeLimits = LIMITS
 ) -> tuple[PendingRegistration, str]:
-    return await submit(uow=uow, telegram_user_id=42, draft=draft, now=NOW)
+    return await submit(uow=uow, telegram_user_id=42, draft=draft, now=NOW, limits=limits)
 
 
 async def test_a_signatory_submits_a_company_and_gets_a_confirmation_link() -> None:
@@ -167,12 +168,14 @@ async def test_confirming_makes_the_registrant_the_clients_main_user() -> None:
         await confirm(uow=uow, token=token, now=NOW + timedelta(hours=1))
 
 
-async def test_a_confirmation_link_expires() -> None:
+async def test_a_confirmation_link_expires_when_the_settings_say() -> None:
     uow = FakeUnitOfWork(company())
     person = (await linked(uow)).person
-    _pending, token = await submitted(uow, await company_draft(uow, person))
+    two_hours = replace(LIMITS, confirmation=timedelta(hours=2))
+    pending, token = await submitted(uow, await company_draft(uow, person), two_hours)
+    assert pending.expires_at == NOW + timedelta(hours=2)
     with pytest.raises(ConfirmationExpired):
-        await confirm(uow=uow, token=token, now=NOW + timedelta(hours=24))
+        await confirm(uow=uow, token=token, now=NOW + timedelta(hours=2))
     assert uow.clients.rows == {}
 
 
