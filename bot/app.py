@@ -27,6 +27,7 @@ from bot.settings import Settings
 from bot.telegram import create_bot
 from dialogs.commands import bot_commands
 from dialogs.routers import root_router
+from dialogs.sections import DialogSettings
 from integrations.email import SmtpMailer
 from portal import languages
 from portal.ports import IdentityProvider
@@ -124,9 +125,11 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
         dispatcher.include_router(router)
     dispatcher.include_router(
         root_router(
-            public_url=settings.public_url,
-            limits=settings.limits,
-            at_least_counts=settings.registration.at_least_counts,
+            DialogSettings(
+                public_url=settings.public_url,
+                limits=settings.limits,
+                at_least_counts=settings.registration.at_least_counts,
+            )
         )
     )
     return App(

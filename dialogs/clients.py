@@ -9,11 +9,13 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import ClientChoice, MenuAction
 from dialogs.menu import CLIENTS, LOGIN, REGISTER, role_label, send_main_menu
 from dialogs.outgoing import Outgoing
+from dialogs.sections import CommandEntry, MenuEntry, Section, Sections, Visibility
 from portal.clients import choose_client, clients_to_choose
 from portal.model import ClientAccess, NoAccess, NotLinked
 from portal.ports import UnitOfWork
@@ -80,6 +82,7 @@ def router() -> Router:
         state: FSMContext,
         uow: UnitOfWork,
         outgoing: Outgoing,
+        sections: Sections,
     ) -> None:
         user_id = query.from_user.id
         try:
@@ -103,6 +106,16 @@ def router() -> Router:
                 client=escape(access.name), role=role_label(access)
             )
         )
-        await send_main_menu(outgoing, uow, user_id)
+        await send_main_menu(outgoing, uow, user_id, sections)
 
     return router
+
+
+SECTION = Section(
+    key=CLIENTS,
+    position=30,
+    router=lambda _settings: router(),
+    menu=MenuEntry(__("🏢 Choose client"), Visibility.LOGGED_IN),
+    help=__("the company (or you yourself) you act for, with your role."),
+    commands=(CommandEntry("client", __("Choose the client you act for")),),
+)

@@ -12,18 +12,22 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User, WebAppInfo
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import MenuAction
-from dialogs.menu import CLIENTS, LOGIN, LOGOUT, send_main_menu
+from dialogs.menu import CLIENTS, LOGIN, send_main_menu
 from dialogs.outgoing import Outgoing
+from dialogs.sections import CommandEntry, MenuEntry, Section, Sections, Visibility
 from portal.identifiers import mask_personal_code
 from portal.identity import Refusal
 from portal.linking import issue_login_link, linked_person, unlink
 from portal.miniapp import MiniAppRefusal
 from portal.model import TimeLimits
 from portal.ports import UnitOfWork
+
+LOGOUT = "logout"
 
 
 def link_message(limits: TimeLimits) -> str:
@@ -166,19 +170,6 @@ def router(*, public_url: str, limits: TimeLimits) -> Router:
             expires_at=link.expires_at,  # a link that can no longer work is not worth sending
         )
 
-    async def log_out(user: User, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing) -> None:
-        await state.clear()
-        person = await unlink(uow=uow, telegram_user_id=user.id)
-        if person is None:
-            outgoing.send(_("You are not logged in."))
-        else:
-            outgoing.send(
-                _(
-                    "🚪 Logged out. <b>{name}</b> is no longer linked to this Telegram account."
-                ).format(name=escape(person.full_name))
-            )
-        await send_main_menu(outgoing, uow, user.id)
-
     @router.message(Command("login"))
     async def login_command(message: Message, uow: UnitOfWork, outgoing: Outgoing) -> None:
         assert message.from_user is not None
@@ -189,18 +180,66 @@ def router(*, public_url: str, limits: TimeLimits) -> Router:
         outgoing.answer_callback(query.id)
         await offer_link(query.from_user, uow, outgoing)
 
+    return router
+
+
+def logout_router() -> Router:
+    """/logout and «Log out»: the chat forgets the person at once."""
+    router = Router(name="logout")
+
+    async def log_out(
+        user: User, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing, sections: Sections
+    ) -> None:
+        await state.clear()
+        person = await unlink(uow=uow, telegram_user_id=user.id)
+        if person is None:
+            outgoing.send(_("You are not logged in."))
+        else:
+            outgoing.send(
+                _(
+                    "🚪 Logged out. <b>{name}</b> is no longer linked to this Telegram account."
+                ).format(name=escape(person.full_name))
+            )
+        await send_main_menu(outgoing, uow, user.id, sections)
+
     @router.message(Command("logout"))
     async def logout_command(
-        message: Message, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+        message: Message,
+        state: FSMContext,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        sections: Sections,
     ) -> None:
         assert message.from_user is not None
-        await log_out(message.from_user, state, uow, outgoing)
+        await log_out(message.from_user, state, uow, outgoing, sections)
 
     @router.callback_query(MenuAction.filter(F.section == LOGOUT))
     async def logout_button(
-        query: CallbackQuery, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+        query: CallbackQuery,
+        state: FSMContext,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        sections: Sections,
     ) -> None:
         outgoing.answer_callback(query.id)
-        await log_out(query.from_user, state, uow, outgoing)
+        await log_out(query.from_user, state, uow, outgoing, sections)
 
     return router
+
+
+LOGIN_SECTION = Section(
+    key=LOGIN,
+    position=20,
+    router=lambda settings: router(public_url=settings.public_url, limits=settings.limits),
+    menu=MenuEntry(__("🔐 Log in"), Visibility.LOGGED_OUT),
+    help=__("with Latvija.lv or eParaksts, as a natural person."),
+    commands=(CommandEntry("login", __("Log in with Latvija.lv or eParaksts")),),
+)
+LOGOUT_SECTION = Section(
+    key=LOGOUT,
+    position=100,
+    router=lambda _settings: logout_router(),
+    menu=MenuEntry(__("🚪 Log out"), Visibility.LOGGED_IN),
+    help=__("this Telegram account forgets who you are at once."),
+    commands=(CommandEntry("logout", __("Log out")),),
+)

@@ -17,6 +17,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -32,6 +33,15 @@ from dialogs.registration_texts import (
     summary_text,
     terms_text,
     voice_prompt,
+)
+from dialogs.sections import (
+    CommandEntry,
+    DialogSettings,
+    MenuEntry,
+    Routing,
+    Section,
+    Sections,
+    Visibility,
 )
 from portal import registration as steps
 from portal.linking import linked_person
@@ -152,7 +162,11 @@ def router(*, public_url: str, limits: TimeLimits, at_least_counts: str = "other
 
     @router.callback_query(RegistrationDialog.number, RegistrationStep.filter(F.action == "import"))
     async def import_pressed(
-        query: CallbackQuery, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+        query: CallbackQuery,
+        state: FSMContext,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        sections: Sections,
     ) -> None:
         person = await linked_person(uow=uow, telegram_user_id=query.from_user.id)
         draft = await _draft(state)
@@ -173,7 +187,7 @@ def router(*, public_url: str, limits: TimeLimits, at_least_counts: str = "other
             if refused.reason.another_number_may_help:
                 return  # they may type another number
             await state.clear()
-            await send_main_menu(outgoing, uow, query.from_user.id)
+            await send_main_menu(outgoing, uow, query.from_user.id, sections)
             return
         outgoing.answer_callback(query.id)
         await _save(state, steps.with_company(draft, check))
@@ -306,18 +320,26 @@ def router(*, public_url: str, limits: TimeLimits, at_least_counts: str = "other
     )
     @router.callback_query(in_flow, RegistrationStep.filter(F.action == "cancel"))
     async def cancelled(
-        query: CallbackQuery, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+        query: CallbackQuery,
+        state: FSMContext,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        sections: Sections,
     ) -> None:
         outgoing.answer_callback(query.id)
         await state.clear()
         outgoing.send(_("Registration cancelled. Nothing was saved."))
-        await send_main_menu(outgoing, uow, query.from_user.id)
+        await send_main_menu(outgoing, uow, query.from_user.id, sections)
 
     @router.callback_query(
         RegistrationDialog.summary, RegistrationStep.filter(F.action == "submit")
     )
     async def submitted(
-        query: CallbackQuery, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+        query: CallbackQuery,
+        state: FSMContext,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        sections: Sections,
     ) -> None:
         draft = await _draft(state)
         try:
@@ -332,7 +354,7 @@ def router(*, public_url: str, limits: TimeLimits, at_least_counts: str = "other
             outgoing.answer_callback(query.id)
             await state.clear()
             outgoing.send(refusal_text(refused.reason))
-            await send_main_menu(outgoing, uow, query.from_user.id)
+            await send_main_menu(outgoing, uow, query.from_user.id, sections)
             return
         except NotLinked:  # logged out elsewhere meanwhile
             outgoing.answer_callback(query.id)
@@ -377,3 +399,22 @@ def router(*, public_url: str, limits: TimeLimits, at_least_counts: str = "other
         outgoing.send(_("Please answer with text, or send /cancel to stop registering."))
 
     return router
+
+
+def _router(settings: DialogSettings) -> Router:
+    return router(
+        public_url=settings.public_url,
+        limits=settings.limits,
+        at_least_counts=settings.at_least_counts,
+    )
+
+
+SECTION = Section(
+    key=REGISTER,
+    position=40,
+    router=_router,
+    menu=MenuEntry(__("➕ Register a new client"), Visibility.LOGGED_IN),
+    help=__("for signatories: Company Register check, voice password, terms, e-mail confirmation."),
+    commands=(CommandEntry("register", __("Register a new client")),),
+    routing=Routing.FLOW,  # its steps read typed text
+)

@@ -16,6 +16,7 @@ from bot.web.common import in_transaction, locale_of
 from bot.webhook import APP_KEY
 from dialogs.menu import send_main_menu
 from dialogs.outgoing import Outgoing
+from dialogs.routers import registered_sections
 from portal import languages
 from portal.model import AlreadyRegistered, ConfirmationExpired, PendingRegistration
 from portal.registration import confirm, pending_for_token
@@ -89,7 +90,7 @@ async def confirm_submit(request: web.Request) -> web.Response:
                     name=escape(confirmed.name)
                 )
             )
-            await send_main_menu(chat, uow, confirmed.telegram_user_id)
+            await send_main_menu(chat, uow, confirmed.telegram_user_id, registered_sections())
         outgoing.queued.extend(chat.queued)
         return confirmed.name, locale
 
