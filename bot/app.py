@@ -20,9 +20,12 @@ from bot.fsm import SqlStorage
 from bot.group_commit import GroupCommit
 from bot.i18n import AccountI18nMiddleware, create_i18n
 from bot.identity import create_identity_provider
+from bot.intake import Intake, Verdict
 from bot.isolation import LocalEventIsolation
+from bot.metrics import Metrics
 from bot.outbox import OutboxSender
 from bot.processing import UpdateTransaction
+from bot.quarantine import QuarantineDesk
 from bot.settings import Settings
 from bot.telegram import create_bot
 from dialogs.commands import bot_commands
@@ -48,13 +51,52 @@ class App:
     identity: IdentityProvider
     mailer: SmtpMailer | DemoMailbox
     batches: GroupCommit
+    metrics: Metrics
     concurrency: asyncio.Semaphore = field(init=False)
+    intake: Intake = field(init=False)
 
     def __post_init__(self) -> None:
         self.concurrency = asyncio.Semaphore(self.settings.handler_concurrency)
+        desk = QuarantineDesk(
+            database=self.database, sender=self.sender, isolation=self.isolation, i18n=self.i18n
+        )
+        self.intake = Intake(
+            bot=self.bot,
+            dispatch=self.dispatch,
+            answers=self.answers,
+            database=self.database,
+            desk=desk,
+            metrics=self.metrics,
+            attempts=self.settings.update_attempts,
+        )
 
-    async def feed(self, update: Update) -> Any:
-        """Handle one update; bounded concurrency. Raises DatabaseUnavailable if not done."""
+    async def feed_raw(self, raw: dict[str, Any]) -> Verdict:
+        """An update as Telegram sent it (polling, webhook): parsed, then `feed`; set aside
+        at once if it cannot be parsed. Raises DatabaseUnavailable if not done."""
+        update = await self.intake.parse(raw)
+        if update is None:
+            return Verdict.SET_ASIDE
+        return await self.feed(update)
+
+    async def feed(self, update: Update) -> Verdict:
+        """Handle one update to the end: handled, or after failing set aside (bot/intake.py).
+        Raises DatabaseUnavailable if not done: it must come again."""
+        return await self.intake.take(update)
+
+    async def answers(self) -> bool:
+        """Whether what every update needs answers now: the database, and Redis when it holds
+        the per-user locks. Asked only after a failure, to tell an outage from a bad update."""
+        if not await self.database.answers():
+            return False
+        if isinstance(self.isolation, RedisEventIsolation):
+            try:
+                await asyncio.wait_for(self.isolation.redis.ping(), timeout=5)
+            except Exception:
+                return False
+        return True
+
+    async def dispatch(self, update: Update) -> Any:
+        """One attempt at an update; bounded concurrency."""
         async with self.concurrency:
             return await self.dispatcher.feed_update(self.bot, update)
 
@@ -82,8 +124,10 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
     token = settings.bot_token.get_secret_value()
     if not token:
         raise ValueError("BOT_TOKEN is not set")
+    metrics = Metrics()
     database = Database(settings.database_url, pool_size=settings.handler_concurrency)
-    bot = create_bot(token, settings.telegram_api_url)
+    database.on_unavailable = metrics.database_error
+    bot = create_bot(token, settings.telegram_api_url, on_error=metrics.bot_api_error)
     i18n = create_i18n()
     mailer: SmtpMailer | DemoMailbox
     if settings.demo_mode and "host" not in settings.smtp.model_fields_set:
@@ -117,7 +161,7 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
     dispatcher.fsm.events_isolation = DisabledEventIsolation()
     batches = GroupCommit(database=database, sender=sender)
     dispatcher.update.outer_middleware(
-        UpdateTransaction(sender=sender, isolation=isolation, i18n=i18n, batches=batches)
+        UpdateTransaction(sender=sender, isolation=isolation, batches=batches)
     )
     dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.update.outer_middleware(AccountI18nMiddleware(i18n))
@@ -132,6 +176,7 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
             )
         )
     )
+    metrics.expect(dispatcher.resolve_used_update_types())
     return App(
         settings=settings,
         database=database,
@@ -143,4 +188,5 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
         identity=create_identity_provider(settings),
         mailer=mailer,
         batches=batches,
+        metrics=metrics,
     )

@@ -1,4 +1,4 @@
-"""`altum-bot`: run, webhook, set-webhook, migrate, ur-import, demo."""
+"""`altum-bot`: run, webhook, set-webhook, migrate, ur-import, quarantine, demo."""
 
 from __future__ import annotations
 
@@ -71,6 +71,24 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="upgrade the database schema first (otherwise an old schema is refused)",
     )
+    quarantine = commands.add_parser(
+        "quarantine",
+        help="updates set aside because they could not be handled: list, show, retry, drop",
+        description="Updates the bot could not parse or whose handling kept failing are set "
+        "aside (acknowledged, the person told once). Look at them, and replay them once the "
+        "cause is fixed: retry feeds the stored update through the normal path "
+        "(deduplicated, one transaction, replies through the outbox).",
+    )
+    actions = quarantine.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = actions.add_parser("list", help="the updates in quarantine, newest first")
+    listing.add_argument("--limit", type=int, default=100, help="at most this many (100)")
+    for name, text in (
+        ("show", "one update: its error and its JSON"),
+        ("retry", "handle it again through the normal path; it leaves quarantine if handled"),
+        ("drop", "delete it from quarantine without handling it"),
+    ):
+        action = actions.add_parser(name, help=text, description=text)
+        action.add_argument("id", type=int, help="its ID in `altum-bot quarantine list`")
     demo = commands.add_parser(
         "demo",
         help="the local demo: emulator, web chat, SQLite, demo data",
@@ -102,6 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(level=settings.log_level, json_lines=settings.log_json)
     if args.command == "ur-import":
         return _ur_import(settings, args)
+    if args.command == "quarantine":
+        return _quarantine(settings, args)
     from bot import runtime
     from storage.migrate import upgrade
 
@@ -119,6 +139,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"altum-bot: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def _quarantine(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import quarantine_commands as commands
+
+    try:
+        if args.action == "list":
+            outcome = asyncio.run(commands.list_entries(settings, limit=args.limit))
+        elif args.action == "show":
+            outcome = asyncio.run(commands.show_entry(settings, args.id))
+        elif args.action == "retry":
+            outcome = asyncio.run(commands.retry_entry(settings, args.id))
+        else:
+            outcome = asyncio.run(commands.drop_entry(settings, args.id))
+    except (ValueError, RuntimeError) as exc:  # no BOT_TOKEN, an old schema, no database
+        print(f"altum-bot: {exc}", file=sys.stderr)
+        return 2
+    print(outcome.text, file=sys.stdout if outcome.ok else sys.stderr)
+    return 0 if outcome.ok else 1
 
 
 def _ur_import(settings: Settings, args: argparse.Namespace) -> int:

@@ -9,7 +9,8 @@ goes at once, so nothing waits when the bot is quiet.
 
 Each update still runs its own handlers with its own replies and state. If any of a batch's
 handlers fails (a bug, a deadlock), the batch rolls back and each update is handled again
-alone, so one person's failure never costs another person's update. Nothing is acknowledged or
+alone, so one person's failure never costs another person's update; so is a batch that failed
+as if the database were down while the database still answers. Nothing is acknowledged or
 sent before the batch's COMMIT.
 """
 
@@ -24,6 +25,7 @@ from typing import Any
 
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.fsm import ConversationCache, conversation_key, current_conversations
 from bot.logs import fields
@@ -36,6 +38,14 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 Outcome = tuple[Any, list[PendingMessage]]  # the handlers' result, the outbox rows to send
+
+
+class HandlerFailed(Exception):
+    """A handler's own exception (`__cause__`), not the database's.
+
+    Raised inside the transaction, an OSError or a TimeoutError of a handler (a provider's
+    network call, say) would otherwise be taken for a database outage: never acknowledged,
+    retried forever, and failing everybody else's updates of the batch with it."""
 
 
 @dataclass(eq=False)
@@ -101,6 +111,16 @@ class GroupCommit:
         try:
             outcomes = await self._together(batch)
         except DatabaseUnavailable as exc:
+            if len(batch) > 1 and await self.database.answers():
+                # It looked like an outage, yet the database answers: perhaps one update's
+                # own doing failed the batch. Alone, each finds out.
+                log.info(
+                    "batch failed, database answers; handling its updates one by one",
+                    extra=fields(size=len(batch), error=str(exc)),
+                )
+                for work in batch:
+                    await self._run([work])
+                return
             for work in batch:
                 _settle(work, exception=exc)
             return
@@ -172,6 +192,10 @@ class GroupCommit:
         token = current_conversations.set(conversations)
         try:
             result = await work.handler(work.update, work.data)
+        except (SQLAlchemyError, DatabaseUnavailable):
+            raise
+        except Exception as exc:
+            raise HandlerFailed(type(exc).__name__) from exc
         finally:
             current_conversations.reset(token)
         await conversations.flush()

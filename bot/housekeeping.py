@@ -2,7 +2,7 @@
 registrations, old processed-update ids, and outbox rows once done (sent or failed) or no
 longer worth sending (their link is dead, or they waited too long). Rows that carried a
 one-time link lose it when sent or failed already (`Outbox.mark_sent`); pending ones keep it
-only until it expires."""
+only until it expires; and stale failure counts of updates that were never set aside."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from bot.logs import fields
 from portal.linking import purge_expired
 from storage.database import Database
+from storage.quarantine import SqlQuarantine
 from storage.repositories import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,9 @@ PROCESSED_UPDATES_KEPT = timedelta(days=7)
 SENT_OUTBOX_KEPT = timedelta(hours=1)
 FAILED_OUTBOX_KEPT = timedelta(days=7)  # long enough to look into why
 PENDING_OUTBOX_KEPT = timedelta(days=7)  # retried every 5 minutes at most until then
+# Failure counts of updates never set aside (handled at last, perhaps by another replica).
+# Set-aside updates stay until an operator retries or drops them.
+FAILURES_KEPT = timedelta(days=1)
 
 
 async def housekeep_once(database: Database, *, now: datetime | None = None) -> dict[str, int]:
@@ -38,6 +42,7 @@ async def housekeep_once(database: Database, *, now: datetime | None = None) -> 
             "outbox": await uow.outbox.purge_sent_older_than(SENT_OUTBOX_KEPT, now=now),
             "outbox_failed": await uow.outbox.purge_failed_older_than(FAILED_OUTBOX_KEPT, now=now),
             "outbox_stale": await uow.outbox.purge_stale(older_than=PENDING_OUTBOX_KEPT, now=now),
+            "failures": await SqlQuarantine(session).forget_stale_failures(FAILURES_KEPT, now=now),
         }
     return counts
 

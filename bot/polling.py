@@ -15,10 +15,11 @@ import logging
 from typing import Any
 
 import aiohttp
-from aiogram.types import Update
 
 from bot.app import App
 from bot.logs import fields
+from bot.metrics import status_code_label
+from bot.raw_updates import JSON, sender_of, update_id_of
 from storage.database import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,10 @@ MIN_FETCH_SPACING = 0.005
 
 class PollingRefused(Exception):
     """getUpdates answered with an error (a webhook is set, the token is wrong, a 5xx...)."""
+
+    def __init__(self, message: str, *, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class Poller:
@@ -57,37 +62,53 @@ class Poller:
     async def run(self, stop: asyncio.Event) -> None:
         """Poll until `stop` is set, then finish what is in flight and confirm it."""
         allowed = self._app.dispatcher.resolve_used_update_types()
-        loop = asyncio.get_running_loop()
         while not stop.is_set():
-            if self._failures:
-                await self._back_off(stop, "database unavailable; updates will be fetched again")
-                if stop.is_set():
+            try:
+                if not await self._poll_once(stop, allowed):
                     break
-            self._wake.clear()  # before looking: a task finishing later sets it again
-            if len(self._in_flight) >= self._app.settings.handler_concurrency:
-                await self._wait_for_progress(within=None)
-                continue
-            fetched_at = loop.time()
-            fresh = await self._fetch(stop, allowed)
-            if fresh is None:
-                break
-            for update in fresh:
-                self._start(update)
-            if self._in_flight:
-                # A fetch now would mostly repeat what is in flight: wait for one to finish.
-                await self._wait_for_progress(within=IN_FLIGHT_POLL_INTERVAL)
-                await asyncio.sleep(max(0.0, fetched_at + MIN_FETCH_SPACING - loop.time()))
+            except Exception:
+                # A bug of ours in the loop itself: it must not end the service.
+                log.exception("polling: unexpected error; going on")
+                self._failures += 1
+                await self._back_off(stop, "unexpected error")
         if self._in_flight:
             await asyncio.wait(set(self._in_flight.values()))
         await self._confirm()
         if self._http is not None:
             await self._http.close()
 
-    async def _fetch(self, stop: asyncio.Event, allowed: list[str]) -> list[Update] | None:
-        """New updates; None when stopping. Errors back off and return [].
+    async def _poll_once(self, stop: asyncio.Event, allowed: list[str]) -> bool:
+        """One fetch and the start of what it brought; False when stopping."""
+        loop = asyncio.get_running_loop()
+        if self._failures:
+            await self._back_off(stop, "database unavailable; updates will be fetched again")
+            if stop.is_set():
+                return False
+        self._wake.clear()  # before looking: a task finishing later sets it again
+        if len(self._in_flight) >= self._app.settings.handler_concurrency:
+            await self._wait_for_progress(within=None)
+            return True
+        fetched_at = loop.time()
+        fresh = await self._fetch(stop, allowed)
+        if fresh is None:
+            return False
+        for update_id, raw in fresh:
+            self._start(update_id, raw)
+        if self._in_flight:
+            # A fetch now would mostly repeat what is in flight: wait for one to finish.
+            await self._wait_for_progress(within=IN_FLIGHT_POLL_INTERVAL)
+            await asyncio.sleep(max(0.0, fetched_at + MIN_FETCH_SPACING - loop.time()))
+        return True
 
-        Raw JSON first: the updates already in flight come back on every call, and validating
-        them all again with pydantic cost more CPU than handling the new ones.
+    async def _fetch(
+        self, stop: asyncio.Event, allowed: list[str]
+    ) -> list[tuple[int, JSON]] | None:
+        """New updates, as JSON with their ids; None when stopping. Errors back off and
+        return [].
+
+        Raw JSON: the updates already in flight come back on every call, and validating them
+        all again with pydantic cost more CPU than handling the new ones. Each is parsed in
+        its own task, so that one our library cannot read is set aside alone.
         """
         timeout = 0 if self._in_flight else self._timeout
         fetch = asyncio.ensure_future(self._get_updates(timeout, allowed))
@@ -102,23 +123,29 @@ class Poller:
         try:
             raw = fetch.result()
         except PollingRefused as exc:
+            self._app.metrics.bot_api_error(
+                status_code_label(exc.status) if exc.status else "other"
+            )
             await self._back_off(stop, f"getUpdates refused: {exc}")
             return []
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            self._app.metrics.bot_api_error("network")
             # The class name only: an aiohttp error's text can hold the URL, and so the token.
             await self._back_off(stop, f"getUpdates failed: {type(exc).__name__}")
             return []
-        bot = self._app.bot
         # Below `_confirmed` all is done: an answer to a fetch sent before an update finished
         # still carries it.
         floor = self._confirmed or 0
-        return [
-            Update.model_validate(item, context={"bot": bot})
-            for item in raw
-            if item["update_id"] >= floor
-            and item["update_id"] not in self._in_flight
-            and item["update_id"] not in self._done
-        ]
+        fresh = []
+        for item in raw:
+            update_id = update_id_of(item)
+            if update_id is None:  # not from Telegram; the offset passes it by with the rest
+                log.warning("getUpdates: an item without an update id skipped")
+                continue
+            new = update_id not in self._in_flight and update_id not in self._done
+            if new and update_id >= floor:
+                fresh.append((update_id, item))
+        return fresh
 
     async def _get_updates(self, long_poll: int, allowed: list[str]) -> list[dict[str, Any]]:
         if self._http is None:
@@ -138,36 +165,40 @@ class Poller:
             body = await response.json(content_type=None)
         if not isinstance(body, dict) or not body.get("ok"):
             description = body.get("description") if isinstance(body, dict) else None
-            raise PollingRefused(f"{response.status} {description or 'no description'}")
-        result: list[dict[str, Any]] = body["result"]
+            raise PollingRefused(
+                f"{response.status} {description or 'no description'}", status=response.status
+            )
+        result = body.get("result")
+        if not isinstance(result, list):
+            raise PollingRefused(f"{response.status} an answer without a list of updates")
         return result
 
-    def _start(self, update: Update) -> None:
-        self._retry.discard(update.update_id)
-        user = _user_id(update)
+    def _start(self, update_id: int, raw: JSON) -> None:
+        self._retry.discard(update_id)
+        user = sender_of(raw)
         previous = self._last_of_user.get(user) if user is not None else None
-        task = asyncio.create_task(self._handle(update, previous))
-        self._in_flight[update.update_id] = task
+        task = asyncio.create_task(self._handle(update_id, raw, previous))
+        self._in_flight[update_id] = task
         if user is not None:
             self._last_of_user[user] = task
             task.add_done_callback(lambda t: self._forget_user(user, t))
 
-    async def _handle(self, update: Update, previous: asyncio.Task[None] | None) -> None:
+    async def _handle(self, update_id: int, raw: JSON, previous: asyncio.Task[None] | None) -> None:
         if previous is not None:  # one user's updates in the order they came
             await asyncio.wait({previous})
         try:
-            await self._app.feed(update)
+            await self._app.feed_raw(raw)  # handled, or set aside in quarantine
         except DatabaseUnavailable:
             # Not done: it holds the offset down, so it is fetched and handled again.
-            del self._in_flight[update.update_id]
-            self._retry.add(update.update_id)
+            del self._in_flight[update_id]
+            self._retry.add(update_id)
             self._failures += 1
             self._wake.set()
             return
         except Exception:
-            # Not a transient failure: it would fail the same way forever.
-            log.exception("update failed", extra=fields(update_id=update.update_id))
-        self._finish(update.update_id)
+            # feed_raw sets failing updates aside; should that itself fail, go on regardless.
+            log.exception("update failed", extra=fields(update_id=update_id))
+        self._finish(update_id)
 
     def _finish(self, update_id: int) -> None:
         del self._in_flight[update_id]
@@ -203,9 +234,3 @@ class Poller:
         log.warning("polling: backing off", extra=fields(reason=reason, seconds=delay))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=delay)
-
-
-def _user_id(update: Update) -> int | None:
-    event = update.event
-    sender = getattr(event, "from_user", None)
-    return sender.id if sender is not None else None

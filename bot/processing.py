@@ -8,8 +8,10 @@ Order of events for every update:
 3. run the handlers, which change state and queue replies on `Outgoing`;
 4. store the queued replies in the outbox and commit — only now is the update acknowledged;
 5. send the replies (still holding the user's lock, so a chat's replies stay in order).
-A handler bug rolls its changes back and the person is told; a database outage raises
-`DatabaseUnavailable` so the update is not acknowledged and Telegram delivers it again.
+A handler bug rolls its changes back and is raised to `bot.intake`, which tries the update
+again and, after a few failures, sets it aside (`bot.quarantine`) and tells the person; a
+database outage raises `DatabaseUnavailable` so the update is not acknowledged and Telegram
+delivers it again.
 """
 
 from __future__ import annotations
@@ -18,20 +20,14 @@ import logging
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY, EventContext
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.types import TelegramObject, Update
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from bot.group_commit import GroupCommit, Handler, Work
-from bot.i18n import locale_for
 from bot.logs import fields
 from bot.outbox import OutboxSender
-from dialogs.outgoing import Outgoing
 from storage.database import DatabaseUnavailable
-from storage.repositories import PendingMessage, SqlUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -42,14 +38,11 @@ class UpdateTransaction(BaseMiddleware):
         *,
         sender: OutboxSender,
         isolation: BaseEventIsolation,
-        i18n: I18n,
         batches: GroupCommit,
     ) -> None:
-        self._database = batches.database
         self._sender = sender
         self._batches = batches
         self._isolation = isolation
-        self._i18n = i18n
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -70,32 +63,10 @@ class UpdateTransaction(BaseMiddleware):
                 )
                 raise
             except Exception:
+                # Rolled back; bot/intake.py counts it and tries again or sets it aside.
                 log.exception(
                     "handler failed; changes rolled back", extra=fields(update_id=event.update_id)
                 )
-                result, ids = UNHANDLED, await self._apologize(event, data, bot_id, chat_id)
+                raise
             await self._sender.deliver(ids)
         return result
-
-    async def _apologize(
-        self, update: Update, data: dict[str, Any], bot_id: int, chat_id: int | None
-    ) -> list[PendingMessage]:
-        """Mark the update processed (a bug would fail again) and tell the person."""
-        async with self._database.transaction() as session:
-            uow = SqlUnitOfWork(session)
-            if not await uow.processed_updates.claim(bot_id=bot_id, update_id=update.update_id):
-                return []
-            if chat_id is None:
-                return []
-            locale = await locale_for(uow, data.get("event_from_user"))
-            outgoing = Outgoing(chat_id=chat_id)
-            with self._i18n.context(), self._i18n.use_locale(locale):
-                if update.callback_query is not None:
-                    outgoing.answer_callback(update.callback_query.id)
-                outgoing.send(
-                    _(
-                        "Sorry, something went wrong on our side and nothing was changed. "
-                        "Please try again, or send /start."
-                    )
-                )
-            return await self._sender.queue(uow.outbox, outgoing.queued)

@@ -15,6 +15,7 @@ from aiohttp import web
 from bot.app import App, create_app
 from bot.housekeeping import housekeeping
 from bot.logs import fields
+from bot.metrics import Scrape, metrics_app
 from bot.polling import Poller
 from bot.settings import Settings
 from bot.web import create_web_app
@@ -101,13 +102,25 @@ async def _serving(app: App, stop: asyncio.Event, *, webhook: bool) -> AsyncIter
         access_log=None,  # URLs carry one-time tokens
         shutdown_timeout=30,
     )
+    metrics: web.AppRunner | None = None
+    if settings.metrics_port is not None:  # off by default; a listener of its own
+        scrape = Scrape(app.metrics, app.database, token=settings.metrics_token.get_secret_value())
+        metrics = web.AppRunner(metrics_app(scrape), handle_signals=False, access_log=None)
     try:
         await runner.setup()
         await web.TCPSite(runner, settings.web_host, settings.web_port).start()
         log.info("web server", extra=fields(host=settings.web_host, port=settings.web_port))
+        if metrics is not None:
+            await metrics.setup()
+            await web.TCPSite(metrics, settings.metrics_host, settings.metrics_port).start()
+            log.info(
+                "metrics", extra=fields(host=settings.metrics_host, port=settings.metrics_port)
+            )
         yield
     finally:
         stop.set()
+        if metrics is not None:
+            await metrics.cleanup()
         await runner.cleanup()  # stops accepting, lets requests in flight finish
         await asyncio.gather(*background, return_exceptions=True)
         await app.close()

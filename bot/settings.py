@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
@@ -130,6 +131,13 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
     # How often expired login links/flows and unconfirmed registrations are deleted.
     housekeeping_seconds: float = Field(default=60.0, gt=0, le=3600)
+    # Attempts at an update whose handling fails before it is set aside in quarantine; at
+    # least two, so that one passing hiccup never sets an update aside.
+    update_attempts: int = Field(default=3, ge=2, le=10)
+    # Operators' metrics (Prometheus) on a listener of their own; off unless a port is set.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_token: SecretStr = SecretStr("")  # when set, scrapes need `Bearer <token>`
     log_level: str = "INFO"
     log_json: bool = False
     demo_mode: bool = False
@@ -165,6 +173,12 @@ class Settings(BaseSettings):
             problems.append("SMTP_PASSWORD is missing or a placeholder")
         if "localhost" in self.smtp.from_:
             problems.append("SMTP_FROM is not set")
+        exposed = self.metrics_port is not None and not _is_loopback(self.metrics_host)
+        if exposed and _is_placeholder(self.metrics_token.get_secret_value()):
+            problems.append(
+                "METRICS_TOKEN is missing or a placeholder while METRICS_HOST is reachable "
+                "from other machines"
+            )
         if problems:
             raise InsecureSettings("refusing to start in production: " + "; ".join(problems))
         return self
@@ -224,6 +238,15 @@ class Settings(BaseSettings):
     @property
     def webhook_url(self) -> str:
         return self.public_url + self.webhook_path
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _is_placeholder(value: str) -> bool:

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
@@ -20,11 +21,17 @@ from aiogram.client.session.middlewares.base import (
 )
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.methods import GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
 from bot.logs import fields
+from bot.metrics import aiogram_error_code, status_code_label
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +61,18 @@ class RetryPolicy:
         return delay * random.uniform(0.8, 1.2)
 
 
-class RetryRequests(BaseRequestMiddleware):
-    """Waits out 429 `retry_after`; retries network errors and 5xx with bounded backoff."""
+ErrorObserver = Callable[[str], None]  # told the code of every failed call ("429", "5xx"...)
 
-    def __init__(self, policy: RetryPolicy | None = None) -> None:
+
+class RetryRequests(BaseRequestMiddleware):
+    """Waits out 429 `retry_after`; retries network errors and 5xx with bounded backoff.
+    `on_error` is told of every failed call, each retry's included (for metrics)."""
+
+    def __init__(
+        self, policy: RetryPolicy | None = None, *, on_error: ErrorObserver | None = None
+    ) -> None:
         self.policy = policy or RetryPolicy()
+        self.on_error = on_error
 
     async def __call__(
         self,
@@ -71,7 +85,7 @@ class RetryRequests(BaseRequestMiddleware):
         attempt = 1
         while True:
             try:
-                return await make_request(bot, method)
+                return await self._observed(make_request, bot, method)
             except TelegramRetryAfter as exc:
                 delay = self.policy.after_retry_after(attempt, exc.retry_after)
                 if delay is None:
@@ -83,6 +97,19 @@ class RetryRequests(BaseRequestMiddleware):
                 _log_retry(method.__api_method__, type(exc).__name__)
             attempt += 1
             await asyncio.sleep(delay)
+
+    async def _observed(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        try:
+            return await make_request(bot, method)
+        except TelegramAPIError as exc:
+            if self.on_error is not None:
+                self.on_error(aiogram_error_code(exc))
+            raise
 
 
 def _log_retry(method: str, error: str) -> None:
@@ -144,10 +171,17 @@ class JsonBotApi:
     Uses the bot's own aiohttp session. The token is in the URL: neither URLs nor aiohttp's
     exception texts are ever logged, only exception class names."""
 
-    def __init__(self, bot: Bot, session: AiohttpSession, policy: RetryPolicy) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        session: AiohttpSession,
+        policy: RetryPolicy,
+        on_error: ErrorObserver | None = None,
+    ) -> None:
         self._bot = bot
         self._session = session
         self.policy = policy
+        self.on_error = on_error
         self._urls: dict[str, str] = {}
         self._timeout = aiohttp.ClientTimeout(total=session.timeout)
 
@@ -158,13 +192,13 @@ class JsonBotApi:
         session = getattr(bot, "session", None)
         if not isinstance(session, AiohttpSession):
             return None
-        policy = RetryPolicy()
+        policy, on_error = RetryPolicy(), None
         for middleware in session.middleware:
             if isinstance(middleware, RetryRequests):
-                policy = middleware.policy
+                policy, on_error = middleware.policy, middleware.on_error
             elif not isinstance(middleware, PinResponseModels):
                 return None
-        return cls(bot, session, policy)
+        return cls(bot, session, policy, on_error)
 
     async def call(self, method: str, params: dict[str, Any]) -> Answer:
         body = json.dumps(params, ensure_ascii=False).encode()
@@ -173,6 +207,8 @@ class JsonBotApi:
             answer = await self._post(method, body)
             if answer.ok:
                 return answer
+            if self.on_error is not None:
+                self.on_error(error_code(answer))
             if answer.transient == RETRY_AFTER:
                 delay = self.policy.after_retry_after(attempt, answer.parameters["retry_after"])
             elif answer.transient:  # 5xx, network error, unreadable answer
@@ -229,10 +265,21 @@ class JsonBotApi:
         )
 
 
-def create_bot(token: str, api_url: str, **session_kwargs: Any) -> Bot:
+def error_code(answer: Answer) -> str:
+    """A failed answer as a metrics label: the HTTP code (5xx together), or "network"."""
+    if answer.transient == NETWORK_ERROR or (answer.transient and not answer.status):
+        return "network"
+    if answer.transient == RETRY_AFTER:
+        return "429"
+    return status_code_label(answer.status) if answer.status else "other"
+
+
+def create_bot(
+    token: str, api_url: str, *, on_error: ErrorObserver | None = None, **session_kwargs: Any
+) -> Bot:
     session = AiohttpSession(api=TelegramAPIServer.from_base(api_url), **session_kwargs)
     session.middleware(PinResponseModels())
-    session.middleware(RetryRequests())
+    session.middleware(RetryRequests(on_error=on_error))
     return Bot(
         token=token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML)
     )

@@ -1,16 +1,20 @@
-"""Webhook serving: the secret header checked in constant time, 200 only after commit."""
+"""Webhook serving: the secret header checked in constant time, 200 only after commit.
+
+Telegram retries any answer but 2xx, for as long as it takes: so an update that cannot be
+handled is set aside in quarantine and answered 200 like any other (bot/intake.py). Only a
+database outage is answered 503, for the update to come again.
+"""
 
 from __future__ import annotations
 
 import hmac
 import logging
 
-from aiogram.types import Update
 from aiohttp import web
-from pydantic import ValidationError
 
 from bot.app import App
 from bot.logs import fields
+from bot.raw_updates import update_id_of
 from storage.database import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -26,16 +30,21 @@ async def handle_update(request: web.Request) -> web.Response:
     if not expected or not hmac.compare_digest(given, expected):
         return web.json_response({"ok": False}, status=401)
     try:
-        update = Update.model_validate(await request.json(), context={"bot": app.bot})
-    except (ValueError, ValidationError):
+        raw = await request.json()
+    except ValueError:
+        raw = None
+    update_id = update_id_of(raw)
+    if update_id is None:  # not JSON, or no update: Telegram never sends such a thing
         return web.json_response({"ok": False, "error": "not an update"}, status=400)
     try:
-        await app.feed(update)
+        await app.feed_raw(raw)  # handled, or set aside in quarantine
     except DatabaseUnavailable:
         # Not committed: Telegram retries non-2xx answers, and the retry is handled then.
         return web.json_response({"ok": False, "error": "unavailable"}, status=503)
     except Exception:
-        log.exception("webhook: update failed", extra=fields(update_id=update.update_id))
+        # feed_raw sets failing updates aside; should that itself fail, never make Telegram
+        # send this update forever.
+        log.exception("webhook: update failed", extra=fields(update_id=update_id))
     return web.json_response({"ok": True})
 
 

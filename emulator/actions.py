@@ -166,3 +166,30 @@ def set_blocked(world: BotWorld, user: User, blocked: bool) -> Update | None:
         "new_chat_member": new,
     }
     return world.enqueue("my_chat_member", payload, user.id)
+
+
+def inject(world: BotWorld, fields: JSON, chat_id: int | None = None) -> Update:
+    """Queue an update exactly as given (its `update_id` is the world's next one).
+
+    For what no simulated user can do: updates of kinds or shapes a bot's library may not
+    know (Telegram adds fields, and kinds, before libraries catch up). The kind, which
+    `allowed_updates` filters on, is the first field; the chat, which orders webhook
+    deliveries, is `chat_id` or else guessed from the kind's object.
+    """
+    body = {key: value for key, value in fields.items() if key != "update_id"}
+    if not body:
+        raise ActionError(400, "an update needs at least one field besides update_id")
+    kind = next(iter(body))
+    payload = body[kind]
+    if chat_id is None:
+        chat_id = _guess_chat(payload)
+    return world.enqueue(kind, payload, chat_id, raw=body)
+
+
+def _guess_chat(payload: object) -> int:
+    if not isinstance(payload, dict):
+        return 0
+    for holder in (payload.get("chat"), payload.get("from"), payload.get("user")):
+        if isinstance(holder, dict) and isinstance(holder.get("id"), int):
+            return int(holder["id"])
+    return 0

@@ -32,6 +32,11 @@ class WebAppLaunch(TypedDict):
     launch_url: str  # url#tgWebAppData=…&tgWebAppVersion=…&tgWebAppPlatform=web
 
 
+class InjectedInfo(TypedDict):
+    update_id: int
+    queued: bool  # False when the bot's allowed_updates filtered the update out
+
+
 class EmulatorError(Exception):
     """The control API refused a request (e.g. pressing a button that isn't there)."""
 
@@ -274,6 +279,14 @@ class EmulatorClient:
         result: JSON = await self._request("GET", f"/bots/{bot_id}/updates")
         pending: list[JSON] = result["pending"]
         return pending
+
+    async def inject_update(
+        self, bot_id: int, update: JSON, *, chat_id: int | None = None
+    ) -> InjectedInfo:
+        """Queue an update exactly as given, e.g. one the bot's library cannot parse."""
+        body = {"update": update, "chat_id": chat_id}
+        result: InjectedInfo = await self._request("POST", f"/bots/{bot_id}/updates", json=body)
+        return result
 
     async def redeliver(self, bot_id: int, update_id: int) -> JSON:
         result: JSON = await self._request("POST", f"/bots/{bot_id}/updates/{update_id}/redeliver")

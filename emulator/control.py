@@ -287,6 +287,21 @@ async def list_updates(request: web.Request) -> web.Response:
     )
 
 
+async def inject_update(request: web.Request) -> web.Response:
+    world = _world(request)
+    body = await _body(request)
+    update, chat_id = body.get("update"), body.get("chat_id")
+    if not isinstance(update, dict):
+        raise ControlError(400, "update (a JSON object) is required")
+    if chat_id is not None and not isinstance(chat_id, int):
+        raise ControlError(400, "chat_id must be an integer")
+    queued = actions.inject(world, update, chat_id)
+    return _ok(
+        {"update_id": queued.update_id, "queued": any(u is queued for u in world.pending)},
+        status=201,
+    )
+
+
 async def redeliver(request: web.Request) -> web.Response:
     world = _world(request)
     update_id = _int(request.match_info["update_id"], "update_id")
@@ -502,6 +517,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post(user + "/block", user_blocks)
     r.add_post(user + "/unblock", user_blocks)
     r.add_get(bot + "/updates", list_updates)
+    r.add_post(bot + "/updates", inject_update)
     r.add_post(bot + "/updates/{update_id}/redeliver", redeliver)
     r.add_get(chat + "/messages", chat_messages)
     r.add_get(chat + "/next_bot_message", next_bot_message)

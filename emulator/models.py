@@ -173,10 +173,15 @@ class Message:
 class Update:
     update_id: int
     kind: str  # message, callback_query, my_chat_member, ...
-    payload: JSON
+    payload: Any  # the kind's object; any JSON value for an update injected as it is
     chat_id: int
+    # An update injected through the control API: its fields exactly as given, for updates
+    # Telegram may send but a bot's library cannot read (newer fields, missing ones).
+    raw: JSON | None = None
 
     def to_api(self) -> JSON:
+        if self.raw is not None:
+            return {"update_id": self.update_id, **self.raw}
         return {"update_id": self.update_id, self.kind: self.payload}
 
     @cached_property

@@ -185,8 +185,8 @@ class BotWorld:
             names = frozenset(str(v) for v in value)
             self.allowed_updates = names or None
 
-    def enqueue(self, kind: str, payload: JSON, chat_id: int) -> Update:
-        update = Update(self.next_update_id, kind, payload, chat_id)
+    def enqueue(self, kind: str, payload: Any, chat_id: int, raw: JSON | None = None) -> Update:
+        update = Update(self.next_update_id, kind, payload, chat_id, raw)
         self.next_update_id += 1
         self.history[update.update_id] = update
         if len(self.history) > self.config.max_history:
@@ -200,7 +200,9 @@ class BotWorld:
         original = self.history.get(update_id)
         if original is None:
             return None
-        copy = Update(original.update_id, original.kind, original.payload, original.chat_id)
+        copy = Update(
+            original.update_id, original.kind, original.payload, original.chat_id, original.raw
+        )
         index = len(self.pending)
         while index > 0 and self.pending[index - 1].update_id > copy.update_id:
             index -= 1

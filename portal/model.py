@@ -57,6 +57,9 @@ class Action(StrEnum):
     REGISTRATION_SUBMITTED = "client.registration_submitted"
     REGISTERED = "client.registered"
     CONFIRMED = "client.confirmed"
+    UPDATE_QUARANTINED = "update.quarantined"
+    UPDATE_RETRIED = "update.retried"
+    UPDATE_DROPPED = "update.dropped"
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,8 @@ class Database:
         # SQLite has one writer at a time. Waiting here is fair and cheap; waiting in SQLite's
         # busy handler sleeps in growing steps and ruins latency.
         self._sqlite_writer = asyncio.Lock()
+        # Told of every transaction that failed for want of the database (for metrics).
+        self.on_unavailable: Callable[[BaseException], None] | None = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -90,12 +92,18 @@ class Database:
         try:
             async with self.sessions() as session, session.begin():
                 yield session
-        except DatabaseUnavailable:
+        except DatabaseUnavailable as exc:
+            self._unavailable(exc)
             raise
         except Exception as exc:
             if is_unavailable(exc):
+                self._unavailable(exc)
                 raise DatabaseUnavailable(type(exc).__name__) from exc
             raise
+
+    def _unavailable(self, exc: BaseException) -> None:
+        if self.on_unavailable is not None:
+            self.on_unavailable(exc)
 
     def lock_ids(self, keys: list[str]) -> list[int]:
         """Transaction-scoped PostgreSQL advisory lock ids for `keys` (work on a key is
@@ -109,6 +117,22 @@ class Database:
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
+
+    async def answers(self, *, within: float = 5.0) -> bool:
+        """Whether the database answers a trivial query now. Asked after a failure that
+        looked like an outage: if it answers, the failure came from what was being done."""
+        try:
+            await asyncio.wait_for(self._ping_in_turn(), timeout=within)
+        except Exception:
+            return False
+        return True
+
+    async def _ping_in_turn(self) -> None:
+        if self.is_sqlite:  # in the writers' queue, not spinning on SQLite's lock beside it
+            async with self._sqlite_writer:
+                await self.ping()
+        else:
+            await self.ping()
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -164,6 +164,31 @@ class ProcessedUpdate(Base):
     processed_at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
 
 
+class QuarantinedUpdate(Base):
+    """An update that could not be handled: its JSON and what went wrong, for an operator.
+
+    A row with `quarantined_at` still empty counts the failures of an update being tried
+    again; once set, the update is set aside (acknowledged) until `altum-bot quarantine`
+    retries or drops it.
+    """
+
+    __tablename__ = "quarantined_updates"
+    __table_args__ = (UniqueConstraint("bot_id", "update_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    bot_id: Mapped[int] = mapped_column(BigInteger)
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(64))
+    raw: Mapped[str] = mapped_column(Text)  # the update's JSON, cut at a size limit
+    raw_truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+    error_type: Mapped[str] = mapped_column(String(200))
+    error: Mapped[str] = mapped_column(Text)  # redacted: no personal data, no secrets
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    quarantined_at: Mapped[datetime | None]
+
+
 class OutboxMessage(Base):
     """A side effect to carry out after commit: a Bot API call now, e-mails later.
 

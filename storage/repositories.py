@@ -246,6 +246,14 @@ class ProcessedUpdates:
         )
         return set((await connection.execute(statement)).scalars())
 
+    async def forget(self, *, bot_id: int, update_id: int) -> None:
+        """Unmark one update, so that it is handled once more (a quarantined one, replayed)."""
+        await self._session.execute(
+            delete(ProcessedUpdate).where(
+                ProcessedUpdate.bot_id == bot_id, ProcessedUpdate.update_id == update_id
+            )
+        )
+
     async def forget_older_than(self, age: timedelta, *, now: datetime | None = None) -> int:
         cutoff = (now or utcnow()) - age
         result = await self._session.execute(
@@ -380,6 +388,18 @@ class Outbox:
     async def pending_count(self) -> int:
         rows = await self._session.scalars(select(OutboxMessage.id).where(and_(*_pending())))
         return len(list(rows))
+
+    async def backlog(self) -> tuple[int, datetime | None]:
+        """How many rows wait to be sent (neither sent nor given up) and when the oldest of
+        them was queued: one query along the pending index, for the operators' metrics."""
+        row = (
+            await self._session.execute(
+                select(func.count(), func.min(OutboxMessage.created_at)).where(
+                    OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None)
+                )
+            )
+        ).one()
+        return int(row[0]), row[1]
 
     async def purge_sent_older_than(self, age: timedelta, *, now: datetime | None = None) -> int:
         return await self._delete(OutboxMessage.sent_at < (now or utcnow()) - age)

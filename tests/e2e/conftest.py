@@ -4,6 +4,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from e2e_support import BOT_ID, Person
+from sqlalchemy.engine import make_url
+from tcp_proxy import TcpProxy
 
 from emulator import EmulatorClient, EmulatorServer
 
@@ -30,3 +32,15 @@ def person(emu: EmulatorClient) -> PersonFactory:
         return Person(emu=emu, user_id=user["id"])
 
     return make
+
+
+@pytest.fixture
+async def proxied_postgres(database_url: str) -> AsyncIterator[tuple[str, TcpProxy]]:
+    """The test database behind a proxy that can cut it (PostgreSQL only)."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("a TCP proxy can only cut a server database")
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    port = await proxy.start()
+    yield url.set(host="127.0.0.1", port=port).render_as_string(False), proxy
+    await proxy.stop()

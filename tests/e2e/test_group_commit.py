@@ -14,11 +14,12 @@ from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import Message, Update
 from e2e_support import BOT_ID, bot_settings, text_update
 from sqlalchemy import event, func, select
+from sqlalchemy.exc import OperationalError
 
 from bot.app import App, create_app
 from dialogs.outgoing import Outgoing
 from emulator import EmulatorClient, EmulatorServer
-from storage.models import ProcessedUpdate
+from storage.models import ProcessedUpdate, QuarantinedUpdate
 
 
 class Gate:
@@ -50,6 +51,12 @@ def gated_router(gate: Gate) -> Router:
         await state.update_data(note="must not stay")
         outgoing.send("must not be sent")
         raise RuntimeError("a bug in one person's handler")
+
+    @router.message(F.text == "outage")
+    async def outage(message: Message, outgoing: Outgoing) -> None:
+        """Fails the way a lost connection fails, while the database is fine."""
+        outgoing.send("must not be sent")
+        raise OperationalError("SELECT 1", {}, Exception("looks like an outage"))
 
     return router
 
@@ -181,6 +188,42 @@ async def test_one_failing_handler_costs_only_its_own_update(
             .where(ProcessedUpdate.update_id.between(200, 299))
         )
     assert processed == len(others)
+
+
+async def test_a_batch_failing_like_an_outage_while_the_database_answers_costs_one_update(
+    app_and_gate: tuple[App, Gate, list[int]], emu: EmulatorClient
+) -> None:
+    """An error that passes for a database outage fails the whole batch; since the database
+    answers, its updates are handled again alone: only the one whose own doing it was is
+    tried again, and set aside at its last attempt."""
+    app, gate, _ = app_and_gate
+    holders, others = await holders_and_others(app, emu, 3)
+    unlucky = others[1]
+    await while_the_slots_are_held(
+        app,
+        gate,
+        holders,
+        [
+            text_update(400 + i, user_id, "outage" if user_id == unlucky else "remember")
+            for i, user_id in enumerate(others)
+        ],
+    )
+    for user_id in others:
+        texts = await bot_texts(emu, user_id)
+        if user_id == unlucky:
+            assert len(texts) == 1 and "something went wrong" in texts[0]
+        else:
+            assert texts == ["remembered"]
+    async with app.database.transaction() as session:
+        attempts = await session.scalar(
+            select(QuarantinedUpdate.attempts).where(QuarantinedUpdate.update_id == 401)
+        )
+    assert attempts == app.settings.update_attempts
+    # Nobody else's update counted a failure: they were handled at once, alone.
+    failed = app.metrics.registry.get_sample_value(
+        "altum_updates_failed_total", {"kind": "message", "reason": "error"}
+    )
+    assert failed == app.settings.update_attempts
 
 
 async def test_a_redelivered_update_in_a_batch_changes_nothing_twice(

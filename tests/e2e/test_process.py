@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from conftest import PersonFactory
@@ -20,7 +19,6 @@ from e2e_support import (
     webhook_bot,
     webhook_settings,
 )
-from sqlalchemy.engine import make_url
 from tcp_proxy import TcpProxy
 
 from bot.runtime import set_webhook
@@ -105,17 +103,6 @@ async def test_sigterm_finishes_the_update_in_flight_then_exits(
         assert await emu.pending_updates(BOT_ID) == []  # confirmed on the way out
     finally:
         process.stop_quietly()
-
-
-@pytest.fixture
-async def proxied_postgres(database_url: str) -> AsyncIterator[tuple[str, TcpProxy]]:
-    url = make_url(database_url)
-    if url.get_backend_name() != "postgresql":
-        pytest.skip("a TCP proxy can only cut a server database")
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    port = await proxy.start()
-    yield url.set(host="127.0.0.1", port=port).render_as_string(False), proxy
-    await proxy.stop()
 
 
 async def test_polling_does_not_confirm_updates_while_the_database_is_down(

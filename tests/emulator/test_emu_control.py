@@ -103,6 +103,39 @@ async def test_redelivered_update_reaches_a_restarted_poller(
     assert caught.value.status == 404
 
 
+async def test_injected_updates_go_out_exactly_as_given(
+    server: EmulatorServer, emu: EmulatorClient, user: dict[str, Any]
+) -> None:
+    """For updates a library may not parse: fields kept as they are, ids the world's own."""
+    odd = {
+        "message": {"message_id": 7, "chat": {"id": user["id"], "type": "private"}},
+        "poll": {"id": "p1"},
+        "update_id": 1,  # not the sender's to choose
+    }
+    first = await emu.inject_update(BOT_ID, odd)
+    second = await emu.inject_update(BOT_ID, {"business_message": [1, "two", None]})
+    assert first["queued"] and second["update_id"] == first["update_id"] + 1
+    filtered = await emu.inject_update(BOT_ID, {"chat_member": {}})  # not allowed by default
+    assert not filtered["queued"]
+    async with aiohttp.ClientSession() as http:
+        url = f"{server.base_url}/bot{TOKEN}/getUpdates"
+        async with http.post(url, json={}) as response:
+            answer = await response.json()
+    assert answer["result"] == [
+        {"update_id": first["update_id"], "message": odd["message"], "poll": {"id": "p1"}},
+        {"update_id": second["update_id"], "business_message": [1, "two", None]},
+    ]
+    confirm = {"offset": second["update_id"] + 1}
+    async with aiohttp.ClientSession() as http, http.post(url, json=confirm) as response:
+        assert (await response.json())["result"] == []  # both confirmed
+    await emu.redeliver(BOT_ID, first["update_id"])
+    assert await emu.pending_updates(BOT_ID) == answer["result"][:1]  # a copy: the same JSON
+    for refused in ({}, {"update_id": 5}):
+        with pytest.raises(EmulatorError) as caught:
+            await emu.inject_update(BOT_ID, refused)
+        assert caught.value.status == 400
+
+
 async def test_calls_log_filters_and_waits(
     emu: EmulatorClient, bot: Bot, user: dict[str, Any]
 ) -> None:

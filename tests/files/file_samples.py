@@ -1,5 +1,5 @@
 """Real files of every kind the document rules meet, made here (no fixtures on disk besides
-the EDOC samples in ../shared/samples/edoc/)."""
+the real EDOC samples in tests/files/samples/)."""
 
 from __future__ import annotations
 
@@ -17,13 +17,10 @@ from PIL import Image
 
 
 def edoc_samples() -> list[Path]:
-    """The real EDOC samples in the project's shared/ folder, beside the checkout (CI) or
-    further up (a worktree); missing samples fail the tests that need them."""
-    for folder in Path(__file__).resolve().parents[2].parents:
-        samples = sorted((folder / "shared" / "samples" / "edoc").glob("*.edoc"))
-        if samples:
-            return samples
-    raise FileNotFoundError("shared/samples/edoc/*.edoc not found beside the checkout")
+    """The real EDOC samples kept with the tests (tests/files/samples/README.md)."""
+    samples = sorted((Path(__file__).parent / "samples").glob("*.edoc"))
+    assert len(samples) == 2, "tests/files/samples/*.edoc are missing"
+    return samples
 
 
 RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.housekeeping import housekeep_once
 from storage.database import Database
-from storage.models import LoginLink, OutboxMessage, ProcessedUpdate
+from storage.models import LoginLink, OutboxMessage, ProcessedUpdate, QuarantinedUpdate
 
 MINUTE, HOUR, DAY = timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
 
@@ -55,6 +55,28 @@ async def test_old_rows_go_and_current_ones_stay(database_url: str) -> None:
                             ("failed today", HOUR * 3, None, None, now - HOUR * 2),
                         )
                     ),
+                    # Failure counts: a stale one goes; a recent one, and an update set aside
+                    # however long ago, stay.
+                    *(
+                        QuarantinedUpdate(
+                            bot_id=1,
+                            update_id=update_id,
+                            kind="message",
+                            raw="{}",
+                            raw_truncated=False,
+                            error_type="RuntimeError",
+                            error="",
+                            attempts=1,
+                            first_seen=seen,
+                            last_seen=seen,
+                            quarantined_at=quarantined_at,
+                        )
+                        for update_id, seen, quarantined_at in (
+                            (10, now - timedelta(days=2), None),
+                            (11, now - timedelta(hours=1), None),
+                            (12, now - timedelta(days=30), now - timedelta(days=30)),
+                        )
+                    ),
                 ]
             )
         counts = await housekeep_once(database, now=now)
@@ -65,6 +87,7 @@ async def test_old_rows_go_and_current_ones_stay(database_url: str) -> None:
             "outbox": 1,
             "outbox_failed": 1,
             "outbox_stale": 2,
+            "failures": 1,
         }
         async with database.transaction() as session:
             assert list(await session.scalars(select(ProcessedUpdate.update_id))) == [2]
@@ -75,5 +98,9 @@ async def test_old_rows_go_and_current_ones_stay(database_url: str) -> None:
                 "pending, link alive",
                 "failed today",  # for a while, to look into why (its secrets scrubbed already)
             ]
+            kept = await session.scalars(
+                select(QuarantinedUpdate.update_id).order_by(QuarantinedUpdate.update_id)
+            )
+            assert list(kept) == [11, 12]
     finally:
         await database.dispose()

@@ -170,3 +170,19 @@ def test_forms_may_lead_only_to_the_configured_provider() -> None:
     )
     assert form_origins(latvija) == ("https://epaktv.vraa.gov.lv",)
     assert form_origins(Settings(_env_file=None, demo_mode=True)) == ()
+
+
+def test_metrics_are_off_unless_a_port_is_set_and_need_a_token_when_exposed() -> None:
+    assert Settings(_env_file=None).metrics_port is None
+    assert Settings(_env_file=None).update_attempts == 3
+    # On loopback the listener is the host's own; elsewhere production wants a token.
+    assert Settings(_env_file=None, **PRODUCTION, metrics_port=9100).metrics_port == 9100
+    exposed = {**PRODUCTION, "metrics_port": 9100, "metrics_host": "0.0.0.0"}
+    with pytest.raises(ValidationError, match="METRICS_TOKEN is missing"):
+        Settings(_env_file=None, **exposed)
+    with pytest.raises(ValidationError, match="METRICS_TOKEN is missing"):
+        Settings(_env_file=None, **exposed, metrics_token="changeme")
+    accepted = Settings(_env_file=None, **exposed, metrics_token="Kq7vN2xP9mL4wR8tZ3bY")
+    assert "Kq7vN2xP9mL4wR8tZ3bY" not in repr(accepted)
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, update_attempts=1)  # one hiccup must not set an update aside

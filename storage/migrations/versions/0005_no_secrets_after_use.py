@@ -2,7 +2,7 @@
 deleted when used (no consumed_at)
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-03 10:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
