@@ -30,9 +30,10 @@ from bot.settings import Settings
 from bot.telegram import create_bot
 from dialogs.commands import bot_commands
 from dialogs.routers import root_router
+from dialogs.sections import DialogSettings
 from integrations.email import SmtpMailer
 from portal import languages
-from portal.identity import IdentityProvider
+from portal.ports import IdentityProvider
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -168,9 +169,11 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
         dispatcher.include_router(router)
     dispatcher.include_router(
         root_router(
-            public_url=settings.public_url,
-            confirmation_hours=settings.registration.confirmation_hours,
-            at_least_counts=settings.registration.at_least_counts,
+            DialogSettings(
+                public_url=settings.public_url,
+                limits=settings.limits,
+                at_least_counts=settings.registration.at_least_counts,
+            )
         )
     )
     metrics.expect(dispatcher.resolve_used_update_types())

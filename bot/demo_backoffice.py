@@ -13,8 +13,8 @@ from bot.i18n import create_i18n
 from bot.notifier import ChatNotifier
 from bot.payloads import to_payload
 from portal import api_tokens, client_admin, client_users, deals
-from portal.clients import Role
 from portal.errors import Conflict
+from portal.model import Role
 from portal.records import Consultant, DealData, DealStatus, InvoiceData
 from storage.database import Database
 from storage.repositories import NewMessage, SqlUnitOfWork

@@ -31,7 +31,7 @@ from bot.outbox import OutboxSender
 from bot.raw_updates import JSON, Addressee, addressee_of, kind_of, serialized
 from dialogs.outgoing import Outgoing
 from portal import languages
-from portal.activity import Action, ActivityEvent
+from portal.model import Action, ActivityEvent
 from storage.database import Database
 from storage.quarantine import Failure, SqlQuarantine
 from storage.repositories import SqlUnitOfWork

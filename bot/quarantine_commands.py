@@ -17,7 +17,7 @@ from datetime import datetime
 
 from bot.raw_updates import RAW_LIMIT
 from bot.settings import Settings
-from portal.activity import Action, ActivityEvent
+from portal.model import Action, ActivityEvent
 from storage.database import Database
 from storage.migrate import ensure_current
 from storage.quarantine import Entry, SqlQuarantine

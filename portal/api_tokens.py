@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from portal.linking import digest, new_secret
 from portal.ports import UnitOfWork
 from portal.records import ApiTokenRecord
+from portal.tokens import digest, new_secret
 
 PREFIX = "altum_"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from portal.activity import Action, ActivityEvent
 from portal.client_admin import client_name
-from portal.clients import Role
 from portal.errors import Conflict, Invalid, NotFound
 from portal.identifiers import InvalidPersonalCode, normalize_personal_code
 from portal.identity import NaturalPerson
+from portal.model import Action, ActivityEvent, Role
 from portal.notices import AccessBlocked, AccessGranted, AccessRestored
 from portal.ports import Notifier, UnitOfWork
 from portal.records import ClientUser, MembershipStatus

@@ -7,9 +7,9 @@ import re
 from datetime import datetime
 from decimal import Decimal
 
-from portal.activity import Action, ActivityEvent
 from portal.client_admin import client_name
 from portal.errors import Invalid, NotFound
+from portal.model import Action, ActivityEvent
 from portal.notices import DealAdded, InvoiceAdded
 from portal.ports import Notifier, UnitOfWork
 from portal.records import DealData, DealRecord, InvoiceData, InvoiceRecord

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from portal.activity import Action, ActivityEvent
-from portal.clients import NoAccess, person_of
+from portal.clients import person_of
 from portal.errors import Conflict, NotFound
+from portal.model import Action, ActivityEvent, NoAccess
 from portal.notices import RegistrationApproved, RegistrationRejected, RejectionReason
 from portal.ports import Notifier, UnitOfWork
 from portal.records import RegistrationRecord, RegistrationStatus

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from api.platform import Call, Resource
 from api.resources.common import Body, ClientPath, Id, Request
 from portal import client_users
-from portal.clients import Role
+from portal.model import Role
 from portal.records import ClientUser, MembershipStatus
 
 resource = Resource("users", "Who may act for a client in the bot, and whether they are blocked.")

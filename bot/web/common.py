@@ -62,7 +62,7 @@ def error_page(app: App, locale: str, refusal: Refusal, status: int = 400) -> we
         closing = _("You can close this page.")  # not inside the f-string: Babel skips those
         return page(
             title=_("Logging in failed"),
-            body_html=f"<p>{escape(login_texts.refusal_text(refusal))}</p>"
+            body_html=f"<p>{escape(login_texts.refusal_text(refusal, app.settings.limits))}</p>"
             f'<p class="muted">{escape(closing)}</p>',
             lang=locale,
             status=status,

@@ -17,14 +17,10 @@ from bot.webhook import APP_KEY
 from dialogs.menu import send_main_menu
 from dialogs.outgoing import Outgoing
 from dialogs.registration_texts import awaiting_review_text
+from dialogs.routers import registered_sections
 from portal import languages
-from portal.clients import AlreadyRegistered
-from portal.registration import (
-    ConfirmationExpired,
-    PendingRegistration,
-    confirm,
-    pending_for_token,
-)
+from portal.model import AlreadyRegistered, ConfirmationExpired, PendingRegistration
+from portal.registration import confirm, pending_for_token
 from storage.repositories import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -101,7 +97,7 @@ async def confirm_submit(request: web.Request) -> web.Response:
             if confirmed.awaiting_review:
                 text += "\n\n" + awaiting_review_text()
             chat.send(text)
-            await send_main_menu(chat, uow, confirmed.telegram_user_id)
+            await send_main_menu(chat, uow, confirmed.telegram_user_id, registered_sections())
         outgoing.queued.extend(chat.queued)
         return confirmed.name, locale
 

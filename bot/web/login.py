@@ -24,14 +24,9 @@ from dialogs.clients import list_clients
 from dialogs.outgoing import Outgoing
 from portal import languages
 from portal.identity import IdentityError, Refusal
-from portal.linking import (
-    LoginFlowRecord,
-    account_for_link,
-    begin_login,
-    link_person,
-    take_login_flow,
-)
+from portal.linking import account_for_link, begin_login, link_person, take_login_flow
 from portal.miniapp import MiniAppRefusal, MiniAppRefused, MiniAppUser
+from portal.model import LoginFlowRecord
 from storage.database import DatabaseUnavailable
 from storage.repositories import SqlUnitOfWork
 
@@ -113,12 +108,14 @@ async def link_continue(request: web.Request) -> web.StreamResponse:
                 provider=app.identity.name,
                 flow_state=dict(started.flow_state),
                 now=now,
+                limits=app.settings.limits,
             ),
         )
     except IdentityError as error:
         return error_page(app, locale, error.refusal, status=410)
     response = web.HTTPSeeOther(started.redirect_url, headers=_REDIRECT_HEADERS)
-    response.set_cookie(COOKIE, session, max_age=600, **_cookie(app))
+    flow_seconds = int(app.settings.limits.login_flow.total_seconds())
+    response.set_cookie(COOKIE, session, max_age=flow_seconds, **_cookie(app))
     log.info("login: flow started", extra=fields(provider=app.identity.name))
     raise response
 
@@ -195,7 +192,11 @@ async def callback(request: web.Request) -> web.Response:
 
         async def link(uow: SqlUnitOfWork, outgoing: Outgoing) -> str:
             result = await link_person(
-                uow=uow, telegram_user_id=flow.telegram_user_id, identity=identity, now=now
+                uow=uow,
+                telegram_user_id=flow.telegram_user_id,
+                identity=identity,
+                now=now,
+                limits=app.settings.limits,
             )
             chat = Outgoing(chat_id=flow.telegram_user_id)
             with app.i18n.context(), app.i18n.use_locale(locale):
@@ -246,7 +247,8 @@ async def callback(request: web.Request) -> web.Response:
 async def _tell_chat(app: App, telegram_user_id: int, locale: str, refusal: Refusal) -> None:
     async def tell(uow: SqlUnitOfWork, outgoing: Outgoing) -> None:
         with app.i18n.context(), app.i18n.use_locale(locale):
-            outgoing.send_to(telegram_user_id, login_texts.login_failed_text(refusal))
+            text = login_texts.login_failed_text(refusal, app.settings.limits)
+            outgoing.send_to(telegram_user_id, text)
 
     try:
         await in_transaction(app, tell)

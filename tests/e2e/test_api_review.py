@@ -19,7 +19,7 @@ from bot.demo import DEMO_DATA
 from bot.settings import RegistrationSettings, SmtpSettings
 from bot.ur_import import run_import
 from emulator import EmulatorServer
-from portal.clients import NoAccess
+from portal.model import NoAccess
 from portal.review import AwaitingReview, ensure_may_sign
 from storage.backoffice_models import Deal
 from storage.database import Database

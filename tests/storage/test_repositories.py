@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from portal.accounts import TelegramAccount, choose_language
+from portal.accounts import choose_language
 from portal.languages import UnsupportedLanguage
+from portal.model import TelegramAccount
 from storage.database import Database
 from storage.repositories import NewMessage, SqlUnitOfWork
 
