@@ -13,11 +13,11 @@ from typing import Any
 from aiohttp import web
 
 from bot.app import App, create_app
-from bot.housekeeping import housekeeping
 from bot.logs import fields
 from bot.metrics import Scrape, metrics_app
-from bot.polling import Poller
+from bot.ops.housekeeping import housekeeping
 from bot.settings import Settings
+from bot.transport.polling import Poller
 from bot.web import create_web_app
 from storage.migrate import ensure_current
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.app import App
-from bot.demo_mail import DemoMailbox
+from bot.delivery.demo_mail import DemoMailbox
 from bot.identity import form_origins
 from bot.pages import allow_forms_to
+from bot.transport.webhook import APP_KEY, handle_update, health
 from bot.web import confirm, demo, login
-from bot.webhook import APP_KEY, handle_update, health
 from integrations.identity.demo import AUTHORIZE_PATH, DemoProvider
 
 

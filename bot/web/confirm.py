@@ -12,8 +12,8 @@ from aiohttp import web
 
 from bot.app import App
 from bot.pages import form, page
+from bot.transport.webhook import APP_KEY
 from bot.web.common import in_transaction, locale_of
-from bot.webhook import APP_KEY
 from dialogs.menu import send_main_menu
 from dialogs.outgoing import Outgoing
 from portal import languages

@@ -7,11 +7,11 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from bot.demo_mail import DemoMailbox, mailbox_page
+from bot.delivery.demo_mail import DemoMailbox, mailbox_page
 from bot.pages import form, page
+from bot.transport.webhook import APP_KEY
 from bot.web.login import CALLBACK_PATH
 from bot.web.miniapp import frame_ancestors
-from bot.webhook import APP_KEY
 from integrations.identity.demo import AUTHORIZE_PATH, DEMO_PEOPLE, PEOPLE
 
 

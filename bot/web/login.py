@@ -16,9 +16,9 @@ from aiohttp import web
 from bot.app import App
 from bot.logs import fields
 from bot.pages import page
+from bot.transport.webhook import APP_KEY
 from bot.web.common import error_page, in_transaction, locale_of, request_locale
 from bot.web.miniapp import bootstrap_page, frame_ancestors, opened_by, opened_by_another_site
-from bot.webhook import APP_KEY
 from dialogs import login as login_texts
 from dialogs.clients import list_clients
 from dialogs.outgoing import Outgoing

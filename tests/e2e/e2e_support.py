@@ -272,8 +272,8 @@ class BotProcess:
 async def running_demo(database_path: Path) -> AsyncIterator[tuple[EmulatorClient, str]]:
     """`altum-bot demo` in this event loop, on free ports, once its bot polls: the emulator's
     client (its web chat at `emu.base_url`) and the bot's web address."""
-    from bot.demo import BOT_ID as DEMO_BOT_ID
-    from bot.demo import run_demo
+    from bot.ops.demo import BOT_ID as DEMO_BOT_ID
+    from bot.ops.demo import run_demo
 
     emulator_port, web_port = free_port(), free_port()
     stop = asyncio.Event()

@@ -10,7 +10,7 @@ from pathlib import Path
 from e2e_support import Person, browser, running_demo
 from registration_walk import log_in, register_ozolkalna
 
-from bot.demo import BOT_ID
+from bot.ops.demo import BOT_ID
 
 
 async def test_demo_links_a_person_and_registers_a_sample_company(tmp_path: Path) -> None:

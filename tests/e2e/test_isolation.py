@@ -13,7 +13,7 @@ from aiogram.types import Message
 from e2e_support import bot_settings, text_update
 
 from bot.app import App, create_app
-from bot.isolation import LocalEventIsolation
+from bot.engine.isolation import LocalEventIsolation
 from dialogs.outgoing import Outgoing
 from emulator import EmulatorServer
 

@@ -13,7 +13,7 @@ import pytest
 from smtp_support import SmtpCapture, links_in
 from sqlalchemy import select, update
 
-from bot.outbox import NO_MAILER, OutboxSender
+from bot.delivery.outbox import NO_MAILER, OutboxSender
 from dialogs.outgoing import Queued
 from integrations.email import (
     MailPermanentError,

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.demo import DEMO_DATA as SAMPLE  # the Company Register samples
+from bot.ops.demo import DEMO_DATA as SAMPLE  # the Company Register samples
 from integrations.company_register import CompanyFile, OfficerFile
 from portal.company_register import (
     CompanyRecord,

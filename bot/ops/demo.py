@@ -6,9 +6,9 @@ import asyncio
 import logging
 from pathlib import Path
 
+from bot.ops.ur_import import run_import
 from bot.runtime import run_polling, stop_on_signals
 from bot.settings import DEMO_BOT_TOKEN, Settings
-from bot.ur_import import run_import
 from emulator.client import EmulatorClient
 from emulator.server import EmulatorServer
 from storage.migrate import upgrade_async

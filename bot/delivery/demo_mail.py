@@ -25,7 +25,7 @@ class DemoMail:
 
 @dataclass
 class DemoMailbox:
-    """A `bot.outbox.Mailer` that keeps the newest mails in memory."""
+    """A `bot.delivery.outbox.Mailer` that keeps the newest mails in memory."""
 
     keep: int = 50
     mails: list[DemoMail] = field(default_factory=list)
