@@ -34,7 +34,7 @@ from aiogram.exceptions import (
 
 from bot.delivery.payloads import from_payload, json_params, scrubbed, to_payload
 from bot.delivery.telegram import Answer, JsonBotApi
-from bot.engine.isolation import KeyedLocks
+from bot.locks import KeyedLocks
 from bot.logs import fields
 from dialogs.outgoing import Queued
 from integrations.email import (
