@@ -18,8 +18,8 @@ from bot.metrics import Scrape, metrics_app
 from bot.ops.housekeeping import housekeeping
 from bot.settings import Settings
 from bot.transport.polling import Poller
-from bot.web import create_web_app
 from storage.migrate import ensure_current
+from web import create_web_app
 
 log = logging.getLogger(__name__)
 

@@ -22,11 +22,11 @@ from sqlalchemy import select
 
 from bot.runtime import run_polling, run_webhook
 from bot.settings import Settings
-from bot.web.miniapp import origin_of
 from emulator import EmulatorClient
 from emulator.client import WebAppLaunch
 from storage.database import Database
 from storage.models import OutboxMessage
+from web.miniapp import origin_of
 
 TOKEN = "987654321:altum-test-token-0123456789abcdefghijklmn"
 BOT_ID = 987654321

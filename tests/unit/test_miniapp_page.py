@@ -14,8 +14,8 @@ from urllib.parse import quote
 import pytest
 
 from bot.settings import Settings
-from bot.web import login
-from bot.web.miniapp import bootstrap_page, frame_ancestors, origin_of
+from web import login
+from web.miniapp import bootstrap_page, frame_ancestors, origin_of
 
 RUNNER = r"""
 const vm = require("vm");

@@ -12,10 +12,11 @@ from aiohttp import web
 from bot.app import App
 from bot.delivery.demo_mail import DemoMailbox
 from bot.identity import form_origins
-from bot.pages import allow_forms_to
+from bot.ops import demo_pages as demo
 from bot.transport.webhook import APP_KEY, handle_update, health
-from bot.web import confirm, demo, login
 from integrations.identity.demo import AUTHORIZE_PATH, DemoProvider
+from web import confirm, login
+from web.pages import allow_forms_to
 
 
 def create_web_app(app: App, *, webhook: bool) -> web.Application:

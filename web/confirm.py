@@ -11,9 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 
 from bot.app import App
-from bot.pages import form, page
 from bot.transport.webhook import APP_KEY
-from bot.web.common import in_transaction, locale_of
 from dialogs.menu import send_main_menu
 from dialogs.outgoing import Outgoing
 from portal import languages
@@ -25,6 +23,8 @@ from portal.registration import (
     pending_for_token,
 )
 from storage.repositories import SqlUnitOfWork
+from web.common import in_transaction, locale_of
+from web.pages import form, page
 
 log = logging.getLogger(__name__)
 

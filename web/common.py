@@ -11,13 +11,13 @@ from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 
 from bot.app import App
-from bot.pages import page
-from bot.web.miniapp import frame_ancestors
 from dialogs import login as login_texts
 from dialogs.outgoing import Outgoing
 from portal import languages
 from portal.identity import Refusal
 from storage.repositories import PendingMessage, SqlUnitOfWork
+from web.miniapp import frame_ancestors
+from web.pages import page
 
 T = TypeVar("T")
 

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.pages import page
 from bot.settings import Settings
 from portal.miniapp import MiniAppRefusal, MiniAppRefused, MiniAppUser, secret_key, verify_init_data
+from web.pages import page
 
 FIELD = "init_data"
 # The web clients that show Mini Apps in a frame (the apps use a web view, not a frame).

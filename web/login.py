@@ -15,10 +15,7 @@ from aiohttp import web
 
 from bot.app import App
 from bot.logs import fields
-from bot.pages import page
 from bot.transport.webhook import APP_KEY
-from bot.web.common import error_page, in_transaction, locale_of, request_locale
-from bot.web.miniapp import bootstrap_page, frame_ancestors, opened_by, opened_by_another_site
 from dialogs import login as login_texts
 from dialogs.clients import list_clients
 from dialogs.outgoing import Outgoing
@@ -34,6 +31,9 @@ from portal.linking import (
 from portal.miniapp import MiniAppRefusal, MiniAppRefused, MiniAppUser
 from storage.database import DatabaseUnavailable
 from storage.repositories import SqlUnitOfWork
+from web.common import error_page, in_transaction, locale_of, request_locale
+from web.miniapp import bootstrap_page, frame_ancestors, opened_by, opened_by_another_site
+from web.pages import page
 
 log = logging.getLogger(__name__)
 
