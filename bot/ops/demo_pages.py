@@ -1,4 +1,5 @@
-"""Demo-only pages: the demo identity provider's "log in as", and the demo mailbox."""
+"""Demo-only pages, standing in for others' in `altum-bot demo`: the demo identity provider's
+"log in as" (Latvija.lv's login in real life) and the mailbox (a mail client's)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from bot.delivery.demo_mail import DemoMailbox
 from bot.transport.webhook import APP_KEY
 from integrations.identity.demo import AUTHORIZE_PATH, DEMO_PEOPLE, PEOPLE
 from web.login import CALLBACK_PATH
-from web.miniapp import frame_ancestors
 from web.pages import form, page
+from web.surface import SURFACE
 
 _URL = re.compile(r"https?://\S+")
 
@@ -33,7 +34,7 @@ async def demo_authorize_page(request: web.Request) -> web.Response:
         for person in DEMO_PEOPLE
     )
     return page(
-        frame_ancestors=frame_ancestors(request.app[APP_KEY].settings),  # in the Mini App
+        frame_ancestors=request.app[SURFACE].frame_ancestors,  # in the Mini App
         title="Demo identity provider",
         body_html="<p>Stands in for Latvija.lv / eParaksts in the demo. Log in as:</p>"
         f"<ul>{buttons}</ul>"
