@@ -216,6 +216,7 @@ async def test_an_update_whose_own_ids_break_the_database_is_set_aside(
     assert row.update_id == injected["update_id"] and row.attempts == 2
 
 
+@pytest.mark.redis
 async def test_a_redis_outage_sets_nothing_aside_and_loses_nothing(
     database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
 ) -> None:

@@ -129,7 +129,9 @@ async def test_the_sweeper_takes_only_messages_whose_lease_ran_out(database: Dat
     assert again == []  # leased to the first sweeper now
 
 
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 async def test_concurrent_claims_of_one_update_let_exactly_one_through(
     database_url: str,
 ) -> None:
