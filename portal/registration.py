@@ -1,4 +1,5 @@
-"""Registering a new ALTUM client (MANUAL-EN §2–3): only signatories, confirmed by e-mail.
+"""Registering a new ALTUM client (the portal's user manual, «Jauna klienta izveide»): only
+signatories, confirmed by e-mail.
 
 The chat collects a draft; `submit` checks it all again on the server and keeps it as a
 pending registration with a one-time e-mail link; `confirm` (the link opened) creates the

@@ -44,7 +44,7 @@ async def run_demo(
     base_url = await emulator.start()
     try:
         await upgrade_async(database_url)
-        # The sample Company Register (../shared/ur-sample): companies to register in the demo.
+        # A sample of the Company Register's open data (demo_data/): companies to register.
         await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
         async with EmulatorClient(base_url) as client:
             await client.configure_bot(BOT_ID, username="altum_demo_bot", first_name="ALTUM")
