@@ -1,6 +1,5 @@
-"""Real files of every kind the document rules meet, made here. The one exception are real
-signed EDOC containers, which the repository does not hold: `edoc_samples` looks for them
-outside the checkout."""
+"""Real files of every kind the document rules meet, made here (no fixtures on disk besides
+the EDOC samples in ../shared/samples/edoc/)."""
 
 from __future__ import annotations
 
