@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from api import scopes
+from bot.delivery.payloads import to_payload
 from bot.i18n import create_i18n
 from bot.notifier import ChatNotifier
-from bot.payloads import to_payload
 from portal import api_tokens, client_admin, client_users, deals
 from portal.errors import Conflict
 from portal.model import Role

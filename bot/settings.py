@@ -99,7 +99,7 @@ class RegistrationSettings(BaseSettings):
 
     confirmation_hours: int = Field(default=24, ge=1, le=24 * 14)
     # Company Register's `representation_with_at_least` = N: whether N counts the *other*
-    # signatories (sign with at least N others) or all of them (unconfirmed, see DOMAIN.md).
+    # signatories (sign with at least N others) or all of them: the register does not say.
     at_least_counts: Literal["others", "total"] = "others"
     # `required`: a company registration (matched to a signatory by name and six digits of the
     # code only) lets its registrant look and prepare, but nothing is signed or submitted in

@@ -1,4 +1,5 @@
-"""Registering a new client (MANUAL-EN §2–3), step by step; /cancel leaves at any step.
+"""Registering a new client (the portal's user manual, «Jauna klienta izveide»), step by step;
+/cancel leaves at any step.
 
 Legal entity: Reģ.nr. → «Importēt no UR» → contacts → voice password (twice) → terms →
 «Reģistrēties» → an e-mail link confirms. The voice password is never kept: only a hash,

@@ -1,6 +1,6 @@
 """The Company Register (Uzņēmumu reģistrs): who a company is and who may sign for it.
 
-The register publishes two open-data files (see DOMAIN.md): `register.csv` (the companies) and
+The register publishes two open-data files on data.gov.lv: `register.csv` (the companies) and
 `officers.csv` (board and council members, procurators…). `integrations/company_register.py`
 parses them into `CompanyRecord` / `OfficerRecord`; `storage/company_register.py` keeps the last
 import and answers `portal.ports.CompanyRegister.find`. This module holds the rules: whether an
@@ -62,8 +62,8 @@ class RepresentationRule:
     """How an officer signs for the company.
 
     `with_at_least` carries the register's N (`at_least`). Whether N counts the *other*
-    signatories or all of them is unconfirmed (DOMAIN.md): `signers_required` takes it as a
-    setting (`RegistrationSettings.at_least_counts`).
+    signatories or all of them is unconfirmed (the register does not say): `signers_required`
+    takes it as a setting (`RegistrationSettings.at_least_counts`).
     """
 
     kind: RepresentationKind

@@ -1,4 +1,5 @@
-"""Registering a new ALTUM client (MANUAL-EN §2–3): only signatories, confirmed by e-mail.
+"""Registering a new ALTUM client (the portal's user manual, «Jauna klienta izveide»): only
+signatories, confirmed by e-mail.
 
 The chat collects a draft one step at a time through the step functions here (`start_draft`,
 `with_registration_number`, `with_company`, `with_address`, `with_email`, `with_phone`,

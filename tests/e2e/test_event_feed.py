@@ -20,9 +20,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.util.concurrency import await_
 
-from bot.demo import DEMO_DATA
+from bot.ops.demo import DEMO_DATA
+from bot.ops.ur_import import run_import
 from bot.settings import ApiSettings
-from bot.ur_import import run_import
 from emulator import EmulatorServer
 from portal import feed
 from storage.database import Database

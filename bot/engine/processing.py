@@ -2,14 +2,14 @@
 
 Order of events for every update:
 1. take the user's lock (in-process, or Redis across processes);
-2. join the next transaction (`bot.group_commit`: updates of different people that arrive
+2. join the next transaction (`bot.engine.group_commit`: updates of different people that arrive
    together share one); record the update id (a redelivered update stops here); take a
    PostgreSQL advisory lock for the user so replicas serialize too;
 3. run the handlers, which change state and queue replies on `Outgoing`;
 4. store the queued replies in the outbox and commit — only now is the update acknowledged;
 5. send the replies (still holding the user's lock, so a chat's replies stay in order).
-A handler bug rolls its changes back and is raised to `bot.intake`, which tries the update
-again and, after a few failures, sets it aside (`bot.quarantine`) and tells the person; a
+A handler bug rolls its changes back and is raised to `bot.engine.intake`, which tries the update
+again and, after a few failures, sets it aside (`bot.engine.quarantine`) and tells the person; a
 database outage raises `DatabaseUnavailable` so the update is not acknowledged and Telegram
 delivers it again.
 """
@@ -24,9 +24,9 @@ from aiogram.dispatcher.middlewares.user_context import EVENT_CONTEXT_KEY, Event
 from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 from aiogram.types import TelegramObject, Update
 
-from bot.group_commit import GroupCommit, Handler, Work
+from bot.delivery.outbox import OutboxSender
+from bot.engine.group_commit import GroupCommit, Handler, Work
 from bot.logs import fields
-from bot.outbox import OutboxSender
 from storage.database import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class UpdateTransaction(BaseMiddleware):
                 )
                 raise
             except Exception:
-                # Rolled back; bot/intake.py counts it and tries again or sets it aside.
+                # Rolled back; bot/engine/intake.py counts it and tries again or sets it aside.
                 log.exception(
                     "handler failed; changes rolled back", extra=fields(update_id=event.update_id)
                 )

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.raw_updates import RAW_LIMIT
+from bot.engine.raw_updates import RAW_LIMIT
 from bot.settings import Settings
 from portal.model import Action, ActivityEvent
 from storage.database import Database
@@ -83,7 +83,7 @@ async def show_entry(settings: Settings, entry_id: int) -> Outcome:
 async def retry_entry(settings: Settings, entry_id: int) -> Outcome:
     # Only a retry needs the bot (aiogram and the dialogs take seconds to import).
     from bot.app import create_app
-    from bot.intake import Verdict
+    from bot.engine.intake import Verdict
 
     app = create_app(settings)
     try:

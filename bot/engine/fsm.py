@@ -52,7 +52,7 @@ class ConversationCache:
 
 
 # The conversation state of the update being handled, in its transaction; set by
-# `bot.processing`.
+# `bot.engine.processing`.
 current_conversations: ContextVar[ConversationCache | None] = ContextVar(
     "current_conversations", default=None
 )

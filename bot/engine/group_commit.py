@@ -27,9 +27,9 @@ from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.types import TelegramObject, Update
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.fsm import ConversationCache, conversation_key, current_conversations
+from bot.delivery.outbox import OutboxSender
+from bot.engine.fsm import ConversationCache, conversation_key, current_conversations
 from bot.logs import fields
-from bot.outbox import OutboxSender
 from dialogs.outgoing import Outgoing
 from storage.database import Database, DatabaseUnavailable
 from storage.repositories import PendingMessage, SqlUnitOfWork

@@ -10,34 +10,33 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 
-from bot.app import App
-from bot.pages import form, page
-from bot.web.common import in_transaction, locale_of
-from bot.webhook import APP_KEY
 from dialogs.menu import send_main_menu
 from dialogs.outgoing import Outgoing
 from dialogs.registration_texts import awaiting_review_text
 from dialogs.routers import registered_sections
 from portal import languages
 from portal.model import AlreadyRegistered, ConfirmationExpired, PendingRegistration
+from portal.ports import UnitOfWork
 from portal.registration import confirm, pending_for_token
-from storage.repositories import SqlUnitOfWork
+from web.common import locale_of
+from web.pages import form, page
+from web.surface import SURFACE, Surface
 
 log = logging.getLogger(__name__)
 
 
 async def confirm_page(request: web.Request) -> web.Response:
     """A page with a button, not a GET that confirms: mail scanners open links too."""
-    app = request.app[APP_KEY]
+    surface = request.app[SURFACE]
     token = request.match_info["token"]
     now = datetime.now(UTC)
     try:
-        pending, locale = await in_transaction(
-            app, lambda uow, _out: _pending_with_locale(uow, token, now)
+        pending, locale = await surface.transaction(
+            lambda uow, _out: _pending_with_locale(uow, token, now)
         )
     except ConfirmationExpired:
-        return _expired_confirmation(app, languages.DEFAULT)
-    with app.i18n.context(), app.i18n.use_locale(locale):
+        return _expired_confirmation(surface, languages.DEFAULT)
+    with surface.i18n.context(), surface.i18n.use_locale(locale):
         return page(
             title=_("Confirm the registration"),
             body_html="<p>"
@@ -52,14 +51,14 @@ async def confirm_page(request: web.Request) -> web.Response:
 
 
 async def _pending_with_locale(
-    uow: SqlUnitOfWork, token: str, now: datetime
+    uow: UnitOfWork, token: str, now: datetime
 ) -> tuple[PendingRegistration, str]:
     pending = await pending_for_token(uow=uow, token=token, now=now)
     return pending, await locale_of(uow, pending.telegram_user_id)
 
 
-def _expired_confirmation(app: App, locale: str) -> web.Response:
-    with app.i18n.context(), app.i18n.use_locale(locale):
+def _expired_confirmation(surface: Surface, locale: str) -> web.Response:
+    with surface.i18n.context(), surface.i18n.use_locale(locale):
         return page(
             title=_("Link not valid"),
             body_html="<p>"
@@ -77,20 +76,17 @@ def _expired_confirmation(app: App, locale: str) -> web.Response:
 
 
 async def confirm_submit(request: web.Request) -> web.Response:
-    app = request.app[APP_KEY]
+    surface = request.app[SURFACE]
     token = request.match_info["token"]
     now = datetime.now(UTC)
 
-    async def work(uow: SqlUnitOfWork, outgoing: Outgoing) -> tuple[str, str]:
+    async def work(uow: UnitOfWork, outgoing: Outgoing) -> tuple[str, str]:
         confirmed = await confirm(
-            uow=uow,
-            token=token,
-            now=now,
-            review_required=app.settings.registration.review == "required",
+            uow=uow, token=token, now=now, review_required=surface.registration_review
         )
         locale = await locale_of(uow, confirmed.telegram_user_id)
         chat = Outgoing(chat_id=confirmed.telegram_user_id)
-        with app.i18n.context(), app.i18n.use_locale(locale):
+        with surface.i18n.context(), surface.i18n.use_locale(locale):
             text = _("✅ <b>{name}</b> is registered. You are its main user.").format(
                 name=escape(confirmed.name)
             )
@@ -102,11 +98,11 @@ async def confirm_submit(request: web.Request) -> web.Response:
         return confirmed.name, locale
 
     try:
-        name, locale = await in_transaction(app, work)
+        name, locale = await surface.transaction(work)
     except ConfirmationExpired:
-        return _expired_confirmation(app, languages.DEFAULT)
+        return _expired_confirmation(surface, languages.DEFAULT)
     except AlreadyRegistered:
-        with app.i18n.context(), app.i18n.use_locale(languages.DEFAULT):
+        with surface.i18n.context(), surface.i18n.use_locale(languages.DEFAULT):
             return page(
                 title=_("Already registered"),
                 body_html="<p>"
@@ -122,7 +118,7 @@ async def confirm_submit(request: web.Request) -> web.Response:
                 error=True,
             )
     log.info("registration confirmed")
-    with app.i18n.context(), app.i18n.use_locale(locale):
+    with surface.i18n.context(), surface.i18n.use_locale(locale):
         return page(
             title=_("Registration complete"),
             body_html="<p>"

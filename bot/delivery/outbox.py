@@ -32,10 +32,10 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.isolation import KeyedLocks
+from bot.delivery.payloads import from_payload, json_params, scrubbed, to_payload
+from bot.delivery.telegram import Answer, JsonBotApi
+from bot.locks import KeyedLocks
 from bot.logs import fields
-from bot.payloads import from_payload, json_params, scrubbed, to_payload
-from bot.telegram import Answer, JsonBotApi
 from dialogs.outgoing import Queued
 from integrations.email import (
     MailPermanentError,
@@ -95,7 +95,7 @@ class OutboxSender:
 
     async def queue(self, outbox: Outbox, items: Iterable[Queued]) -> list[PendingMessage]:
         """Store Bot API calls in the caller's transaction. A call's secrets are kept
-        readable only until it is sent or given up (see `bot.payloads.scrubbed`)."""
+        readable only until it is sent or given up (see `bot.delivery.payloads.scrubbed`)."""
         rows = []
         for item in items:
             payload = to_payload(item.method)

@@ -1,4 +1,5 @@
-"""Per-key locks within one process, kept only while someone holds or waits for them.
+"""Per-key locks within one process, kept only while someone holds or waits for them: a
+person's updates (`bot.engine.isolation`) and a chat's outgoing messages (`bot.delivery.outbox`).
 
 aiogram's `SimpleEventIsolation` keeps every key's lock for good, so a long-running bot's
 memory, and the heap its garbage collector walks, would grow with every person it ever served.
@@ -7,10 +8,8 @@ memory, and the heap its garbage collector walks, would grow with every person i
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
-
-from aiogram.fsm.storage.base import BaseEventIsolation, StorageKey
 
 
 class _Entry:
@@ -44,18 +43,3 @@ class KeyedLocks:
             entry.users -= 1
             if not entry.users:
                 del self._entries[key]
-
-
-class LocalEventIsolation(BaseEventIsolation):
-    """One user's updates one at a time, within this process."""
-
-    def __init__(self) -> None:
-        self.locks = KeyedLocks()
-
-    @asynccontextmanager
-    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
-        async with self.locks.hold(key):
-            yield
-
-    async def close(self) -> None:
-        pass  # nothing is kept once released

@@ -7,9 +7,9 @@ import logging
 from pathlib import Path
 
 from bot import demo_backoffice
+from bot.ops.ur_import import run_import
 from bot.runtime import run_polling, stop_on_signals
 from bot.settings import DEMO_BOT_TOKEN, Settings
-from bot.ur_import import run_import
 from emulator.client import EmulatorClient
 from emulator.server import EmulatorServer
 from storage.migrate import upgrade_async
@@ -45,7 +45,7 @@ async def run_demo(
     base_url = await emulator.start()
     try:
         await upgrade_async(database_url)
-        # The sample Company Register (../shared/ur-sample): companies to register in the demo.
+        # A sample of the Company Register's open data (demo_data/): companies to register.
         await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
         # ALTUM's side, through the back-office use cases: SIA "Ozolkalna Koks" with deals.
         api_token = await demo_backoffice.load(database_url)

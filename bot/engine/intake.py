@@ -8,7 +8,7 @@ One update must never stop the bot, nor be retried forever:
 - a real outage (the database, or Redis when it holds the locks, does not answer right after
   the failure) raises `DatabaseUnavailable`: the update is not acknowledged and comes again
   later, uncounted.
-Setting aside acknowledges the update (bot/quarantine.py). Anything else is handled.
+Setting aside acknowledges the update (bot/engine/quarantine.py). Anything else is handled.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from typing import Any
 from aiogram import Bot
 from aiogram.types import Update
 
+from bot.engine.quarantine import QuarantineDesk, describe_error
+from bot.engine.raw_updates import JSON, kind_of, update_id_of
 from bot.logs import fields
 from bot.metrics import KINDS, OTHER, Metrics
-from bot.quarantine import QuarantineDesk, describe_error
-from bot.raw_updates import JSON, kind_of, update_id_of
 from storage.database import Database, DatabaseUnavailable
 from storage.quarantine import SqlQuarantine
 

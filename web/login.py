@@ -13,12 +13,6 @@ from typing import Any
 from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 
-from bot.app import App
-from bot.logs import fields
-from bot.pages import page
-from bot.web.common import error_page, in_transaction, locale_of, request_locale
-from bot.web.miniapp import bootstrap_page, frame_ancestors, opened_by, opened_by_another_site
-from bot.webhook import APP_KEY
 from dialogs import login as login_texts
 from dialogs.clients import list_clients
 from dialogs.outgoing import Outgoing
@@ -27,8 +21,11 @@ from portal.identity import IdentityError, Refusal
 from portal.linking import account_for_link, begin_login, link_person, take_login_flow
 from portal.miniapp import MiniAppRefusal, MiniAppRefused, MiniAppUser
 from portal.model import LoginFlowRecord
-from storage.database import DatabaseUnavailable
-from storage.repositories import SqlUnitOfWork
+from portal.ports import UnitOfWork
+from web.common import error_page, fields, locale_of, request_locale
+from web.miniapp import bootstrap_page, opened_by, opened_by_another_site
+from web.pages import page
+from web.surface import SURFACE, Surface, Unavailable
 
 log = logging.getLogger(__name__)
 
@@ -41,44 +38,44 @@ _REDIRECT_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "same-origi
 async def link_page(request: web.Request) -> web.Response:
     """The Mini App's first page: posts Telegram's `initData` back at once. It names no
     account: a name the link's owner chose proves nothing to whoever opens it."""
-    app = request.app[APP_KEY]
+    surface = request.app[SURFACE]
     token = request.match_info["token"]
     locale = request_locale(request)
     now = datetime.now(UTC)
     if opened_by_another_site(request):
         log.warning("login: link opened from another site")
-        return refusal_page(app, locale, MiniAppRefusal.MISSING)
+        return refusal_page(surface, locale, MiniAppRefusal.MISSING)
     try:
-        await in_transaction(app, lambda uow, _out: account_for_link(uow=uow, token=token, now=now))
+        await surface.transaction(lambda uow, _out: account_for_link(uow=uow, token=token, now=now))
     except IdentityError as error:
-        return error_page(app, locale, error.refusal, status=410)
-    with app.i18n.context(), app.i18n.use_locale(locale):
+        return error_page(surface, locale, error.refusal, status=410)
+    with surface.i18n.context(), surface.i18n.use_locale(locale):
         return bootstrap_page(
             action=request.path,
             title=_("Logging in"),
             waiting=_("Opening the login…"),
             without_script=login_texts.open_in_telegram_text(MiniAppRefusal.MISSING),
             lang=locale,
-            settings=app.settings,
+            frame_ancestors=surface.frame_ancestors,
         )
 
 
 async def link_continue(request: web.Request) -> web.StreamResponse:
     """Only the Telegram user the link was made for, in our Mini App, uses it up: then the
     provider's flow starts, bound to this browser."""
-    app = request.app[APP_KEY]
+    surface = request.app[SURFACE]
     token = request.match_info["token"]
     now = datetime.now(UTC)
     locale = request_locale(request)
     try:
-        user = await opened_by(request, settings=app.settings, now=now)
+        user = await opened_by(request, surface=surface, now=now)
     except MiniAppRefused as refused:
         log.warning("login: link not opened from the chat", extra=fields(reason=refused.reason))
         if refused.user is not None:  # stale, but Telegram's: answer in that user's language
-            locale = await in_transaction(app, _locale_of(refused.user, locale))
-        return refusal_page(app, locale, refused.reason)
+            locale = await surface.transaction(_locale_of(refused.user, locale))
+        return refusal_page(surface, locale, refused.reason)
 
-    async def owner_and_locale(uow: SqlUnitOfWork, outgoing: Outgoing) -> tuple[int, str]:
+    async def owner_and_locale(uow: UnitOfWork, outgoing: Outgoing) -> tuple[int, str]:
         found = await _locale_of(user, locale)(uow, outgoing)
         try:
             account = await account_for_link(uow=uow, token=token, now=now)
@@ -86,60 +83,59 @@ async def link_continue(request: web.Request) -> web.StreamResponse:
             return 0, found
         return account.telegram_user_id, found
 
-    owner, locale = await in_transaction(app, owner_and_locale)
+    owner, locale = await surface.transaction(owner_and_locale)
     if not owner:
-        return error_page(app, locale, Refusal.EXPIRED_LINK, status=410)
+        return error_page(surface, locale, Refusal.EXPIRED_LINK, status=410)
     if owner != user.id:  # a forwarded link: nothing is used up
         log.warning("login: a link opened by another Telegram account")
-        return refusal_page(app, locale, MiniAppRefusal.WRONG_USER)
-    callback_url = app.settings.public_url + CALLBACK_PATH
+        return refusal_page(surface, locale, MiniAppRefusal.WRONG_USER)
+    callback_url = surface.public_url + CALLBACK_PATH
     try:
-        started = await app.identity.start(callback_url=callback_url)
+        started = await surface.identity.start(callback_url=callback_url)
     except IdentityError as error:
         log.warning("login: provider start failed", extra=fields(refusal=str(error.refusal)))
-        return error_page(app, locale, error.refusal, status=503)
+        return error_page(surface, locale, error.refusal, status=503)
     try:
-        _account, session = await in_transaction(
-            app,
+        _account, session = await surface.transaction(
             lambda uow, _out: begin_login(
                 uow=uow,
                 token=token,
                 telegram_user_id=user.id,
-                provider=app.identity.name,
+                provider=surface.identity.name,
                 flow_state=dict(started.flow_state),
                 now=now,
-                limits=app.settings.limits,
+                limits=surface.limits,
             ),
         )
     except IdentityError as error:
-        return error_page(app, locale, error.refusal, status=410)
+        return error_page(surface, locale, error.refusal, status=410)
     response = web.HTTPSeeOther(started.redirect_url, headers=_REDIRECT_HEADERS)
-    flow_seconds = int(app.settings.limits.login_flow.total_seconds())
-    response.set_cookie(COOKIE, session, max_age=flow_seconds, **_cookie(app))
-    log.info("login: flow started", extra=fields(provider=app.identity.name))
+    flow_seconds = int(surface.limits.login_flow.total_seconds())
+    response.set_cookie(COOKIE, session, max_age=flow_seconds, **_cookie(surface))
+    log.info("login: flow started", extra=fields(provider=surface.identity.name))
     raise response
 
 
 def _locale_of(
     user: MiniAppUser, fallback: str
-) -> Callable[[SqlUnitOfWork, Outgoing], Awaitable[str]]:
+) -> Callable[[UnitOfWork, Outgoing], Awaitable[str]]:
     """The language of the Telegram user Telegram vouched for: as chosen in the chat, else
     their app's, else the browser's."""
 
-    async def find(uow: SqlUnitOfWork, _out: Outgoing) -> str:
+    async def find(uow: UnitOfWork, _out: Outgoing) -> str:
         account = await uow.accounts.get(user.id)
         return (account.locale if account else languages.normalize(user.language_code)) or fallback
 
     return find
 
 
-def _cookie(app: App) -> dict[str, Any]:
+def _cookie(surface: Surface) -> dict[str, Any]:
     """The flow cookie's attributes. On https it is SameSite=None: the Mini App may be a
     cross-site frame (Telegram's web client), where no other cookie is sent, and Latvija.lv
     answers with a cross-site POST; Partitioned keeps it where third-party cookies are
     blocked (it is only ever read back in the same frame). On plain http (the demo, whose
     web chat is on the same host) browsers refuse SameSite=None, so Lax."""
-    secure = app.settings.public_url.startswith("https://")
+    secure = surface.public_url.startswith("https://")
     return {
         "path": "/auth",
         "httponly": True,
@@ -149,57 +145,57 @@ def _cookie(app: App) -> dict[str, Any]:
     }
 
 
-def refusal_page(app: App, locale: str, reason: MiniAppRefusal) -> web.Response:
+def refusal_page(surface: Surface, locale: str, reason: MiniAppRefusal) -> web.Response:
     """Opened other than from the chat's «Log in» button: nothing used up; how to log in."""
-    with app.i18n.context(), app.i18n.use_locale(locale):
+    with surface.i18n.context(), surface.i18n.use_locale(locale):
         return page(
             title=_("Open it from the Telegram chat"),
             body_html=f"<p>{escape(login_texts.open_in_telegram_text(reason))}</p>",
             lang=locale,
             status=403,
             error=True,
-            frame_ancestors=frame_ancestors(app.settings),
+            frame_ancestors=surface.frame_ancestors,
         )
 
 
 async def callback(request: web.Request) -> web.Response:
     """The provider sends the browser back: identify, link, tell the chat."""
-    app = request.app[APP_KEY]
+    surface = request.app[SURFACE]
     params = {**request.query}
     if request.method == "POST":
         params.update({k: v for k, v in (await request.post()).items() if isinstance(v, str)})
     session = request.cookies.get(COOKIE, "")
     now = datetime.now(UTC)
     if not session:
-        return error_page(app, languages.DEFAULT, Refusal.STATE_MISMATCH)
+        return error_page(surface, languages.DEFAULT, Refusal.STATE_MISMATCH)
 
-    async def take(uow: SqlUnitOfWork, _out: Outgoing) -> tuple[LoginFlowRecord, str]:
+    async def take(uow: UnitOfWork, _out: Outgoing) -> tuple[LoginFlowRecord, str]:
         flow = await take_login_flow(uow=uow, session=session, now=now)
         return flow, await locale_of(uow, flow.telegram_user_id)
 
     try:
-        flow, locale = await in_transaction(app, take)
+        flow, locale = await surface.transaction(take)
     except IdentityError as error:
-        return error_page(app, languages.DEFAULT, error.refusal)
+        return error_page(surface, languages.DEFAULT, error.refusal)
     try:
-        if flow.provider != app.identity.name:
+        if flow.provider != surface.identity.name:
             raise IdentityError(Refusal.STATE_MISMATCH, "flow of another provider")
-        identity = await app.identity.finish(
-            callback_url=app.settings.public_url + CALLBACK_PATH,
+        identity = await surface.identity.finish(
+            callback_url=surface.public_url + CALLBACK_PATH,
             params=params,
             flow_state=flow.flow_state,
         )
 
-        async def link(uow: SqlUnitOfWork, outgoing: Outgoing) -> str:
+        async def link(uow: UnitOfWork, outgoing: Outgoing) -> str:
             result = await link_person(
                 uow=uow,
                 telegram_user_id=flow.telegram_user_id,
                 identity=identity,
                 now=now,
-                limits=app.settings.limits,
+                limits=surface.limits,
             )
             chat = Outgoing(chat_id=flow.telegram_user_id)
-            with app.i18n.context(), app.i18n.use_locale(locale):
+            with surface.i18n.context(), surface.i18n.use_locale(locale):
                 chat.send(
                     login_texts.linked_text(result.person.full_name),
                     keyboard=login_texts.undo_keyboard(),
@@ -208,28 +204,28 @@ async def callback(request: web.Request) -> web.Response:
             outgoing.queued.extend(chat.queued)
             if result.replaced_telegram_user_id is not None:
                 other = await locale_of(uow, result.replaced_telegram_user_id)
-                with app.i18n.context(), app.i18n.use_locale(other):
+                with surface.i18n.context(), surface.i18n.use_locale(other):
                     outgoing.send_to(result.replaced_telegram_user_id, login_texts.replaced_text())
             return result.person.full_name
 
-        name = await in_transaction(app, link)
+        name = await surface.transaction(link)
     except IdentityError as error:
         log.warning(
             "login refused",
             extra=fields(refusal=str(error.refusal), detail=error.detail, provider=flow.provider),
         )
-        await _tell_chat(app, flow.telegram_user_id, locale, error.refusal)
+        await _tell_chat(surface, flow.telegram_user_id, locale, error.refusal)
         status = 503 if error.refusal is Refusal.PROVIDER_UNAVAILABLE else 400
-        return error_page(app, locale, error.refusal, status=status)
-    except DatabaseUnavailable:
-        return error_page(app, locale, Refusal.PROVIDER_UNAVAILABLE, status=503)
+        return error_page(surface, locale, error.refusal, status=status)
+    except Unavailable:
+        return error_page(surface, locale, Refusal.PROVIDER_UNAVAILABLE, status=503)
     except Exception:
         # The flow is used up either way; the person starts again from the chat.
         log.exception("login: callback failed", extra=fields(provider=flow.provider))
-        await _tell_chat(app, flow.telegram_user_id, locale, Refusal.INVALID_TOKEN)
-        return error_page(app, locale, Refusal.INVALID_TOKEN, status=500)
+        await _tell_chat(surface, flow.telegram_user_id, locale, Refusal.INVALID_TOKEN)
+        return error_page(surface, locale, Refusal.INVALID_TOKEN, status=500)
     log.info("login: linked", extra=fields(provider=flow.provider))
-    with app.i18n.context(), app.i18n.use_locale(locale):
+    with surface.i18n.context(), surface.i18n.use_locale(locale):
         response = page(
             title=_("Logged in"),
             body_html="<p>"
@@ -238,19 +234,21 @@ async def callback(request: web.Request) -> web.Response:
             + escape(_("Go back to Telegram: the chat continues there. You can close this page."))
             + "</p>",
             lang=locale,
-            frame_ancestors=frame_ancestors(app.settings),
+            frame_ancestors=surface.frame_ancestors,
         )
-    response.set_cookie(COOKIE, "", max_age=0, expires=_EXPIRED, **_cookie(app))
+    response.set_cookie(COOKIE, "", max_age=0, expires=_EXPIRED, **_cookie(surface))
     return response
 
 
-async def _tell_chat(app: App, telegram_user_id: int, locale: str, refusal: Refusal) -> None:
-    async def tell(uow: SqlUnitOfWork, outgoing: Outgoing) -> None:
-        with app.i18n.context(), app.i18n.use_locale(locale):
-            text = login_texts.login_failed_text(refusal, app.settings.limits)
+async def _tell_chat(
+    surface: Surface, telegram_user_id: int, locale: str, refusal: Refusal
+) -> None:
+    async def tell(uow: UnitOfWork, outgoing: Outgoing) -> None:
+        with surface.i18n.context(), surface.i18n.use_locale(locale):
+            text = login_texts.login_failed_text(refusal, surface.limits)
             outgoing.send_to(telegram_user_id, text)
 
     try:
-        await in_transaction(app, tell)
+        await surface.transaction(tell)
     except Exception:
         log.exception("login: could not tell the chat")

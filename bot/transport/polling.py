@@ -17,9 +17,9 @@ from typing import Any
 import aiohttp
 
 from bot.app import App
+from bot.engine.raw_updates import JSON, sender_of, update_id_of
 from bot.logs import fields
 from bot.metrics import status_code_label
-from bot.raw_updates import JSON, sender_of, update_id_of
 from storage.database import DatabaseUnavailable
 
 log = logging.getLogger(__name__)

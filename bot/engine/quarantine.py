@@ -4,7 +4,7 @@ Each failed attempt at an update is counted in `quarantined_updates`. At the lim
 for an update our library cannot parse: that never changes by trying again) the update is set
 aside in the same transaction: marked processed, so that it is acknowledged and a copy of it
 changes nothing, and the person, when its JSON says who, gets the usual apology, once. An
-operator looks and replays with `altum-bot quarantine` (bot/quarantine_commands.py).
+operator looks and replays with `altum-bot quarantine` (bot/ops/quarantine_commands.py).
 
 What is kept about the error is its type, where it was raised and its message without
 personal codes, tokens, SQL parameters or pydantic's copies of the input.
@@ -25,10 +25,10 @@ from aiogram.utils.i18n import gettext as _
 from pydantic import ValidationError
 from sqlalchemy.exc import StatementError
 
-from bot.group_commit import HandlerFailed
+from bot.delivery.outbox import OutboxSender
+from bot.engine.group_commit import HandlerFailed
+from bot.engine.raw_updates import JSON, Addressee, addressee_of, kind_of, serialized
 from bot.logs import redact
-from bot.outbox import OutboxSender
-from bot.raw_updates import JSON, Addressee, addressee_of, kind_of, serialized
 from dialogs.outgoing import Outgoing
 from portal import languages
 from portal.model import Action, ActivityEvent
@@ -39,7 +39,7 @@ from storage.repositories import SqlUnitOfWork
 log = logging.getLogger(__name__)
 
 ERROR_LIMIT = 500  # characters of an error's message kept
-_ROOT = Path(__file__).resolve().parent.parent
+_ROOT = Path(__file__).resolve().parents[2]
 _OURS = tuple(str(_ROOT / package) for package in ("bot", "dialogs", "portal", "storage"))
 
 

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from bot.pages import page
-from bot.settings import Settings
-from portal.miniapp import MiniAppRefusal, MiniAppRefused, MiniAppUser, secret_key, verify_init_data
+from portal.miniapp import MiniAppRefusal, MiniAppRefused, MiniAppUser, verify_init_data
+from web.pages import page
+from web.surface import Surface
 
 FIELD = "init_data"
 # The web clients that show Mini Apps in a frame (the apps use a web view, not a frame).
@@ -52,19 +52,19 @@ def origin_of(url: str) -> str:
     return f"{scheme}://{host}{port}"
 
 
-def frame_ancestors(settings: Settings) -> str:
+def frame_ancestors(*, production: bool, bot_api_url: str) -> str:
     """Who may show these pages in a frame: Telegram's web clients; outside production also
     the Bot API server's origin, which is the emulator's web chat in the demo and tests."""
     allowed = list(TELEGRAM_WEB_CLIENTS)
-    if not settings.is_production:
-        emulator = origin_of(settings.telegram_api_url)
+    if not production:
+        emulator = origin_of(bot_api_url)
         if emulator not in allowed and emulator != "https://api.telegram.org":
             allowed.append(emulator)
     return " ".join(allowed)
 
 
 def bootstrap_page(
-    *, action: str, title: str, waiting: str, without_script: str, lang: str, settings: Settings
+    *, action: str, title: str, waiting: str, without_script: str, lang: str, frame_ancestors: str
 ) -> web.Response:
     """A page that posts the Mini App's `initData` to `action` at once."""
     body = (
@@ -77,7 +77,7 @@ def bootstrap_page(
         title=title,
         body_html=body,
         lang=lang,
-        frame_ancestors=frame_ancestors(settings),
+        frame_ancestors=frame_ancestors,
         script=_POST_INIT_DATA,
     )
 
@@ -103,18 +103,18 @@ def from_our_page(request: web.Request, public_url: str) -> bool:
 
 
 async def opened_by(
-    request: web.Request, *, settings: Settings, now: datetime, expected_user_id: int | None = None
+    request: web.Request, *, surface: Surface, now: datetime, expected_user_id: int | None = None
 ) -> MiniAppUser:
     """The Telegram user who opened this page as our bot's Mini App, from a POST made by
     `bootstrap_page`. Raises `MiniAppRefused`: FOREIGN_ORIGIN for a post from another site,
     MISSING without `initData` (a browser), and as `verify_init_data` does."""
-    if not from_our_page(request, settings.public_url):
+    if not from_our_page(request, surface.public_url):
         raise MiniAppRefused(MiniAppRefusal.FOREIGN_ORIGIN)
     data = await request.post()
     init_data = data.get(FIELD, "")
     return verify_init_data(
         init_data if isinstance(init_data, str) else "",
-        key=secret_key(settings.bot_token.get_secret_value()),
+        key=surface.mini_app_key,
         now=now,
         expected_user_id=expected_user_id,
     )

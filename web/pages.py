@@ -50,7 +50,7 @@ def content_security_policy(
 
 def allow_forms_to(policy: str, form_origins: Iterable[str]) -> str:
     """`policy` with its form-action widened to `form_origins` too: pages are built without
-    knowing the provider, the web app (bot.web.create_web_app) adds it to every answer."""
+    knowing the provider, the web app (`web.create_web_app`) adds it to every answer."""
     sources = " ".join(form_origins)
     if not sources:
         return policy

@@ -1,41 +1,28 @@
-"""What the web pages share: one transaction whose chat messages go out after commit, the
-person's locale, and the error page."""
+"""What the web pages share: the person's locale and the error page."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from html import escape
-from typing import TypeVar
+from typing import Any
 
 from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 
-from bot.app import App
-from bot.pages import page
-from bot.web.miniapp import frame_ancestors
 from dialogs import login as login_texts
-from dialogs.outgoing import Outgoing
 from portal import languages
 from portal.identity import Refusal
-from storage.repositories import PendingMessage, SqlUnitOfWork
-
-T = TypeVar("T")
-
-
-async def in_transaction(app: App, work: Callable[[SqlUnitOfWork, Outgoing], Awaitable[T]]) -> T:
-    """Run `work` in one transaction; the chat messages it queues are sent after commit."""
-    outgoing = Outgoing(chat_id=None)
-    rows: list[PendingMessage] = []
-    async with app.database.transaction() as session:
-        uow = SqlUnitOfWork(session)
-        result = await work(uow, outgoing)
-        if outgoing.queued:
-            rows = await app.sender.queue(uow.outbox, outgoing.queued)
-    await app.sender.deliver(rows)
-    return result
+from portal.ports import UnitOfWork
+from web.pages import page
+from web.surface import Surface
 
 
-async def locale_of(uow: SqlUnitOfWork, telegram_user_id: int) -> str:
+def fields(**values: Any) -> dict[str, Any]:
+    """`log.info("…", extra=fields(provider="oidc"))`: structured fields, which the runtime's
+    log handler shows and redacts as it does its own."""
+    return {"fields": values}
+
+
+async def locale_of(uow: UnitOfWork, telegram_user_id: int) -> str:
     account = await uow.accounts.get(telegram_user_id)
     return account.locale if account else languages.DEFAULT
 
@@ -56,16 +43,16 @@ def request_locale(request: web.Request) -> str:
     return best
 
 
-def error_page(app: App, locale: str, refusal: Refusal, status: int = 400) -> web.Response:
+def error_page(surface: Surface, locale: str, refusal: Refusal, status: int = 400) -> web.Response:
     """A login step that failed; shown inside the Mini App, so Telegram may frame it."""
-    with app.i18n.context(), app.i18n.use_locale(locale):
+    with surface.i18n.context(), surface.i18n.use_locale(locale):
         closing = _("You can close this page.")  # not inside the f-string: Babel skips those
         return page(
             title=_("Logging in failed"),
-            body_html=f"<p>{escape(login_texts.refusal_text(refusal, app.settings.limits))}</p>"
+            body_html=f"<p>{escape(login_texts.refusal_text(refusal, surface.limits))}</p>"
             f'<p class="muted">{escape(closing)}</p>',
             lang=locale,
             status=status,
             error=True,
-            frame_ancestors=frame_ancestors(app.settings),
+            frame_ancestors=surface.frame_ancestors,
         )

@@ -1,7 +1,7 @@
 """Webhook serving: the secret header checked in constant time, 200 only after commit.
 
 Telegram retries any answer but 2xx, for as long as it takes: so an update that cannot be
-handled is set aside in quarantine and answered 200 like any other (bot/intake.py). Only a
+handled is set aside in quarantine and answered 200 like any other (bot/engine/intake.py). Only a
 database outage is answered 503, for the update to come again.
 """
 
@@ -13,8 +13,8 @@ import logging
 from aiohttp import web
 
 from bot.app import App
+from bot.engine.raw_updates import update_id_of
 from bot.logs import fields
-from bot.raw_updates import update_id_of
 from storage.database import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
