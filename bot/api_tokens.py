@@ -6,14 +6,14 @@ from datetime import UTC, datetime
 
 from api import scopes as known_scopes
 from portal import api_tokens
-from portal.records import ApiTokenRecord
+from portal.model import ApiTokenRecord
 from storage.database import Database
 from storage.migrate import ensure_current
 from storage.repositories import SqlUnitOfWork
 
 
 async def create(database_url: str, name: str, scopes: list[str]) -> tuple[ApiTokenRecord, str]:
-    """Raises `api_tokens.BadTokenRequest` or `api_tokens.TokenNameTaken`."""
+    """Raises `portal.model.BadTokenRequest` or `portal.model.TokenNameTaken`."""
     checked = api_tokens.check_scopes(scopes, known_scopes())
     api_tokens.check_name(name)
     database = Database(database_url)

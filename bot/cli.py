@@ -184,7 +184,7 @@ def _quarantine(settings: Settings, args: argparse.Namespace) -> int:
 
 def _api_token(settings: Settings, args: argparse.Namespace) -> int:
     from bot import api_tokens
-    from portal.api_tokens import BadTokenRequest, TokenNameTaken
+    from portal.model import BadTokenRequest, TokenNameTaken
 
     url = settings.database_url
     try:

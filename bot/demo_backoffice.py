@@ -13,9 +13,7 @@ from bot.delivery.payloads import to_payload
 from bot.i18n import create_i18n
 from bot.notifier import ChatNotifier
 from portal import api_tokens, client_admin, client_users, deals
-from portal.errors import Conflict
-from portal.model import Role
-from portal.records import Consultant, DealData, DealStatus, InvoiceData
+from portal.model import Conflict, Consultant, DealData, DealStatus, InvoiceData, Role
 from storage.database import Database
 from storage.repositories import NewMessage, SqlUnitOfWork
 

@@ -8,7 +8,7 @@ from aiogram.utils.i18n import I18n
 from dialogs.notices import render
 from dialogs.outgoing import Outgoing
 from portal import languages
-from portal.notices import Notice
+from portal.model import Notice
 from portal.ports import UnitOfWork
 
 

@@ -6,11 +6,20 @@ from __future__ import annotations
 from datetime import datetime
 
 from portal.contacts import normalize_email, normalize_phone
-from portal.errors import Conflict, Invalid, NotFound
 from portal.identifiers import InvalidRegistrationNumber, normalize_registration_number
-from portal.model import Action, ActivityEvent, AlreadyRegistered, ClientKind, NewClient
+from portal.model import (
+    Action,
+    ActivityEvent,
+    AlreadyRegistered,
+    ClientKind,
+    ClientRecord,
+    Conflict,
+    Consultant,
+    Invalid,
+    NewClient,
+    NotFound,
+)
 from portal.ports import UnitOfWork
-from portal.records import ClientRecord, Consultant
 
 
 async def get_client(*, uow: UnitOfWork, client_id: int) -> ClientRecord:

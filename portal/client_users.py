@@ -7,19 +7,22 @@ from __future__ import annotations
 from datetime import datetime
 
 from portal.client_admin import client_name
-from portal.errors import Conflict, Invalid, NotFound
 from portal.identifiers import InvalidPersonalCode, normalize_personal_code
 from portal.identity import NaturalPerson
-from portal.model import Action, ActivityEvent, Role
-from portal.notices import AccessBlocked, AccessGranted, AccessRestored
+from portal.model import (
+    AccessBlocked,
+    AccessGranted,
+    AccessRestored,
+    Action,
+    ActivityEvent,
+    ClientUser,
+    Invalid,
+    MembershipStatus,
+    NotFound,
+    Role,
+    UserExists,
+)
 from portal.ports import Notifier, UnitOfWork
-from portal.records import ClientUser, MembershipStatus
-
-
-class UserExists(Conflict):
-    def __init__(self, user_id: int) -> None:
-        super().__init__("user_exists", "this person already has access to the client")
-        self.user_id = user_id
 
 
 async def list_users(*, uow: UnitOfWork, client_id: int) -> list[ClientUser]:

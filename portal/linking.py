@@ -18,6 +18,7 @@ from portal.identity import IdentityError, NaturalPerson, ProviderIdentity, Refu
 from portal.model import (
     Action,
     ActivityEvent,
+    EventType,
     IssuedLink,
     LinkResult,
     LoginFlowRecord,
@@ -152,7 +153,7 @@ async def link_person(
         if user.status == "active":
             await feed.publish(
                 uow=uow,
-                type=feed.EventType.USER_LINKED,
+                type=EventType.USER_LINKED,
                 now=now,
                 client_id=user.client_id,
                 user_id=user.id,

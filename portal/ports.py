@@ -18,18 +18,9 @@ from portal.documents import DocumentRules, Inspection, Refusal
 from portal.identity import FlowStart, NaturalPerson, ProviderIdentity
 from portal.model import (
     ActivityEvent,
+    ApiTokenRecord,
     ClientAccess,
     ClientFile,
-    LoginFlowRecord,
-    NewClient,
-    PendingRegistration,
-    PersonRecord,
-    Staged,
-    TelegramAccount,
-)
-from portal.notices import Notice
-from portal.records import (
-    ApiTokenRecord,
     ClientRecord,
     ClientUser,
     Consultant,
@@ -38,8 +29,15 @@ from portal.records import (
     FeedEvent,
     InvoiceData,
     InvoiceRecord,
+    LoginFlowRecord,
+    NewClient,
+    Notice,
+    PendingRegistration,
+    PersonRecord,
     RegistrationRecord,
     RegistrationStatus,
+    Staged,
+    TelegramAccount,
 )
 
 # --- the unit of work and its repositories -------------------------------------------------
@@ -221,7 +219,7 @@ class ApiTokens(Protocol):
     async def add(
         self, *, name: str, token_hash: str, scopes: tuple[str, ...], created_at: datetime
     ) -> ApiTokenRecord:
-        """Raises `portal.api_tokens.TokenNameTaken` when the name is in use."""
+        """Raises `portal.model.TokenNameTaken` when the name is in use."""
 
     async def by_hash(self, token_hash: str) -> ApiTokenRecord | None: ...
 

@@ -31,6 +31,7 @@ from portal.model import (
     ConfirmationExpired,
     ConfirmedRegistration,
     Detail,
+    EventType,
     InvalidDetail,
     NewClient,
     PendingRegistration,
@@ -38,11 +39,11 @@ from portal.model import (
     Refused,
     RegistrationDraft,
     RegistrationRefused,
+    RegistrationStatus,
     Role,
     TimeLimits,
 )
 from portal.ports import UnitOfWork
-from portal.records import RegistrationStatus
 from portal.tokens import digest, new_secret
 
 TERMS_VERSION = "2026-11-27"
@@ -317,7 +318,7 @@ async def submit(
         )
     )
     await feed.publish(
-        uow=uow, type=feed.EventType.CLIENT_REGISTERED, now=now, registration_id=registration_id
+        uow=uow, type=EventType.CLIENT_REGISTERED, now=now, registration_id=registration_id
     )
     return pending, token
 
@@ -384,7 +385,7 @@ async def confirm(
         )
     await feed.publish(
         uow=uow,
-        type=feed.EventType.CLIENT_CONFIRMED,
+        type=EventType.CLIENT_CONFIRMED,
         now=now,
         client_id=client_id,
         registration_id=pending.id,

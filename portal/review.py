@@ -13,18 +13,23 @@ from __future__ import annotations
 from datetime import datetime
 
 from portal.clients import person_of
-from portal.errors import Conflict, NotFound
-from portal.model import Action, ActivityEvent, NoAccess
-from portal.notices import RegistrationApproved, RegistrationRejected, RejectionReason
+from portal.model import (
+    Action,
+    ActivityEvent,
+    AwaitingReview,
+    Conflict,
+    NoAccess,
+    NotFound,
+    RegistrationApproved,
+    RegistrationRecord,
+    RegistrationRejected,
+    RegistrationStatus,
+    RejectionReason,
+)
 from portal.ports import Notifier, UnitOfWork
-from portal.records import RegistrationRecord, RegistrationStatus
 
 S = RegistrationStatus
 MAX_COMMENT = 500
-
-
-class AwaitingReview(Exception):
-    """The person's registration of this client still waits for ALTUM's check."""
 
 
 async def ensure_may_sign(*, uow: UnitOfWork, telegram_user_id: int, client_id: int) -> None:

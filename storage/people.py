@@ -15,13 +15,15 @@ from portal.model import (
     AlreadyRegistered,
     ClientAccess,
     ClientKind,
+    ClientRecord,
     LoginFlowRecord,
     NewClient,
     PendingRegistration,
     PersonRecord,
+    RegistrationRecord,
+    RegistrationStatus,
     Role,
 )
-from portal.records import ClientRecord, RegistrationRecord, RegistrationStatus
 from storage.models import (
     Client,
     LoginFlow,

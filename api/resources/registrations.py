@@ -11,8 +11,7 @@ from pydantic import BaseModel, Field
 from api.platform import Call, Resource
 from api.resources.common import Body, Id, Request
 from portal import review
-from portal.notices import RejectionReason
-from portal.records import RegistrationRecord, RegistrationStatus
+from portal.model import RegistrationRecord, RegistrationStatus, RejectionReason
 
 resource = Resource(
     "registrations",

@@ -11,8 +11,7 @@ from pydantic import BaseModel, Field
 from api.platform import Call, Resource
 from api.resources.common import Body, ClientPath, Id, Request
 from portal import client_users
-from portal.model import Role
-from portal.records import ClientUser, MembershipStatus
+from portal.model import ClientUser, MembershipStatus, Role
 
 resource = Resource("users", "Who may act for a client in the bot, and whether they are blocked.")
 

@@ -19,8 +19,8 @@ from bot.ops.demo import DEMO_DATA
 from bot.ops.ur_import import run_import
 from bot.settings import RegistrationSettings, SmtpSettings
 from emulator import EmulatorServer
-from portal.model import NoAccess
-from portal.review import AwaitingReview, ensure_may_sign
+from portal.model import AwaitingReview, NoAccess
+from portal.review import ensure_may_sign
 from storage.backoffice_models import Deal
 from storage.database import Database
 from storage.models import Client, Membership, Registration

@@ -1,4 +1,5 @@
-"""Refusals of ALTUM's back-office use cases, which the API turns into problem details."""
+"""Refusals of ALTUM's back-office use cases, which the API turns into problem details.
+(The chat's refusals live beside the records they are about.)"""
 
 from __future__ import annotations
 
