@@ -183,7 +183,7 @@ def _quarantine(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _api_token(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import api_tokens
+    from bot.ops import api_tokens
     from portal.model import BadTokenRequest, TokenNameTaken
 
     url = settings.database_url

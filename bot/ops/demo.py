@@ -6,7 +6,7 @@ import asyncio
 import logging
 from pathlib import Path
 
-from bot import demo_backoffice
+from bot.ops import demo_backoffice
 from bot.ops.ur_import import run_import
 from bot.runtime import run_polling, stop_on_signals
 from bot.settings import DEMO_BOT_TOKEN, Settings

@@ -13,10 +13,10 @@ from portal.ports import UnitOfWork
 
 
 class ChatNotifier:
-    def __init__(self, uow: UnitOfWork, i18n: I18n) -> None:
+    def __init__(self, uow: UnitOfWork, i18n: I18n, outgoing: Outgoing | None = None) -> None:
         self._uow = uow
         self._i18n = i18n
-        self.outgoing = Outgoing(chat_id=None)
+        self.outgoing = Outgoing(chat_id=None) if outgoing is None else outgoing
 
     async def notify(self, notice: Notice) -> None:
         if notice.telegram_user_id is not None:

@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from api import scopes
+from bot.delivery.notifier import ChatNotifier
 from bot.delivery.payloads import to_payload
 from bot.i18n import create_i18n
-from bot.notifier import ChatNotifier
 from portal import api_tokens, client_admin, client_users, deals
 from portal.model import Conflict, Consultant, DealData, DealStatus, InvoiceData, Role
 from storage.database import Database
