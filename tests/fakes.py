@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +33,29 @@ from portal.model import (
     Action,
     ActivityEvent,
     AlreadyRegistered,
+    ApiTokenRecord,
     ClientAccess,
     ClientFile,
+    ClientRecord,
+    ClientUser,
+    Consultant,
+    DealData,
+    DealRecord,
+    FeedEvent,
+    InvoiceData,
+    InvoiceRecord,
     LoginFlowRecord,
+    MembershipStatus,
     NewClient,
+    Notice,
     PendingRegistration,
     PersonRecord,
+    RegistrationRecord,
+    RegistrationStatus,
     Role,
     Staged,
     TelegramAccount,
+    TokenNameTaken,
 )
 
 # --- the unit of work's repositories -------------------------------------------------------
@@ -190,11 +204,13 @@ class FakeUsedAssertions:
 
 @dataclass
 class FakeMembership:
+    id: int
     person_id: int
     client_id: int
     role: Role
     is_signatory: bool
-    active: bool = True
+    status: MembershipStatus = MembershipStatus.ACTIVE
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass
@@ -202,17 +218,26 @@ class FakeClient:
     id: int
     client: NewClient
     active: bool = True
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 class FakeClients:
-    def __init__(self) -> None:
+    """Clients and their memberships (which `FakeClientUsers` administers). Deleting a client
+    calls `cascade` with its id: what the database's ON DELETE does to the other tables."""
+
+    def __init__(
+        self, registrations: FakeRegistrations, cascade: Callable[[int], None] = lambda _id: None
+    ) -> None:
         self.rows: dict[int, FakeClient] = {}
         self.memberships: list[FakeMembership] = []
+        self._registrations = registrations
+        self._cascade = cascade
         self._ids = itertools.count(1)
+        self._membership_ids = itertools.count(1)
 
     def _access(self, membership: FakeMembership) -> ClientAccess | None:
         row = self.rows.get(membership.client_id)
-        if row is None or not row.active or not membership.active:
+        if row is None or not row.active or membership.status is not MembershipStatus.ACTIVE:
             return None
         return ClientAccess(
             client_id=row.id,
@@ -221,6 +246,9 @@ class FakeClients:
             role=membership.role,
             is_signatory=membership.is_signatory,
             registration_number=row.client.registration_number,
+            awaiting_review=self._registrations.waiting(
+                client_id=row.id, person_id=membership.person_id
+            ),
         )
 
     async def accessible(self, person_id: int) -> list[ClientAccess]:
@@ -254,7 +282,66 @@ class FakeClients:
     async def add_membership(
         self, *, person_id: int, client_id: int, role: str, is_signatory: bool
     ) -> None:
-        self.memberships.append(FakeMembership(person_id, client_id, Role(role), is_signatory))
+        self.add_member(
+            person_id=person_id, client_id=client_id, role=role, is_signatory=is_signatory
+        )
+
+    def add_member(self, *, person_id: int, client_id: int, role: str, is_signatory: bool) -> int:
+        """`add_membership`, returning the new membership's id (for `FakeClientUsers.add`)."""
+        membership_id = next(self._membership_ids)
+        self.memberships.append(
+            FakeMembership(membership_id, person_id, client_id, Role(role), is_signatory)
+        )
+        return membership_id
+
+    async def get(self, client_id: int) -> ClientRecord | None:
+        row = self.rows.get(client_id)
+        if row is None:
+            return None
+        client = row.client
+        return ClientRecord(
+            id=row.id,
+            kind=str(client.kind),
+            name=client.name,
+            registration_number=client.registration_number,
+            status="active" if row.active else "closed",
+            legal_form=client.legal_form,
+            address=client.address,
+            email=client.email or None,
+            phone=client.phone or None,
+            representation_rule=client.representation_rule,
+            representation_with_at_least=client.representation_with_at_least,
+            created_at=row.created_at,
+            awaiting_review=self._registrations.waiting(client_id=row.id),
+        )
+
+    async def name(self, client_id: int) -> str | None:
+        row = self.rows.get(client_id)
+        return None if row is None else row.client.name
+
+    async def find_by_number(self, registration_number: str) -> ClientRecord | None:
+        for row in self.rows.values():
+            if row.client.registration_number == registration_number:
+                return await self.get(row.id)
+        return None
+
+    async def replace_details(self, client_id: int, client: NewClient) -> None:
+        row = self.rows[client_id]
+        row.client = replace(
+            row.client,
+            email=client.email,
+            phone=client.phone,
+            representation_rule=client.representation_rule,
+            representation_with_at_least=client.representation_with_at_least,
+            voice_password_hash=client.voice_password_hash,
+            terms_version=client.terms_version,
+            terms_accepted_at=client.terms_accepted_at,
+        )
+
+    async def delete(self, client_id: int) -> None:
+        if self.rows.pop(client_id, None) is not None:
+            self.memberships = [m for m in self.memberships if m.client_id != client_id]
+            self._cascade(client_id)
 
     def membership(self, person_id: int, client_id: int) -> FakeMembership:
         """For tests: block one, look at one."""
@@ -263,34 +350,133 @@ class FakeClients:
         )
 
 
+@dataclass
+class FakeRegistration:
+    pending: PendingRegistration  # with its id
+    status: RegistrationStatus = RegistrationStatus.AWAITING_CONFIRMATION
+    client_id: int | None = None
+    confirmed_at: datetime | None = None
+    reviewed_at: datetime | None = None
+
+
 class FakeRegistrations:
-    def __init__(self) -> None:
-        self.rows: dict[int, PendingRegistration] = {}
+    def __init__(self, persons: FakePersons) -> None:
+        self.rows: dict[int, FakeRegistration] = {}
+        self._persons = persons
         self._ids = itertools.count(1)
 
     async def add(self, registration: PendingRegistration) -> int:
         registration_id = next(self._ids)
-        self.rows[registration_id] = replace(registration, id=registration_id)
+        self.rows[registration_id] = FakeRegistration(replace(registration, id=registration_id))
         return registration_id
 
-    def _find(self, token_hash: str, now: datetime) -> PendingRegistration | None:
-        found = (r for r in self.rows.values() if r.token_hash == token_hash and r.expires_at > now)
+    def _unconfirmed(self, token_hash: str, now: datetime) -> FakeRegistration | None:
+        found = (
+            row
+            for row in self.rows.values()
+            if row.pending.token_hash == token_hash
+            and row.pending.expires_at > now
+            and row.status is RegistrationStatus.AWAITING_CONFIRMATION
+        )
         return next(found, None)
 
     async def peek(self, token_hash: str, *, now: datetime) -> PendingRegistration | None:
-        return self._find(token_hash, now)
+        row = self._unconfirmed(token_hash, now)
+        return None if row is None else row.pending
 
     async def take(self, token_hash: str, *, now: datetime) -> PendingRegistration | None:
-        pending = self._find(token_hash, now)
-        if pending is not None and pending.id is not None:
-            del self.rows[pending.id]
-        return pending
+        row = self._unconfirmed(token_hash, now)
+        if row is None:
+            return None
+        row.status, row.confirmed_at = RegistrationStatus.CONFIRMED, now
+        return row.pending
 
     async def purge(self, *, now: datetime) -> int:
-        expired = [key for key, row in self.rows.items() if row.expires_at <= now]
+        expired = [
+            key
+            for key, row in self.rows.items()
+            if row.pending.expires_at <= now
+            and row.status is RegistrationStatus.AWAITING_CONFIRMATION
+        ]
         for key in expired:
             del self.rows[key]
         return len(expired)
+
+    def _record(self, row: FakeRegistration) -> RegistrationRecord | None:
+        person = self._persons.rows.get(row.pending.person_id)
+        if person is None:
+            return None
+        client = row.pending.client
+        assert row.pending.id is not None
+        return RegistrationRecord(
+            id=row.pending.id,
+            status=row.status,
+            kind=str(client.kind),
+            name=client.name,
+            registration_number=client.registration_number,
+            email=client.email,
+            phone=client.phone,
+            client_id=row.client_id,
+            person_id=person.id,
+            telegram_user_id=row.pending.telegram_user_id,
+            registrant_given_name=person.given_name,
+            registrant_family_name=person.family_name,
+            registrant_personal_code=person.personal_code,
+            created_at=row.pending.created_at,
+            confirmed_at=row.confirmed_at,
+            reviewed_at=row.reviewed_at,
+        )
+
+    def _records(self, rows: Iterable[FakeRegistration]) -> list[RegistrationRecord]:
+        found = (self._record(row) for row in sorted(rows, key=lambda row: row.pending.id or 0))
+        return [record for record in found if record is not None]
+
+    async def get(self, registration_id: int) -> RegistrationRecord | None:
+        row = self.rows.get(registration_id)
+        return None if row is None else self._record(row)
+
+    async def details(self, registration_id: int) -> PendingRegistration | None:
+        row = self.rows.get(registration_id)
+        return None if row is None else row.pending
+
+    async def listed(
+        self, *, status: RegistrationStatus | None, limit: int
+    ) -> list[RegistrationRecord]:
+        rows = (row for row in self.rows.values() if status is None or row.status is status)
+        return self._records(rows)[:limit]
+
+    async def of_client(self, client_id: int) -> list[RegistrationRecord]:
+        return self._records(row for row in self.rows.values() if row.client_id == client_id)
+
+    async def set_status(
+        self,
+        registration_id: int,
+        status: RegistrationStatus,
+        *,
+        client_id: int | None = None,
+        reviewed_at: datetime | None = None,
+    ) -> None:
+        row = self.rows[registration_id]
+        row.status = status
+        if client_id is not None:
+            row.client_id = client_id
+        if reviewed_at is not None:
+            row.reviewed_at = reviewed_at
+
+    async def delete(self, registration_id: int) -> None:
+        self.rows.pop(registration_id, None)
+
+    async def awaiting_review(self, *, person_id: int, client_id: int) -> bool:
+        return self.waiting(client_id=client_id, person_id=person_id)
+
+    def waiting(self, *, client_id: int, person_id: int | None = None) -> bool:
+        """Whether a registration of the client (by this person) waits for ALTUM's review."""
+        return any(
+            row.client_id == client_id
+            and row.status is RegistrationStatus.AWAITING_REVIEW
+            and person_id in (None, row.pending.person_id)
+            for row in self.rows.values()
+        )
 
 
 class FakeCompanyRegister:
@@ -299,6 +485,222 @@ class FakeCompanyRegister:
 
     async def find(self, regcode: str) -> RegisterEntry | None:
         return self.entries.get(regcode)
+
+
+# --- ALTUM's side: a client's users, consultant, deals, invoices; API tokens; the feed -----
+
+
+class FakeClientUsers:
+    """Memberships as ALTUM administers them: the same rows as `FakeClients.memberships`."""
+
+    def __init__(
+        self, clients: FakeClients, persons: FakePersons, accounts: FakeTelegramAccounts
+    ) -> None:
+        self._clients, self._persons, self._accounts = clients, persons, accounts
+
+    def _user(self, membership: FakeMembership) -> ClientUser | None:
+        person = self._persons.rows.get(membership.person_id)
+        if person is None:
+            return None
+        return ClientUser(
+            id=membership.id,
+            client_id=membership.client_id,
+            person_id=person.id,
+            personal_code=person.personal_code,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            role=str(membership.role),
+            status=str(membership.status),
+            is_signatory=membership.is_signatory,
+            linked=any(a.person_id == person.id for a in self._accounts.rows.values()),
+            created_at=membership.created_at,
+        )
+
+    def _users(self, **where: int) -> list[ClientUser]:
+        found = (
+            self._user(m)
+            for m in sorted(self._clients.memberships, key=lambda m: m.id)
+            if all(getattr(m, key) == value for key, value in where.items())
+        )
+        return [user for user in found if user is not None]
+
+    async def of_client(self, client_id: int) -> list[ClientUser]:
+        return self._users(client_id=client_id)
+
+    async def get(self, client_id: int, user_id: int) -> ClientUser | None:
+        return next(iter(self._users(client_id=client_id, id=user_id)), None)
+
+    async def find(self, *, client_id: int, person_id: int) -> ClientUser | None:
+        return next(iter(self._users(client_id=client_id, person_id=person_id)), None)
+
+    async def of_person(self, person_id: int) -> list[ClientUser]:
+        return self._users(person_id=person_id)
+
+    async def add(self, *, client_id: int, person_id: int, role: str, is_signatory: bool) -> int:
+        return self._clients.add_member(
+            person_id=person_id, client_id=client_id, role=role, is_signatory=is_signatory
+        )
+
+    async def update(self, user_id: int, *, role: str, status: str) -> None:
+        membership = next(m for m in self._clients.memberships if m.id == user_id)
+        membership.role, membership.status = Role(role), MembershipStatus(status)
+
+    async def remove(self, *, client_id: int, person_id: int) -> None:
+        self._clients.memberships = [
+            m
+            for m in self._clients.memberships
+            if (m.client_id, m.person_id) != (client_id, person_id)
+        ]
+
+    async def active_people(self, client_id: int) -> list[int]:
+        client = self._clients.rows.get(client_id)
+        if client is None or not client.active:
+            return []
+        return [
+            m.person_id
+            for m in sorted(self._clients.memberships, key=lambda m: m.id)
+            if m.client_id == client_id and m.status is MembershipStatus.ACTIVE
+        ]
+
+
+class FakeConsultants:
+    def __init__(self) -> None:
+        self.rows: dict[int, Consultant] = {}
+
+    async def get(self, client_id: int) -> Consultant | None:
+        return self.rows.get(client_id)
+
+    async def put(self, client_id: int, consultant: Consultant, *, now: datetime) -> None:
+        self.rows[client_id] = replace(consultant, name=consultant.name[:200])
+
+
+class FakeDeals:
+    def __init__(self) -> None:
+        self.rows: dict[int, DealRecord] = {}
+        self._ids = itertools.count(1)
+
+    async def get(self, client_id: int, number: str) -> DealRecord | None:
+        found = (d for d in self.rows.values() if (d.client_id, d.number) == (client_id, number))
+        return next(found, None)
+
+    async def of_client(self, client_id: int) -> list[DealRecord]:
+        deals = (d for d in self.rows.values() if d.client_id == client_id)
+        return sorted(deals, key=lambda d: (d.data.start_date, d.id))
+
+    async def put(
+        self, client_id: int, number: str, data: DealData, *, now: datetime
+    ) -> tuple[DealRecord, bool]:
+        data = replace(data, product=data.product[:200])
+        old = await self.get(client_id, number)
+        if old is not None:
+            self.rows[old.id] = replace(old, data=data, updated_at=now)
+            return self.rows[old.id], False
+        deal = DealRecord(next(self._ids), client_id, number, data, created_at=now, updated_at=now)
+        self.rows[deal.id] = deal
+        return deal, True
+
+
+class FakeInvoices:
+    def __init__(self) -> None:
+        self.rows: dict[int, InvoiceRecord] = {}
+        self._ids = itertools.count(1)
+
+    async def get(self, deal: DealRecord, number: str) -> InvoiceRecord | None:
+        found = (i for i in self.rows.values() if (i.deal_id, i.number) == (deal.id, number))
+        return next(found, None)
+
+    async def of_deal(self, deal: DealRecord) -> list[InvoiceRecord]:
+        invoices = (i for i in self.rows.values() if i.deal_id == deal.id)
+        return sorted(invoices, key=lambda i: (i.data.due_date, i.id))
+
+    async def put(
+        self, deal: DealRecord, number: str, data: InvoiceData, *, now: datetime
+    ) -> tuple[InvoiceRecord, bool]:
+        old = await self.get(deal, number)
+        if old is not None:
+            self.rows[old.id] = replace(old, data=data, updated_at=now)
+            return self.rows[old.id], False
+        invoice = InvoiceRecord(
+            next(self._ids), deal.id, number, deal.data.currency, data, now, now
+        )
+        self.rows[invoice.id] = invoice
+        return invoice, True
+
+
+@dataclass
+class FakeToken:
+    record: ApiTokenRecord
+    token_hash: str
+
+
+class FakeApiTokens:
+    def __init__(self) -> None:
+        self.rows: dict[str, FakeToken] = {}  # by name
+        self._ids = itertools.count(1)
+
+    async def add(
+        self, *, name: str, token_hash: str, scopes: tuple[str, ...], created_at: datetime
+    ) -> ApiTokenRecord:
+        if name in self.rows:
+            raise TokenNameTaken(name)
+        record = ApiTokenRecord(next(self._ids), name, scopes, created_at, last_used_at=None)
+        self.rows[name] = FakeToken(record, token_hash)
+        return record
+
+    async def by_hash(self, token_hash: str) -> ApiTokenRecord | None:
+        found = (t.record for t in self.rows.values() if t.token_hash == token_hash)
+        return next(found, None)
+
+    async def touch(self, token_id: int, *, now: datetime) -> None:
+        for token in self.rows.values():
+            if token.record.id == token_id:
+                token.record = replace(token.record, last_used_at=now)
+
+    async def listed(self) -> list[ApiTokenRecord]:
+        return [self.rows[name].record for name in sorted(self.rows)]
+
+    async def remove(self, name: str) -> bool:
+        return self.rows.pop(name, None) is not None
+
+
+class FakeFeed:
+    """Events wait in `pending` until the unit of work commits; then they get their
+    positions, in commit order, as storage/feed.py gives them."""
+
+    def __init__(self) -> None:
+        self.pending: list[FeedEvent] = []
+        self.events: list[FeedEvent] = []
+
+    async def publish(self, event: FeedEvent) -> None:
+        self.pending.append(event)
+
+    def commit(self) -> None:
+        for event in self.pending:
+            self.events.append(replace(event, position=len(self.events) + 1))
+        self.pending = []
+
+    async def after(self, position: int, *, limit: int) -> list[FeedEvent]:
+        return [e for e in self.events if (e.position or 0) > position][:limit]
+
+
+class FakeFeedSignal:
+    """Never wakes early: a long poll waits its whole time (recorded) and reads again."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def wait(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+class FakeNotifier:
+    """Keeps what would be told in chat, in order."""
+
+    def __init__(self) -> None:
+        self.notices: list[Notice] = []
+
+    async def notify(self, notice: Notice) -> None:
+        self.notices.append(notice)
 
 
 class FakeUnitOfWork:
@@ -312,13 +714,38 @@ class FakeUnitOfWork:
         self.login_links = FakeLoginLinks()
         self.login_flows = FakeLoginFlows()
         self.used_assertions = FakeUsedAssertions()
-        self.clients = FakeClients()
-        self.registrations = FakeRegistrations()
+        self.registrations = FakeRegistrations(self.persons)
+        self.clients = FakeClients(self.registrations, cascade=self._client_deleted)
         self.company_register = FakeCompanyRegister(*register)
+        self.client_users = FakeClientUsers(self.clients, self.persons, self.accounts)
+        self.consultants = FakeConsultants()
+        self.deals = FakeDeals()
+        self.invoices = FakeInvoices()
+        self.api_tokens = FakeApiTokens()
+        self.feed = FakeFeed()
         self.committed = False
 
     async def commit(self) -> None:
+        self.feed.commit()
         self.committed = True
+
+    def _client_deleted(self, client_id: int) -> None:
+        """What the database's foreign keys do when a client goes: its registrations,
+        consultant, deals (with their invoices) and log go too; chats acting for it act for
+        none."""
+        self.registrations.rows = {
+            key: row for key, row in self.registrations.rows.items() if row.client_id != client_id
+        }
+        self.consultants.rows.pop(client_id, None)
+        gone = {deal.id for deal in self.deals.rows.values() if deal.client_id == client_id}
+        self.deals.rows = {key: d for key, d in self.deals.rows.items() if key not in gone}
+        self.invoices.rows = {
+            key: i for key, i in self.invoices.rows.items() if i.deal_id not in gone
+        }
+        self.activity.events = [e for e in self.activity.events if e.client_id != client_id]
+        for account in self.accounts.rows.values():
+            if account.current_client_id == client_id:
+                account.current_client_id = None
 
 
 # --- identity providers --------------------------------------------------------------------
@@ -457,6 +884,8 @@ def _conforms(
     store: FakeFileStore,
     inspector: FakeInspector,
     binder: FakePhotoBinder,
+    notifier: FakeNotifier,
+    signal: FakeFeedSignal,
 ) -> tuple[Any, ...]:
     checked: tuple[
         ports.UnitOfWork,
@@ -465,5 +894,7 @@ def _conforms(
         ports.FileStore,
         ports.DocumentInspector,
         ports.PhotoBinder,
-    ] = (uow, provider, source, store, inspector, binder)
+        ports.Notifier,
+        ports.FeedSignal,
+    ] = (uow, provider, source, store, inspector, binder, notifier, signal)
     return checked

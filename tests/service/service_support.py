@@ -1,5 +1,6 @@
 """What the service-layer tests share: a moment, a person as a provider asserts them, a
-company in the register, and short ways to reach a state through the use cases."""
+company in the register, and short ways to reach a state through the use cases (a linked
+chat, a client, a registration draft built by the portal's own steps)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,23 @@ from typing import Any
 
 from fakes import FakeUnitOfWork
 
+from portal import registration as steps
+from portal import voice_password
 from portal.accounts import ensure_account
 from portal.company_register import Officer, RegisterEntry
 from portal.identity import ProviderIdentity
 from portal.linking import link_person
-from portal.model import ClientKind, LinkResult, NewClient, Role, TimeLimits
+from portal.model import (
+    ClientKind,
+    LinkResult,
+    NewClient,
+    PendingRegistration,
+    PersonRecord,
+    RegistrationDraft,
+    Role,
+    TimeLimits,
+)
+from portal.registration import check_company, submit
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 # As the settings' defaults are; tests that are about a limit make their own.
@@ -103,3 +116,28 @@ async def client_of(
         person_id=person_id, client_id=client_id, role=role, is_signatory=role is Role.MAIN
     )
     return client_id
+
+
+HASH = voice_password.hash_password("Ozols2026")  # once: scrypt takes a tenth of a second
+
+
+async def company_draft(uow: FakeUnitOfWork, person: PersonRecord) -> RegistrationDraft:
+    """What the dialog's steps leave in the conversation for a company, step by step."""
+    draft = steps.start_draft(ClientKind.LEGAL_ENTITY, person)
+    draft = steps.with_registration_number(draft, REGCODE)
+    check = await check_company(uow=uow, person=person, registration_number=REGCODE)
+    draft = steps.with_company(draft, check)
+    return finish(draft)
+
+
+def finish(draft: RegistrationDraft) -> RegistrationDraft:
+    draft = steps.with_email(draft, "Birojs@Example.LV")
+    draft = steps.with_phone(draft, "2000 0000")
+    draft = replace(draft, voice_password_hash=HASH)
+    return steps.accept_terms(draft, now=NOW - timedelta(minutes=1))
+
+
+async def submitted(
+    uow: FakeUnitOfWork, draft: RegistrationDraft, limits: TimeLimits = LIMITS
+) -> tuple[PendingRegistration, str]:
+    return await submit(uow=uow, telegram_user_id=42, draft=draft, now=NOW, limits=limits)

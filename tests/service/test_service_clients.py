@@ -8,7 +8,7 @@ from fakes import FakeUnitOfWork
 from service_support import client_of, linked
 
 from portal.clients import choose_client, clients_to_choose, current_client
-from portal.model import Action, NoAccess, NotLinked, Role
+from portal.model import Action, MembershipStatus, NoAccess, NotLinked, Role
 
 
 async def test_choosing_a_client_records_the_switch() -> None:
@@ -60,7 +60,7 @@ async def test_a_blocked_membership_hides_the_client_at_once() -> None:
     person = (await linked(uow)).person
     client_id = await client_of(uow, person.id, "Ozolkalna Koks")
     await choose_client(uow=uow, telegram_user_id=42, client_id=client_id)
-    uow.clients.membership(person.id, client_id).active = False
+    uow.clients.membership(person.id, client_id).status = MembershipStatus.BLOCKED
     assert await current_client(uow=uow, telegram_user_id=42) is None
     account = await uow.accounts.get(42)
     assert account is not None and account.current_client_id is None

@@ -11,6 +11,8 @@ TESTS = Path(__file__).resolve().parents[1]
 CHECK = """
 import sys
 import fakes, portal.accounts, portal.clients, portal.linking, portal.registration, portal.uploads
+import portal.api_tokens, portal.client_admin, portal.client_users, portal.deals, portal.feed
+import portal.review
 heavy = sorted({m.split('.')[0] for m in sys.modules} & {'aiogram', 'sqlalchemy', 'asyncpg',
     'aiosqlite', 'aiohttp', 'pydantic'})
 print(','.join(heavy))

@@ -8,7 +8,17 @@ from datetime import timedelta
 
 import pytest
 from fakes import FakeUnitOfWork
-from service_support import LIMITS, NOW, REGCODE, board_member, company, linked
+from service_support import (
+    LIMITS,
+    NOW,
+    REGCODE,
+    board_member,
+    company,
+    company_draft,
+    finish,
+    linked,
+    submitted,
+)
 
 from portal import registration as steps
 from portal import voice_password
@@ -19,40 +29,13 @@ from portal.model import (
     ConfirmationExpired,
     Detail,
     InvalidDetail,
-    PendingRegistration,
-    PersonRecord,
     Refused,
-    RegistrationDraft,
     RegistrationRefused,
+    RegistrationStatus,
     Role,
-    TimeLimits,
 )
-from portal.registration import check_company, confirm, submit
+from portal.registration import check_company, confirm
 from portal.tokens import digest
-
-HASH = voice_password.hash_password("Ozols2026")  # once: scrypt takes a tenth of a second
-
-
-async def company_draft(uow: FakeUnitOfWork, person: PersonRecord) -> RegistrationDraft:
-    """What the dialog's steps leave in the conversation for a company, step by step."""
-    draft = steps.start_draft(ClientKind.LEGAL_ENTITY, person)
-    draft = steps.with_registration_number(draft, REGCODE)
-    check = await check_company(uow=uow, person=person, registration_number=REGCODE)
-    draft = steps.with_company(draft, check)
-    return finish(draft)
-
-
-def finish(draft: RegistrationDraft) -> RegistrationDraft:
-    draft = steps.with_email(draft, "Birojs@Example.LV")
-    draft = steps.with_phone(draft, "2000 0000")
-    draft = replace(draft, voice_password_hash=HASH)
-    return steps.accept_terms(draft, now=NOW - timedelta(minutes=1))
-
-
-async def submitted(
-    uow: FakeUnitOfWork, draft: RegistrationDraft, limits: TimeLimits = LIMITS
-) -> tuple[PendingRegistration, str]:
-    return await submit(uow=uow, telegram_user_id=42, draft=draft, now=NOW, limits=limits)
 
 
 async def test_a_signatory_submits_a_company_and_gets_a_confirmation_link() -> None:
@@ -63,7 +46,7 @@ async def test_a_signatory_submits_a_company_and_gets_a_confirmation_link() -> N
     assert (pending.client.email, pending.client.phone) == ("Birojs@example.lv", "+37120000000")
     assert pending.client.representation_rule == "individually"
     assert pending.expires_at == NOW + timedelta(hours=24)
-    assert [r.token_hash for r in uow.registrations.rows.values()] == [digest(token)]
+    assert [r.pending.token_hash for r in uow.registrations.rows.values()] == [digest(token)]
     event = uow.activity.events[-1]
     assert (event.action, event.details) == (
         Action.REGISTRATION_SUBMITTED,
@@ -163,7 +146,10 @@ async def test_confirming_makes_the_registrant_the_clients_main_user() -> None:
     account = await uow.accounts.get(42)
     assert account is not None and account.current_client_id == confirmed.client_id
     assert uow.activity.actions()[-2:] == [Action.REGISTERED, Action.CONFIRMED]
-    assert uow.registrations.rows == {}
+    # A company's registration is kept, waiting for ALTUM's review (portal.review).
+    (row,) = uow.registrations.rows.values()
+    assert (row.status, row.client_id) == (RegistrationStatus.AWAITING_REVIEW, confirmed.client_id)
+    assert confirmed.awaiting_review and access.awaiting_review
     with pytest.raises(ConfirmationExpired):  # a link confirms once
         await confirm(uow=uow, token=token, now=NOW + timedelta(hours=1))
 
