@@ -8,10 +8,12 @@ claims, the locks, the states, the accounts and the outbox rows, and one COMMIT.
 goes at once, so nothing waits when the bot is quiet.
 
 Each update still runs its own handlers with its own replies and state. If any of a batch's
-handlers fails (a bug, a deadlock), the batch rolls back and each update is handled again
+handlers fails (a bug, a deadlock), the batch rolls back and its updates are handled again
 alone, so one person's failure never costs another person's update; so is a batch that failed
-as if the database were down while the database still answers. Nothing is acknowledged or
-sent before the batch's COMMIT.
+as if the database were down while the database still answers. A handler's own exception
+(`HandlerFailed`) names its update, whose attempt that was: it is not run again just to fail
+again, so its handler runs exactly as often as its failures are counted. Nothing is
+acknowledged or sent before the batch's COMMIT.
 """
 
 from __future__ import annotations
@@ -41,11 +43,15 @@ Outcome = tuple[Any, list[PendingMessage]]  # the handlers' result, the outbox r
 
 
 class HandlerFailed(Exception):
-    """A handler's own exception (`__cause__`), not the database's.
+    """A handler's own exception (`__cause__`), not the database's, and whose update it was.
 
     Raised inside the transaction, an OSError or a TimeoutError of a handler (a provider's
     network call, say) would otherwise be taken for a database outage: never acknowledged,
     retried forever, and failing everybody else's updates of the batch with it."""
+
+    def __init__(self, message: str, *, update_id: int | None = None) -> None:
+        super().__init__(message)
+        self.update_id = update_id
 
 
 @dataclass(eq=False)
@@ -128,9 +134,19 @@ class GroupCommit:
             if len(batch) == 1:
                 _settle(batch[0], exception=exc)
                 return
-            log.info("batch failed; handling its updates one by one", extra=fields(size=len(batch)))
+            # A handler's own exception names its update: that was its attempt, failed as it
+            # would alone (the intake counts it and tries again). Run alone now, its handler
+            # would fail once more, uncounted. The others are handled again, alone.
+            failed = exc.update_id if isinstance(exc, HandlerFailed) else None
+            log.info(
+                "batch failed; handling its updates one by one",
+                extra=fields(size=len(batch), failed_update_id=failed),
+            )
             for work in batch:
-                await self._run([work])
+                if failed is not None and work.update.update_id == failed:
+                    _settle(work, exception=exc)
+                else:
+                    await self._run([work])
             return
         for work, outcome in zip(batch, outcomes, strict=True):
             _settle(work, outcome=outcome)
@@ -195,7 +211,7 @@ class GroupCommit:
         except (SQLAlchemyError, DatabaseUnavailable):
             raise
         except Exception as exc:
-            raise HandlerFailed(type(exc).__name__) from exc
+            raise HandlerFailed(type(exc).__name__, update_id=work.update.update_id) from exc
         finally:
             current_conversations.reset(token)
         await conversations.flush()
