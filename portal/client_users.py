@@ -1,6 +1,7 @@
-"""ALTUM administering a client's users (MANUAL-EN §12–13): granting access by personal code
-(only ALTUM makes a second main user), blocking and restoring. A blocked user loses the
-client on their next tap (portal/clients.py checks access on every use)."""
+"""ALTUM administering a client's users (the portal's user manual, «Lietotāju veidi» and
+«Lietotāju administrēšana»): granting access by personal code (only ALTUM makes a second
+main user), blocking and restoring. A blocked user loses the client on their next tap
+(portal/clients.py checks access on every use)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""ALTUM's review of registrations (MANUAL-EN §2–3; security review, issue 15 item 2).
+"""ALTUM's review of registrations (the portal's user manual, «Jauna klienta izveide»; issue 15
+item 2).
 
 A company registration rests on a likely match: the Company Register shows only a name and six
 digits of the code, which two people can share. Under `REGISTRATION_REVIEW=required` the

@@ -1,5 +1,6 @@
-"""A client's users: access granted by personal code (only ALTUM makes another main user,
-MANUAL-EN §13), blocked or restored with effect on the person's next tap in chat."""
+"""A client's users: access granted by personal code (only ALTUM makes another main user: the
+portal's user manual, «Lietotāju administrēšana»), blocked or restored with effect on the
+person's next tap in chat."""
 
 from __future__ import annotations
 
