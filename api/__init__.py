@@ -1,6 +1,6 @@
 """The back-office HTTP API under /api/v1: how ALTUM's own systems feed the bot and read what
 clients do in it. It reaches storage and chat only through the `ApiContext` the runtime gives
-it (bot/api_wiring.py); resources live one per module in `api.resources`."""
+it (bot/surfaces.py); resources live one per module in `api.resources`."""
 
 from __future__ import annotations
 

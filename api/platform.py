@@ -28,9 +28,8 @@ from pydantic import BaseModel, ValidationError
 from api.context import ApiContext
 from api.problems import FieldError, ProblemError
 from portal import api_tokens
-from portal.errors import Conflict, Invalid, NotFound
+from portal.model import ApiTokenRecord, Conflict, Invalid, NotFound
 from portal.ports import Notifier, UnitOfWork
-from portal.records import ApiTokenRecord
 
 log = logging.getLogger(__name__)
 

@@ -47,8 +47,8 @@ from bot_bench import (  # noqa: E402
     postgres_database,
 )
 
-from bot.api_tokens import create as create_token  # noqa: E402
-from bot.ur_import import run_import  # noqa: E402
+from bot.ops.api_tokens import create as create_token  # noqa: E402
+from bot.ops.ur_import import run_import  # noqa: E402
 from emulator import EmulatorClient, EmulatorServer  # noqa: E402
 from storage.migrate import upgrade_async  # noqa: E402
 

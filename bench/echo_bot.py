@@ -1,7 +1,7 @@
 """The baseline: a bare aiogram echo bot (no database, no i18n), polling the same emulator.
 
 It gets the one fix the full bot has that is not about its design (pinning aiogram's
-`Response[T]` models, see bot/telegram.py), so the ratio measures our architecture.
+`Response[T]` models, see bot/delivery/telegram.py), so the ratio measures our architecture.
 """
 
 from __future__ import annotations

@@ -108,7 +108,8 @@ def measure(path: Path, name: str, files_dir: Path) -> dict[str, object]:
 
     from integrations.files import ContentStore, FileInspector, FileSource
     from portal.documents import DocumentRules
-    from portal.uploads import ReceivedDocument, receive_document
+    from portal.model import ReceivedDocument
+    from portal.uploads import receive_document
 
     rules = DocumentRules()
     store = ContentStore(files_dir)

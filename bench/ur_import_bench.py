@@ -4,7 +4,7 @@ Generates synthetic `register.csv` / `officers.csv` as published (UTF-8 with BOM
 quoting, names holding `"` and `;`) in a temporary directory, then for each database:
 
   parse:     both files read by the parsers alone (the baseline, measured in the same run)
-  import:    `bot.ur_import.run_import` into an empty database (what `altum-bot ur-import` does)
+  import:    `bot.ops.ur_import.run_import` into an empty database (what `altum-bot ur-import` does)
   re-import: the same files again (every row upserted, nothing deleted)
 
 Every measurement runs in its own child process, so its peak RSS (ru_maxrss) is its own and
@@ -117,7 +117,7 @@ def child_parse(register: str, officers: str) -> dict[str, Any]:
 
 
 def child_import(url: str, register: str, officers: str, batch_size: int) -> dict[str, Any]:
-    from bot.ur_import import run_import
+    from bot.ops.ur_import import run_import
 
     started = time.perf_counter()
     outcome = asyncio.run(run_import(url, Path(register), Path(officers), batch_size=batch_size))

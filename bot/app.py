@@ -15,24 +15,25 @@ from aiogram.fsm.storage.redis import RedisEventIsolation
 from aiogram.types import BotCommandScopeDefault, Update
 from aiogram.utils.i18n import I18n
 
-from bot.demo_mail import DemoMailbox
-from bot.fsm import SqlStorage
-from bot.group_commit import GroupCommit
+from bot.delivery.demo_mail import DemoMailbox
+from bot.delivery.outbox import OutboxSender
+from bot.delivery.telegram import create_bot
+from bot.engine.fsm import SqlStorage
+from bot.engine.group_commit import GroupCommit
+from bot.engine.intake import Intake, Verdict
+from bot.engine.isolation import LocalEventIsolation
+from bot.engine.processing import UpdateTransaction
+from bot.engine.quarantine import QuarantineDesk
 from bot.i18n import AccountI18nMiddleware, create_i18n
 from bot.identity import create_identity_provider
-from bot.intake import Intake, Verdict
-from bot.isolation import LocalEventIsolation
 from bot.metrics import Metrics
-from bot.outbox import OutboxSender
-from bot.processing import UpdateTransaction
-from bot.quarantine import QuarantineDesk
 from bot.settings import Settings
-from bot.telegram import create_bot
 from dialogs.commands import bot_commands
 from dialogs.routers import root_router
+from dialogs.sections import DialogSettings
 from integrations.email import SmtpMailer
 from portal import languages
-from portal.identity import IdentityProvider
+from portal.ports import IdentityProvider
 from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ class App:
         return await self.feed(update)
 
     async def feed(self, update: Update) -> Verdict:
-        """Handle one update to the end: handled, or after failing set aside (bot/intake.py).
+        """Handle one update to the end: handled, or after failing set aside (bot/engine/intake.py).
         Raises DatabaseUnavailable if not done: it must come again."""
         return await self.intake.take(update)
 
@@ -168,9 +169,11 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
         dispatcher.include_router(router)
     dispatcher.include_router(
         root_router(
-            public_url=settings.public_url,
-            confirmation_hours=settings.registration.confirmation_hours,
-            at_least_counts=settings.registration.at_least_counts,
+            DialogSettings(
+                public_url=settings.public_url,
+                limits=settings.limits,
+                at_least_counts=settings.registration.at_least_counts,
+            )
         )
     )
     metrics.expect(dispatcher.resolve_used_update_types())

@@ -125,7 +125,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "demo":
-        from bot.demo import run_demo
+        from bot.ops.demo import run_demo
 
         logs.configure(level="INFO")
         asyncio.run(
@@ -164,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _quarantine(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import quarantine_commands as commands
+    from bot.ops import quarantine_commands as commands
 
     try:
         if args.action == "list":
@@ -183,8 +183,8 @@ def _quarantine(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _api_token(settings: Settings, args: argparse.Namespace) -> int:
-    from bot import api_tokens
-    from portal.api_tokens import BadTokenRequest, TokenNameTaken
+    from bot.ops import api_tokens
+    from portal.model import BadTokenRequest, TokenNameTaken
 
     url = settings.database_url
     try:
@@ -214,7 +214,7 @@ def _api_token(settings: Settings, args: argparse.Namespace) -> int:
 
 def _ur_import(settings: Settings, args: argparse.Namespace) -> int:
     # Not through bot.runtime: aiogram and the app would triple the import's memory.
-    from bot import ur_import
+    from bot.ops import ur_import
 
     try:
         outcome = asyncio.run(

@@ -20,7 +20,7 @@ class FileSettings(BaseSettings):
 
     # Outside anything a web server serves; files come back only through the bot.
     dir: Path = Path("var/files")
-    # "At least 1 KB": 1000 or 1024 bytes is unconfirmed (DOMAIN.md).
+    # "At least 1 KB", as the portal's manual says: 1000 or 1024 bytes is unconfirmed.
     min_bytes: int = Field(default=KIB, ge=1, le=64 * KIB)
     # 20 MiB is what Telegram's cloud Bot API lets a bot download; more needs a local Bot API.
     max_bytes: int = Field(default=20 * MIB, ge=MIB, le=2000 * MIB)

@@ -8,7 +8,7 @@ from bot.settings import Settings
 from integrations.identity.demo import DemoProvider
 from integrations.identity.latvija import LatvijaProvider
 from integrations.identity.oidc import OidcEndpoints, OidcProvider
-from portal.identity import IdentityProvider
+from portal.ports import IdentityProvider
 
 
 def create_identity_provider(settings: Settings) -> IdentityProvider:

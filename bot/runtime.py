@@ -13,12 +13,12 @@ from typing import Any
 from aiohttp import web
 
 from bot.app import App, create_app
-from bot.housekeeping import housekeeping
 from bot.logs import fields
 from bot.metrics import Scrape, metrics_app
-from bot.polling import Poller
+from bot.ops.housekeeping import housekeeping
 from bot.settings import Settings
-from bot.web import create_web_app
+from bot.surfaces import create_http_app
+from bot.transport.polling import Poller
 from storage.migrate import ensure_current
 
 log = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ async def _serving(app: App, stop: asyncio.Event, *, webhook: bool) -> AsyncIter
         asyncio.create_task(housekeeping(app.database, stop, every=settings.housekeeping_seconds)),
     ]
     runner = web.AppRunner(
-        create_web_app(app, webhook=webhook, stop=stop),
+        create_http_app(app, webhook=webhook, stop=stop),
         handle_signals=False,
         access_log=None,  # URLs carry one-time tokens
         shutdown_timeout=30,

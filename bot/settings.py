@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal, Self
@@ -11,6 +12,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from integrations.identity.xmlenc import load_private_keys
+from portal.model import MAX_LOGIN_LINK_MINUTES, TimeLimits
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/altum.db"
 PLACEHOLDERS = {"", "changeme", "change-me", "placeholder", "secret", "xxx", "todo", "demo"}
@@ -33,7 +35,9 @@ class IdentitySettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="IDENTITY_", env_file=".env", extra="ignore")
 
     provider: Literal["oidc", "latvija", "demo"] = "demo"
-    login_link_minutes: int = Field(default=10, ge=1, le=10)
+    login_link_minutes: int = Field(default=10, ge=1, le=MAX_LOGIN_LINK_MINUTES)
+    # The browser's round trip through the provider (its login page, a bank's app).
+    login_flow_minutes: int = Field(default=10, ge=1, le=60)
 
 
 class OidcSettings(BaseSettings):
@@ -95,7 +99,7 @@ class RegistrationSettings(BaseSettings):
 
     confirmation_hours: int = Field(default=24, ge=1, le=24 * 14)
     # Company Register's `representation_with_at_least` = N: whether N counts the *other*
-    # signatories (sign with at least N others) or all of them (unconfirmed, see DOMAIN.md).
+    # signatories (sign with at least N others) or all of them: the register does not say.
     at_least_counts: Literal["others", "total"] = "others"
     # `required`: a company registration (matched to a signatory by name and six digits of the
     # code only) lets its registrant look and prepare, but nothing is signed or submitted in
@@ -240,6 +244,15 @@ class Settings(BaseSettings):
                     "private key of at least 2048 bits"
                 )
         return problems
+
+    @property
+    def limits(self) -> TimeLimits:
+        """Every time limit the portal applies, from these settings alone."""
+        return TimeLimits(
+            login_link=timedelta(minutes=self.identity.login_link_minutes),
+            login_flow=timedelta(minutes=self.identity.login_flow_minutes),
+            confirmation=timedelta(hours=self.registration.confirmation_hours),
+        )
 
     @property
     def is_production(self) -> bool:

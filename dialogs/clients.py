@@ -9,12 +9,15 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import ClientChoice, MenuAction
 from dialogs.menu import CLIENTS, LOGIN, REGISTER, role_label, send_main_menu
 from dialogs.outgoing import Outgoing
-from portal.clients import ClientAccess, NoAccess, NotLinked, accessible_clients, choose_client
+from dialogs.sections import CommandEntry, MenuEntry, Section, Sections, Visibility
+from portal.clients import choose_client, clients_to_choose
+from portal.model import ClientAccess, NoAccess, NotLinked
 from portal.ports import UnitOfWork
 
 
@@ -51,14 +54,12 @@ def no_clients_text() -> str:
 
 async def list_clients(user_id: int, uow: UnitOfWork, outgoing: Outgoing) -> None:
     try:
-        clients = await accessible_clients(uow=uow, telegram_user_id=user_id)
+        listing = await clients_to_choose(uow=uow, telegram_user_id=user_id)
     except NotLinked:
         not_logged_in(outgoing)
         return
-    account = await uow.accounts.get(user_id)
-    current = account.current_client_id if account else None
-    text = _("<b>Choose the client</b> you act for:") if clients else no_clients_text()
-    outgoing.send(text, keyboard=clients_keyboard(clients, current))
+    text = _("<b>Choose the client</b> you act for:") if listing.clients else no_clients_text()
+    outgoing.send(text, keyboard=clients_keyboard(listing.clients, listing.current_client_id))
 
 
 def router() -> Router:
@@ -81,6 +82,7 @@ def router() -> Router:
         state: FSMContext,
         uow: UnitOfWork,
         outgoing: Outgoing,
+        sections: Sections,
     ) -> None:
         user_id = query.from_user.id
         try:
@@ -104,6 +106,16 @@ def router() -> Router:
                 client=escape(access.name), role=role_label(access)
             )
         )
-        await send_main_menu(outgoing, uow, user_id)
+        await send_main_menu(outgoing, uow, user_id, sections)
 
     return router
+
+
+SECTION = Section(
+    key=CLIENTS,
+    position=30,
+    router=lambda _settings: router(),
+    menu=MenuEntry(__("🏢 Choose client"), Visibility.LOGGED_IN),
+    help=__("the company (or you yourself) you act for, with your role."),
+    commands=(CommandEntry("client", __("Choose the client you act for")),),
+)

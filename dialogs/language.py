@@ -9,15 +9,18 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import LanguageChoice, MenuAction
-from dialogs.menu import LANGUAGE, send_main_menu
+from dialogs.menu import send_main_menu
 from dialogs.outgoing import Outgoing
+from dialogs.sections import CommandEntry, MenuEntry, Section, Sections
 from portal import languages
 from portal.accounts import choose_language
 from portal.ports import UnitOfWork
 
+LANGUAGE = "language"
 # Each language names itself, so a person who cannot read the current one still finds theirs.
 NATIVE_NAMES = {languages.LATVIAN: "🇱🇻 Latviešu", languages.ENGLISH: "🇬🇧 English"}
 
@@ -70,6 +73,7 @@ def router() -> Router:
         uow: UnitOfWork,
         i18n: I18n,
         outgoing: Outgoing,
+        sections: Sections,
     ) -> None:
         user: User = query.from_user
         await choose_language(
@@ -88,6 +92,16 @@ def router() -> Router:
                     query.message.message_id,
                     _("Language: {language}").format(language=NATIVE_NAMES[callback_data.code]),
                 )
-            await send_main_menu(outgoing, uow, user.id)
+            await send_main_menu(outgoing, uow, user.id, sections)
 
     return router
+
+
+SECTION = Section(
+    key=LANGUAGE,
+    position=80,
+    router=lambda _settings: router(),
+    menu=MenuEntry(__("🌐 Language")),
+    help=__("latviešu or English; I remember your choice."),
+    commands=(CommandEntry("language", __("Change the language")),),
+)

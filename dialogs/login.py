@@ -4,7 +4,7 @@ the chat when linking ends."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import escape
 
 from aiogram import F, Router
@@ -12,24 +12,39 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User, WebAppInfo
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import MenuAction
-from dialogs.menu import CLIENTS, LOGIN, LOGOUT, send_main_menu
+from dialogs.menu import CLIENTS, LOGIN, send_main_menu
 from dialogs.outgoing import Outgoing
+from dialogs.sections import CommandEntry, MenuEntry, Section, Sections, Visibility
 from portal.identifiers import mask_personal_code
 from portal.identity import Refusal
-from portal.linking import LINK_TTL, issue_login_link, linked_person, unlink
+from portal.linking import issue_login_link, linked_person, unlink
 from portal.miniapp import MiniAppRefusal
+from portal.model import TimeLimits
 from portal.ports import UnitOfWork
 
+LOGOUT = "logout"
 
-def link_message() -> str:
-    return _(
+
+def link_message(limits: TimeLimits) -> str:
+    minutes = _minutes(limits.login_link)
+    return ngettext(
         "<b>Log in</b>\n\n"
         "Press the button below and log in with Latvija.lv or eParaksts; it opens here in "
-        "Telegram. It works once, for 10 minutes, and only for this Telegram account."
-    )
+        "Telegram. It works once, for {count} minute, and only for this Telegram account.",
+        "<b>Log in</b>\n\n"
+        "Press the button below and log in with Latvija.lv or eParaksts; it opens here in "
+        "Telegram. It works once, for {count} minutes, and only for this Telegram account.",
+        minutes,
+    ).format(count=minutes)
+
+
+def _minutes(limit: timedelta) -> int:
+    return limit // timedelta(minutes=1)
 
 
 def link_keyboard(url: str) -> InlineKeyboardMarkup:
@@ -87,8 +102,9 @@ def replaced_text() -> str:
     )
 
 
-def refusal_text(refusal: Refusal) -> str:
+def refusal_text(refusal: Refusal, limits: TimeLimits) -> str:
     """Why logging in did not work, in words for the person (also shown on the web page)."""
+    minutes = _minutes(limits.login_link)
     texts = {
         Refusal.CANCELLED: _("You cancelled logging in."),
         Refusal.NOT_NATURAL_PERSON: _(
@@ -101,10 +117,13 @@ def refusal_text(refusal: Refusal) -> str:
         Refusal.PROVIDER_UNAVAILABLE: _(
             "The identity provider is not answering right now. Please try again later."
         ),
-        Refusal.EXPIRED_LINK: _(
-            "This login link is no longer valid: it was used, replaced or older than 10 "
-            "minutes. Ask for a new one with /login."
-        ),
+        Refusal.EXPIRED_LINK: ngettext(
+            "This login link is no longer valid: it was used, replaced or older than {count} "
+            "minute. Ask for a new one with /login.",
+            "This login link is no longer valid: it was used, replaced or older than {count} "
+            "minutes. Ask for a new one with /login.",
+            minutes,
+        ).format(count=minutes),
         Refusal.EXPIRED: _("The login took too long. Please start again with /login."),
         Refusal.DECRYPTION_FAILED: _(
             "The encrypted answer from Latvija.lv could not be opened and verified, so nothing "
@@ -117,11 +136,11 @@ def refusal_text(refusal: Refusal) -> str:
     )
 
 
-def login_failed_text(refusal: Refusal) -> str:
-    return _("❌ Logging in failed. {reason}").format(reason=refusal_text(refusal))
+def login_failed_text(refusal: Refusal, limits: TimeLimits) -> str:
+    return _("❌ Logging in failed. {reason}").format(reason=refusal_text(refusal, limits))
 
 
-def router(*, public_url: str) -> Router:
+def router(*, public_url: str, limits: TimeLimits) -> Router:
     router = Router(name="login")
 
     async def offer_link(user: User, uow: UnitOfWork, outgoing: Outgoing) -> None:
@@ -135,33 +154,21 @@ def router(*, public_url: str) -> Router:
             )
             return
         now = datetime.now(UTC)
-        token = await issue_login_link(
+        link = await issue_login_link(
             uow=uow,
             telegram_user_id=user.id,
             first_name=user.first_name,
             username=user.username,
             now=now,
+            limits=limits,
             language_code=user.language_code,
         )
         outgoing.send(
-            link_message(),
-            keyboard=link_keyboard(f"{public_url}/link/{token}"),
-            secrets=(token,),  # not kept readable in the outbox once sent
-            expires_at=now + LINK_TTL,  # a link that can no longer work is not worth sending
+            link_message(limits),
+            keyboard=link_keyboard(f"{public_url}/link/{link.token}"),
+            secrets=(link.token,),  # not kept readable in the outbox once sent
+            expires_at=link.expires_at,  # a link that can no longer work is not worth sending
         )
-
-    async def log_out(user: User, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing) -> None:
-        await state.clear()
-        person = await unlink(uow=uow, telegram_user_id=user.id)
-        if person is None:
-            outgoing.send(_("You are not logged in."))
-        else:
-            outgoing.send(
-                _(
-                    "🚪 Logged out. <b>{name}</b> is no longer linked to this Telegram account."
-                ).format(name=escape(person.full_name))
-            )
-        await send_main_menu(outgoing, uow, user.id)
 
     @router.message(Command("login"))
     async def login_command(message: Message, uow: UnitOfWork, outgoing: Outgoing) -> None:
@@ -173,18 +180,66 @@ def router(*, public_url: str) -> Router:
         outgoing.answer_callback(query.id)
         await offer_link(query.from_user, uow, outgoing)
 
+    return router
+
+
+def logout_router() -> Router:
+    """/logout and «Log out»: the chat forgets the person at once."""
+    router = Router(name="logout")
+
+    async def log_out(
+        user: User, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing, sections: Sections
+    ) -> None:
+        await state.clear()
+        person = await unlink(uow=uow, telegram_user_id=user.id)
+        if person is None:
+            outgoing.send(_("You are not logged in."))
+        else:
+            outgoing.send(
+                _(
+                    "🚪 Logged out. <b>{name}</b> is no longer linked to this Telegram account."
+                ).format(name=escape(person.full_name))
+            )
+        await send_main_menu(outgoing, uow, user.id, sections)
+
     @router.message(Command("logout"))
     async def logout_command(
-        message: Message, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+        message: Message,
+        state: FSMContext,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        sections: Sections,
     ) -> None:
         assert message.from_user is not None
-        await log_out(message.from_user, state, uow, outgoing)
+        await log_out(message.from_user, state, uow, outgoing, sections)
 
     @router.callback_query(MenuAction.filter(F.section == LOGOUT))
     async def logout_button(
-        query: CallbackQuery, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+        query: CallbackQuery,
+        state: FSMContext,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        sections: Sections,
     ) -> None:
         outgoing.answer_callback(query.id)
-        await log_out(query.from_user, state, uow, outgoing)
+        await log_out(query.from_user, state, uow, outgoing, sections)
 
     return router
+
+
+LOGIN_SECTION = Section(
+    key=LOGIN,
+    position=20,
+    router=lambda settings: router(public_url=settings.public_url, limits=settings.limits),
+    menu=MenuEntry(__("🔐 Log in"), Visibility.LOGGED_OUT),
+    help=__("with Latvija.lv or eParaksts, as a natural person."),
+    commands=(CommandEntry("login", __("Log in with Latvija.lv or eParaksts")),),
+)
+LOGOUT_SECTION = Section(
+    key=LOGOUT,
+    position=100,
+    router=lambda _settings: logout_router(),
+    menu=MenuEntry(__("🚪 Log out"), Visibility.LOGGED_IN),
+    help=__("this Telegram account forgets who you are at once."),
+    commands=(CommandEntry("logout", __("Log out")),),
+)

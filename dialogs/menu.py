@@ -1,4 +1,9 @@
-"""The main menu: only sections that work, and who the chat acts as and for."""
+"""The main menu: who the chat acts as and for, and the buttons of the registered sections
+(`dialogs.sections`) this person may use now.
+
+The keys below are the callback values of sections that other sections' buttons lead to
+(«Log in» after "log in first", «Register a new client» in the client list…).
+"""
 
 from __future__ import annotations
 
@@ -13,14 +18,13 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import MenuAction
 from dialogs.outgoing import Outgoing
-from portal.clients import ClientAccess, Role, current_client
+from dialogs.sections import Sections
+from portal.clients import current_client
 from portal.linking import linked_person
+from portal.model import ClientAccess, Role
 from portal.ports import UnitOfWork
 
-HELP = "help"
-LANGUAGE = "language"
 LOGIN = "login"
-LOGOUT = "logout"
 CLIENTS = "clients"
 REGISTER = "register"
 
@@ -57,26 +61,21 @@ def main_menu_text(view: MenuView) -> str:
     return "\n".join(lines)
 
 
-def main_menu_keyboard(view: MenuView) -> InlineKeyboardMarkup:
-    return _main_menu_keyboard(get_i18n().current_locale, logged_in=view.person_name is not None)
+def main_menu_keyboard(view: MenuView, sections: Sections) -> InlineKeyboardMarkup:
+    logged_in = view.person_name is not None
+    return _main_menu_keyboard(sections, get_i18n().current_locale, logged_in=logged_in)
 
 
 # Keyboards depend on the language and little else: built once each (aiogram's builder and
 # models cost more than the rest of a menu reply). Nothing modifies a markup once built.
 @cache
-def _main_menu_keyboard(locale: str, *, logged_in: bool) -> InlineKeyboardMarkup:
+def _main_menu_keyboard(
+    sections: Sections, locale: str, *, logged_in: bool
+) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    if not logged_in:
-        builder.button(text=_("🔐 Log in"), callback_data=MenuAction(section=LOGIN))
-    else:
-        builder.button(text=_("🏢 Choose client"), callback_data=MenuAction(section=CLIENTS))
-        builder.button(
-            text=_("➕ Register a new client"), callback_data=MenuAction(section=REGISTER)
-        )
-    builder.button(text=_("ℹ️ Help and portal map"), callback_data=MenuAction(section=HELP))
-    builder.button(text=_("🌐 Language"), callback_data=MenuAction(section=LANGUAGE))
-    if logged_in:
-        builder.button(text=_("🚪 Log out"), callback_data=MenuAction(section=LOGOUT))
+    for section in sections.menu(logged_in=logged_in):
+        assert section.menu is not None
+        builder.button(text=str(section.menu.label), callback_data=MenuAction(section=section.key))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -89,9 +88,11 @@ async def menu_view(uow: UnitOfWork, telegram_user_id: int) -> MenuView:
     return MenuView(person_name=person.full_name, client=client)
 
 
-async def send_main_menu(outgoing: Outgoing, uow: UnitOfWork, telegram_user_id: int) -> None:
+async def send_main_menu(
+    outgoing: Outgoing, uow: UnitOfWork, telegram_user_id: int, sections: Sections
+) -> None:
     view = await menu_view(uow, telegram_user_id)
-    outgoing.send(main_menu_text(view), keyboard=main_menu_keyboard(view))
+    outgoing.send(main_menu_text(view), keyboard=main_menu_keyboard(view, sections))
 
 
 def back_to_menu_keyboard() -> InlineKeyboardMarkup:

@@ -1,4 +1,4 @@
-"""What the chat says when ALTUM's side changes something for a person (portal/notices.py):
+"""What the chat says when ALTUM's side changes something for a person (portal/model/notices.py):
 a registration approved or rejected, access given, blocked or restored, a new deal or
 invoice. Rendered in the person's language by the runtime's notifier."""
 
@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_currency
 
 from dialogs.menu import back_to_menu_keyboard
-from portal.notices import (
+from portal.model import (
     AccessBlocked,
     AccessGranted,
     AccessRestored,

@@ -1,4 +1,5 @@
-"""Registering a new client (MANUAL-EN §2–3), step by step; /cancel leaves at any step.
+"""Registering a new client (the portal's user manual, «Jauna klienta izveide»), step by step;
+/cancel leaves at any step.
 
 Legal entity: Reģ.nr. → «Importēt no UR» → contacts → voice password (twice) → terms →
 «Reģistrēties» → an e-mail link confirms. The voice password is never kept: only a hash,
@@ -7,7 +8,6 @@ and the messages that held it are deleted from the chat.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from html import escape
 from typing import Any
@@ -18,6 +18,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import MenuAction, RegistrationStep
@@ -26,28 +28,37 @@ from dialogs.menu import REGISTER, send_main_menu
 from dialogs.outgoing import Outgoing
 from dialogs.registration_texts import (
     confirmation_email,
+    detail_text,
     refusal_text,
     rule_text,
     summary_text,
     terms_text,
     voice_prompt,
-    weakness_text,
 )
-from portal import voice_password
-from portal.clients import ClientKind, NotLinked
-from portal.identifiers import InvalidRegistrationNumber, normalize_registration_number
-from portal.linking import PersonRecord, linked_person
-from portal.ports import UnitOfWork
-from portal.registration import (
-    TERMS_VERSION,
-    Refused,
+from dialogs.sections import (
+    CommandEntry,
+    DialogSettings,
+    MenuEntry,
+    Routing,
+    Section,
+    Sections,
+    Visibility,
+)
+from portal import registration as steps
+from portal.linking import linked_person
+from portal.model import (
+    ClientKind,
+    InvalidDetail,
+    NotLinked,
     RegistrationDraft,
     RegistrationRefused,
-    check_company,
-    normalize_email,
-    normalize_phone,
-    submit,
+    TimeLimits,
 )
+from portal.ports import UnitOfWork
+from portal.registration import check_company, submit
+
+# The buttons' opaque values and the kind of client each starts.
+KINDS = {"legal": ClientKind.LEGAL_ENTITY, "natural": ClientKind.NATURAL_PERSON}
 
 
 class RegistrationDialog(StatesGroup):
@@ -79,9 +90,7 @@ async def _save(state: FSMContext, draft: RegistrationDraft, **extra: Any) -> No
     await state.update_data(draft=draft.to_dict(), **extra)
 
 
-def router(
-    *, public_url: str, confirmation_hours: int = 24, at_least_counts: str = "others"
-) -> Router:
+def router(*, public_url: str, limits: TimeLimits, at_least_counts: str = "others") -> Router:
     router = Router(name="registration")
     in_flow = StateFilter(RegistrationDialog)
 
@@ -113,9 +122,7 @@ def router(
         outgoing.answer_callback(query.id)
         await begin(query.from_user.id, state, uow, outgoing)
 
-    @router.callback_query(
-        RegistrationDialog.kind, RegistrationStep.filter(F.action.in_({"legal", "natural"}))
-    )
+    @router.callback_query(RegistrationDialog.kind, RegistrationStep.filter(F.action.in_(KINDS)))
     async def kind_chosen(
         query: CallbackQuery,
         callback_data: RegistrationStep,
@@ -129,13 +136,12 @@ def router(
             await state.clear()
             not_logged_in(outgoing)
             return
-        if callback_data.action == "legal":
-            await _save(state, RegistrationDraft(kind=ClientKind.LEGAL_ENTITY))
+        kind = KINDS[callback_data.action]
+        await _save(state, steps.start_draft(kind, person))
+        if kind is ClientKind.LEGAL_ENTITY:
             await state.set_state(RegistrationDialog.number)
             outgoing.send(_("Type the company's registration number (Reģ.nr., 11 digits)."))
         else:
-            draft = RegistrationDraft(kind=ClientKind.NATURAL_PERSON, name=person.full_name)
-            await _save(state, draft)
             await state.set_state(RegistrationDialog.address)
             outgoing.send(_("Type your address (street, house, city, postal code)."))
 
@@ -143,21 +149,25 @@ def router(
     async def number_typed(message: Message, state: FSMContext, outgoing: Outgoing) -> None:
         assert message.text is not None
         try:
-            number = normalize_registration_number(message.text.strip())
-        except InvalidRegistrationNumber:
-            outgoing.send(refusal_text(Refused.INVALID_NUMBER))
+            draft = steps.with_registration_number(await _draft(state), message.text)
+        except InvalidDetail as invalid:
+            outgoing.send(detail_text(invalid))
             return
-        draft = await _draft(state)
-        draft.registration_number = number
         await _save(state, draft)
         outgoing.send(
-            _("Reg. No. {number}. Check it against the Company Register:").format(number=number),
+            _("Reg. No. {number}. Check it against the Company Register:").format(
+                number=draft.registration_number
+            ),
             keyboard=_buttons((_("Importēt no UR"), "import")),
         )
 
     @router.callback_query(RegistrationDialog.number, RegistrationStep.filter(F.action == "import"))
     async def import_pressed(
-        query: CallbackQuery, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+        query: CallbackQuery,
+        state: FSMContext,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        sections: Sections,
     ) -> None:
         person = await linked_person(uow=uow, telegram_user_id=query.from_user.id)
         draft = await _draft(state)
@@ -169,23 +179,19 @@ def router(
         try:
             check = await check_company(
                 uow=uow,
-                register=uow.company_register,
                 person=person,
                 registration_number=draft.registration_number,
             )
         except RegistrationRefused as refused:
             outgoing.answer_callback(query.id)
             outgoing.send(refusal_text(refused.reason))
-            if refused.reason in (Refused.UNKNOWN_COMPANY, Refused.INVALID_NUMBER):
+            if refused.reason.another_number_may_help:
                 return  # they may type another number
             await state.clear()
-            await send_main_menu(outgoing, uow, query.from_user.id)
+            await send_main_menu(outgoing, uow, query.from_user.id, sections)
             return
         outgoing.answer_callback(query.id)
-        draft.name, draft.legal_form, draft.address = check.name, check.legal_form, check.address
-        draft.representation_rule = check.representation_rule
-        draft.representation_with_at_least = check.representation_with_at_least
-        await _save(state, draft)
+        await _save(state, steps.with_company(draft, check))
         await state.set_state(RegistrationDialog.company)
         lines = [
             _("<b>{name}</b>").format(name=escape(check.name)),
@@ -226,12 +232,11 @@ def router(
     @router.message(RegistrationDialog.address, F.text)
     async def address_typed(message: Message, state: FSMContext, outgoing: Outgoing) -> None:
         assert message.text is not None
-        address = " ".join(message.text.split())
-        if not 5 <= len(address) <= 300:
-            outgoing.send(_("Please type the full address (5 to 300 characters)."))
+        try:
+            draft = steps.with_address(await _draft(state), message.text)
+        except InvalidDetail as invalid:
+            outgoing.send(detail_text(invalid))
             return
-        draft = await _draft(state)
-        draft.address = address
         await _save(state, draft)
         await state.set_state(RegistrationDialog.email)
         outgoing.send(
@@ -241,17 +246,11 @@ def router(
     @router.message(RegistrationDialog.email, F.text)
     async def email_typed(message: Message, state: FSMContext, outgoing: Outgoing) -> None:
         assert message.text is not None
-        email = normalize_email(message.text)
-        if email is None:
-            outgoing.send(
-                _(
-                    "This does not look like an e-mail address, e.g. anna@example.lv. "
-                    "Please type it again."
-                )
-            )
+        try:
+            draft = steps.with_email(await _draft(state), message.text)
+        except InvalidDetail as invalid:
+            outgoing.send(detail_text(invalid))
             return
-        draft = await _draft(state)
-        draft.email = email
         await _save(state, draft)
         await state.set_state(RegistrationDialog.phone)
         outgoing.send(_("Type the contact phone number, e.g. +371 20000000."))
@@ -259,17 +258,11 @@ def router(
     @router.message(RegistrationDialog.phone, F.text)
     async def phone_typed(message: Message, state: FSMContext, outgoing: Outgoing) -> None:
         assert message.text is not None
-        phone = normalize_phone(message.text)
-        if phone is None:
-            outgoing.send(
-                _(
-                    "This does not look like a phone number, e.g. +371 20000000. "
-                    "Please type it again."
-                )
-            )
+        try:
+            draft = steps.with_phone(await _draft(state), message.text)
+        except InvalidDetail as invalid:
+            outgoing.send(detail_text(invalid))
             return
-        draft = await _draft(state)
-        draft.phone = phone
         await _save(state, draft)
         await state.set_state(RegistrationDialog.voice)
         outgoing.send(voice_prompt())
@@ -280,16 +273,13 @@ def router(
     ) -> None:
         assert message.text is not None and message.from_user is not None
         outgoing.delete(message.message_id)  # the secret does not stay in the chat
-        person = await linked_person(uow=uow, telegram_user_id=message.from_user.id)
-        weaknesses = voice_password.weaknesses(message.text, personal=_personal(person))
-        if weaknesses:
-            outgoing.send(
-                _("This voice password is too weak: {rules}. Please type another one.").format(
-                    rules=weakness_text(weaknesses)
-                )
+        try:
+            hashed = await steps.hash_voice_password(
+                uow=uow, telegram_user_id=message.from_user.id, password=message.text
             )
+        except InvalidDetail as invalid:
+            outgoing.send(detail_text(invalid))
             return
-        hashed = await asyncio.to_thread(voice_password.hash_password, message.text)
         await state.update_data(voice_hash=hashed)
         await state.set_state(RegistrationDialog.voice_repeat)
         outgoing.send(_("Type the voice password once more."))
@@ -299,17 +289,15 @@ def router(
         assert message.text is not None
         outgoing.delete(message.message_id)
         data = await state.get_data()
-        stored = data.get("voice_hash", "")
-        matches = bool(stored) and await asyncio.to_thread(
-            voice_password.verify_password, message.text, stored
-        )
-        if not matches:
+        try:
+            draft = await steps.with_voice_password(
+                await _draft(state), repeated=message.text, hashed=data.get("voice_hash")
+            )
+        except InvalidDetail as invalid:
             await state.update_data(voice_hash=None)
             await state.set_state(RegistrationDialog.voice)
-            outgoing.send(_("The two voice passwords differ. Please type a new one."))
+            outgoing.send(detail_text(invalid))
             return
-        draft = await _draft(state)
-        draft.voice_password_hash = stored
         await _save(state, draft, voice_hash=None)
         await state.set_state(RegistrationDialog.terms)
         outgoing.send(
@@ -320,9 +308,7 @@ def router(
     @router.callback_query(RegistrationDialog.terms, RegistrationStep.filter(F.action == "agree"))
     async def agreed(query: CallbackQuery, state: FSMContext, outgoing: Outgoing) -> None:
         outgoing.answer_callback(query.id)
-        draft = await _draft(state)
-        draft.terms_version = TERMS_VERSION
-        draft.terms_accepted_at = datetime.now(UTC).isoformat()
+        draft = steps.accept_terms(await _draft(state), now=datetime.now(UTC))
         await _save(state, draft)
         await state.set_state(RegistrationDialog.summary)
         outgoing.send(
@@ -335,34 +321,41 @@ def router(
     )
     @router.callback_query(in_flow, RegistrationStep.filter(F.action == "cancel"))
     async def cancelled(
-        query: CallbackQuery, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+        query: CallbackQuery,
+        state: FSMContext,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        sections: Sections,
     ) -> None:
         outgoing.answer_callback(query.id)
         await state.clear()
         outgoing.send(_("Registration cancelled. Nothing was saved."))
-        await send_main_menu(outgoing, uow, query.from_user.id)
+        await send_main_menu(outgoing, uow, query.from_user.id, sections)
 
     @router.callback_query(
         RegistrationDialog.summary, RegistrationStep.filter(F.action == "submit")
     )
     async def submitted(
-        query: CallbackQuery, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+        query: CallbackQuery,
+        state: FSMContext,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        sections: Sections,
     ) -> None:
         draft = await _draft(state)
         try:
             pending, token = await submit(
                 uow=uow,
-                register=uow.company_register,
                 telegram_user_id=query.from_user.id,
                 draft=draft,
                 now=datetime.now(UTC),
-                ttl=timedelta(hours=confirmation_hours),
+                limits=limits,
             )
         except RegistrationRefused as refused:
             outgoing.answer_callback(query.id)
             await state.clear()
             outgoing.send(refusal_text(refused.reason))
-            await send_main_menu(outgoing, uow, query.from_user.id)
+            await send_main_menu(outgoing, uow, query.from_user.id, sections)
             return
         except NotLinked:  # logged out elsewhere meanwhile
             outgoing.answer_callback(query.id)
@@ -371,7 +364,10 @@ def router(
             return
         outgoing.answer_callback(query.id)
         await state.clear()
-        subject, text = confirmation_email(pending.client.name, f"{public_url}/confirm/{token}")
+        hours = limits.confirmation // timedelta(hours=1)
+        subject, text = confirmation_email(
+            pending.client.name, f"{public_url}/confirm/{token}", hours=hours
+        )
         outgoing.email(
             to=pending.client.email,
             subject=subject,
@@ -380,11 +376,15 @@ def router(
             expires_at=pending.expires_at,
         )
         outgoing.send(
-            _(
+            ngettext(
                 "📧 Pabeidziet reģistrāciju apmeklējot e-pastā nosūtīto saiti!\n\n"
                 "I sent a confirmation link to {email}. The client becomes active when you "
-                "open it (within {hours} hours)."
-            ).format(email=escape(pending.client.email), hours=confirmation_hours)
+                "open it (within {count} hour).",
+                "📧 Pabeidziet reģistrāciju apmeklējot e-pastā nosūtīto saiti!\n\n"
+                "I sent a confirmation link to {email}. The client becomes active when you "
+                "open it (within {count} hours).",
+                hours,
+            ).format(email=escape(pending.client.email), count=hours)
         )
 
     @router.message(in_flow, F.text.startswith("/"))
@@ -402,12 +402,20 @@ def router(
     return router
 
 
-def _personal(person: PersonRecord | None) -> tuple[str, ...]:
-    if person is None:
-        return ()
-    return (
-        person.given_name,
-        person.family_name,
-        person.personal_code,
-        person.personal_code[:6],
+def _router(settings: DialogSettings) -> Router:
+    return router(
+        public_url=settings.public_url,
+        limits=settings.limits,
+        at_least_counts=settings.at_least_counts,
     )
+
+
+SECTION = Section(
+    key=REGISTER,
+    position=40,
+    router=_router,
+    menu=MenuEntry(__("➕ Register a new client"), Visibility.LOGGED_IN),
+    help=__("for signatories: Company Register check, voice password, terms, e-mail confirmation."),
+    commands=(CommandEntry("register", __("Register a new client")),),
+    routing=Routing.FLOW,  # its steps read typed text
+)

@@ -8,9 +8,9 @@ from html import escape
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from portal import voice_password
-from portal.clients import ClientKind
-from portal.registration import TERMS_VERSION, CompanyCheck, Refused, RegistrationDraft
+from portal import contacts, voice_password
+from portal.model import ClientKind, CompanyCheck, Detail, InvalidDetail, Refused, RegistrationDraft
+from portal.registration import TERMS_VERSION
 
 
 def terms_text() -> str:
@@ -49,9 +49,36 @@ def refusal_text(reason: Refused) -> str:
             "This client is already registered with ALTUM. Ask its main user to give you "
             "access («Pārvaldīt lietotājus»)."
         ),
-        Refused.INCOMPLETE: _("Some details are missing; please start again."),
+        Refused.INCOMPLETE: _("Some details are missing or no longer valid; please start again."),
     }
     return texts[reason]
+
+
+def detail_text(invalid: InvalidDetail) -> str:
+    """What is wrong with an answer a step refused, and what to type instead."""
+    match invalid.detail:
+        case Detail.REGISTRATION_NUMBER:
+            return refusal_text(Refused.INVALID_NUMBER)
+        case Detail.ADDRESS:
+            return _("Please type the full address ({min} to {max} characters).").format(
+                min=contacts.ADDRESS_MIN_LENGTH, max=contacts.ADDRESS_MAX_LENGTH
+            )
+        case Detail.EMAIL:
+            return _(
+                "This does not look like an e-mail address, e.g. anna@example.lv. "
+                "Please type it again."
+            )
+        case Detail.PHONE:
+            return _(
+                "This does not look like a phone number, e.g. +371 20000000. Please type it again."
+            )
+        case Detail.VOICE_PASSWORD:
+            return _("This voice password is too weak: {rules}. Please type another one.").format(
+                rules=weakness_text(list(invalid.weaknesses))
+            )
+        case Detail.VOICE_PASSWORD_REPEAT:
+            return _("The two voice passwords differ. Please type a new one.")
+    return refusal_text(Refused.INCOMPLETE)
 
 
 def rule_text(check: CompanyCheck, at_least_counts: str = "others") -> str:
@@ -107,15 +134,21 @@ def summary_text(draft: RegistrationDraft) -> str:
     return "\n".join(lines)
 
 
-def confirmation_email(name: str, url: str) -> tuple[str, str]:
+def confirmation_email(name: str, url: str, *, hours: int) -> tuple[str, str]:
     subject = _("Confirm the registration of {name} at ALTUM").format(name=name)
-    text = _(
+    text = ngettext(
         "Hello!\n\n"
         "You registered {name} as a client of ALTUM in the Telegram assistant. To finish the "
         "registration, open this link and press «Apstiprināt» (Confirm):\n\n{url}\n\n"
-        "The link works once and expires in 24 hours. If you did not register, ignore this "
-        "e-mail: nothing happens without the confirmation.\n\nALTUM"
-    ).format(name=name, url=url)
+        "The link works once and expires in {count} hour. If you did not register, ignore "
+        "this e-mail: nothing happens without the confirmation.\n\nALTUM",
+        "Hello!\n\n"
+        "You registered {name} as a client of ALTUM in the Telegram assistant. To finish the "
+        "registration, open this link and press «Apstiprināt» (Confirm):\n\n{url}\n\n"
+        "The link works once and expires in {count} hours. If you did not register, ignore "
+        "this e-mail: nothing happens without the confirmation.\n\nALTUM",
+        hours,
+    ).format(name=name, url=url, count=hours)
     return subject, text
 
 

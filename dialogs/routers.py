@@ -1,31 +1,66 @@
-"""All conversations, composed explicitly in one place. Order matters: fallback goes last."""
+"""The registry of sections and the root router composed from it.
+
+Every dialog module declares its sections (`dialogs.sections.Section`, at module level);
+`registered_sections` collects them, ordered by their declared place, so adding a section
+touches no file but its own. The main menu, /help's portal map, the command lists and the
+router composition below all derive from that one registry.
+
+Router order: /cancel first (it must leave any flow), then the plain sections, then the
+sections whose steps read typed text (`Routing`), each kind in registry order; the fallback
+last, as it takes everything.
+"""
 
 from __future__ import annotations
 
-from aiogram import F, Router
+import importlib
+import pkgutil
+from collections.abc import Awaitable, Callable
+from functools import cache
+from typing import Any
 
-from dialogs import clients, fallback, help, language, login, registration, start
+from aiogram import BaseMiddleware, F, Router
+from aiogram.types import TelegramObject
+
+import dialogs
+from dialogs import fallback
+from dialogs.sections import DialogSettings, Section, Sections
 
 
-def root_router(
-    *, public_url: str, confirmation_hours: int = 24, at_least_counts: str = "others"
-) -> Router:
+@cache
+def registered_sections() -> Sections:
+    """Every section the modules of `dialogs` declare, in their declared order."""
+    found: dict[int, Section] = {}  # by identity: a module may import another's section
+    for module_info in pkgutil.iter_modules(dialogs.__path__):
+        module = importlib.import_module(f"{dialogs.__name__}.{module_info.name}")
+        for value in vars(module).values():
+            if isinstance(value, Section):
+                found[id(value)] = value
+    return Sections(*found.values())
+
+
+def root_router(settings: DialogSettings, sections: Sections | None = None) -> Router:
+    sections = sections or registered_sections()
     root = Router(name="dialogs")
     # The portal is personal: groups and channels get nothing.
     root.message.filter(F.chat.type == "private")
     root.callback_query.filter(F.message.chat.type == "private")
-    root.include_routers(
-        fallback.cancel_router(),
-        start.router(),
-        help.router(),
-        language.router(),
-        login.router(public_url=public_url),
-        clients.router(),
-        registration.router(
-            public_url=public_url,
-            confirmation_hours=confirmation_hours,
-            at_least_counts=at_least_counts,
-        ),
-        fallback.router(),
-    )
+    # Handlers that show the menu or the map get the registry as `sections`.
+    provide = _Provide(sections=sections)
+    root.message.outer_middleware(provide)
+    root.callback_query.outer_middleware(provide)
+    root.include_routers(*sections.routers(settings), fallback.router())
     return root
+
+
+class _Provide(BaseMiddleware):
+    def __init__(self, **values: Any) -> None:
+        self._values = values
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        data.update(self._values)
+        return await handler(event, data)

@@ -9,10 +9,12 @@ from aiogram.filters import CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
 
 from dialogs.callbacks import MenuAction
 from dialogs.menu import send_main_menu
 from dialogs.outgoing import Outgoing
+from dialogs.sections import CommandEntry, Section, Sections
 from portal.accounts import ensure_account
 from portal.ports import UnitOfWork
 
@@ -33,7 +35,11 @@ def router() -> Router:
 
     @router.message(CommandStart())
     async def start(
-        message: Message, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+        message: Message,
+        state: FSMContext,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        sections: Sections,
     ) -> None:
         user = message.from_user
         assert user is not None  # private chats only (see dialogs.routers)
@@ -46,14 +52,26 @@ def router() -> Router:
         )
         await state.clear()
         outgoing.send(greeting(user.first_name))
-        await send_main_menu(outgoing, uow, user.id)
+        await send_main_menu(outgoing, uow, user.id, sections)
 
     @router.callback_query(MenuAction.filter(F.section == "main"))
     async def show_menu(
-        query: CallbackQuery, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
+        query: CallbackQuery,
+        state: FSMContext,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        sections: Sections,
     ) -> None:
         await state.clear()
         outgoing.answer_callback(query.id)
-        await send_main_menu(outgoing, uow, query.from_user.id)
+        await send_main_menu(outgoing, uow, query.from_user.id, sections)
 
     return router
+
+
+SECTION = Section(
+    key="start",
+    position=10,
+    router=lambda _settings: router(),
+    commands=(CommandEntry("start", __("Greeting and the main menu")),),
+)

@@ -1,31 +1,10 @@
-"""Telegram accounts: the chat side of a person (language, later the link to a person)."""
+"""Telegram accounts: the chat side of a person, created on first contact; its language."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from portal import languages
-from portal.activity import Action, ActivityEvent
+from portal.model import Action, ActivityEvent, TelegramAccount
 from portal.ports import UnitOfWork
-
-
-@dataclass(slots=True)
-class TelegramAccount:
-    telegram_user_id: int
-    first_name: str
-    username: str | None = None
-    language: str | None = None
-    person_id: int | None = None
-    current_client_id: int | None = None
-    linked_at: datetime | None = None
-    telegram_language: str | None = None  # Telegram's language_code, for messages sent later
-
-    @property
-    def locale(self) -> str:
-        return languages.effective_language(
-            chosen=self.language, telegram_language_code=self.telegram_language
-        )
 
 
 async def ensure_account(

@@ -9,23 +9,15 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from portal.linking import digest, new_secret
+from portal.model import ApiTokenRecord, BadTokenRequest
 from portal.ports import UnitOfWork
-from portal.records import ApiTokenRecord
+from portal.tokens import digest, new_secret
 
 PREFIX = "altum_"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _SCOPE = re.compile(r"[a-z][a-z_]*:(read|write)")
 # `last used` is written at most this often per token: reads stay read-only.
 TOUCH_EVERY = timedelta(minutes=1)
-
-
-class TokenNameTaken(Exception):
-    pass
-
-
-class BadTokenRequest(ValueError):
-    pass
 
 
 def check_name(name: str) -> str:

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from portal.activity import Action, ActivityEvent
-from portal.clients import AlreadyRegistered, ClientKind, NewClient
-from portal.errors import Conflict, Invalid, NotFound
+from portal.contacts import normalize_email, normalize_phone
 from portal.identifiers import InvalidRegistrationNumber, normalize_registration_number
+from portal.model import (
+    Action,
+    ActivityEvent,
+    AlreadyRegistered,
+    ClientKind,
+    ClientRecord,
+    Conflict,
+    Consultant,
+    Invalid,
+    NewClient,
+    NotFound,
+)
 from portal.ports import UnitOfWork
-from portal.records import ClientRecord, Consultant
-from portal.registration import normalize_email, normalize_phone
 
 
 async def get_client(*, uow: UnitOfWork, client_id: int) -> ClientRecord:

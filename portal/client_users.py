@@ -1,26 +1,29 @@
-"""ALTUM administering a client's users (MANUAL-EN §12–13): granting access by personal code
-(only ALTUM makes a second main user), blocking and restoring. A blocked user loses the
-client on their next tap (portal/clients.py checks access on every use)."""
+"""ALTUM administering a client's users (the portal's user manual, «Lietotāju veidi» and
+«Lietotāju administrēšana»): granting access by personal code (only ALTUM makes a second
+main user), blocking and restoring. A blocked user loses the client on their next tap
+(portal/clients.py checks access on every use)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from portal.activity import Action, ActivityEvent
 from portal.client_admin import client_name
-from portal.clients import Role
-from portal.errors import Conflict, Invalid, NotFound
 from portal.identifiers import InvalidPersonalCode, normalize_personal_code
 from portal.identity import NaturalPerson
-from portal.notices import AccessBlocked, AccessGranted, AccessRestored
+from portal.model import (
+    AccessBlocked,
+    AccessGranted,
+    AccessRestored,
+    Action,
+    ActivityEvent,
+    ClientUser,
+    Invalid,
+    MembershipStatus,
+    NotFound,
+    Role,
+    UserExists,
+)
 from portal.ports import Notifier, UnitOfWork
-from portal.records import ClientUser, MembershipStatus
-
-
-class UserExists(Conflict):
-    def __init__(self, user_id: int) -> None:
-        super().__init__("user_exists", "this person already has access to the client")
-        self.user_id = user_id
 
 
 async def list_users(*, uow: UnitOfWork, client_id: int) -> list[ClientUser]:

@@ -6,62 +6,8 @@ blocked membership or client disappears at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from enum import StrEnum
-
-from portal.activity import Action, ActivityEvent
+from portal.model import Action, ActivityEvent, ClientAccess, ClientList, NoAccess, NotLinked
 from portal.ports import UnitOfWork
-
-
-class ClientKind(StrEnum):
-    LEGAL_ENTITY = "legal_entity"
-    NATURAL_PERSON = "natural_person"
-
-
-class Role(StrEnum):
-    MAIN = "main"  # "galvenais lietotājs"
-    ADDITIONAL = "additional"  # "papildu lietotājs"
-
-
-class NotLinked(Exception):
-    """The chat is not linked to a person: log in first."""
-
-
-class NoAccess(Exception):
-    """The person does not (or no longer) act for that client."""
-
-
-class AlreadyRegistered(Exception):
-    """A client with this registration number or personal code exists already."""
-
-
-@dataclass(frozen=True, slots=True)
-class ClientAccess:
-    client_id: int
-    name: str
-    kind: ClientKind
-    role: Role
-    is_signatory: bool
-    registration_number: str | None = None
-    awaiting_review: bool = False  # this person's registration of it waits for ALTUM
-
-
-@dataclass(frozen=True, slots=True)
-class NewClient:
-    kind: ClientKind
-    name: str
-    registration_number: str | None
-    personal_code: str | None
-    legal_form: str | None
-    address: str | None
-    email: str  # "" when unknown (a client ALTUM opened)
-    phone: str
-    representation_rule: str | None
-    representation_with_at_least: int | None
-    voice_password_hash: str | None
-    terms_version: str | None
-    terms_accepted_at: datetime | None
 
 
 async def person_of(*, uow: UnitOfWork, telegram_user_id: int) -> int:
@@ -74,6 +20,13 @@ async def person_of(*, uow: UnitOfWork, telegram_user_id: int) -> int:
 async def accessible_clients(*, uow: UnitOfWork, telegram_user_id: int) -> list[ClientAccess]:
     person_id = await person_of(uow=uow, telegram_user_id=telegram_user_id)
     return await uow.clients.accessible(person_id)
+
+
+async def clients_to_choose(*, uow: UnitOfWork, telegram_user_id: int) -> ClientList:
+    """/client: the clients the person acts for, and which one the chat acts for now."""
+    clients = await accessible_clients(uow=uow, telegram_user_id=telegram_user_id)
+    account = await uow.accounts.get(telegram_user_id)
+    return ClientList(clients, account.current_client_id if account else None)
 
 
 async def choose_client(*, uow: UnitOfWork, telegram_user_id: int, client_id: int) -> ClientAccess:

@@ -1,10 +1,11 @@
 """The Company Register (Uzņēmumu reģistrs): who a company is and who may sign for it.
 
-The register publishes two open-data files (see DOMAIN.md): `register.csv` (the companies) and
+The register publishes two open-data files on data.gov.lv: `register.csv` (the companies) and
 `officers.csv` (board and council members, procurators…). `integrations/company_register.py`
 parses them into `CompanyRecord` / `OfficerRecord`; `storage/company_register.py` keeps the last
-import and answers `CompanyRegister.find`. This module holds the rules: whether an entity is
-active, how an officer may represent it, and whether a logged-in person is one of its signatories.
+import and answers `portal.ports.CompanyRegister.find`. This module holds the rules: whether an
+entity is active, how an officer may represent it, and whether a logged-in person is one of its
+signatories.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal, NamedTuple, Protocol, Self
+from typing import Literal, NamedTuple, Self
 
 from portal.identity import NaturalPerson
 
@@ -61,8 +62,8 @@ class RepresentationRule:
     """How an officer signs for the company.
 
     `with_at_least` carries the register's N (`at_least`). Whether N counts the *other*
-    signatories or all of them is unconfirmed (DOMAIN.md): `signers_required` takes it as a
-    setting (`RegistrationSettings.at_least_counts`).
+    signatories or all of them is unconfirmed (the register does not say): `signers_required`
+    takes it as a setting (`RegistrationSettings.at_least_counts`).
     """
 
     kind: RepresentationKind
@@ -219,9 +220,3 @@ def match_officer(entry: RegisterEntry, person: NaturalPerson) -> OfficerMatch |
 
 def _breadth(rule: RepresentationRule) -> int:
     return {"individually": 2, "with_at_least": 1, "with_all": 0}[rule.kind]
-
-
-class CompanyRegister(Protocol):
-    """The last imported copy of the register."""
-
-    async def find(self, regcode: str) -> RegisterEntry | None: ...

@@ -7,12 +7,20 @@ import re
 from datetime import datetime
 from decimal import Decimal
 
-from portal.activity import Action, ActivityEvent
 from portal.client_admin import client_name
-from portal.errors import Invalid, NotFound
-from portal.notices import DealAdded, InvoiceAdded
+from portal.model import (
+    Action,
+    ActivityEvent,
+    DealAdded,
+    DealData,
+    DealRecord,
+    Invalid,
+    InvoiceAdded,
+    InvoiceData,
+    InvoiceRecord,
+    NotFound,
+)
 from portal.ports import Notifier, UnitOfWork
-from portal.records import DealData, DealRecord, InvoiceData, InvoiceRecord
 
 _NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 _CURRENCY = re.compile(r"[A-Z]{3}")

@@ -1,4 +1,4 @@
-"""Document rules as data (MANUAL-EN §11, ../shared/DOMAIN.md «Documents»).
+"""Document rules as data (the portal's user manual, «Dokumentu noformēšanas prasības»).
 
 What may be sent (kinds), how big, which refusal or warning each broken rule gives and what to
 do about it. Codes carry parameters, never prose: `dialogs/document_texts.py` words them in the
@@ -79,7 +79,7 @@ PICTURES = frozenset({DocumentKind.JPEG, DocumentKind.PNG, DocumentKind.TIFF})
 class DocumentRules:
     """The limits; `min_bytes`, `max_bytes` and `photo_min_side` are settings (FILES_…)."""
 
-    # "1 KB" is unconfirmed as 1000 or 1024 bytes (DOMAIN.md): one setting, 1024 by default.
+    # The manual's "1 KB" is unconfirmed as 1000 or 1024 bytes: one setting, 1024 by default.
     min_bytes: int = KIB
     # "20 MB" as Telegram counts its download limit for bots: 20 MiB.
     max_bytes: int = 20 * MIB

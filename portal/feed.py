@@ -8,17 +8,10 @@ and sees nothing twice. Events carry ids only: the objects are fetched through t
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
+from portal.model import EventType, FeedEvent
 from portal.ports import UnitOfWork
-from portal.records import FeedEvent
-
-
-class EventType(StrEnum):
-    CLIENT_REGISTERED = "client.registered"  # a registration submitted (e-mail not yet opened)
-    CLIENT_CONFIRMED = "client.confirmed"  # its e-mail link opened: the client exists
-    USER_LINKED = "user.linked"  # a user of a client linked their Telegram account
 
 
 async def publish(

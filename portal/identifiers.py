@@ -1,4 +1,4 @@
-"""Latvian personal codes and company registration numbers (../shared/DOMAIN.md)."""
+"""Latvian personal codes and company registration numbers: formats and check digits."""
 
 from __future__ import annotations
 

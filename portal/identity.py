@@ -13,7 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
 
 from portal.identifiers import InvalidPersonalCode, is_personal_code, normalize_personal_code
 
@@ -139,20 +138,3 @@ class FlowStart:
 
     redirect_url: str
     flow_state: Mapping[str, str]
-
-
-class IdentityProvider(Protocol):
-    """One browser round trip: `start` sends the person away, `finish` reads the callback.
-
-    `callback_url` is where the provider sends the browser back to. `params` are the
-    callback's query and form parameters together. `finish` checks everything it can
-    (state, nonce, signature, issuer, audience, validity) and raises `IdentityError`.
-    """
-
-    name: str
-
-    async def start(self, *, callback_url: str) -> FlowStart: ...
-
-    async def finish(
-        self, *, callback_url: str, params: Mapping[str, str], flow_state: Mapping[str, str]
-    ) -> ProviderIdentity: ...

@@ -9,58 +9,25 @@ links the person. One person, one Telegram account.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from portal import feed
-from portal.accounts import TelegramAccount, ensure_account
-from portal.activity import Action, ActivityEvent
+from portal.accounts import ensure_account
 from portal.identity import IdentityError, NaturalPerson, ProviderIdentity, Refusal, natural_person
+from portal.model import (
+    Action,
+    ActivityEvent,
+    EventType,
+    IssuedLink,
+    LinkResult,
+    LoginFlowRecord,
+    PersonRecord,
+    TelegramAccount,
+    TimeLimits,
+)
 from portal.ports import UnitOfWork
-
-LINK_TTL = timedelta(minutes=10)
-FLOW_TTL = timedelta(minutes=10)
-
-
-def new_secret() -> str:
-    """256 random bits, URL-safe."""
-    return secrets.token_urlsafe(32)
-
-
-def digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class PersonRecord:
-    id: int
-    personal_code: str
-    given_name: str
-    family_name: str
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip()
-
-
-@dataclass(frozen=True, slots=True)
-class LoginFlowRecord:
-    session_hash: str
-    telegram_user_id: int
-    provider: str
-    flow_state: dict[str, Any]
-    created_at: datetime
-    expires_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class LinkResult:
-    account: TelegramAccount
-    person: PersonRecord
-    replaced_telegram_user_id: int | None = None  # the chat that was linked to this person
+from portal.tokens import digest, new_secret
 
 
 async def issue_login_link(
@@ -70,10 +37,10 @@ async def issue_login_link(
     first_name: str,
     username: str | None,
     now: datetime,
+    limits: TimeLimits,
     language_code: str | None = None,
-    ttl: timedelta = LINK_TTL,
-) -> str:
-    """A fresh one-time link token for this Telegram user; older unused ones stop working."""
+) -> IssuedLink:
+    """A fresh one-time link for this Telegram user; older unused ones stop working."""
     await ensure_account(
         uow=uow,
         telegram_user_id=telegram_user_id,
@@ -83,16 +50,17 @@ async def issue_login_link(
     )
     await uow.login_links.revoke_unused(telegram_user_id, now=now)
     token = new_secret()
+    link = IssuedLink(token=token, expires_at=now + limits.login_link)
     await uow.login_links.add(
         token_hash=digest(token),
         telegram_user_id=telegram_user_id,
         created_at=now,
-        expires_at=now + min(ttl, LINK_TTL),
+        expires_at=link.expires_at,
     )
     await uow.activity.record(
         ActivityEvent(action=Action.LOGIN_LINK_ISSUED, telegram_user_id=telegram_user_id)
     )
-    return token
+    return link
 
 
 async def account_for_link(*, uow: UnitOfWork, token: str, now: datetime) -> TelegramAccount:
@@ -112,6 +80,7 @@ async def begin_login(
     provider: str,
     flow_state: dict[str, Any],
     now: datetime,
+    limits: TimeLimits,
 ) -> tuple[TelegramAccount, str]:
     """Use up the link of `telegram_user_id` (the user Telegram vouched for) and open a
     provider flow; returns the browser's session secret. Someone else's link stays unused."""
@@ -127,7 +96,7 @@ async def begin_login(
             provider=provider,
             flow_state=dict(flow_state),
             created_at=now,
-            expires_at=now + FLOW_TTL,
+            expires_at=now + limits.login_flow,
         )
     )
     return account, session
@@ -142,7 +111,12 @@ async def take_login_flow(*, uow: UnitOfWork, session: str, now: datetime) -> Lo
 
 
 async def link_person(
-    *, uow: UnitOfWork, telegram_user_id: int, identity: ProviderIdentity, now: datetime
+    *,
+    uow: UnitOfWork,
+    telegram_user_id: int,
+    identity: ProviderIdentity,
+    now: datetime,
+    limits: TimeLimits,
 ) -> LinkResult:
     """Accept a natural person's identity and link it to the Telegram account.
 
@@ -151,7 +125,9 @@ async def link_person(
     """
     person = natural_person(identity)
     if identity.assertion_id is not None and not await uow.used_assertions.first_use(
-        digest(identity.assertion_id), expires_at=replay_horizon(identity, now=now), now=now
+        digest(identity.assertion_id),
+        expires_at=replay_horizon(identity, now=now, limits=limits),
+        now=now,
     ):
         raise IdentityError(Refusal.REPLAYED)
     account = await uow.accounts.get(telegram_user_id)
@@ -177,7 +153,7 @@ async def link_person(
         if user.status == "active":
             await feed.publish(
                 uow=uow,
-                type=feed.EventType.USER_LINKED,
+                type=EventType.USER_LINKED,
                 now=now,
                 client_id=user.client_id,
                 user_id=user.id,
@@ -195,11 +171,11 @@ def login_details(identity: ProviderIdentity) -> dict[str, str]:
     return details
 
 
-def replay_horizon(identity: ProviderIdentity, *, now: datetime) -> datetime:
+def replay_horizon(identity: ProviderIdentity, *, now: datetime, limits: TimeLimits) -> datetime:
     """Until when a used assertion id must be remembered: as long as the provider's verifier
     would still accept the assertion (its validity end plus the verifier's clock skew), and
     never less than a login flow lives."""
-    floor = now + FLOW_TTL + identity.clock_skew
+    floor = now + limits.login_flow + identity.clock_skew
     if identity.valid_until is None:
         return floor
     return max(identity.valid_until + identity.clock_skew, floor)

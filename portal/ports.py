@@ -1,36 +1,51 @@
-"""What the use cases need from the outside world; `storage/` and `integrations/` implement it."""
+"""Every port: what the use cases need from the outside world, as Protocols.
+
+`storage/` implements the unit of work with its repositories (the Company Register's last
+import among them), `integrations/identity/` the identity providers, `integrations/files/`
+the file store, inspector and binder; `tests/fakes.py` implements all of them in memory.
+Ports import only records (`portal.model`) and rules, never a use case.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from pathlib import Path
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from portal.accounts import TelegramAccount
-    from portal.activity import ActivityEvent
-    from portal.clients import ClientAccess, NewClient
-    from portal.company_register import CompanyRegister
-    from portal.identity import NaturalPerson
-    from portal.linking import LoginFlowRecord, PersonRecord
-    from portal.notices import Notice
-    from portal.records import (
-        ApiTokenRecord,
-        ClientRecord,
-        ClientUser,
-        Consultant,
-        DealData,
-        DealRecord,
-        FeedEvent,
-        InvoiceData,
-        InvoiceRecord,
-        RegistrationRecord,
-        RegistrationStatus,
-    )
-    from portal.registration import PendingRegistration
+from portal.company_register import RegisterEntry
+from portal.documents import DocumentRules, Inspection, Refusal
+from portal.identity import FlowStart, NaturalPerson, ProviderIdentity
+from portal.model import (
+    ActivityEvent,
+    ApiTokenRecord,
+    ClientAccess,
+    ClientFile,
+    ClientRecord,
+    ClientUser,
+    Consultant,
+    DealData,
+    DealRecord,
+    FeedEvent,
+    InvoiceData,
+    InvoiceRecord,
+    LoginFlowRecord,
+    NewClient,
+    Notice,
+    PendingRegistration,
+    PersonRecord,
+    RegistrationRecord,
+    RegistrationStatus,
+    Staged,
+    TelegramAccount,
+)
+
+# --- the unit of work and its repositories -------------------------------------------------
 
 
 class TelegramAccounts(Protocol):
-    async def get(self, telegram_user_id: int) -> TelegramAccount | None: ...
+    async def get(self, telegram_user_id: int) -> TelegramAccount | None:
+        """A copy: changes count only once `save`d."""
 
     async def save(self, account: TelegramAccount) -> None: ...
 
@@ -92,7 +107,7 @@ class Clients(Protocol):
     ) -> bool: ...
 
     async def create(self, client: NewClient) -> int:
-        """Raises `portal.clients.AlreadyRegistered` when the number is taken."""
+        """Raises `portal.model.AlreadyRegistered` when the number is taken."""
 
     async def add_membership(
         self, *, person_id: int, client_id: int, role: str, is_signatory: bool
@@ -204,7 +219,7 @@ class ApiTokens(Protocol):
     async def add(
         self, *, name: str, token_hash: str, scopes: tuple[str, ...], created_at: datetime
     ) -> ApiTokenRecord:
-        """Raises `portal.api_tokens.TokenNameTaken` when the name is in use."""
+        """Raises `portal.model.TokenNameTaken` when the name is in use."""
 
     async def by_hash(self, token_hash: str) -> ApiTokenRecord | None: ...
 
@@ -232,6 +247,12 @@ class Notifier(Protocol):
     """Tells people in chat, in their language, in the transaction of the change."""
 
     async def notify(self, notice: Notice) -> None: ...
+
+
+class CompanyRegister(Protocol):
+    """The last imported copy of the Company Register."""
+
+    async def find(self, regcode: str) -> RegisterEntry | None: ...
 
 
 class UnitOfWork(Protocol):
@@ -281,3 +302,66 @@ class UnitOfWork(Protocol):
 
     @property
     def feed(self) -> Feed: ...
+
+
+# --- identity providers --------------------------------------------------------------------
+
+
+class IdentityProvider(Protocol):
+    """One browser round trip: `start` sends the person away, `finish` reads the callback.
+
+    `callback_url` is where the provider sends the browser back to. `params` are the
+    callback's query and form parameters together. `finish` checks everything it can
+    (state, nonce, signature, issuer, audience, validity) and raises
+    `portal.identity.IdentityError`.
+    """
+
+    name: str
+
+    async def start(self, *, callback_url: str) -> FlowStart: ...
+
+    async def finish(
+        self, *, callback_url: str, params: Mapping[str, str], flow_state: Mapping[str, str]
+    ) -> ProviderIdentity: ...
+
+
+# --- files ---------------------------------------------------------------------------------
+
+
+class ByteSource(Protocol):
+    """Where the bytes come from; aiohttp's `StreamReader` (`response.content`) is one."""
+
+    async def read(self, n: int = -1, /) -> bytes:
+        """Up to `n` bytes; b"" at the end."""
+
+
+class FileStore(Protocol):
+    async def stage(self, source: ByteSource, *, max_bytes: int) -> Staged | None:
+        """Copy the source to a temporary file, reading at most `max_bytes` + 1 bytes; None
+        (and nothing left behind) when there were more than `max_bytes`."""
+
+    async def commit(self, staged: Staged) -> None:
+        """Durably keep the staged file under its hash (once per content); it is gone from
+        staging afterwards."""
+
+    async def discard(self, staged: Staged) -> None:
+        """Delete a staged file that was not committed; nothing happens if it was."""
+
+    def path(self, file: ClientFile) -> Path:
+        """Where a stored file is, for sending it on (Telegram's `sendDocument`)."""
+
+    def chunks(self, file: ClientFile) -> AsyncIterator[bytes]:
+        """A stored file's bytes, checked against its hash at the end."""
+
+
+class DocumentInspector(Protocol):
+    async def inspect(
+        self, path: Path, *, declared_name: str | None, rules: DocumentRules
+    ) -> Inspection | Refusal: ...
+
+
+class PhotoBinder(Protocol):
+    async def bind(self, pages: Sequence[Path], *, rules: DocumentRules) -> bytes | Refusal:
+        """One PDF with a page per picture, in order."""
+
+    async def page_count(self, path: Path) -> int: ...

@@ -1,138 +1,197 @@
-"""Registering a new ALTUM client (MANUAL-EN §2–3): only signatories, confirmed by e-mail.
+"""Registering a new ALTUM client (the portal's user manual, «Jauna klienta izveide»): only
+signatories, confirmed by e-mail.
 
-The chat collects a draft; `submit` checks it all again on the server and keeps it as a
-pending registration with a one-time e-mail link; `confirm` (the link opened) creates the
-client with the registrant as its main user. Unconfirmed registrations expire.
+The chat collects a draft one step at a time through the step functions here (`start_draft`,
+`with_registration_number`, `with_company`, `with_address`, `with_email`, `with_phone`,
+`hash_voice_password` and `with_voice_password`, `accept_terms`), each of which refuses
+what its rule refuses (`InvalidDetail`). `submit` runs the very same steps again on the whole
+draft, checks the company again, and keeps a pending registration with a one-time e-mail
+link; `confirm` (the link opened) creates the client with the registrant as its main user.
+Unconfirmed registrations expire.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import asdict, dataclass
+import asyncio
+from dataclasses import replace
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any
 
-from portal import feed, review
-from portal.activity import Action, ActivityEvent
-from portal.clients import AlreadyRegistered, ClientKind, NewClient, Role, person_of
-from portal.company_register import CompanyRegister, RegisterEntry, match_officer
+from portal import contacts, feed, review, voice_password
+from portal.clients import person_of
+from portal.company_register import RegisterEntry, match_officer
 from portal.identifiers import InvalidRegistrationNumber, normalize_registration_number
 from portal.identity import NaturalPerson
-from portal.linking import PersonRecord, digest, new_secret
+from portal.linking import linked_person
+from portal.model import (
+    Action,
+    ActivityEvent,
+    AlreadyRegistered,
+    ClientKind,
+    CompanyCheck,
+    ConfirmationExpired,
+    ConfirmedRegistration,
+    Detail,
+    EventType,
+    InvalidDetail,
+    NewClient,
+    PendingRegistration,
+    PersonRecord,
+    Refused,
+    RegistrationDraft,
+    RegistrationRefused,
+    RegistrationStatus,
+    Role,
+    TimeLimits,
+)
 from portal.ports import UnitOfWork
-from portal.records import RegistrationStatus
+from portal.tokens import digest, new_secret
 
 TERMS_VERSION = "2026-11-27"
-CONFIRMATION_TTL = timedelta(hours=24)
+# Replicas' clocks may differ a little: an acceptance stamped by another one is not "future".
+_CLOCK_SKEW = timedelta(minutes=1)
 
 
-class Refused(StrEnum):
-    INVALID_NUMBER = "invalid_number"
-    UNKNOWN_COMPANY = "unknown_company"
-    CLOSED_COMPANY = "closed_company"
-    NOT_SIGNATORY = "not_signatory"
-    ALREADY_REGISTERED = "already_registered"
-    INCOMPLETE = "incomplete"
+# --- the steps: each takes what the person answered and returns the draft with it ----------
 
 
-class RegistrationRefused(Exception):
-    def __init__(self, reason: Refused) -> None:
-        super().__init__(str(reason))
-        self.reason = reason
+def start_draft(kind: str, person: PersonRecord) -> RegistrationDraft:
+    """A new draft for a company, or for the person themself (named as they logged in)."""
+    chosen = _kind(kind)
+    if chosen is ClientKind.NATURAL_PERSON:
+        return RegistrationDraft(kind=chosen, name=person.full_name)
+    return RegistrationDraft(kind=chosen)
 
 
-class ConfirmationExpired(Exception):
-    """The e-mail link is unknown, used or too old."""
+def with_registration_number(draft: RegistrationDraft, raw: str) -> RegistrationDraft:
+    try:
+        number = normalize_registration_number(raw.strip())
+    except InvalidRegistrationNumber:
+        raise InvalidDetail(Detail.REGISTRATION_NUMBER) from None
+    return replace(draft, registration_number=number)
 
 
-@dataclass(frozen=True, slots=True)
-class CompanyCheck:
-    registration_number: str
-    name: str
-    legal_form: str | None
-    address: str | None
-    representation_rule: str  # individually | with_all | with_at_least
-    representation_with_at_least: int | None
-    likely: bool  # matched by name and the six visible digits only
+def with_company(draft: RegistrationDraft, check: CompanyCheck) -> RegistrationDraft:
+    """The company as the register has it (`check_company`)."""
+    return replace(
+        draft,
+        registration_number=check.registration_number,
+        name=check.name,
+        legal_form=check.legal_form,
+        address=check.address,
+        representation_rule=check.representation_rule,
+        representation_with_at_least=check.representation_with_at_least,
+    )
 
 
-@dataclass(slots=True)
-class RegistrationDraft:
-    """What the chat has collected so far; JSON-safe (kept in the conversation state)."""
-
-    kind: str = ClientKind.LEGAL_ENTITY
-    registration_number: str | None = None
-    name: str | None = None
-    legal_form: str | None = None
-    address: str | None = None
-    representation_rule: str | None = None
-    representation_with_at_least: int | None = None
-    email: str | None = None
-    phone: str | None = None
-    voice_password_hash: str | None = None
-    terms_version: str | None = None
-    terms_accepted_at: str | None = None  # ISO 8601
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RegistrationDraft:
-        known = set(cls.__dataclass_fields__)
-        return cls(**{key: value for key, value in data.items() if key in known})
+def with_address(draft: RegistrationDraft, raw: str) -> RegistrationDraft:
+    address = contacts.normalize_address(raw)
+    if address is None:
+        raise InvalidDetail(Detail.ADDRESS)
+    return replace(draft, address=address)
 
 
-@dataclass(frozen=True, slots=True)
-class PendingRegistration:
-    person_id: int
-    telegram_user_id: int
-    client: NewClient
-    token_hash: str
-    created_at: datetime
-    expires_at: datetime
-    id: int | None = None
+def with_email(draft: RegistrationDraft, raw: str) -> RegistrationDraft:
+    email = contacts.normalize_email(raw)
+    if email is None:
+        raise InvalidDetail(Detail.EMAIL)
+    return replace(draft, email=email)
 
 
-@dataclass(frozen=True, slots=True)
-class ConfirmedRegistration:
-    client_id: int
-    name: str
-    telegram_user_id: int
-    person_id: int
-    awaiting_review: bool = False  # nothing is signed in the client's name until ALTUM checks
+def with_phone(draft: RegistrationDraft, raw: str) -> RegistrationDraft:
+    phone = contacts.normalize_phone(raw)
+    if phone is None:
+        raise InvalidDetail(Detail.PHONE)
+    return replace(draft, phone=phone)
 
 
-_EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
-_PHONE_JUNK = re.compile(r"[\s().-]")
+async def hash_voice_password(*, uow: UnitOfWork, telegram_user_id: int, password: str) -> str:
+    """The voice password's rules (not the linked person's name or code among them), then its
+    slow hash, made in a thread: the password itself is never kept."""
+    person = await linked_person(uow=uow, telegram_user_id=telegram_user_id)
+    personal = (
+        ()
+        if person is None
+        else voice_password.personal_data(
+            given_name=person.given_name,
+            family_name=person.family_name,
+            personal_code=person.personal_code,
+        )
+    )
+    weaknesses = voice_password.weaknesses(password, personal=personal)
+    if weaknesses:
+        raise InvalidDetail(Detail.VOICE_PASSWORD, weaknesses=tuple(weaknesses))
+    return await asyncio.to_thread(voice_password.hash_password, password)
 
 
-def normalize_email(raw: str) -> str | None:
-    text = raw.strip()
-    if len(text) > 254 or not _EMAIL.fullmatch(text):
+async def with_voice_password(
+    draft: RegistrationDraft, *, repeated: str, hashed: str | None
+) -> RegistrationDraft:
+    """The password typed a second time must match the first (`hashed`)."""
+    matches = bool(hashed) and await asyncio.to_thread(
+        voice_password.verify_password, repeated, hashed or ""
+    )
+    if not matches or hashed is None:
+        raise InvalidDetail(Detail.VOICE_PASSWORD_REPEAT)
+    return replace(draft, voice_password_hash=hashed)
+
+
+def accept_terms(draft: RegistrationDraft, *, now: datetime) -> RegistrationDraft:
+    """«Piekrītu»: the current terms, accepted now."""
+    if now.tzinfo is None:
+        raise ValueError("the acceptance time needs its time zone")
+    return replace(draft, terms_version=TERMS_VERSION, terms_accepted_at=now.isoformat())
+
+
+def validated(draft: RegistrationDraft, *, now: datetime) -> RegistrationDraft:
+    """The draft as the steps make it, every answer through its step again; raises
+    `RegistrationRefused(INCOMPLETE)` naming the first detail missing or refused. The voice
+    password is only ever seen by its step: here its hash must be one `hash_voice_password`
+    made. The company is checked against the register by `submit`."""
+    try:
+        checked = replace(draft, kind=_kind(draft.kind))
+        if checked.kind is ClientKind.LEGAL_ENTITY:
+            checked = with_registration_number(checked, _text(draft.registration_number))
+        else:
+            checked = with_address(checked, _text(draft.address))
+        checked = with_email(checked, _text(draft.email))
+        checked = with_phone(checked, _text(draft.phone))
+    except InvalidDetail as refused:
+        raise RegistrationRefused(Refused.INCOMPLETE, refused.detail) from None
+    if not voice_password.is_hash(_text(draft.voice_password_hash)):
+        raise RegistrationRefused(Refused.INCOMPLETE, Detail.VOICE_PASSWORD)
+    if draft.terms_version != TERMS_VERSION or _accepted_at(draft, now) is None:
+        raise RegistrationRefused(Refused.INCOMPLETE, Detail.TERMS)
+    return checked
+
+
+def _kind(kind: str) -> ClientKind:
+    try:
+        return ClientKind(kind)
+    except ValueError:
+        raise InvalidDetail(Detail.KIND) from None
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _accepted_at(draft: RegistrationDraft, now: datetime) -> datetime | None:
+    """When the terms were accepted: a moment with its time zone, not in the future."""
+    try:
+        accepted = datetime.fromisoformat(_text(draft.terms_accepted_at))
+    except ValueError:
         return None
-    local, domain = text.rsplit("@", 1)
-    return f"{local}@{domain.lower()}"
+    if accepted.tzinfo is None or accepted > now + _CLOCK_SKEW:
+        return None
+    return accepted
 
 
-def normalize_phone(raw: str) -> str | None:
-    """+371 and eight digits for Latvian numbers; other countries in E.164."""
-    text = _PHONE_JUNK.sub("", raw.strip())
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    if re.fullmatch(r"[26]\d{7}", text):
-        return "+371" + text
-    if re.fullmatch(r"\+[1-9]\d{7,14}", text):
-        if text.startswith("+371") and not re.fullmatch(r"\+371[26]\d{7}", text):
-            return None
-        return text
-    return None
+# --- the server's side ---------------------------------------------------------------------
 
 
 async def check_company(
     *,
     uow: UnitOfWork,
-    register: CompanyRegister,
     person: PersonRecord,
     registration_number: str,
 ) -> CompanyCheck:
@@ -142,7 +201,7 @@ async def check_company(
     except InvalidRegistrationNumber as exc:
         raise RegistrationRefused(Refused.INVALID_NUMBER) from exc
     await _refuse_if_registered(uow, person, number)
-    entry = await register.find(number)
+    entry = await uow.company_register.find(number)
     if entry is None:
         raise RegistrationRefused(Refused.UNKNOWN_COMPANY)
     if not entry.is_active:
@@ -187,24 +246,23 @@ def _as_signatory(entry: RegisterEntry, person: PersonRecord) -> CompanyCheck:
 async def submit(
     *,
     uow: UnitOfWork,
-    register: CompanyRegister,
     telegram_user_id: int,
     draft: RegistrationDraft,
     now: datetime,
-    ttl: timedelta = CONFIRMATION_TTL,
+    limits: TimeLimits,
 ) -> tuple[PendingRegistration, str]:
-    """ "Reģistrēties": everything checked again; returns the registration and the e-mail token."""
+    """ "Reģistrēties": everything checked again as the steps checked it, and the company
+    against the register; returns the pending registration and the e-mail link's token."""
     person_id = await person_of(uow=uow, telegram_user_id=telegram_user_id)
     person = await uow.persons.get(person_id)
     assert person is not None
-    if not (draft.email and draft.phone and draft.voice_password_hash and draft.terms_version):
-        raise RegistrationRefused(Refused.INCOMPLETE)
-    if draft.terms_version != TERMS_VERSION or draft.terms_accepted_at is None:
-        raise RegistrationRefused(Refused.INCOMPLETE)
+    draft = validated(draft, now=now)
+    assert draft.email and draft.phone and draft.voice_password_hash  # validated
+    accepted_at = _accepted_at(draft, now)
+    assert accepted_at is not None and draft.terms_version is not None  # validated
     if draft.kind == ClientKind.LEGAL_ENTITY:
         check = await check_company(
             uow=uow,
-            register=register,
             person=person,
             registration_number=draft.registration_number or "",
         )
@@ -221,7 +279,7 @@ async def submit(
             representation_with_at_least=check.representation_with_at_least,
             voice_password_hash=draft.voice_password_hash,
             terms_version=draft.terms_version,
-            terms_accepted_at=datetime.fromisoformat(draft.terms_accepted_at),
+            terms_accepted_at=accepted_at,
         )
     else:
         if await uow.clients.exists(personal_code=person.personal_code):
@@ -239,7 +297,7 @@ async def submit(
             representation_with_at_least=None,
             voice_password_hash=draft.voice_password_hash,
             terms_version=draft.terms_version,
-            terms_accepted_at=datetime.fromisoformat(draft.terms_accepted_at),
+            terms_accepted_at=accepted_at,
         )
     token = new_secret()
     pending = PendingRegistration(
@@ -248,7 +306,7 @@ async def submit(
         client=client,
         token_hash=digest(token),
         created_at=now,
-        expires_at=now + ttl,
+        expires_at=now + limits.confirmation,
     )
     registration_id = await uow.registrations.add(pending)
     await uow.activity.record(
@@ -260,7 +318,7 @@ async def submit(
         )
     )
     await feed.publish(
-        uow=uow, type=feed.EventType.CLIENT_REGISTERED, now=now, registration_id=registration_id
+        uow=uow, type=EventType.CLIENT_REGISTERED, now=now, registration_id=registration_id
     )
     return pending, token
 
@@ -327,7 +385,7 @@ async def confirm(
         )
     await feed.publish(
         uow=uow,
-        type=feed.EventType.CLIENT_CONFIRMED,
+        type=EventType.CLIENT_CONFIRMED,
         now=now,
         client_id=client_id,
         registration_id=pending.id,

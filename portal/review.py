@@ -1,4 +1,5 @@
-"""ALTUM's review of registrations (MANUAL-EN §2–3; security review, issue 15 item 2).
+"""ALTUM's review of registrations (the portal's user manual, «Jauna klienta izveide»; issue 15
+item 2).
 
 A company registration rests on a likely match: the Company Register shows only a name and six
 digits of the code, which two people can share. Under `REGISTRATION_REVIEW=required` the
@@ -12,19 +13,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from portal.activity import Action, ActivityEvent
-from portal.clients import NoAccess, person_of
-from portal.errors import Conflict, NotFound
-from portal.notices import RegistrationApproved, RegistrationRejected, RejectionReason
+from portal.clients import person_of
+from portal.model import (
+    Action,
+    ActivityEvent,
+    AwaitingReview,
+    Conflict,
+    NoAccess,
+    NotFound,
+    RegistrationApproved,
+    RegistrationRecord,
+    RegistrationRejected,
+    RegistrationStatus,
+    RejectionReason,
+)
 from portal.ports import Notifier, UnitOfWork
-from portal.records import RegistrationRecord, RegistrationStatus
 
 S = RegistrationStatus
 MAX_COMMENT = 500
-
-
-class AwaitingReview(Exception):
-    """The person's registration of this client still waits for ALTUM's check."""
 
 
 async def ensure_may_sign(*, uow: UnitOfWork, telegram_user_id: int, client_id: int) -> None:

@@ -13,96 +13,18 @@ files of a client they act for.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
+from collections.abc import Sequence
 
 from portal.documents import (
-    KINDS,
     PICTURES,
-    DocumentKind,
     DocumentRules,
-    Inspection,
     Refusal,
     RefusalCode,
-    UploadWarning,
     check_size,
     photo_legibility,
 )
-
-
-class ByteSource(Protocol):
-    """Where the bytes come from; aiohttp's `StreamReader` (`response.content`) is one."""
-
-    async def read(self, n: int = -1, /) -> bytes:
-        """Up to `n` bytes; b"" at the end."""
-
-
-@dataclass(frozen=True, slots=True)
-class Staged:
-    """A received file not yet in the store: a private temporary file, its size and hash."""
-
-    path: Path
-    size: int
-    sha256: str
-
-
-@dataclass(frozen=True, slots=True)
-class ClientFile:
-    """A stored file as one client holds it: the only handle the store reads by."""
-
-    client_id: int
-    sha256: str
-    size: int
-    kind: DocumentKind
-    name: str
-
-    @property
-    def media_type(self) -> str:
-        return KINDS[self.kind].media_type
-
-
-@dataclass(frozen=True, slots=True)
-class ReceivedDocument:
-    file: ClientFile
-    warnings: tuple[UploadWarning, ...]
-
-
-class FileStore(Protocol):
-    async def stage(self, source: ByteSource, *, max_bytes: int) -> Staged | None:
-        """Copy the source to a temporary file, reading at most `max_bytes` + 1 bytes; None
-        (and nothing left behind) when there were more than `max_bytes`."""
-
-    async def commit(self, staged: Staged) -> None:
-        """Durably keep the staged file under its hash (once per content); it is gone from
-        staging afterwards."""
-
-    async def discard(self, staged: Staged) -> None:
-        """Delete a staged file that was not committed; nothing happens if it was."""
-
-    def path(self, file: ClientFile) -> Path:
-        """Where a stored file is, for sending it on (Telegram's `sendDocument`)."""
-
-    def chunks(self, file: ClientFile) -> AsyncIterator[bytes]:
-        """A stored file's bytes, checked against its hash at the end."""
-
-
-class DocumentInspector(Protocol):
-    async def inspect(
-        self, path: Path, *, declared_name: str | None, rules: DocumentRules
-    ) -> Inspection | Refusal: ...
-
-
-class PhotoBinder(Protocol):
-    async def bind(self, pages: Sequence[Path], *, rules: DocumentRules) -> bytes | Refusal:
-        """One PDF with a page per picture, in order."""
-
-    async def page_count(self, path: Path) -> int: ...
-
-
-class ForeignFile(PermissionError):
-    """A page offered for binding belongs to another client: a bug, never a user's error."""
+from portal.model import ClientFile, ForeignFile, ReceivedDocument, Staged
+from portal.ports import ByteSource, DocumentInspector, FileStore, PhotoBinder
 
 
 async def receive_document(

@@ -68,6 +68,26 @@ def weaknesses(password: str, *, personal: tuple[str, ...] = ()) -> list[Weaknes
     return found
 
 
+def personal_data(*, given_name: str, family_name: str, personal_code: str) -> tuple[str, ...]:
+    """What a voice password must not contain: the name, the code and its birth-date part."""
+    return (given_name, family_name, personal_code, personal_code[:6])
+
+
+def is_hash(stored: str) -> bool:
+    """Whether `stored` is a hash `hash_password` made (the password itself never is)."""
+    parts = stored.split("$")
+    if len(parts) != 6 or parts[0] != "scrypt" or not all(p.isdigit() for p in parts[1:4]):
+        return False
+    try:
+        salt, key = (
+            base64.b64decode(parts[4], validate=True),
+            base64.b64decode(parts[5], validate=True),
+        )
+    except ValueError:
+        return False
+    return len(salt) == 16 and len(key) == 32
+
+
 def normalize(password: str) -> str:
     """NFC, so the same word typed on two keyboards hashes the same; outer spaces dropped."""
     return unicodedata.normalize("NFC", password).strip()

@@ -11,8 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.api_tokens import TokenNameTaken
-from portal.records import (
+from portal.model import (
     ApiTokenRecord,
     ClientUser,
     Consultant,
@@ -21,6 +20,7 @@ from portal.records import (
     DealStatus,
     InvoiceData,
     InvoiceRecord,
+    TokenNameTaken,
 )
 from storage.backoffice_models import ApiToken, ClientConsultant, Deal, Invoice
 from storage.models import Client, Membership, Person, TelegramAccountRow

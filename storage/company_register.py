@@ -34,7 +34,7 @@ _INT64_MAX = 2**63 - 1
 
 
 class SqlCompanyRegister:
-    """`portal.company_register.CompanyRegister` over the imported tables."""
+    """`portal.ports.CompanyRegister` over the imported tables."""
 
     def __init__(self, session: AsyncSession) -> None:
         self._session = session

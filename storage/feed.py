@@ -24,7 +24,7 @@ from sqlalchemy import event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from portal.records import FeedEvent
+from portal.model import FeedEvent
 from storage.backoffice_models import FeedCounter
 from storage.backoffice_models import FeedEvent as FeedEventRow
 

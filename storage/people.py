@@ -10,11 +10,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from portal.clients import AlreadyRegistered, ClientAccess, ClientKind, NewClient, Role
 from portal.identity import NaturalPerson
-from portal.linking import LoginFlowRecord, PersonRecord
-from portal.records import ClientRecord, RegistrationRecord, RegistrationStatus
-from portal.registration import PendingRegistration
+from portal.model import (
+    AlreadyRegistered,
+    ClientAccess,
+    ClientKind,
+    ClientRecord,
+    LoginFlowRecord,
+    NewClient,
+    PendingRegistration,
+    PersonRecord,
+    RegistrationRecord,
+    RegistrationStatus,
+    Role,
+)
 from storage.models import (
     Client,
     LoginFlow,

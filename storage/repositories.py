@@ -26,8 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.accounts import TelegramAccount
-from portal.activity import ActivityEvent
+from portal.model import ActivityEvent, TelegramAccount
 from storage.backoffice import (
     SqlApiTokens,
     SqlClientUsers,

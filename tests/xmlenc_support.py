@@ -256,6 +256,21 @@ def _cipher(parent: etree._Element, octets: bytes) -> None:
     etree.SubElement(cipher_data, f"{{{XENC}}}CipherValue").text = base64.b64encode(octets).decode()
 
 
+def break_cbc_padding(wresult: str) -> str:
+    """Make a CBC ciphertext's padding octet invalid, every time: XOR 0x80 into the octet of
+    the block before the last (or the IV) that CBC XORs into the last plaintext octet, which
+    then says 129-144 instead of 1-16. (Flipping a bit of the last block itself garbles the
+    whole block: its last octet would still be a valid 1-16 once in 16 times.)"""
+    root = etree.fromstring(wresult.encode())
+    values = root.findall(f".//{{{XENC}}}EncryptedData/{{{XENC}}}CipherData/{{{XENC}}}CipherValue")
+    assert len(values) == 1
+    octets = bytearray(base64.b64decode("".join((values[0].text or "").split())))
+    assert len(octets) >= 32 and len(octets) % 16 == 0, "not AES-CBC: IV and whole blocks"
+    octets[-17] ^= 0x80
+    values[0].text = base64.b64encode(bytes(octets)).decode()
+    return str(etree.tostring(root, encoding="unicode"))
+
+
 def tamper_cipher_value(wresult: str, *, at: float = 0.5) -> str:
     """Flip one bit of the data's ciphertext (not the wrapped key), `at` way through it."""
     root = etree.fromstring(wresult.encode())

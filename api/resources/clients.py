@@ -11,8 +11,8 @@ from pydantic import BaseModel, Field
 from api.platform import Call, Resource
 from api.resources.common import Body, ClientPath, Request
 from portal import client_admin
-from portal.records import ClientRecord
-from portal.records import Consultant as ConsultantRecord
+from portal.model import ClientRecord
+from portal.model import Consultant as ConsultantRecord
 
 resource = Resource("clients", "ALTUM clients in the bot and their consultants.")
 

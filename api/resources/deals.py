@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from api.platform import Call, Resource
 from api.resources.common import Body, ClientPath, Id, Number, Request
 from portal import deals
-from portal.records import DealData, DealRecord, DealStatus, InvoiceData, InvoiceRecord
+from portal.model import DealData, DealRecord, DealStatus, InvoiceData, InvoiceRecord
 
 resource = Resource("deals", "A client's deals (loans, guarantees, …) and their invoices.")
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from api.platform import Call, Resource
 from api.resources.common import Request
 from portal import feed
-from portal.records import FeedEvent
+from portal.model import FeedEvent
 
 resource = Resource("events", "The feed of what clients did in the bot, for ALTUM's systems.")
 

@@ -11,8 +11,7 @@ from pydantic import BaseModel, Field
 from api.platform import Call, Resource
 from api.resources.common import Body, Id, Request
 from portal import review
-from portal.notices import RejectionReason
-from portal.records import RegistrationRecord, RegistrationStatus
+from portal.model import RegistrationRecord, RegistrationStatus, RejectionReason
 
 resource = Resource(
     "registrations",
@@ -172,8 +171,9 @@ async def approve_registration(call: Call, path: RegistrationPath) -> Registrati
 )
 async def reject_registration(call: Call, path: RegistrationPath, body: Rejection) -> None:
     """The registrant is told in chat, in their language, with the reason. The client and all
-    its data are deleted (MANUAL-EN §2–3), unless another signatory's registration of the same
-    client remains: then only this registrant's access and details go. 409 once approved."""
+    its data are deleted (as the portal does: «Jauna klienta izveide»), unless another
+    signatory's registration of the same client remains: then only this registrant's access
+    and details go. 409 once approved."""
     await review.reject(
         uow=call.uow,
         notifier=call.notifier,

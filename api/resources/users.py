@@ -1,5 +1,6 @@
-"""A client's users: access granted by personal code (only ALTUM makes another main user,
-MANUAL-EN §13), blocked or restored with effect on the person's next tap in chat."""
+"""A client's users: access granted by personal code (only ALTUM makes another main user: the
+portal's user manual, «Lietotāju administrēšana»), blocked or restored with effect on the
+person's next tap in chat."""
 
 from __future__ import annotations
 
@@ -11,8 +12,7 @@ from pydantic import BaseModel, Field
 from api.platform import Call, Resource
 from api.resources.common import Body, ClientPath, Id, Request
 from portal import client_users
-from portal.clients import Role
-from portal.records import ClientUser, MembershipStatus
+from portal.model import ClientUser, MembershipStatus, Role
 
 resource = Resource("users", "Who may act for a client in the bot, and whether they are blocked.")
 

@@ -1,4 +1,4 @@
-"""What a received file is, from its bytes: the `DocumentInspector` of `portal/uploads.py`.
+"""What a received file is, from its bytes: the `DocumentInspector` of `portal/ports.py`.
 
 Order: dangerous content first (whatever the name), then ZIP-based and OLE files by their
 structure, then the kinds libmagic and a signature agree on. The name's extension is used for

@@ -1,4 +1,4 @@
-"""Photos into one PDF: the `PhotoBinder` of `portal/uploads.py`.
+"""Photos into one PDF: the `PhotoBinder` of `portal/ports.py`.
 
 img2pdf puts each picture on an A4 page (landscape pictures on landscape pages), in order.
 JPEG data goes in as it is (no re-compression), turned by the EXIF orientation through the

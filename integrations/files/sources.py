@@ -1,4 +1,4 @@
-"""Byte sources for `portal.uploads.ByteSource` besides aiohttp's `StreamReader`."""
+"""Byte sources for `portal.ports.ByteSource` besides aiohttp's `StreamReader`."""
 
 from __future__ import annotations
 

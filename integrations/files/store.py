@@ -7,7 +7,7 @@ stored file is complete or absent, never partial. The same content arriving twic
 once. Memory stays at one chunk whatever the file's size.
 
 FILES_DIR must be outside anything a web server serves: files come back only through
-`ClientFile`s (see `portal/uploads.py`), never by a URL.
+`ClientFile`s (see `portal/model.py`), never by a URL.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from portal.uploads import ByteSource, ClientFile, Staged
+from portal.model import ClientFile, Staged
+from portal.ports import ByteSource
 
 CHUNK = 64 * 1024
 _HASH = re.compile(r"[0-9a-f]{64}")

@@ -1,1 +1,1 @@
-"""Identity providers: each implements `portal.identity.IdentityProvider`."""
+"""Identity providers: each implements `portal.ports.IdentityProvider`."""

@@ -24,7 +24,7 @@ class DemoPerson:
     note: str  # shown on the picking page: what this person can do in the demo
 
 
-# Officers of the sample Company Register (../shared/ur-sample/), with codes that pass the
+# Officers of the sample Company Register (bot/ops/demo_data/), with codes that pass the
 # rules; and two identities the portal refuses, to show that too.
 DEMO_PEOPLE = (
     DemoPerson("anna", "PK:120584-12349", "Anna", "Bērziņa", "SIA Ozolkalna Koks, signs alone"),

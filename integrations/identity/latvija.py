@@ -109,7 +109,7 @@ def _utcnow() -> datetime:
 
 
 class LatvijaProvider:
-    """`portal.identity.IdentityProvider` for Latvija.lv's WS-Federation STS.
+    """`portal.ports.IdentityProvider` for Latvija.lv's WS-Federation STS.
 
     `certificate_pem` is the STS signing certificate (from its federation metadata); it may hold
     several PEM certificates, e.g. the old and the new one during a key rollover, and a

@@ -38,7 +38,8 @@ TEXTS = frozenset({FieldType.TEXT, FieldType.LONG_TEXT})
 # Answered over several messages or taps; the dialog keeps asking until «Gatavs» (`confirm`).
 ACCUMULATING = frozenset({FieldType.LONG_TEXT, FieldType.MULTI_CHOICE, FieldType.ATTACHMENT})
 
-# File kinds a form may ask for (MANUAL-EN §11); the documents module decides a file's kind.
+# File kinds a form may ask for (the portal's user manual, «Dokumentu noformēšanas prasības»);
+# the documents module decides a file's kind.
 ATTACHMENT_KINDS = frozenset(
     {"docx", "doc", "pdf", "edoc", "xlsx", "xls", "jpg", "png", "tiff", "cad", "dwg"}
 )

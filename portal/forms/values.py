@@ -15,6 +15,7 @@ from typing import TypeVar
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError
 
+from portal.contacts import normalize_email, normalize_phone
 from portal.forms import numbers
 from portal.forms.model import Field, FieldType, Value
 from portal.forms.refusals import Code, Refusal, refuse
@@ -24,7 +25,6 @@ from portal.identifiers import (
     normalize_personal_code,
     normalize_registration_number,
 )
-from portal.registration import normalize_email, normalize_phone
 
 _DOTTED_DATE = re.compile(r"(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4})\.?")
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")  # what the date picker sends

@@ -12,7 +12,7 @@ import aiohttp
 from e2e_support import until_healthy
 
 from api import scopes as all_scopes
-from bot.api_tokens import create
+from bot.ops.api_tokens import create
 from bot.runtime import run_polling
 from bot.settings import Settings
 

@@ -22,11 +22,11 @@ from sqlalchemy import select
 
 from bot.runtime import run_polling, run_webhook
 from bot.settings import Settings
-from bot.web.miniapp import origin_of
 from emulator import EmulatorClient
 from emulator.client import WebAppLaunch
 from storage.database import Database
 from storage.models import OutboxMessage
+from web.miniapp import origin_of
 
 TOKEN = "987654321:altum-test-token-0123456789abcdefghijklmn"
 BOT_ID = 987654321
@@ -272,8 +272,8 @@ class BotProcess:
 async def running_demo(database_path: Path) -> AsyncIterator[tuple[EmulatorClient, str]]:
     """`altum-bot demo` in this event loop, on free ports, once its bot polls: the emulator's
     client (its web chat at `emu.base_url`) and the bot's web address."""
-    from bot.demo import BOT_ID as DEMO_BOT_ID
-    from bot.demo import run_demo
+    from bot.ops.demo import BOT_ID as DEMO_BOT_ID
+    from bot.ops.demo import run_demo
 
     emulator_port, web_port = free_port(), free_port()
     stop = asyncio.Event()

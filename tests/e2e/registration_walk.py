@@ -8,9 +8,9 @@ import aiohttp
 from e2e_support import Person, bot_settings, buttons, demo_login
 from smtp_support import SmtpCapture, links_in
 
-from bot.demo import DEMO_DATA as SAMPLE  # the Company Register samples
+from bot.ops.demo import DEMO_DATA as SAMPLE  # the Company Register samples
+from bot.ops.ur_import import run_import
 from bot.settings import Settings, SmtpSettings
-from bot.ur_import import run_import
 from emulator import EmulatorClient
 
 

@@ -181,6 +181,7 @@ async def test_the_webhook_server_serves_the_api_too(
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
+@pytest.mark.redis
 async def test_with_redis_the_rate_limit_is_shared_by_processes() -> None:
     """Two limiters on one Redis, as two replicas would have: one bucket between them."""
     from redis.asyncio import Redis

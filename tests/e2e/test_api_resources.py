@@ -11,8 +11,8 @@ from e2e_support import BOT_ID, bot_settings, browser, buttons
 from registration_walk import log_in
 from sqlalchemy import select
 
-from bot.demo import DEMO_DATA
-from bot.ur_import import run_import
+from bot.ops.demo import DEMO_DATA
+from bot.ops.ur_import import run_import
 from emulator import EmulatorClient, EmulatorServer
 from storage.database import Database
 from storage.models import ActivityEventRow

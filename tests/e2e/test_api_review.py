@@ -15,12 +15,12 @@ from registration_walk import confirmation_link, log_in, register_company
 from smtp_support import SmtpCapture
 from sqlalchemy import func, select
 
-from bot.demo import DEMO_DATA
+from bot.ops.demo import DEMO_DATA
+from bot.ops.ur_import import run_import
 from bot.settings import RegistrationSettings, SmtpSettings
-from bot.ur_import import run_import
 from emulator import EmulatorServer
-from portal.clients import NoAccess
-from portal.review import AwaitingReview, ensure_may_sign
+from portal.model import AwaitingReview, NoAccess
+from portal.review import ensure_may_sign
 from storage.backoffice_models import Deal
 from storage.database import Database
 from storage.models import Client, Membership, Registration

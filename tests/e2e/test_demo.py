@@ -14,7 +14,7 @@ from api_support import Api
 from e2e_support import Person, browser, buttons, running_demo
 from registration_walk import log_in, register_company
 
-from bot.demo import BOT_ID
+from bot.ops.demo import BOT_ID
 
 
 async def test_demo_loads_altum_data_and_registers_a_sample_company(

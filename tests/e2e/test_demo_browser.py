@@ -11,7 +11,7 @@ import pytest
 from browser_support import chromium, chromium_missing
 from e2e_support import Person, running_demo
 
-from bot.demo import BOT_ID
+from bot.ops.demo import BOT_ID
 
 pytestmark = pytest.mark.skipif(chromium_missing() is not None, reason=str(chromium_missing()))
 

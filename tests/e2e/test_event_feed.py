@@ -20,11 +20,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 from sqlalchemy.util.concurrency import await_
 
-from bot.demo import DEMO_DATA
+from bot.ops.demo import DEMO_DATA
+from bot.ops.ur_import import run_import
 from bot.settings import ApiSettings
-from bot.ur_import import run_import
 from emulator import EmulatorServer
 from portal import feed
+from portal.model import EventType
 from storage.database import Database
 from storage.repositories import SqlUnitOfWork
 
@@ -73,7 +74,7 @@ class Writers:
             for index in range(PER_TRANSACTION):
                 await feed.publish(
                     uow=uow,
-                    type=feed.EventType.USER_LINKED,
+                    type=EventType.USER_LINKED,
                     now=datetime.now(UTC),
                     client_id=writer,
                     user_id=index,

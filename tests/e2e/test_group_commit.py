@@ -27,6 +27,7 @@ class Gate:
 
     def __init__(self) -> None:
         self.entered = 0
+        self.failed = 0  # how often the "fail" handler ran
         self.opened = asyncio.Event()
         self.arrived = asyncio.Event()
 
@@ -48,6 +49,7 @@ def gated_router(gate: Gate) -> Router:
 
     @router.message(F.text == "fail")
     async def fail(message: Message, outgoing: Outgoing, state: FSMContext) -> None:
+        gate.failed += 1
         await state.update_data(note="must not stay")
         outgoing.send("must not be sent")
         raise RuntimeError("a bug in one person's handler")
@@ -188,6 +190,35 @@ async def test_one_failing_handler_costs_only_its_own_update(
             .where(ProcessedUpdate.update_id.between(200, 299))
         )
     assert processed == len(others)
+
+
+async def test_a_handler_failing_in_a_batch_runs_as_often_as_its_failures_are_counted(
+    app_and_gate: tuple[App, Gate, list[int]], emu: EmulatorClient
+) -> None:
+    """Its failure in the batch is its first attempt. It used to be run again alone before
+    anything was counted, so a handler that always fails ran UPDATE_ATTEMPTS + 1 times (and
+    a provider it calls was called as often)."""
+    app, gate, _ = app_and_gate
+    holders, others = await holders_and_others(app, emu, 3)
+    unlucky = others[1]
+    await while_the_slots_are_held(
+        app,
+        gate,
+        holders,
+        [
+            text_update(300 + i, user_id, "fail" if user_id == unlucky else "remember")
+            for i, user_id in enumerate(others)
+        ],
+    )
+    async with app.database.transaction() as session:
+        attempts = await session.scalar(
+            select(QuarantinedUpdate.attempts).where(QuarantinedUpdate.update_id == 301)
+        )
+    assert attempts == app.settings.update_attempts
+    assert gate.failed == app.settings.update_attempts
+    for user_id in others:
+        if user_id != unlucky:
+            assert await bot_texts(emu, user_id) == ["remembered"]
 
 
 async def test_a_batch_failing_like_an_outage_while_the_database_answers_costs_one_update(

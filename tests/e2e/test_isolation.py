@@ -13,7 +13,7 @@ from aiogram.types import Message
 from e2e_support import bot_settings, text_update
 
 from bot.app import App, create_app
-from bot.isolation import LocalEventIsolation
+from bot.engine.isolation import LocalEventIsolation
 from dialogs.outgoing import Outgoing
 from emulator import EmulatorServer
 
@@ -55,7 +55,7 @@ def overlapping(a: Interval, b: Interval) -> bool:
     return a[1] < b[2] and b[1] < a[2]
 
 
-@pytest.fixture(params=["in-process", "redis"])
+@pytest.fixture(params=["in-process", pytest.param("redis", marks=pytest.mark.redis)])
 async def replicas(
     request: pytest.FixtureRequest, database_url: str, emulator: EmulatorServer
 ) -> AsyncIterator[tuple[App, App, list[Interval], list[Meeting]]]:

@@ -20,9 +20,9 @@ from e2e_support import (
 from registration_walk import log_in, register_ozolkalna
 from smtp_support import SmtpCapture
 
-from bot.demo import DEMO_DATA
+from bot.ops.demo import DEMO_DATA
+from bot.ops.ur_import import run_import
 from bot.settings import SmtpSettings
-from bot.ur_import import run_import
 from emulator import EmulatorClient, EmulatorServer
 
 RECIPIENT = "Anna@ozolkalns.lv"  # what register_ozolkalna types, as the bot stores it

@@ -17,7 +17,7 @@ from xmlenc_support import tamper_cipher_value, xmlsec1, xmlsec1_encrypt, xmlsec
 
 from bot.settings import IdentitySettings, LatvijaSettings, Settings
 from emulator import EmulatorServer
-from portal.activity import Action
+from portal.model import Action
 from storage.database import Database
 from storage.models import ActivityEventRow, PreviousPersonalCode
 from storage.models import Person as PersonRow

@@ -29,9 +29,9 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParam
 from e2e_support import BOT_ID, TOKEN, outbox_rows
 from sqlalchemy import select
 
-from bot.outbox import OutboxSender
-from bot.payloads import from_payload, json_params, to_payload
-from bot.telegram import JsonBotApi, PinResponseModels, RetryPolicy, RetryRequests
+from bot.delivery.outbox import OutboxSender
+from bot.delivery.payloads import from_payload, json_params, to_payload
+from bot.delivery.telegram import JsonBotApi, PinResponseModels, RetryPolicy, RetryRequests
 from dialogs.outgoing import Queued
 from emulator import EmulatorClient, EmulatorServer
 from storage.database import Database
@@ -67,7 +67,7 @@ class CountingMiddleware(BaseRequestMiddleware):
 
 
 def make_bot(base_url: str, policy: RetryPolicy = QUICK, *extra: BaseRequestMiddleware) -> Bot:
-    """As `bot.telegram.create_bot` builds it, with a quicker retry policy."""
+    """As `bot.delivery.telegram.create_bot` builds it, with a quicker retry policy."""
     session = QuickSession(api=TelegramAPIServer.from_base(base_url))
     session.middleware(PinResponseModels())
     session.middleware(RetryRequests(policy))

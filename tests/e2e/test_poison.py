@@ -1,5 +1,5 @@
 """One update the bot cannot handle must never stop it: it is set aside, the person is told
-once, and everybody else is answered as usual (bot/intake.py, bot/quarantine.py)."""
+once, and everybody else is answered as usual (bot/engine/intake.py, bot/engine/quarantine.py)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from poison_support import (
 )
 from tcp_proxy import TcpProxy
 
-from bot import quarantine as quarantine_module
+from bot.engine import quarantine as quarantine_module
 from bot.runtime import set_webhook
 from dialogs.outgoing import Outgoing
 from emulator import EmulatorClient, EmulatorServer
@@ -216,6 +216,7 @@ async def test_an_update_whose_own_ids_break_the_database_is_set_aside(
     assert row.update_id == injected["update_id"] and row.attempts == 2
 
 
+@pytest.mark.redis
 async def test_a_redis_outage_sets_nothing_aside_and_loses_nothing(
     database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
 ) -> None:

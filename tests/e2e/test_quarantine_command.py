@@ -56,7 +56,7 @@ async def test_an_operator_lists_shows_retries_and_drops_what_was_set_aside(
     person: PersonFactory,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken_portal_map() -> str:
+    def broken_portal_map(*_sections: object) -> str:
         raise RuntimeError("the portal map is broken in this release")
 
     anna = await person("Anna")

@@ -4,10 +4,11 @@ password, terms, and the e-mail link (a real SMTP server) that makes the client 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from conftest import PersonFactory
-from e2e_support import BOT_ID, bot_settings, browser, buttons, polling_bot
+from e2e_support import BOT_ID, bot_settings, browser, buttons, outbox_rows, polling_bot
 from registration_walk import (
     confirmation_link,
     load_register,
@@ -20,7 +21,7 @@ from sqlalchemy import select, update
 
 from emulator import EmulatorClient, EmulatorServer
 from storage.database import Database
-from storage.models import ActivityEventRow, Client, Membership, Registration
+from storage.models import ActivityEventRow, Client, Membership, OutboxMessage, Registration
 
 
 async def test_a_signatory_registers_a_company_confirmed_by_email(
@@ -134,11 +135,28 @@ async def test_mail_is_retried_while_smtp_is_down_and_nothing_is_lost(
         async with polling_bot(settings), browser() as http:
             await log_in(anna, http, "anna")
             await register_ozolkalna(anna, emu)
+            failed = await email_row(database_url, lambda row: row.attempts >= 1)
+            assert failed.sent_at is None and failed.last_error  # tried, and it failed
+            assert smtp.messages == []
             await smtp.start()
             (mail,) = await smtp.wait_for(1, timeout=20)
             link = confirmation_link(mail)
             async with http.post(link) as page:
                 assert page.status == 200
+            sent = await email_row(database_url, lambda row: row.sent_at is not None)
+            assert sent.id == failed.id and sent.attempts >= 1  # the same row, sent on a retry
+
+
+async def email_row(
+    database_url: str, ready: Callable[[OutboxMessage], bool], timeout: float = 10
+) -> OutboxMessage:
+    """The one e-mail row in the outbox, once `ready` says so."""
+    async with asyncio.timeout(timeout):
+        while True:
+            rows = [row for row in await outbox_rows(database_url) if row.kind == "email"]
+            if len(rows) == 1 and ready(rows[0]):
+                return rows[0]
+            await asyncio.sleep(0.1)
 
 
 async def test_a_blocked_membership_hides_the_client_and_its_buttons(

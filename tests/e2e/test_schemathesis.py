@@ -11,9 +11,9 @@ from pathlib import Path
 from api_support import Api, make_token, serving
 from e2e_support import bot_settings
 
-from bot.demo import DEMO_DATA
+from bot.ops.demo import DEMO_DATA
+from bot.ops.ur_import import run_import
 from bot.settings import ApiSettings
-from bot.ur_import import run_import
 from emulator import EmulatorServer
 
 CHECKS = ",".join(

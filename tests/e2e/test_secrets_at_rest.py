@@ -22,10 +22,10 @@ from registration_walk import (
 from smtp_support import SmtpCapture
 from sqlalchemy import select
 
-from bot.web.login import COOKIE
 from emulator import EmulatorClient, EmulatorServer
 from storage.database import Database
 from storage.models import Base
+from web.login import COOKIE
 
 
 def text_of(value: Any) -> str:

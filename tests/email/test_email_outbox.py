@@ -13,7 +13,7 @@ import pytest
 from smtp_support import SmtpCapture, links_in
 from sqlalchemy import select, update
 
-from bot.outbox import NO_MAILER, OutboxSender
+from bot.delivery.outbox import NO_MAILER, OutboxSender
 from dialogs.outgoing import Queued
 from integrations.email import (
     MailPermanentError,
@@ -340,7 +340,9 @@ async def test_a_failing_email_does_not_block_the_chat_it_concerns(harness: Harn
     assert reply.sent_at is not None and mail.attempts == 1
 
 
-@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 async def test_two_sweepers_racing_deliver_each_email_once(harness: Harness) -> None:
     """Two processes' sweepers take over the same abandoned e-mails at the same moment."""
     first_database = Database(harness.database.engine.url.render_as_string(False))

@@ -1,12 +1,16 @@
-"""Updates keep their JSON once queued: re-serving them answers byte for byte as before.
+"""Updates are the JSON Telegram's Bot API documents, and keep it once queued.
 
-"Before" is the plain way the emulator used to answer getUpdates and still answers every
-other method: json.dumps({"ok": true, "result": [update.to_api(), …]}), written afresh.
+The first test compares what getUpdates serves with JSON written out by hand from the Bot
+API's documentation (https://core.telegram.org/bots/api: Update, Message, User, Chat,
+MessageEntity, CallbackQuery, Document, ChatMemberUpdated). The others check that re-serving
+answers byte for byte as "before": the plain way the emulator used to answer getUpdates and
+still answers every other method, json.dumps({"ok": true, "result": [update.to_api(), …]}).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -59,6 +63,182 @@ async def scene(
 ) -> AsyncIterator[Scene]:
     async with aiohttp.ClientSession() as http:
         yield Scene(server, http, emu, bot, user["id"])
+
+
+class AnyText:
+    """Any non-empty string: identifiers Telegram makes up (file ids, callback query ids)."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and other != ""
+
+    def __repr__(self) -> str:
+        return "<any text>"
+
+
+class UnixTime:
+    """An integer Unix time within the test's run."""
+
+    def __init__(self, earliest: int, latest: int) -> None:
+        self.earliest, self.latest = earliest, latest
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is int and self.earliest <= other <= self.latest
+
+    def __repr__(self) -> str:
+        return f"<Unix time {self.earliest}..{self.latest}>"
+
+
+async def test_updates_are_the_json_the_bot_api_documents(scene: Scene) -> None:
+    """Field names, nesting, types and which optional fields appear, written out by hand.
+    Entity offsets and lengths count UTF-16 code units: 👋 is two of them."""
+    emu, user_id = scene.emu, scene.user_id
+    started = int(time.time())
+    button = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="English 🇬🇧", callback_data="lang:en")]]
+    )
+    greeting = await scene.bot.send_message(
+        user_id, "👋 <b>Sveiki</b>, ūdens!", parse_mode="HTML", reply_markup=button
+    )
+    said = await emu.send_text(BOT_ID, user_id, "👋 /start@altum_test_bot ref_42")
+    pressed = await emu.press(BOT_ID, user_id, greeting.message_id, text="English 🇬🇧")
+    uploaded = await emu.send_document(
+        BOT_ID, user_id, b"%PDF-1.4", "rēķins.pdf", caption="Mans rēķins"
+    )
+    blocked = await emu.block(BOT_ID, user_id)
+    date = UnixTime(started, int(time.time()) + 1)
+    body, _ = await scene.get("getUpdates")
+
+    assert json.loads(body) == {
+        "ok": True,
+        "result": [
+            {
+                "update_id": said["update_id"],
+                "message": {
+                    "message_id": said["message_id"],
+                    "from": {
+                        "id": user_id,
+                        "is_bot": False,
+                        "first_name": "Anna",
+                        "last_name": "Bērziņa",
+                        "language_code": "lv",
+                    },
+                    "chat": {
+                        "id": user_id,
+                        "type": "private",
+                        "first_name": "Anna",
+                        "last_name": "Bērziņa",
+                    },
+                    "date": date,
+                    "text": "👋 /start@altum_test_bot ref_42",
+                    "entities": [{"type": "bot_command", "offset": 3, "length": 21}],
+                },
+            },
+            {
+                "update_id": pressed["update_id"],
+                "callback_query": {
+                    "id": pressed["callback_query_id"],
+                    "from": {
+                        "id": user_id,
+                        "is_bot": False,
+                        "first_name": "Anna",
+                        "last_name": "Bērziņa",
+                        "language_code": "lv",
+                    },
+                    "message": {
+                        "message_id": greeting.message_id,
+                        "from": {
+                            "id": BOT_ID,
+                            "is_bot": True,
+                            "first_name": "ALTUM Test Bot",
+                            "username": "altum_test_bot",
+                        },
+                        "chat": {
+                            "id": user_id,
+                            "type": "private",
+                            "first_name": "Anna",
+                            "last_name": "Bērziņa",
+                        },
+                        "date": date,
+                        "text": "👋 Sveiki, ūdens!",
+                        "entities": [{"type": "bold", "offset": 3, "length": 6}],
+                        "reply_markup": {
+                            "inline_keyboard": [
+                                [{"text": "English 🇬🇧", "callback_data": "lang:en"}]
+                            ]
+                        },
+                    },
+                    "chat_instance": AnyText(),
+                    "data": "lang:en",
+                },
+            },
+            {
+                "update_id": uploaded["update_id"],
+                "message": {
+                    "message_id": uploaded["message_id"],
+                    "from": {
+                        "id": user_id,
+                        "is_bot": False,
+                        "first_name": "Anna",
+                        "last_name": "Bērziņa",
+                        "language_code": "lv",
+                    },
+                    "chat": {
+                        "id": user_id,
+                        "type": "private",
+                        "first_name": "Anna",
+                        "last_name": "Bērziņa",
+                    },
+                    "date": date,
+                    "document": {
+                        "file_id": uploaded["file_id"],
+                        "file_unique_id": AnyText(),
+                        "file_name": "rēķins.pdf",
+                        "mime_type": "application/pdf",
+                        "file_size": 8,
+                    },
+                    "caption": "Mans rēķins",
+                },
+            },
+            {
+                "update_id": blocked["update_id"],
+                "my_chat_member": {
+                    "chat": {
+                        "id": user_id,
+                        "type": "private",
+                        "first_name": "Anna",
+                        "last_name": "Bērziņa",
+                    },
+                    "from": {
+                        "id": user_id,
+                        "is_bot": False,
+                        "first_name": "Anna",
+                        "last_name": "Bērziņa",
+                        "language_code": "lv",
+                    },
+                    "date": date,
+                    "old_chat_member": {
+                        "status": "member",
+                        "user": {
+                            "id": BOT_ID,
+                            "is_bot": True,
+                            "first_name": "ALTUM Test Bot",
+                            "username": "altum_test_bot",
+                        },
+                    },
+                    "new_chat_member": {
+                        "status": "kicked",
+                        "user": {
+                            "id": BOT_ID,
+                            "is_bot": True,
+                            "first_name": "ALTUM Test Bot",
+                            "username": "altum_test_bot",
+                        },
+                        "until_date": 0,  # banned for good: the person blocked the bot
+                    },
+                },
+            },
+        ],
+    }
 
 
 def written_afresh(world: BotWorld, offset: int = 0, limit: int = 100) -> bytes:

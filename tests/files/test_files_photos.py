@@ -13,7 +13,8 @@ from PIL import Image
 
 from integrations.files import BytesSource, ContentStore, FileInspector, PhotoPdfBinder
 from portal.documents import DocumentKind, DocumentRules, Refusal, RefusalCode, WarningCode
-from portal.uploads import ClientFile, ForeignFile, ReceivedDocument, bind_photos, receive_document
+from portal.model import ClientFile, ForeignFile, ReceivedDocument
+from portal.uploads import bind_photos, receive_document
 
 RULES = DocumentRules(photo_min_side=800)
 CLIENT = 5

@@ -19,7 +19,8 @@ from integrations.files import (
     StoreCorrupted,
 )
 from portal.documents import MIB, DocumentKind, DocumentRules, Refusal, RefusalCode
-from portal.uploads import ClientFile, ReceivedDocument, receive_document
+from portal.model import ClientFile, ReceivedDocument
+from portal.uploads import receive_document
 
 RULES = DocumentRules()
 CLIENT = 17

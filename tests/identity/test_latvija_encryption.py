@@ -17,6 +17,7 @@ from saml_support import NEW_FORMAT_CODE, OTHER_OLD_CODE, make_signing_pair, mak
 from xmlenc_support import (
     DSIG,
     XENC,
+    break_cbc_padding,
     encrypt_token,
     tamper_cipher_value,
     xmlsec1_encrypt,
@@ -187,8 +188,8 @@ async def test_every_failure_after_decryption_starts_gives_the_same_refusal(
     foreign = make_wresult(key_pem=stranger[0], cert_pem=stranger[1], realm=REALM)
     cases = {
         "wrong key": encrypt_token(signed, cert_pem=stranger[1]),
-        "bad padding": tamper_cipher_value(
-            encrypt_token(signed, cert_pem=ours[1], data="aes128-cbc"), at=1.0
+        "bad padding": break_cbc_padding(
+            encrypt_token(signed, cert_pem=ours[1], data="aes128-cbc")
         ),
         "not XML": encrypt_token(signed, cert_pem=ours[1], plaintext=b"\x00garbage<"),
         "not an assertion": encrypt_token(signed, cert_pem=ours[1], plaintext=b"<a/>"),
@@ -201,6 +202,7 @@ async def test_every_failure_after_decryption_starts_gives_the_same_refusal(
         cases, Refusal.DECRYPTION_FAILED
     )
     assert len({error.detail for error in errors.values()}) == len(cases)  # the log tells
+    assert "padding" in errors["bad padding"].detail
 
 
 async def test_no_private_key_refuses_an_encrypted_token(sts: Pair, ours: Pair) -> None:

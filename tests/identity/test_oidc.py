@@ -44,6 +44,7 @@ from portal.identity import (
     natural_person,
 )
 from portal.linking import link_person
+from portal.model import TimeLimits
 from storage.database import Database
 from storage.repositories import SqlUnitOfWork
 
@@ -51,6 +52,9 @@ CALLBACK = "http://127.0.0.1:9/oidc/callback"  # never requested: the tests read
 CODE = "01019012349"  # a valid old-format personal code
 SERIAL = "PNOLV-010190-12349"
 NEW_CODE = "32345678901"  # a valid new-format personal code
+LIMITS = TimeLimits(
+    login_link=timedelta(minutes=10), login_flow=timedelta(minutes=10), confirmation=timedelta(1)
+)
 
 
 def query(url: str) -> dict[str, str]:
@@ -1200,10 +1204,14 @@ async def test_a_code_redeemed_twice_by_a_lax_provider_links_once(
                 await ensure_account(uow=uow, telegram_user_id=user, first_name="A", username=None)
                 now = datetime.now(UTC)
                 if refusal is None:
-                    await link_person(uow=uow, telegram_user_id=user, identity=identity, now=now)
+                    await link_person(
+                        uow=uow, telegram_user_id=user, identity=identity, now=now, limits=LIMITS
+                    )
                     continue
                 with pytest.raises(IdentityError) as raised:
-                    await link_person(uow=uow, telegram_user_id=user, identity=identity, now=now)
+                    await link_person(
+                        uow=uow, telegram_user_id=user, identity=identity, now=now, limits=LIMITS
+                    )
                 assert raised.value.refusal is refusal
         assert [form["code"] for form, _ in fake.token_requests] == ["the-code", "the-code"]
     finally:

@@ -11,7 +11,8 @@ from saml_support import make_signing_pair, make_wresult
 from integrations.identity.latvija import LatvijaProvider
 from portal.accounts import ensure_account
 from portal.identity import IdentityError, ProviderIdentity, Refusal
-from portal.linking import FLOW_TTL, link_person, replay_horizon
+from portal.linking import link_person, replay_horizon
+from portal.model import TimeLimits
 from storage.database import Database
 from storage.repositories import SqlUnitOfWork
 
@@ -20,13 +21,17 @@ STS = "https://epaktv.vraa.gov.lv/IVIS.LVP.STS/Default.aspx"
 CALLBACK = "https://bot.example.lv/auth/callback"
 WCTX = "the-wctx-from-start"
 SKEW = timedelta(minutes=2)  # LatvijaProvider's default
+LIMITS = TimeLimits(
+    login_link=timedelta(minutes=10), login_flow=timedelta(minutes=10), confirmation=timedelta(1)
+)
+FLOW_TTL = LIMITS.login_flow
 
 
 async def link(database: Database, identity: ProviderIdentity, *, user: int, now: datetime) -> None:
     async with database.transaction() as session:
         uow = SqlUnitOfWork(session)
         await ensure_account(uow=uow, telegram_user_id=user, first_name="Anna", username=None)
-        await link_person(uow=uow, telegram_user_id=user, identity=identity, now=now)
+        await link_person(uow=uow, telegram_user_id=user, identity=identity, now=now, limits=LIMITS)
 
 
 async def test_an_assertion_replayed_within_the_verifiers_clock_skew_is_refused(
@@ -88,8 +93,8 @@ def test_the_horizon_is_the_validity_end_plus_the_skew_and_never_less() -> None:
         )
 
     long_lived = now + timedelta(hours=1)
-    assert replay_horizon(identity(long_lived, SKEW), now=now) == long_lived + SKEW
+    assert replay_horizon(identity(long_lived, SKEW), now=now, limits=LIMITS) == long_lived + SKEW
     # A short validity (or none stated, as an OAuth code's) is kept as long as a flow lives.
     short = identity(now + timedelta(seconds=30), timedelta(seconds=60))
-    assert replay_horizon(short, now=now) == now + FLOW_TTL + timedelta(seconds=60)
-    assert replay_horizon(identity(None, SKEW), now=now) == now + FLOW_TTL + SKEW
+    assert replay_horizon(short, now=now, limits=LIMITS) == now + FLOW_TTL + timedelta(seconds=60)
+    assert replay_horizon(identity(None, SKEW), now=now, limits=LIMITS) == now + FLOW_TTL + SKEW

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.housekeeping import housekeep_once
+from bot.ops.housekeeping import housekeep_once
 from storage.database import Database
 from storage.models import LoginLink, OutboxMessage, ProcessedUpdate, QuarantinedUpdate
 

@@ -14,7 +14,7 @@ from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 from sqlalchemy import select
 
-from bot.outbox import OutboxSender
+from bot.delivery.outbox import OutboxSender
 from dialogs.outgoing import Queued
 from storage.database import Database
 from storage.models import OutboxMessage

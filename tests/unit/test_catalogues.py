@@ -1,13 +1,17 @@
-"""The Latvian catalogue is complete and uses Babel's plural rule (../shared/DOMAIN.md)."""
+"""The Latvian catalogue is complete, uses Babel's plural rule for Latvian (three forms: for
+0 and 10–20 and what ends in 0 or 11–19; for what ends in 1 but not 11; for the rest), and the
+bot's own I18n (`bot.i18n.create_i18n`) serves it, plural forms and all."""
 
 from __future__ import annotations
 
-import gettext
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
+
+from bot.i18n import create_i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 LV_PO = ROOT / "locales" / "lv" / "LC_MESSAGES" / "messages.po"
@@ -47,7 +51,7 @@ def test_every_message_in_the_code_is_in_the_template(tmp_path: Path) -> None:
     with LV_PO.open("rb") as f:
         catalogue = read_po(f, locale="lv")
     in_catalogue = {m.id if isinstance(m.id, str) else m.id[0] for m in catalogue if m.id}
-    assert in_code - in_catalogue == set(), "run scripts/i18n.sh update and translate"
+    assert in_code - in_catalogue == set(), "run scripts/i18n update and translate"
 
 
 def test_latvian_catalogue_is_complete_and_not_fuzzy() -> None:
@@ -62,7 +66,36 @@ def test_latvian_catalogue_is_complete_and_not_fuzzy() -> None:
     assert catalogue.plural_forms.replace(" ", "") == LV_RULE.replace(" ", "")
 
 
-def test_latvian_plural_rule_picks_the_right_forms() -> None:
-    plural = gettext.c2py(LV_RULE.split("plural=")[1].rstrip(";"))
-    forms = {0: 0, 1: 1, 2: 2, 11: 0, 21: 1, 111: 0, 22: 2, 10: 0}
-    assert {n: plural(n) for n in forms} == forms
+ONE, MANY = "Please write at least {count} character.", "Please write at least {count} characters."
+
+
+@pytest.mark.parametrize(
+    ("n", "latvian"),
+    [
+        (0, "Lūdzu, uzrakstiet vismaz 0 rakstzīmju."),
+        (1, "Lūdzu, uzrakstiet vismaz 1 rakstzīmi."),
+        (2, "Lūdzu, uzrakstiet vismaz 2 rakstzīmes."),
+        (10, "Lūdzu, uzrakstiet vismaz 10 rakstzīmju."),
+        (11, "Lūdzu, uzrakstiet vismaz 11 rakstzīmju."),
+        (21, "Lūdzu, uzrakstiet vismaz 21 rakstzīmi."),
+        (22, "Lūdzu, uzrakstiet vismaz 22 rakstzīmes."),
+        (111, "Lūdzu, uzrakstiet vismaz 111 rakstzīmju."),
+    ],
+)
+def test_the_bots_i18n_picks_the_latvian_plural_forms(n: int, latvian: str) -> None:
+    i18n = create_i18n()  # the compiled catalogues the bot runs with
+    assert i18n.gettext(ONE, MANY, n, locale="lv").format(count=n) == latvian
+    english = i18n.gettext(ONE, MANY, n, locale="en").format(count=n)
+    assert english == (ONE if n == 1 else MANY).format(count=n)
+
+
+def test_the_bots_i18n_speaks_latvian_unless_told_otherwise() -> None:
+    i18n = create_i18n()
+    with i18n.context():
+        assert (
+            i18n.gettext("Please choose one of the buttons.") == "Lūdzu, izvēlieties kādu no pogām."
+        )
+        with i18n.use_locale("en"):
+            assert i18n.gettext("Please choose one of the buttons.") == (
+                "Please choose one of the buttons."
+            )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import DEMO_DATA as SAMPLE  # the Company Register samples
+from bot.ops.demo import DEMO_DATA as SAMPLE  # the Company Register samples
 from integrations.company_register import (
     OFFICERS_COLUMNS,
     REGISTER_COLUMNS,

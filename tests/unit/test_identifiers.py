@@ -1,4 +1,5 @@
-"""Personal codes and registration numbers by the rules in ../shared/DOMAIN.md."""
+"""Personal codes (the old format with its date and check digit, the new one from 1 July 2017
+without) and registration numbers (weighted checksum), as `portal/identifiers.py` states them."""
 
 from __future__ import annotations
 

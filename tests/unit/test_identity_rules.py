@@ -8,8 +8,8 @@ import logging
 import pytest
 
 from portal import voice_password
+from portal.contacts import normalize_email, normalize_phone
 from portal.identity import IdentityError, ProviderIdentity, Refusal, natural_person
-from portal.registration import normalize_email, normalize_phone
 
 
 def identity(subject: str, *codes: str) -> ProviderIdentity:

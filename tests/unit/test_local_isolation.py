@@ -7,7 +7,7 @@ import contextlib
 
 from aiogram.fsm.storage.base import StorageKey
 
-from bot.isolation import LocalEventIsolation
+from bot.engine.isolation import LocalEventIsolation
 
 
 def key(user: int) -> StorageKey:

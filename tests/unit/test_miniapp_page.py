@@ -14,9 +14,8 @@ from urllib.parse import quote
 import pytest
 from aiohttp import web
 
-from bot.settings import Settings
-from bot.web import login
-from bot.web.miniapp import bootstrap_page, frame_ancestors, origin_of
+from web import login
+from web.miniapp import bootstrap_page, frame_ancestors, origin_of
 
 RUNNER = r"""
 const vm = require("vm");
@@ -37,9 +36,13 @@ console.log(JSON.stringify(results));
 
 
 def page_script() -> str:
-    settings = Settings(_env_file=None, bot_token="1:" + "x" * 35)
     response = bootstrap_page(
-        action="/link/abc", title="t", waiting="w", without_script="n", lang="en", settings=settings
+        action="/link/abc",
+        title="t",
+        waiting="w",
+        without_script="n",
+        lang="en",
+        frame_ancestors=frame_ancestors(production=True, bot_api_url="https://api.telegram.org"),
     )
     csp = response.headers["Content-Security-Policy"]
     nonce = re.search(r"script-src 'nonce-([^']+)'", csp)
@@ -73,19 +76,20 @@ def test_the_page_posts_init_data_only_inside_telegram() -> None:
 
 
 def test_only_telegram_may_frame_the_pages_and_the_flow_cookie_survives_frames() -> None:
-    token = "1:" + "x" * 35
-    demo = Settings(_env_file=None, bot_token=token, telegram_api_url="http://127.0.0.1:8081")
     telegram = "https://web.telegram.org https://webk.telegram.org https://webz.telegram.org"
-    assert frame_ancestors(demo) == telegram + " http://127.0.0.1:8081"  # the web chat
-    real = Settings(_env_file=None, bot_token=token)  # api.telegram.org frames nothing
-    assert frame_ancestors(real) == telegram
+    demo = frame_ancestors(production=False, bot_api_url="http://127.0.0.1:8081")
+    assert demo == telegram + " http://127.0.0.1:8081"  # the web chat
+    real = frame_ancestors(production=False, bot_api_url="https://api.telegram.org")
+    assert real == telegram  # api.telegram.org frames nothing
+    production = frame_ancestors(production=True, bot_api_url="http://127.0.0.1:8081")
+    assert production == telegram
     assert origin_of("https://Bot.Altum.lv:443/x/") == "https://bot.altum.lv"
     assert origin_of("http://127.0.0.1:8080") == "http://127.0.0.1:8080"
 
     # On https the flow cookie must reach the callback from a cross-site frame (Telegram
     # Web) and from Latvija.lv's cross-site POST; plain http (the demo) cannot say None.
     # (Set by hand: this Python's http.cookies cannot say Partitioned.)
-    https = SimpleNamespace(settings=Settings(_env_file=None, public_url="https://bot.altum.lv"))
+    https = SimpleNamespace(public_url="https://bot.altum.lv")
     assert flow_cookie(https) == {
         "altum_login=key",
         "Path=/auth",
@@ -95,7 +99,7 @@ def test_only_telegram_may_frame_the_pages_and_the_flow_cookie_survives_frames()
         "SameSite=None",
         "Partitioned",
     }
-    http = SimpleNamespace(settings=demo)
+    http = SimpleNamespace(public_url="http://127.0.0.1:8080")
     assert flow_cookie(http) == {
         "altum_login=key",
         "Path=/auth",
@@ -105,8 +109,8 @@ def test_only_telegram_may_frame_the_pages_and_the_flow_cookie_survives_frames()
     }
 
 
-def flow_cookie(app: SimpleNamespace) -> set[str]:
+def flow_cookie(surface: SimpleNamespace) -> set[str]:
     response = web.Response()
-    login._set_flow_cookie(response, app, "key", max_age=600)  # type: ignore[arg-type]
+    login._set_flow_cookie(response, surface, "key", max_age=600)  # type: ignore[arg-type]
     (cookie,) = response.headers.getall("Set-Cookie")
     return {part.strip() for part in cookie.split(";")}

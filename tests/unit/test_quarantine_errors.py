@@ -8,9 +8,9 @@ from pydantic import ValidationError
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert
 from sqlalchemy.exc import IntegrityError
 
-from bot.group_commit import HandlerFailed
-from bot.quarantine import describe_error
-from bot.raw_updates import RAW_LIMIT, addressee_of, kind_of, sender_of, serialized
+from bot.engine.group_commit import HandlerFailed
+from bot.engine.quarantine import describe_error
+from bot.engine.raw_updates import RAW_LIMIT, addressee_of, kind_of, sender_of, serialized
 
 
 def test_a_validation_error_keeps_where_and_what_but_not_the_input() -> None:
@@ -39,7 +39,7 @@ def test_a_handlers_error_is_described_by_its_cause_where_it_was_raised() -> Non
     with pytest.raises(TypeError) as caught:
         kind_of(None)  # type: ignore[arg-type]
     _, message = describe_error(caught.value)
-    assert "(at bot/raw_updates.py:" in message and message.endswith("in kind_of)")
+    assert "(at bot/engine/raw_updates.py:" in message and message.endswith("in kind_of)")
 
 
 def test_sql_parameters_stay_out() -> None:

@@ -1,0 +1,48 @@
+"""Audit: every state change leaves an activity event, with who and when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Action(StrEnum):
+    ACCOUNT_CREATED = "account.created"
+    LANGUAGE_CHANGED = "account.language_changed"
+    LOGIN_LINK_ISSUED = "login.link_issued"
+    LINKED = "person.linked"
+    UNLINKED = "person.unlinked"
+    CLIENT_SWITCHED = "client.switched"
+    CLIENT_ACCESS_LOST = "client.access_lost"
+    REGISTRATION_SUBMITTED = "client.registration_submitted"
+    REGISTERED = "client.registered"
+    CONFIRMED = "client.confirmed"
+    UPDATE_QUARANTINED = "update.quarantined"
+    UPDATE_RETRIED = "update.retried"
+    UPDATE_DROPPED = "update.dropped"
+    # ALTUM's side, through the back-office API (the actor names the token).
+    CLIENT_OPENED = "client.opened"
+    CONSULTANT_SET = "client.consultant_set"
+    REGISTRATION_APPROVED = "client.registration_approved"
+    REGISTRATION_REJECTED = "client.registration_rejected"
+    USER_ADDED = "user.added"
+    USER_CHANGED = "user.changed"
+    DEAL_ADDED = "deal.added"
+    DEAL_UPDATED = "deal.updated"
+    INVOICE_ADDED = "invoice.added"
+    INVOICE_UPDATED = "invoice.updated"
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityEvent:
+    """Audit: every state change leaves one, with who and when."""
+
+    action: Action
+    telegram_user_id: int | None = None
+    person_id: int | None = None
+    client_id: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    occurred_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    actor: str | None = None  # `api:<token name>` when ALTUM's systems did it

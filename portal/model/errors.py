@@ -1,0 +1,30 @@
+"""Refusals of ALTUM's back-office use cases, which the API turns into problem details.
+(The chat's refusals live beside the records they are about.)"""
+
+from __future__ import annotations
+
+
+class NotFound(Exception):
+    """The thing named does not exist (or no longer)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"{what} not found")
+        self.what = what
+
+
+class Conflict(Exception):
+    """The request does not fit the current state; `code` names the rule, for machines."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+class Invalid(Exception):
+    """A value passed the API's schema but not the portal's rules (a checksum, a date order)."""
+
+    def __init__(self, field: str, detail: str) -> None:
+        super().__init__(f"{field}: {detail}")
+        self.field = field
+        self.detail = detail

@@ -1,0 +1,900 @@
+"""In-memory fakes of every port in `portal.ports`, for fast service-layer tests (no database,
+no aiogram), the way cosmicpython writes them.
+
+Each fake keeps the semantics its SQL or file-system twin promises (copies out of
+`accounts.get`, a link used once, a flow taken once, an expired row invisible), so a use case
+that forgets to save or to check fails here as it would for real. mypy checks at the bottom
+that every fake satisfies its Protocol.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from portal import ports
+from portal.company_register import RegisterEntry
+from portal.documents import (
+    DocumentKind,
+    DocumentRules,
+    Inspection,
+    Refusal,
+    RefusalCode,
+    rename_warning,
+    safe_name,
+)
+from portal.identity import FlowStart, IdentityError, NaturalPerson, ProviderIdentity
+from portal.model import (
+    Action,
+    ActivityEvent,
+    AlreadyRegistered,
+    ApiTokenRecord,
+    ClientAccess,
+    ClientFile,
+    ClientRecord,
+    ClientUser,
+    Consultant,
+    DealData,
+    DealRecord,
+    FeedEvent,
+    InvoiceData,
+    InvoiceRecord,
+    LoginFlowRecord,
+    MembershipStatus,
+    NewClient,
+    Notice,
+    PendingRegistration,
+    PersonRecord,
+    RegistrationRecord,
+    RegistrationStatus,
+    Role,
+    Staged,
+    TelegramAccount,
+    TokenNameTaken,
+)
+
+# --- the unit of work's repositories -------------------------------------------------------
+
+
+class FakeTelegramAccounts:
+    def __init__(self) -> None:
+        self.rows: dict[int, TelegramAccount] = {}
+
+    async def get(self, telegram_user_id: int) -> TelegramAccount | None:
+        account = self.rows.get(telegram_user_id)
+        return None if account is None else replace(account)  # a copy, as SQL gives
+
+    async def save(self, account: TelegramAccount) -> None:
+        self.rows[account.telegram_user_id] = replace(account)
+
+    async def find_by_person(self, person_id: int) -> TelegramAccount | None:
+        found = (a for a in self.rows.values() if a.person_id == person_id)
+        account = next(found, None)
+        return None if account is None else replace(account)
+
+
+class FakeActivityLog:
+    def __init__(self) -> None:
+        self.events: list[ActivityEvent] = []
+
+    async def record(self, event: ActivityEvent) -> None:
+        self.events.append(event)
+
+    def actions(self) -> list[Action]:
+        return [event.action for event in self.events]
+
+
+class FakePersons:
+    def __init__(self) -> None:
+        self.rows: dict[int, PersonRecord] = {}
+        self.previous_codes: dict[str, int] = {}  # an earlier code -> its person
+        self._ids = itertools.count(1)
+
+    async def get(self, person_id: int) -> PersonRecord | None:
+        return self.rows.get(person_id)
+
+    async def find_by_code(self, personal_code: str) -> PersonRecord | None:
+        for person in self.rows.values():
+            if person.personal_code == personal_code:
+                return person
+        person_id = self.previous_codes.get(personal_code)
+        return None if person_id is None else self.rows[person_id]
+
+    async def save(self, person: NaturalPerson, *, person_id: int | None) -> int:
+        if person_id is None:
+            person_id = next(self._ids)
+        else:
+            old = self.rows[person_id]
+            if old.personal_code != person.personal_code:  # the old code becomes history
+                self.previous_codes.setdefault(old.personal_code, person_id)
+                self.previous_codes.pop(person.personal_code, None)
+        self.rows[person_id] = PersonRecord(
+            id=person_id,
+            personal_code=person.personal_code,
+            given_name=person.given_name[:200],
+            family_name=person.family_name[:200],
+        )
+        for code in person.previous_codes:
+            self.previous_codes.setdefault(code, person_id)
+        return person_id
+
+
+@dataclass
+class FakeLink:
+    telegram_user_id: int
+    created_at: datetime
+    expires_at: datetime
+    consumed_at: datetime | None = None
+
+
+class FakeLoginLinks:
+    def __init__(self) -> None:
+        self.rows: dict[str, FakeLink] = {}
+
+    async def add(
+        self, *, token_hash: str, telegram_user_id: int, created_at: datetime, expires_at: datetime
+    ) -> None:
+        self.rows[token_hash] = FakeLink(telegram_user_id, created_at, expires_at)
+
+    def _valid(self, token_hash: str, now: datetime) -> FakeLink | None:
+        link = self.rows.get(token_hash)
+        if link is None or link.consumed_at is not None or link.expires_at <= now:
+            return None
+        return link
+
+    async def peek(self, token_hash: str, *, now: datetime) -> int | None:
+        link = self._valid(token_hash, now)
+        return None if link is None else link.telegram_user_id
+
+    async def consume(self, token_hash: str, *, telegram_user_id: int, now: datetime) -> bool:
+        link = self._valid(token_hash, now)
+        if link is None or link.telegram_user_id != telegram_user_id:
+            return False
+        link.consumed_at = now
+        return True
+
+    async def revoke_unused(self, telegram_user_id: int, *, now: datetime) -> None:
+        for link in self.rows.values():
+            if link.telegram_user_id == telegram_user_id and link.consumed_at is None:
+                link.consumed_at = now
+
+    async def purge(self, *, now: datetime) -> int:
+        expired = [key for key, link in self.rows.items() if link.expires_at < now]
+        for key in expired:
+            del self.rows[key]
+        return len(expired)
+
+
+class FakeLoginFlows:
+    def __init__(self) -> None:
+        self.rows: dict[str, LoginFlowRecord] = {}
+
+    async def add(self, flow: LoginFlowRecord) -> None:
+        self.rows[flow.session_hash] = flow
+
+    async def consume(self, session_hash: str, *, now: datetime) -> LoginFlowRecord | None:
+        flow = self.rows.get(session_hash)
+        if flow is None or flow.expires_at <= now:
+            return None  # an expired one is left to purge
+        return self.rows.pop(session_hash)
+
+    async def purge(self, *, now: datetime) -> int:
+        expired = [key for key, flow in self.rows.items() if flow.expires_at < now]
+        for key in expired:
+            del self.rows[key]
+        return len(expired)
+
+
+class FakeUsedAssertions:
+    def __init__(self) -> None:
+        self.rows: dict[str, datetime] = {}  # key -> remembered until
+
+    async def first_use(self, key: str, *, expires_at: datetime, now: datetime) -> bool:
+        self.rows = {k: until for k, until in self.rows.items() if until >= now}
+        if key in self.rows:
+            return False
+        self.rows[key] = expires_at
+        return True
+
+
+@dataclass
+class FakeMembership:
+    id: int
+    person_id: int
+    client_id: int
+    role: Role
+    is_signatory: bool
+    status: MembershipStatus = MembershipStatus.ACTIVE
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass
+class FakeClient:
+    id: int
+    client: NewClient
+    active: bool = True
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+class FakeClients:
+    """Clients and their memberships (which `FakeClientUsers` administers). Deleting a client
+    calls `cascade` with its id: what the database's ON DELETE does to the other tables."""
+
+    def __init__(
+        self, registrations: FakeRegistrations, cascade: Callable[[int], None] = lambda _id: None
+    ) -> None:
+        self.rows: dict[int, FakeClient] = {}
+        self.memberships: list[FakeMembership] = []
+        self._registrations = registrations
+        self._cascade = cascade
+        self._ids = itertools.count(1)
+        self._membership_ids = itertools.count(1)
+
+    def _access(self, membership: FakeMembership) -> ClientAccess | None:
+        row = self.rows.get(membership.client_id)
+        if row is None or not row.active or membership.status is not MembershipStatus.ACTIVE:
+            return None
+        return ClientAccess(
+            client_id=row.id,
+            name=row.client.name,
+            kind=row.client.kind,
+            role=membership.role,
+            is_signatory=membership.is_signatory,
+            registration_number=row.client.registration_number,
+            awaiting_review=self._registrations.waiting(
+                client_id=row.id, person_id=membership.person_id
+            ),
+        )
+
+    async def accessible(self, person_id: int) -> list[ClientAccess]:
+        found = [self._access(m) for m in self.memberships if m.person_id == person_id]
+        return sorted((a for a in found if a), key=lambda a: (a.name.lower(), a.client_id))
+
+    async def access(self, person_id: int, client_id: int) -> ClientAccess | None:
+        for access in await self.accessible(person_id):
+            if access.client_id == client_id:
+                return access
+        return None
+
+    async def exists(
+        self, *, registration_number: str | None = None, personal_code: str | None = None
+    ) -> bool:
+        return any(
+            (registration_number and row.client.registration_number == registration_number)
+            or (personal_code and row.client.personal_code == personal_code)
+            for row in self.rows.values()
+        )
+
+    async def create(self, client: NewClient) -> int:
+        if await self.exists(
+            registration_number=client.registration_number, personal_code=client.personal_code
+        ):
+            raise AlreadyRegistered
+        client_id = next(self._ids)
+        self.rows[client_id] = FakeClient(client_id, client)
+        return client_id
+
+    async def add_membership(
+        self, *, person_id: int, client_id: int, role: str, is_signatory: bool
+    ) -> None:
+        self.add_member(
+            person_id=person_id, client_id=client_id, role=role, is_signatory=is_signatory
+        )
+
+    def add_member(self, *, person_id: int, client_id: int, role: str, is_signatory: bool) -> int:
+        """`add_membership`, returning the new membership's id (for `FakeClientUsers.add`)."""
+        membership_id = next(self._membership_ids)
+        self.memberships.append(
+            FakeMembership(membership_id, person_id, client_id, Role(role), is_signatory)
+        )
+        return membership_id
+
+    async def get(self, client_id: int) -> ClientRecord | None:
+        row = self.rows.get(client_id)
+        if row is None:
+            return None
+        client = row.client
+        return ClientRecord(
+            id=row.id,
+            kind=str(client.kind),
+            name=client.name,
+            registration_number=client.registration_number,
+            status="active" if row.active else "closed",
+            legal_form=client.legal_form,
+            address=client.address,
+            email=client.email or None,
+            phone=client.phone or None,
+            representation_rule=client.representation_rule,
+            representation_with_at_least=client.representation_with_at_least,
+            created_at=row.created_at,
+            awaiting_review=self._registrations.waiting(client_id=row.id),
+        )
+
+    async def name(self, client_id: int) -> str | None:
+        row = self.rows.get(client_id)
+        return None if row is None else row.client.name
+
+    async def find_by_number(self, registration_number: str) -> ClientRecord | None:
+        for row in self.rows.values():
+            if row.client.registration_number == registration_number:
+                return await self.get(row.id)
+        return None
+
+    async def replace_details(self, client_id: int, client: NewClient) -> None:
+        row = self.rows[client_id]
+        row.client = replace(
+            row.client,
+            email=client.email,
+            phone=client.phone,
+            representation_rule=client.representation_rule,
+            representation_with_at_least=client.representation_with_at_least,
+            voice_password_hash=client.voice_password_hash,
+            terms_version=client.terms_version,
+            terms_accepted_at=client.terms_accepted_at,
+        )
+
+    async def delete(self, client_id: int) -> None:
+        if self.rows.pop(client_id, None) is not None:
+            self.memberships = [m for m in self.memberships if m.client_id != client_id]
+            self._cascade(client_id)
+
+    def membership(self, person_id: int, client_id: int) -> FakeMembership:
+        """For tests: block one, look at one."""
+        return next(
+            m for m in self.memberships if (m.person_id, m.client_id) == (person_id, client_id)
+        )
+
+
+@dataclass
+class FakeRegistration:
+    pending: PendingRegistration  # with its id
+    status: RegistrationStatus = RegistrationStatus.AWAITING_CONFIRMATION
+    client_id: int | None = None
+    confirmed_at: datetime | None = None
+    reviewed_at: datetime | None = None
+
+
+class FakeRegistrations:
+    def __init__(self, persons: FakePersons) -> None:
+        self.rows: dict[int, FakeRegistration] = {}
+        self._persons = persons
+        self._ids = itertools.count(1)
+
+    async def add(self, registration: PendingRegistration) -> int:
+        registration_id = next(self._ids)
+        self.rows[registration_id] = FakeRegistration(replace(registration, id=registration_id))
+        return registration_id
+
+    def _unconfirmed(self, token_hash: str, now: datetime) -> FakeRegistration | None:
+        found = (
+            row
+            for row in self.rows.values()
+            if row.pending.token_hash == token_hash
+            and row.pending.expires_at > now
+            and row.status is RegistrationStatus.AWAITING_CONFIRMATION
+        )
+        return next(found, None)
+
+    async def peek(self, token_hash: str, *, now: datetime) -> PendingRegistration | None:
+        row = self._unconfirmed(token_hash, now)
+        return None if row is None else row.pending
+
+    async def take(self, token_hash: str, *, now: datetime) -> PendingRegistration | None:
+        row = self._unconfirmed(token_hash, now)
+        if row is None:
+            return None
+        row.status, row.confirmed_at = RegistrationStatus.CONFIRMED, now
+        return row.pending
+
+    async def purge(self, *, now: datetime) -> int:
+        expired = [
+            key
+            for key, row in self.rows.items()
+            if row.pending.expires_at <= now
+            and row.status is RegistrationStatus.AWAITING_CONFIRMATION
+        ]
+        for key in expired:
+            del self.rows[key]
+        return len(expired)
+
+    def _record(self, row: FakeRegistration) -> RegistrationRecord | None:
+        person = self._persons.rows.get(row.pending.person_id)
+        if person is None:
+            return None
+        client = row.pending.client
+        assert row.pending.id is not None
+        return RegistrationRecord(
+            id=row.pending.id,
+            status=row.status,
+            kind=str(client.kind),
+            name=client.name,
+            registration_number=client.registration_number,
+            email=client.email,
+            phone=client.phone,
+            client_id=row.client_id,
+            person_id=person.id,
+            telegram_user_id=row.pending.telegram_user_id,
+            registrant_given_name=person.given_name,
+            registrant_family_name=person.family_name,
+            registrant_personal_code=person.personal_code,
+            created_at=row.pending.created_at,
+            confirmed_at=row.confirmed_at,
+            reviewed_at=row.reviewed_at,
+        )
+
+    def _records(self, rows: Iterable[FakeRegistration]) -> list[RegistrationRecord]:
+        found = (self._record(row) for row in sorted(rows, key=lambda row: row.pending.id or 0))
+        return [record for record in found if record is not None]
+
+    async def get(self, registration_id: int) -> RegistrationRecord | None:
+        row = self.rows.get(registration_id)
+        return None if row is None else self._record(row)
+
+    async def details(self, registration_id: int) -> PendingRegistration | None:
+        row = self.rows.get(registration_id)
+        return None if row is None else row.pending
+
+    async def listed(
+        self, *, status: RegistrationStatus | None, limit: int
+    ) -> list[RegistrationRecord]:
+        rows = (row for row in self.rows.values() if status is None or row.status is status)
+        return self._records(rows)[:limit]
+
+    async def of_client(self, client_id: int) -> list[RegistrationRecord]:
+        return self._records(row for row in self.rows.values() if row.client_id == client_id)
+
+    async def set_status(
+        self,
+        registration_id: int,
+        status: RegistrationStatus,
+        *,
+        client_id: int | None = None,
+        reviewed_at: datetime | None = None,
+    ) -> None:
+        row = self.rows[registration_id]
+        row.status = status
+        if client_id is not None:
+            row.client_id = client_id
+        if reviewed_at is not None:
+            row.reviewed_at = reviewed_at
+
+    async def delete(self, registration_id: int) -> None:
+        self.rows.pop(registration_id, None)
+
+    async def awaiting_review(self, *, person_id: int, client_id: int) -> bool:
+        return self.waiting(client_id=client_id, person_id=person_id)
+
+    def waiting(self, *, client_id: int, person_id: int | None = None) -> bool:
+        """Whether a registration of the client (by this person) waits for ALTUM's review."""
+        return any(
+            row.client_id == client_id
+            and row.status is RegistrationStatus.AWAITING_REVIEW
+            and person_id in (None, row.pending.person_id)
+            for row in self.rows.values()
+        )
+
+
+class FakeCompanyRegister:
+    def __init__(self, *entries: RegisterEntry) -> None:
+        self.entries = {entry.regcode: entry for entry in entries}
+
+    async def find(self, regcode: str) -> RegisterEntry | None:
+        return self.entries.get(regcode)
+
+
+# --- ALTUM's side: a client's users, consultant, deals, invoices; API tokens; the feed -----
+
+
+class FakeClientUsers:
+    """Memberships as ALTUM administers them: the same rows as `FakeClients.memberships`."""
+
+    def __init__(
+        self, clients: FakeClients, persons: FakePersons, accounts: FakeTelegramAccounts
+    ) -> None:
+        self._clients, self._persons, self._accounts = clients, persons, accounts
+
+    def _user(self, membership: FakeMembership) -> ClientUser | None:
+        person = self._persons.rows.get(membership.person_id)
+        if person is None:
+            return None
+        return ClientUser(
+            id=membership.id,
+            client_id=membership.client_id,
+            person_id=person.id,
+            personal_code=person.personal_code,
+            given_name=person.given_name,
+            family_name=person.family_name,
+            role=str(membership.role),
+            status=str(membership.status),
+            is_signatory=membership.is_signatory,
+            linked=any(a.person_id == person.id for a in self._accounts.rows.values()),
+            created_at=membership.created_at,
+        )
+
+    def _users(self, **where: int) -> list[ClientUser]:
+        found = (
+            self._user(m)
+            for m in sorted(self._clients.memberships, key=lambda m: m.id)
+            if all(getattr(m, key) == value for key, value in where.items())
+        )
+        return [user for user in found if user is not None]
+
+    async def of_client(self, client_id: int) -> list[ClientUser]:
+        return self._users(client_id=client_id)
+
+    async def get(self, client_id: int, user_id: int) -> ClientUser | None:
+        return next(iter(self._users(client_id=client_id, id=user_id)), None)
+
+    async def find(self, *, client_id: int, person_id: int) -> ClientUser | None:
+        return next(iter(self._users(client_id=client_id, person_id=person_id)), None)
+
+    async def of_person(self, person_id: int) -> list[ClientUser]:
+        return self._users(person_id=person_id)
+
+    async def add(self, *, client_id: int, person_id: int, role: str, is_signatory: bool) -> int:
+        return self._clients.add_member(
+            person_id=person_id, client_id=client_id, role=role, is_signatory=is_signatory
+        )
+
+    async def update(self, user_id: int, *, role: str, status: str) -> None:
+        membership = next(m for m in self._clients.memberships if m.id == user_id)
+        membership.role, membership.status = Role(role), MembershipStatus(status)
+
+    async def remove(self, *, client_id: int, person_id: int) -> None:
+        self._clients.memberships = [
+            m
+            for m in self._clients.memberships
+            if (m.client_id, m.person_id) != (client_id, person_id)
+        ]
+
+    async def active_people(self, client_id: int) -> list[int]:
+        client = self._clients.rows.get(client_id)
+        if client is None or not client.active:
+            return []
+        return [
+            m.person_id
+            for m in sorted(self._clients.memberships, key=lambda m: m.id)
+            if m.client_id == client_id and m.status is MembershipStatus.ACTIVE
+        ]
+
+
+class FakeConsultants:
+    def __init__(self) -> None:
+        self.rows: dict[int, Consultant] = {}
+
+    async def get(self, client_id: int) -> Consultant | None:
+        return self.rows.get(client_id)
+
+    async def put(self, client_id: int, consultant: Consultant, *, now: datetime) -> None:
+        self.rows[client_id] = replace(consultant, name=consultant.name[:200])
+
+
+class FakeDeals:
+    def __init__(self) -> None:
+        self.rows: dict[int, DealRecord] = {}
+        self._ids = itertools.count(1)
+
+    async def get(self, client_id: int, number: str) -> DealRecord | None:
+        found = (d for d in self.rows.values() if (d.client_id, d.number) == (client_id, number))
+        return next(found, None)
+
+    async def of_client(self, client_id: int) -> list[DealRecord]:
+        deals = (d for d in self.rows.values() if d.client_id == client_id)
+        return sorted(deals, key=lambda d: (d.data.start_date, d.id))
+
+    async def put(
+        self, client_id: int, number: str, data: DealData, *, now: datetime
+    ) -> tuple[DealRecord, bool]:
+        data = replace(data, product=data.product[:200])
+        old = await self.get(client_id, number)
+        if old is not None:
+            self.rows[old.id] = replace(old, data=data, updated_at=now)
+            return self.rows[old.id], False
+        deal = DealRecord(next(self._ids), client_id, number, data, created_at=now, updated_at=now)
+        self.rows[deal.id] = deal
+        return deal, True
+
+
+class FakeInvoices:
+    def __init__(self) -> None:
+        self.rows: dict[int, InvoiceRecord] = {}
+        self._ids = itertools.count(1)
+
+    async def get(self, deal: DealRecord, number: str) -> InvoiceRecord | None:
+        found = (i for i in self.rows.values() if (i.deal_id, i.number) == (deal.id, number))
+        return next(found, None)
+
+    async def of_deal(self, deal: DealRecord) -> list[InvoiceRecord]:
+        invoices = (i for i in self.rows.values() if i.deal_id == deal.id)
+        return sorted(invoices, key=lambda i: (i.data.due_date, i.id))
+
+    async def put(
+        self, deal: DealRecord, number: str, data: InvoiceData, *, now: datetime
+    ) -> tuple[InvoiceRecord, bool]:
+        old = await self.get(deal, number)
+        if old is not None:
+            self.rows[old.id] = replace(old, data=data, updated_at=now)
+            return self.rows[old.id], False
+        invoice = InvoiceRecord(
+            next(self._ids), deal.id, number, deal.data.currency, data, now, now
+        )
+        self.rows[invoice.id] = invoice
+        return invoice, True
+
+
+@dataclass
+class FakeToken:
+    record: ApiTokenRecord
+    token_hash: str
+
+
+class FakeApiTokens:
+    def __init__(self) -> None:
+        self.rows: dict[str, FakeToken] = {}  # by name
+        self._ids = itertools.count(1)
+
+    async def add(
+        self, *, name: str, token_hash: str, scopes: tuple[str, ...], created_at: datetime
+    ) -> ApiTokenRecord:
+        if name in self.rows:
+            raise TokenNameTaken(name)
+        record = ApiTokenRecord(next(self._ids), name, scopes, created_at, last_used_at=None)
+        self.rows[name] = FakeToken(record, token_hash)
+        return record
+
+    async def by_hash(self, token_hash: str) -> ApiTokenRecord | None:
+        found = (t.record for t in self.rows.values() if t.token_hash == token_hash)
+        return next(found, None)
+
+    async def touch(self, token_id: int, *, now: datetime) -> None:
+        for token in self.rows.values():
+            if token.record.id == token_id:
+                token.record = replace(token.record, last_used_at=now)
+
+    async def listed(self) -> list[ApiTokenRecord]:
+        return [self.rows[name].record for name in sorted(self.rows)]
+
+    async def remove(self, name: str) -> bool:
+        return self.rows.pop(name, None) is not None
+
+
+class FakeFeed:
+    """Events wait in `pending` until the unit of work commits; then they get their
+    positions, in commit order, as storage/feed.py gives them."""
+
+    def __init__(self) -> None:
+        self.pending: list[FeedEvent] = []
+        self.events: list[FeedEvent] = []
+
+    async def publish(self, event: FeedEvent) -> None:
+        self.pending.append(event)
+
+    def commit(self) -> None:
+        for event in self.pending:
+            self.events.append(replace(event, position=len(self.events) + 1))
+        self.pending = []
+
+    async def after(self, position: int, *, limit: int) -> list[FeedEvent]:
+        return [e for e in self.events if (e.position or 0) > position][:limit]
+
+
+class FakeFeedSignal:
+    """Never wakes early: a long poll waits its whole time (recorded) and reads again."""
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def wait(self, seconds: float) -> None:
+        self.waits.append(seconds)
+
+
+class FakeNotifier:
+    """Keeps what would be told in chat, in order."""
+
+    def __init__(self) -> None:
+        self.notices: list[Notice] = []
+
+    async def notify(self, notice: Notice) -> None:
+        self.notices.append(notice)
+
+
+class FakeUnitOfWork:
+    """One transaction in memory. Use cases never commit (the caller's unit of work does):
+    `committed` tells whether anyone did."""
+
+    def __init__(self, *register: RegisterEntry) -> None:
+        self.accounts = FakeTelegramAccounts()
+        self.activity = FakeActivityLog()
+        self.persons = FakePersons()
+        self.login_links = FakeLoginLinks()
+        self.login_flows = FakeLoginFlows()
+        self.used_assertions = FakeUsedAssertions()
+        self.registrations = FakeRegistrations(self.persons)
+        self.clients = FakeClients(self.registrations, cascade=self._client_deleted)
+        self.company_register = FakeCompanyRegister(*register)
+        self.client_users = FakeClientUsers(self.clients, self.persons, self.accounts)
+        self.consultants = FakeConsultants()
+        self.deals = FakeDeals()
+        self.invoices = FakeInvoices()
+        self.api_tokens = FakeApiTokens()
+        self.feed = FakeFeed()
+        self.committed = False
+
+    async def commit(self) -> None:
+        self.feed.commit()
+        self.committed = True
+
+    def _client_deleted(self, client_id: int) -> None:
+        """What the database's foreign keys do when a client goes: its registrations,
+        consultant, deals (with their invoices) and log go too; chats acting for it act for
+        none."""
+        self.registrations.rows = {
+            key: row for key, row in self.registrations.rows.items() if row.client_id != client_id
+        }
+        self.consultants.rows.pop(client_id, None)
+        gone = {deal.id for deal in self.deals.rows.values() if deal.client_id == client_id}
+        self.deals.rows = {key: d for key, d in self.deals.rows.items() if key not in gone}
+        self.invoices.rows = {
+            key: i for key, i in self.invoices.rows.items() if i.deal_id not in gone
+        }
+        self.activity.events = [e for e in self.activity.events if e.client_id != client_id]
+        for account in self.accounts.rows.values():
+            if account.current_client_id == client_id:
+                account.current_client_id = None
+
+
+# --- identity providers --------------------------------------------------------------------
+
+
+@dataclass
+class FakeIdentityProvider:
+    """Sends the browser nowhere; `finish` gives `identity`, or raises `error`."""
+
+    identity: ProviderIdentity | None = None
+    error: IdentityError | None = None
+    name: str = "fake"
+    started: list[str] = field(default_factory=list)
+
+    async def start(self, *, callback_url: str) -> FlowStart:
+        self.started.append(callback_url)
+        return FlowStart(redirect_url="https://idp.example/authorize", flow_state={"state": "s"})
+
+    async def finish(
+        self, *, callback_url: str, params: Mapping[str, str], flow_state: Mapping[str, str]
+    ) -> ProviderIdentity:
+        if self.error is not None:
+            raise self.error
+        assert self.identity is not None, "give the fake an identity or an error"
+        return self.identity
+
+
+# --- files ---------------------------------------------------------------------------------
+
+
+class BytesSource:
+    """A `ByteSource` over bytes, handing them out in chunks; counts what was read."""
+
+    def __init__(self, data: bytes, chunk: int = 64 * 1024) -> None:
+        self._data, self._chunk, self.read_bytes = data, chunk, 0
+
+    async def read(self, n: int = -1, /) -> bytes:
+        size = self._chunk if n < 0 else min(n, self._chunk)
+        piece = self._data[self.read_bytes : self.read_bytes + size]
+        self.read_bytes += len(piece)
+        return piece
+
+
+class FakeFileStore:
+    """Staged and stored files in memory, under made-up paths."""
+
+    def __init__(self) -> None:
+        self.staged: dict[Path, bytes] = {}
+        self.stored: dict[str, bytes] = {}
+        self._ids = itertools.count(1)
+
+    async def stage(self, source: ports.ByteSource, *, max_bytes: int) -> Staged | None:
+        data = b""
+        while len(data) <= max_bytes:
+            piece = await source.read(max_bytes + 1 - len(data))
+            if not piece:
+                break
+            data += piece
+        if len(data) > max_bytes:
+            return None
+        path = Path(f"/fake/staging/{next(self._ids)}.part")
+        self.staged[path] = data
+        return Staged(path=path, size=len(data), sha256=hashlib.sha256(data).hexdigest())
+
+    async def commit(self, staged: Staged) -> None:
+        self.stored.setdefault(staged.sha256, self.staged.pop(staged.path))
+
+    async def discard(self, staged: Staged) -> None:
+        self.staged.pop(staged.path, None)
+
+    def path(self, file: ClientFile) -> Path:
+        return Path(f"/fake/sha256/{file.sha256}")
+
+    async def chunks(self, file: ClientFile) -> AsyncIterator[bytes]:
+        yield self.stored[file.sha256]
+
+    def bytes_at(self, path: Path) -> bytes:
+        """For the fake inspector and binder: what a staged or stored path holds."""
+        if path in self.staged:
+            return self.staged[path]
+        return self.stored[path.name]
+
+
+class FakeInspector:
+    """Says what a file is by its first bytes (`%PDF-`: a PDF, `\\xff\\xd8`: a JPEG of
+    `picture_size`), or refuses with `refusal` when given."""
+
+    def __init__(self, store: FakeFileStore, *, picture_size: tuple[int, int] = (1200, 1600)):
+        self.store, self.picture_size = store, picture_size
+        self.refusal: Refusal | None = None
+
+    async def inspect(
+        self, path: Path, *, declared_name: str | None, rules: DocumentRules
+    ) -> Inspection | Refusal:
+        if self.refusal is not None:
+            return self.refusal
+        data = self.store.bytes_at(path)
+        if data.startswith(b"%PDF-"):
+            kind = DocumentKind.PDF
+        elif data.startswith(b"\xff\xd8"):
+            kind = DocumentKind.JPEG
+        else:
+            return Refusal(RefusalCode.NOT_ALLOWED)
+        warning = rename_warning(declared_name, kind)
+        width, height = self.picture_size if kind is DocumentKind.JPEG else (None, None)
+        return Inspection(
+            kind=kind,
+            name=safe_name(declared_name, kind, rules),
+            warnings=(warning,) if warning else (),
+            width=width,
+            height=height,
+        )
+
+
+class FakePhotoBinder:
+    """A "PDF" that names its pages' paths, in order."""
+
+    def __init__(self) -> None:
+        self.bound: list[Sequence[Path]] = []
+
+    async def bind(self, pages: Sequence[Path], *, rules: DocumentRules) -> bytes | Refusal:
+        self.bound.append(list(pages))
+        return b"%PDF-1.7 fake\n" + b"\n".join(str(p).encode() for p in pages) + b"\n%%EOF"
+
+    async def page_count(self, path: Path) -> int:
+        return len(self.bound[-1]) if self.bound else 0
+
+
+# --- mypy: each fake is what its port asks for ---------------------------------------------
+
+
+def _conforms(
+    uow: FakeUnitOfWork,
+    provider: FakeIdentityProvider,
+    source: BytesSource,
+    store: FakeFileStore,
+    inspector: FakeInspector,
+    binder: FakePhotoBinder,
+    notifier: FakeNotifier,
+    signal: FakeFeedSignal,
+) -> tuple[Any, ...]:
+    checked: tuple[
+        ports.UnitOfWork,
+        ports.IdentityProvider,
+        ports.ByteSource,
+        ports.FileStore,
+        ports.DocumentInspector,
+        ports.PhotoBinder,
+        ports.Notifier,
+        ports.FeedSignal,
+    ] = (uow, provider, source, store, inspector, binder, notifier, signal)
+    return checked
