@@ -34,6 +34,7 @@ from portal.model import (
     Notice,
     PendingRegistration,
     PersonRecord,
+    PrintedDocument,
     RegistrationRecord,
     RegistrationStatus,
     Staged,
@@ -365,3 +366,8 @@ class PhotoBinder(Protocol):
         """One PDF with a page per picture, in order."""
 
     async def page_count(self, path: Path) -> int: ...
+
+
+class PdfWriter(Protocol):
+    def render(self, document: PrintedDocument) -> bytes:
+        """The document as a PDF (CPU-bound: callers on the event loop use a thread)."""

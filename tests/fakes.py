@@ -50,6 +50,7 @@ from portal.model import (
     Notice,
     PendingRegistration,
     PersonRecord,
+    PrintedDocument,
     RegistrationRecord,
     RegistrationStatus,
     Role,
@@ -874,6 +875,17 @@ class FakePhotoBinder:
         return len(self.bound[-1]) if self.bound else 0
 
 
+class FakePdfWriter:
+    """Keeps the documents it was asked to print; the "PDF" names their titles."""
+
+    def __init__(self) -> None:
+        self.printed: list[PrintedDocument] = []
+
+    def render(self, document: PrintedDocument) -> bytes:
+        self.printed.append(document)
+        return b"%PDF-1.7 fake\n" + document.title.encode() + b"\n%%EOF"
+
+
 # --- mypy: each fake is what its port asks for ---------------------------------------------
 
 
@@ -886,6 +898,7 @@ def _conforms(
     binder: FakePhotoBinder,
     notifier: FakeNotifier,
     signal: FakeFeedSignal,
+    pdf: FakePdfWriter,
 ) -> tuple[Any, ...]:
     checked: tuple[
         ports.UnitOfWork,
@@ -896,5 +909,6 @@ def _conforms(
         ports.PhotoBinder,
         ports.Notifier,
         ports.FeedSignal,
-    ] = (uow, provider, source, store, inspector, binder, notifier, signal)
+        ports.PdfWriter,
+    ] = (uow, provider, source, store, inspector, binder, notifier, signal, pdf)
     return checked
