@@ -16,8 +16,9 @@ h3{font-size:1.05rem;margin:1.6rem 0 .3rem}code,pre{font:13px/1.4 ui-monospace,m
 pre{background:#f4f6f8;padding:.6rem;overflow:auto;border-radius:6px;max-height:24rem}
 .m{display:inline-block;min-width:4.2rem;font-weight:700}.GET{color:#0b6e4f}
 .PUT,.PATCH{color:#8a5a00}.POST{color:#1f5fbf}.DELETE{color:#b3261e}
-table{border-collapse:collapse}td,th{border:1px solid #d5dde6;padding:.2rem .5rem;
-text-align:left;vertical-align:top}.muted{color:#5b6b7c}
+table{border-collapse:collapse;display:block;overflow-x:auto}td,th{border:1px solid #d5dde6;
+padding:.2rem .5rem;text-align:left;vertical-align:top}.muted{color:#5b6b7c}
+td code,h3 code{overflow-wrap:anywhere}
 """
 HEADERS = {
     "Cache-Control": "no-cache",

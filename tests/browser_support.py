@@ -9,14 +9,16 @@ the tests that use it are skipped, saying why.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import itertools
 import json
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -31,22 +33,131 @@ def chromium_missing() -> str | None:
 
 
 class Page:
-    """One tab: navigate, evaluate JavaScript in it or in one of its frames."""
+    """One tab: navigate, evaluate JavaScript in it or in one of its frames, type, press
+    keys, pick files, take screenshots, refuse requests that leave this machine."""
 
     def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         self._ws = ws
         self._ids = itertools.count(1)
+        self._waiting: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self._listeners: dict[str, list[Callable[[dict[str, Any]], None]]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.blocked: list[str] = []  # requests `keep_local` refused, by URL
+        # One reader: answers go to their callers, events to listeners (which may not wait
+        # for an answer themselves: they start a task).
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        try:
+            async for frame in self._ws:
+                if frame.type != aiohttp.WSMsgType.TEXT:
+                    continue
+                message = json.loads(frame.data)
+                if "id" in message:
+                    waiter = self._waiting.pop(message["id"], None)
+                    if waiter is not None and not waiter.done():
+                        waiter.set_result(message)
+                    continue
+                for listener in self._listeners.get(message.get("method", ""), []):
+                    listener(message.get("params", {}))
+        finally:
+            for waiter in self._waiting.values():
+                if not waiter.done():
+                    waiter.set_exception(ConnectionError("the tab is gone"))
 
     async def send(self, method: str, **params: Any) -> dict[str, Any]:
         call_id = next(self._ids)
+        waiter: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._waiting[call_id] = waiter
         await self._ws.send_json({"id": call_id, "method": method, "params": params})
-        while True:  # events arrive in between; only the answer matters here
-            message = await self._ws.receive_json(timeout=30)
-            if message.get("id") == call_id:
-                if "error" in message:
-                    raise RuntimeError(f"{method}: {message['error']}")
-                result: dict[str, Any] = message.get("result", {})
-                return result
+        message = await asyncio.wait_for(waiter, timeout=30)
+        if "error" in message:
+            raise RuntimeError(f"{method}: {message['error']}")
+        result: dict[str, Any] = message.get("result", {})
+        return result
+
+    def on(self, event: str, listener: Callable[[dict[str, Any]], None]) -> None:
+        self._listeners.setdefault(event, []).append(listener)
+
+    def _spawn(self, call: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(call)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def keep_local(self) -> None:
+        """Every request of this tab and its frames that is not to 127.0.0.1 fails (and is
+        listed in `blocked`): a page that needs the internet shows it here."""
+
+        def paused(params: dict[str, Any]) -> None:
+            url = params["request"]["url"]
+            if urlsplit(url).hostname == "127.0.0.1":
+                self._spawn(self._quietly("Fetch.continueRequest", requestId=params["requestId"]))
+            else:
+                self.blocked.append(url)
+                self._spawn(
+                    self._quietly(
+                        "Fetch.failRequest",
+                        requestId=params["requestId"],
+                        errorReason="BlockedByClient",
+                    )
+                )
+
+        self.on("Fetch.requestPaused", paused)
+        await self.send("Fetch.enable", patterns=[{"urlPattern": "*"}])
+
+    async def _quietly(self, method: str, **params: Any) -> None:
+        with contextlib.suppress(RuntimeError, ConnectionError, TimeoutError):
+            await self.send(method, **params)
+
+    async def phone(self, width: int = 360, height: int = 740, scale: float = 1) -> None:
+        """A phone's viewport: `width` CSS pixels wide, touch, mobile layout rules."""
+        await self.send(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=scale,
+            mobile=True,
+        )
+
+    async def languages(self, accept: str) -> None:
+        """The browser's preferred languages, as its `Accept-Language` says them."""
+        await self.send("Network.enable")
+        await self.send("Network.setExtraHTTPHeaders", headers={"Accept-Language": accept})
+
+    async def key(self, key: str, *, shift: bool = False) -> None:
+        """Press and release `key` ("Tab", "Enter") as a keyboard would, to what has focus."""
+        codes = {"Tab": 9, "Enter": 13}
+        common: dict[str, Any] = {
+            "key": key,
+            "code": key,
+            "windowsVirtualKeyCode": codes[key],
+            "modifiers": 8 if shift else 0,
+        }
+        text = {"text": "\r"} if key == "Enter" else {}
+        await self.send("Input.dispatchKeyEvent", type="keyDown", **common, **text)
+        await self.send("Input.dispatchKeyEvent", type="keyUp", **common)
+
+    async def type_text(self, text: str) -> None:
+        """Type `text` into what has focus, as an input method would."""
+        await self.send("Input.insertText", text=text)
+
+    async def choose_files(self, selector: str, *paths: Path) -> None:
+        """Pick files in the file input `selector`, as its dialog would (fires `change`)."""
+        root = await self.send("DOM.getDocument", depth=0)
+        found = await self.send(
+            "DOM.querySelector", nodeId=root["root"]["nodeId"], selector=selector
+        )
+        await self.send(
+            "DOM.setFileInputFiles", files=[str(p) for p in paths], nodeId=found["nodeId"]
+        )
+
+    async def screenshot(self, path: Path) -> None:
+        shot = await self.send("Page.captureScreenshot", format="png")
+        path.write_bytes(base64.b64decode(shot["data"]))
+
+    async def close(self) -> None:
+        self._reader.cancel()
+        await self._ws.close()
 
     async def navigate(self, url: str) -> None:
         await self.send("Page.navigate", url=url)
@@ -122,7 +233,7 @@ async def chromium() -> AsyncIterator[Any]:
         stderr=asyncio.subprocess.DEVNULL,
     )
     http = aiohttp.ClientSession()
-    sockets: list[aiohttp.ClientWebSocketResponse] = []
+    pages: list[Page] = []
     try:
         port_file = profile / "DevToolsActivePort"
         for _ in range(300):
@@ -135,15 +246,15 @@ async def chromium() -> AsyncIterator[Any]:
             async with http.put(f"http://127.0.0.1:{port}/json/new?about:blank") as response:
                 target = json.loads(await response.text())
             ws = await http.ws_connect(target["webSocketDebuggerUrl"], max_msg_size=0)
-            sockets.append(ws)
             page = Page(ws)
+            pages.append(page)
             await page.send("Page.enable")
             return page
 
         yield new_page
     finally:
-        for ws in sockets:
-            await ws.close()
+        for page in pages:
+            await page.close()
         await http.close()
         if process.returncode is None:
             process.terminate()
