@@ -124,6 +124,10 @@ class Page:
         await self.send("Network.enable")
         await self.send("Network.setExtraHTTPHeaders", headers={"Accept-Language": accept})
 
+    async def without_scripts(self) -> None:
+        """Pages in this tab run no JavaScript (and show their <noscript>)."""
+        await self.send("Emulation.setScriptExecutionDisabled", value=True)
+
     async def key(self, key: str, *, shift: bool = False) -> None:
         """Press and release `key` ("Tab", "Enter") as a keyboard would, to what has focus."""
         codes = {"Tab": 9, "Enter": 13}

@@ -23,7 +23,8 @@ async def check_page(page: Page, *, lang: str, frame_id: str | None = None) -> N
 
 
 async def tab_to(page: Page, label: str, *, frame_id: str | None = None, limit: int = 40) -> None:
-    """Press Tab until the focus is on the button `label` (fails if it never gets there)."""
+    """Press Tab until the focus is on the button `label` (fails if it never gets there),
+    and see that the focus shows."""
     focused = (
         "(() => { const e = document.activeElement;"
         " return e && e.tagName === 'BUTTON' ? e.textContent : null; })()"
@@ -33,6 +34,10 @@ async def tab_to(page: Page, label: str, *, frame_id: str | None = None, limit: 
         await page.key("Tab")
         now = await page.evaluate(focused, frame_id=frame_id)
         if now == label:
+            ring = await page.evaluate(
+                "getComputedStyle(document.activeElement).outlineStyle", frame_id=frame_id
+            )
+            assert ring != "none", f"{label!r} has the focus but shows no focus ring"
             return
         seen.append(now)
     raise AssertionError(f"Tab never reached {label!r}; focus went: {json.dumps(seen)}")

@@ -11,7 +11,7 @@ from aiohttp import web
 
 _STYLE = """
 body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;
-color:#1d2a3a}
+color:#1d2a3a;overflow-wrap:break-word}
 h1{font-size:1.35rem}.box{border:1px solid #d5dde6;border-radius:12px;padding:1.25rem}
 button{font:inherit;padding:.6rem 1.2rem;border-radius:8px;border:0;background:#0b6e4f;
 color:#fff;cursor:pointer;margin:.25rem 0}.muted{color:#5b6b7c;font-size:.9rem}

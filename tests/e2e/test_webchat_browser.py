@@ -74,6 +74,7 @@ async def newest_confirmation_link(mail: Page, web: str) -> str:
         "[...document.querySelectorAll('a')].map((a) => a.href)"
         ".find((h) => h.includes('/confirm/'))"
     )
+    await check_page(mail, lang="en")  # the demo's own page, in English
     return str(link)
 
 
@@ -209,6 +210,15 @@ async def test_the_login_link_works_only_in_the_mini_app(
         assert unchanged in text
         await check_page(tab, lang=lang)
 
+    # Without JavaScript the first page cannot post anything; it says how to log in.
+    still = await phone()
+    await still.languages("lv")
+    await still.without_scripts()
+    await still.navigate(copied["launch_url"])
+    text = await still.wait_for("document.title === 'Pieslēgšanās' && document.body.innerText")
+    assert "Šī lapa darbojas tikai Telegram" in text
+    await check_page(still, lang="lv")
+
     await chat.press("🔐 Pieslēgties")
     provider = await chat.page.wait_for_frame("/demo/authorize")
     await chat.page.wait_for("!!document.querySelector('button')", frame_id=provider)
@@ -220,6 +230,13 @@ async def test_the_login_link_works_only_in_the_mini_app(
     done = await chat.page.wait_for_frame("/auth/callback")
     await chat.page.wait_for("document.title === 'Pieslēgšanās izdevās'", frame_id=done)
     assert "piesaistīts kā Anna Bērziņa" in (await chat.reply())["text"]
+
+    # Used up: opened again, the link says so.
+    again = await phone()
+    await again.languages("en")
+    await again.navigate(copied["launch_url"])
+    await again.wait_for("document.title === 'Logging in failed'")
+    await check_page(again, lang="en")
 
 
 async def test_the_back_office_docs_page_renders_offline(
