@@ -63,17 +63,20 @@ def main_menu_text(view: MenuView) -> str:
 
 def main_menu_keyboard(view: MenuView, sections: Sections) -> InlineKeyboardMarkup:
     logged_in = view.person_name is not None
-    return _main_menu_keyboard(sections, get_i18n().current_locale, logged_in=logged_in)
+    main_user = view.client is not None and view.client.role is Role.MAIN
+    return _main_menu_keyboard(
+        sections, get_i18n().current_locale, logged_in=logged_in, main_user=main_user
+    )
 
 
 # Keyboards depend on the language and little else: built once each (aiogram's builder and
 # models cost more than the rest of a menu reply). Nothing modifies a markup once built.
 @cache
 def _main_menu_keyboard(
-    sections: Sections, locale: str, *, logged_in: bool
+    sections: Sections, locale: str, *, logged_in: bool, main_user: bool = False
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for section in sections.menu(logged_in=logged_in):
+    for section in sections.menu(logged_in=logged_in, main_user=main_user):
         assert section.menu is not None
         builder.button(text=str(section.menu.label), callback_data=MenuAction(section=section.key))
     builder.adjust(1)

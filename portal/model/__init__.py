@@ -14,6 +14,13 @@ names them all: the place of a record is this package, not the file it is in.
 from __future__ import annotations
 
 from portal.model.activity import Action, ActivityEvent
+from portal.model.administration import (
+    Administered,
+    LastMainUser,
+    NoClientChosen,
+    NotMainUser,
+    UserLine,
+)
 from portal.model.api_tokens import ApiTokenRecord, BadTokenRequest, TokenNameTaken
 from portal.model.clients import (
     AlreadyRegistered,
@@ -37,8 +44,11 @@ from portal.model.files import ClientFile, ForeignFile, ReceivedDocument, Staged
 from portal.model.limits import MAX_LOGIN_LINK_MINUTES, TimeLimits
 from portal.model.notices import (
     AccessBlocked,
+    AccessBlockedByMainUser,
     AccessGranted,
+    AccessGrantedByMainUser,
     AccessRestored,
+    AccessRestoredByMainUser,
     DealAdded,
     InvoiceAdded,
     Notice,
@@ -79,10 +89,14 @@ from portal.model.registration import (
 __all__ = [
     "MAX_LOGIN_LINK_MINUTES",
     "AccessBlocked",
+    "AccessBlockedByMainUser",
     "AccessGranted",
+    "AccessGrantedByMainUser",
     "AccessRestored",
+    "AccessRestoredByMainUser",
     "Action",
     "ActivityEvent",
+    "Administered",
     "AlreadyRegistered",
     "ApiTokenRecord",
     "AwaitingReview",
@@ -116,13 +130,16 @@ __all__ = [
     "InvoiceData",
     "InvoiceRecord",
     "IssuedLink",
+    "LastMainUser",
     "LinkResult",
     "LoginFlowRecord",
     "MembershipStatus",
     "NewClient",
     "NoAccess",
+    "NoClientChosen",
     "NotFound",
     "NotLinked",
+    "NotMainUser",
     "Notice",
     "Paragraph",
     "PendingRegistration",
@@ -143,4 +160,5 @@ __all__ = [
     "TimeLimits",
     "TokenNameTaken",
     "UserExists",
+    "UserLine",
 ]
