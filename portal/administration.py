@@ -42,6 +42,12 @@ def actor_of(person_id: int) -> str:
     return f"person:{person_id}"
 
 
+def actor_person(actor: str | None) -> int | None:
+    """The person an `actor_of` names; None for anything else (ALTUM's `api:…`)."""
+    prefix, _, rest = (actor or "").partition(":")
+    return int(rest) if prefix == "person" and rest.isdigit() else None
+
+
 async def administered(*, uow: UnitOfWork, telegram_user_id: int) -> Administered:
     """The chat's current client, if its person is an active main user of it now."""
     person_id = await person_of(uow=uow, telegram_user_id=telegram_user_id)

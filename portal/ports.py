@@ -56,6 +56,17 @@ class TelegramAccounts(Protocol):
 class ActivityLog(Protocol):
     async def record(self, event: ActivityEvent) -> None: ...
 
+    async def of_client(
+        self,
+        client_id: int,
+        *,
+        since: datetime | None,
+        actions: Sequence[str] | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[ActivityEvent], int]:
+        """A client's events, newest first, and how many match in all."""
+
 
 class Persons(Protocol):
     async def get(self, person_id: int) -> PersonRecord | None: ...

@@ -89,6 +89,25 @@ class FakeActivityLog:
     def actions(self) -> list[Action]:
         return [event.action for event in self.events]
 
+    async def of_client(
+        self,
+        client_id: int,
+        *,
+        since: datetime | None,
+        actions: Sequence[str] | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[ActivityEvent], int]:
+        found = [
+            (e.occurred_at, n, e)
+            for n, e in enumerate(self.events)
+            if e.client_id == client_id
+            and (since is None or e.occurred_at >= since)
+            and (actions is None or e.action in actions)
+        ]
+        ordered = [e for _at, _n, e in sorted(found, reverse=True)]  # newest, then last written
+        return ordered[offset : offset + limit], len(found)
+
 
 class FakePersons:
     def __init__(self) -> None:

@@ -41,6 +41,15 @@ from portal.model.deals import DealData, DealRecord, DealStatus, InvoiceData, In
 from portal.model.errors import Conflict, Invalid, NotFound
 from portal.model.feed import EventType, FeedEvent
 from portal.model.files import ClientFile, ForeignFile, ReceivedDocument, Staged
+from portal.model.information import (
+    KIND_ACTIONS,
+    ActivityEntry,
+    ActivityKind,
+    ActivityPage,
+    DealInvoices,
+    InvoiceLine,
+    Period,
+)
 from portal.model.limits import MAX_LOGIN_LINK_MINUTES, TimeLimits
 from portal.model.notices import (
     AccessBlocked,
@@ -87,6 +96,7 @@ from portal.model.registration import (
 )
 
 __all__ = [
+    "KIND_ACTIONS",
     "MAX_LOGIN_LINK_MINUTES",
     "AccessBlocked",
     "AccessBlockedByMainUser",
@@ -95,7 +105,10 @@ __all__ = [
     "AccessRestored",
     "AccessRestoredByMainUser",
     "Action",
+    "ActivityEntry",
     "ActivityEvent",
+    "ActivityKind",
+    "ActivityPage",
     "Administered",
     "AlreadyRegistered",
     "ApiTokenRecord",
@@ -116,6 +129,7 @@ __all__ = [
     "Consultant",
     "DealAdded",
     "DealData",
+    "DealInvoices",
     "DealRecord",
     "DealStatus",
     "Detail",
@@ -128,6 +142,7 @@ __all__ = [
     "InvalidDetail",
     "InvoiceAdded",
     "InvoiceData",
+    "InvoiceLine",
     "InvoiceRecord",
     "IssuedLink",
     "LastMainUser",
@@ -143,6 +158,7 @@ __all__ = [
     "Notice",
     "Paragraph",
     "PendingRegistration",
+    "Period",
     "PersonRecord",
     "PrintedDocument",
     "ReceivedDocument",

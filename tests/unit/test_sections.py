@@ -64,6 +64,7 @@ def test_the_menu_shows_every_section_with_a_button_to_whom_it_is_for(locale: st
         assert menu_keys(SECTIONS, logged_in=True) == [
             "clients",
             "register",
+            "info",
             "help",
             "language",
             "logout",
@@ -109,6 +110,7 @@ def test_the_routers_are_composed_from_the_registry_in_routing_order() -> None:
         "start",
         "login",
         "clients",
+        "information",
         "help",
         "language",
         "logout",
