@@ -39,6 +39,7 @@ from portal.model import (
     RegistrationStatus,
     Staged,
     TelegramAccount,
+    Waiting,
 )
 
 # --- the unit of work and its repositories -------------------------------------------------
@@ -261,6 +262,12 @@ class Notifier(Protocol):
     async def notify(self, notice: Notice) -> None: ...
 
 
+class WaitingWork(Protocol):
+    """What waits for a person at a client (the main menu's header): counts, each cheap."""
+
+    async def for_person(self, *, person_id: int, client_id: int) -> Waiting: ...
+
+
 class CompanyRegister(Protocol):
     """The last imported copy of the Company Register."""
 
@@ -314,6 +321,9 @@ class UnitOfWork(Protocol):
 
     @property
     def feed(self) -> Feed: ...
+
+    @property
+    def waiting(self) -> WaitingWork: ...
 
 
 # --- identity providers --------------------------------------------------------------------

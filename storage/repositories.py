@@ -51,6 +51,7 @@ from storage.people import (
     SqlRegistrations,
     SqlUsedAssertions,
 )
+from storage.waiting import SqlWaiting
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -543,6 +544,7 @@ class SqlUnitOfWork:
         self.deals = SqlDeals(session)
         self.invoices = SqlInvoices(session)
         self.api_tokens = SqlApiTokens(session)
+        self.waiting = SqlWaiting(session)
         self.feed = SqlFeed(session)
 
     @property

@@ -57,6 +57,7 @@ from portal.model import (
     Staged,
     TelegramAccount,
     TokenNameTaken,
+    Waiting,
 )
 
 # --- the unit of work's repositories -------------------------------------------------------
@@ -723,6 +724,16 @@ class FakeNotifier:
         self.notices.append(notice)
 
 
+class FakeWaiting:
+    """What `waiting` says for every (person, client); nothing unless a test sets it."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[int, int], Waiting] = {}
+
+    async def for_person(self, *, person_id: int, client_id: int) -> Waiting:
+        return self.counts.get((person_id, client_id), Waiting())
+
+
 class FakeUnitOfWork:
     """One transaction in memory. Use cases never commit (the caller's unit of work does):
     `committed` tells whether anyone did."""
@@ -743,6 +754,7 @@ class FakeUnitOfWork:
         self.invoices = FakeInvoices()
         self.api_tokens = FakeApiTokens()
         self.feed = FakeFeed()
+        self.waiting = FakeWaiting()
         self.committed = False
 
     async def commit(self) -> None:

@@ -94,6 +94,7 @@ from portal.model.registration import (
     RegistrationRefused,
     RegistrationStatus,
 )
+from portal.model.waiting import Waiting
 
 __all__ = [
     "KIND_ACTIONS",
@@ -177,4 +178,5 @@ __all__ = [
     "TokenNameTaken",
     "UserExists",
     "UserLine",
+    "Waiting",
 ]
