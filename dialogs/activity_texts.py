@@ -64,3 +64,43 @@ def login_means_text(details: Mapping[str, Any]) -> str:
     if level:
         parts.append(_("assurance level {level}").format(level=assurance_level_words(level)))
     return ", ".join(parts)
+
+
+# --- what an event of the client's log says («Informācija») ---------------------------------
+
+_ACTIONS: dict[str, Callable[[], str]] = {
+    "user.added": lambda: _("gave access to a user"),
+    "user.changed": lambda: _("changed a user"),
+    "deal.added": lambda: _("new deal"),
+    "deal.updated": lambda: _("deal updated"),
+    "invoice.added": lambda: _("new invoice"),
+    "invoice.updated": lambda: _("invoice updated"),
+    "client.registered": lambda: _("registration submitted"),
+    "client.confirmed": lambda: _("registration confirmed by e-mail"),
+    "client.opened": lambda: _("client opened in the bot"),
+    "client.consultant_set": lambda: _("consultant assigned"),
+    "client.registration_approved": lambda: _("registration approved"),
+    "client.registration_rejected": lambda: _("registration rejected"),
+    "client.switched": lambda: _("started acting for the client"),
+    "client.access_lost": lambda: _("lost access to the client"),
+    "person.linked": lambda: _("logged in to the bot"),
+    "person.unlinked": lambda: _("logged out of the bot"),
+}
+
+
+def action_text(action: str, details: Mapping[str, Any]) -> str:
+    """What happened, in words: `user.changed` with a new status says which."""
+    what = _ACTIONS.get(action)
+    text = what() if what else action
+    status = details.get("status")
+    if action == "user.changed" and isinstance(status, Mapping):
+        if status.get("to") == "blocked" and status.get("from") != "blocked":
+            text = _("blocked a user")
+        elif status.get("to") == "active" and status.get("from") == "blocked":
+            text = _("restored a user")
+    if action == "person.linked" and (means := login_means_text(details)):
+        text = f"{text} ({means})"
+    number = details.get("invoice") or details.get("deal")
+    if isinstance(number, str) and action.startswith(("deal.", "invoice.")):
+        text = f"{text} {number}"
+    return text

@@ -7,22 +7,24 @@ The keys below are the callback values of sections that other sections' buttons 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from html import escape
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel.numbers import format_decimal
 
 from dialogs.callbacks import MenuAction
 from dialogs.outgoing import Outgoing
 from dialogs.sections import Sections
 from portal.clients import current_client
 from portal.linking import linked_person
-from portal.model import ClientAccess, Role
+from portal.model import ClientAccess, Role, Waiting
 from portal.ports import UnitOfWork
+from portal.waiting import what_waits
 
 LOGIN = "login"
 CLIENTS = "clients"
@@ -33,6 +35,7 @@ REGISTER = "register"
 class MenuView:
     person_name: str | None = None
     client: ClientAccess | None = None
+    waiting: Waiting = field(default_factory=Waiting)  # what waits for them at the client
 
 
 def role_label(access: ClientAccess) -> str:
@@ -50,6 +53,8 @@ def main_menu_text(view: MenuView) -> str:
                     client=escape(view.client.name), role=role_label(view.client)
                 )
             )
+            if view.waiting.anything:
+                lines.append(waiting_line(view.waiting))
             if view.client.awaiting_review:
                 lines.append(
                     _("⏳ Awaiting ALTUM's check: nothing can be signed or sent in its name yet.")
@@ -61,19 +66,42 @@ def main_menu_text(view: MenuView) -> str:
     return "\n".join(lines)
 
 
+def waiting_line(waiting: Waiting) -> str:
+    """One line, so the menu stays within a phone's screen: only what is there."""
+    parts = []
+    if waiting.signatures:
+        parts.append(
+            ngettext(
+                "✍️ {count} document to sign", "✍️ {count} documents to sign", waiting.signatures
+            )
+        )
+    if waiting.drafts:
+        parts.append(ngettext("📝 {count} draft", "📝 {count} drafts", waiting.drafts))
+    if waiting.unread:
+        parts.append(
+            ngettext("✉️ {count} unread message", "✉️ {count} unread messages", waiting.unread)
+        )
+    counts = (waiting.signatures, waiting.drafts, waiting.unread)
+    numbers = [format_decimal(n, locale=get_i18n().current_locale) for n in counts if n]
+    return " · ".join(p.format(count=n) for p, n in zip(parts, numbers, strict=True))
+
+
 def main_menu_keyboard(view: MenuView, sections: Sections) -> InlineKeyboardMarkup:
     logged_in = view.person_name is not None
-    return _main_menu_keyboard(sections, get_i18n().current_locale, logged_in=logged_in)
+    main_user = view.client is not None and view.client.role is Role.MAIN
+    return _main_menu_keyboard(
+        sections, get_i18n().current_locale, logged_in=logged_in, main_user=main_user
+    )
 
 
 # Keyboards depend on the language and little else: built once each (aiogram's builder and
 # models cost more than the rest of a menu reply). Nothing modifies a markup once built.
 @cache
 def _main_menu_keyboard(
-    sections: Sections, locale: str, *, logged_in: bool
+    sections: Sections, locale: str, *, logged_in: bool, main_user: bool = False
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    for section in sections.menu(logged_in=logged_in):
+    for section in sections.menu(logged_in=logged_in, main_user=main_user):
         assert section.menu is not None
         builder.button(text=str(section.menu.label), callback_data=MenuAction(section=section.key))
     builder.adjust(1)
@@ -85,7 +113,8 @@ async def menu_view(uow: UnitOfWork, telegram_user_id: int) -> MenuView:
     if person is None:
         return MenuView()
     client = await current_client(uow=uow, telegram_user_id=telegram_user_id)
-    return MenuView(person_name=person.full_name, client=client)
+    waiting = await what_waits(uow=uow, person_id=person.id, access=client)
+    return MenuView(person_name=person.full_name, client=client, waiting=waiting)
 
 
 async def send_main_menu(

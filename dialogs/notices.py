@@ -16,8 +16,11 @@ from babel.numbers import format_currency
 from dialogs.menu import back_to_menu_keyboard
 from portal.model import (
     AccessBlocked,
+    AccessBlockedByMainUser,
     AccessGranted,
+    AccessGrantedByMainUser,
     AccessRestored,
+    AccessRestoredByMainUser,
     DealAdded,
     InvoiceAdded,
     Notice,
@@ -115,4 +118,27 @@ def render(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
             amount=money(notice.amount, notice.currency),
             due=day(notice.due_date),
         ), menu
+    by_main_user = _by_main_user(notice)
+    if by_main_user is not None:
+        return by_main_user, menu
     raise TypeError(f"no text for {type(notice).__name__}")
+
+
+def _by_main_user(notice: Notice) -> str | None:
+    """A main user's change in chat (portal/administration.py), naming who made it."""
+    if isinstance(notice, AccessGrantedByMainUser):
+        return _(
+            "🏢 {by}, a main user of <b>{client}</b>, gave you access to it as an additional "
+            "user. Choose it with /client."
+        ).format(by=escape(notice.by), client=escape(notice.client_name))
+    if isinstance(notice, AccessBlockedByMainUser):
+        return _(
+            "🚫 {by}, a main user of <b>{client}</b>, blocked your access to it. You can no "
+            "longer act for it here. If this is a mistake, contact them or ALTUM."
+        ).format(by=escape(notice.by), client=escape(notice.client_name))
+    if isinstance(notice, AccessRestoredByMainUser):
+        return _(
+            "🏢 {by}, a main user of <b>{client}</b>, restored your access to it. Choose it "
+            "with /client."
+        ).format(by=escape(notice.by), client=escape(notice.client_name))
+    return None

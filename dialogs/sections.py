@@ -40,10 +40,13 @@ class Visibility(StrEnum):
     ALWAYS = "always"
     LOGGED_IN = "logged_in"
     LOGGED_OUT = "logged_out"
+    MAIN_USER = "main_user"  # a main user of the current client («Administrēšana»)
 
-    def shows(self, *, logged_in: bool) -> bool:
+    def shows(self, *, logged_in: bool, main_user: bool = False) -> bool:
         if self is Visibility.ALWAYS:
             return True
+        if self is Visibility.MAIN_USER:
+            return main_user
         return (self is Visibility.LOGGED_IN) == logged_in
 
 
@@ -99,10 +102,12 @@ class Sections:
     def __iter__(self) -> Iterator[Section]:
         return iter(self._sections)
 
-    def menu(self, *, logged_in: bool) -> list[Section]:
+    def menu(self, *, logged_in: bool, main_user: bool = False) -> list[Section]:
         """The sections whose button this person sees, in order."""
         return [
-            s for s in self._sections if s.menu and s.menu.visibility.shows(logged_in=logged_in)
+            s
+            for s in self._sections
+            if s.menu and s.menu.visibility.shows(logged_in=logged_in, main_user=main_user)
         ]
 
     def commands(self) -> list[CommandEntry]:

@@ -39,6 +39,7 @@ from portal.model import (
     RegistrationStatus,
     Staged,
     TelegramAccount,
+    Waiting,
 )
 
 # --- the unit of work and its repositories -------------------------------------------------
@@ -55,6 +56,17 @@ class TelegramAccounts(Protocol):
 
 class ActivityLog(Protocol):
     async def record(self, event: ActivityEvent) -> None: ...
+
+    async def of_client(
+        self,
+        client_id: int,
+        *,
+        since: datetime | None,
+        actions: Sequence[str] | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[ActivityEvent], int]:
+        """A client's events, newest first, and how many match in all."""
 
 
 class Persons(Protocol):
@@ -250,6 +262,12 @@ class Notifier(Protocol):
     async def notify(self, notice: Notice) -> None: ...
 
 
+class WaitingWork(Protocol):
+    """What waits for a person at a client (the main menu's header): counts, each cheap."""
+
+    async def for_person(self, *, person_id: int, client_id: int) -> Waiting: ...
+
+
 class CompanyRegister(Protocol):
     """The last imported copy of the Company Register."""
 
@@ -303,6 +321,9 @@ class UnitOfWork(Protocol):
 
     @property
     def feed(self) -> Feed: ...
+
+    @property
+    def waiting(self) -> WaitingWork: ...
 
 
 # --- identity providers --------------------------------------------------------------------

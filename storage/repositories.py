@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.model import ActivityEvent, TelegramAccount
+from portal.model import Action, ActivityEvent, TelegramAccount
 from storage.backoffice import (
     SqlApiTokens,
     SqlClientUsers,
@@ -51,6 +51,7 @@ from storage.people import (
     SqlRegistrations,
     SqlUsedAssertions,
 )
+from storage.waiting import SqlWaiting
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -178,6 +179,42 @@ class SqlActivityLog:
                 actor=event.actor,
             )
         )
+
+    async def of_client(
+        self,
+        client_id: int,
+        *,
+        since: datetime | None,
+        actions: Sequence[str] | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[ActivityEvent], int]:
+        # Along ix_activity_events_client_time: the client's rows, newest first.
+        where = [ActivityEventRow.client_id == client_id]
+        if since is not None:
+            where.append(ActivityEventRow.occurred_at >= since)
+        if actions is not None:
+            where.append(ActivityEventRow.action.in_(list(actions)))
+        total = await self._session.scalar(select(func.count()).where(*where))
+        rows = await self._session.scalars(
+            select(ActivityEventRow)
+            .where(*where)
+            .order_by(ActivityEventRow.occurred_at.desc(), ActivityEventRow.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+        return [
+            ActivityEvent(
+                action=Action(row.action),
+                telegram_user_id=row.telegram_user_id,
+                person_id=row.person_id,
+                client_id=row.client_id,
+                details=row.details,
+                occurred_at=row.occurred_at,
+                actor=row.actor,
+            )
+            for row in rows
+        ], int(total or 0)
 
 
 # Built once: the statement every update starts with (a fresh one costs a cache-key walk).
@@ -507,6 +544,7 @@ class SqlUnitOfWork:
         self.deals = SqlDeals(session)
         self.invoices = SqlInvoices(session)
         self.api_tokens = SqlApiTokens(session)
+        self.waiting = SqlWaiting(session)
         self.feed = SqlFeed(session)
 
     @property

@@ -57,6 +57,7 @@ from portal.model import (
     Staged,
     TelegramAccount,
     TokenNameTaken,
+    Waiting,
 )
 
 # --- the unit of work's repositories -------------------------------------------------------
@@ -88,6 +89,25 @@ class FakeActivityLog:
 
     def actions(self) -> list[Action]:
         return [event.action for event in self.events]
+
+    async def of_client(
+        self,
+        client_id: int,
+        *,
+        since: datetime | None,
+        actions: Sequence[str] | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[ActivityEvent], int]:
+        found = [
+            (e.occurred_at, n, e)
+            for n, e in enumerate(self.events)
+            if e.client_id == client_id
+            and (since is None or e.occurred_at >= since)
+            and (actions is None or e.action in actions)
+        ]
+        ordered = [e for _at, _n, e in sorted(found, reverse=True)]  # newest, then last written
+        return ordered[offset : offset + limit], len(found)
 
 
 class FakePersons:
@@ -704,6 +724,16 @@ class FakeNotifier:
         self.notices.append(notice)
 
 
+class FakeWaiting:
+    """What `waiting` says for every (person, client); nothing unless a test sets it."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[int, int], Waiting] = {}
+
+    async def for_person(self, *, person_id: int, client_id: int) -> Waiting:
+        return self.counts.get((person_id, client_id), Waiting())
+
+
 class FakeUnitOfWork:
     """One transaction in memory. Use cases never commit (the caller's unit of work does):
     `committed` tells whether anyone did."""
@@ -724,6 +754,7 @@ class FakeUnitOfWork:
         self.invoices = FakeInvoices()
         self.api_tokens = FakeApiTokens()
         self.feed = FakeFeed()
+        self.waiting = FakeWaiting()
         self.committed = False
 
     async def commit(self) -> None:

@@ -14,6 +14,13 @@ names them all: the place of a record is this package, not the file it is in.
 from __future__ import annotations
 
 from portal.model.activity import Action, ActivityEvent
+from portal.model.administration import (
+    Administered,
+    LastMainUser,
+    NoClientChosen,
+    NotMainUser,
+    UserLine,
+)
 from portal.model.api_tokens import ApiTokenRecord, BadTokenRequest, TokenNameTaken
 from portal.model.clients import (
     AlreadyRegistered,
@@ -34,11 +41,23 @@ from portal.model.deals import DealData, DealRecord, DealStatus, InvoiceData, In
 from portal.model.errors import Conflict, Invalid, NotFound
 from portal.model.feed import EventType, FeedEvent
 from portal.model.files import ClientFile, ForeignFile, ReceivedDocument, Staged
+from portal.model.information import (
+    KIND_ACTIONS,
+    ActivityEntry,
+    ActivityKind,
+    ActivityPage,
+    DealInvoices,
+    InvoiceLine,
+    Period,
+)
 from portal.model.limits import MAX_LOGIN_LINK_MINUTES, TimeLimits
 from portal.model.notices import (
     AccessBlocked,
+    AccessBlockedByMainUser,
     AccessGranted,
+    AccessGrantedByMainUser,
     AccessRestored,
+    AccessRestoredByMainUser,
     DealAdded,
     InvoiceAdded,
     Notice,
@@ -75,14 +94,23 @@ from portal.model.registration import (
     RegistrationRefused,
     RegistrationStatus,
 )
+from portal.model.waiting import Waiting
 
 __all__ = [
+    "KIND_ACTIONS",
     "MAX_LOGIN_LINK_MINUTES",
     "AccessBlocked",
+    "AccessBlockedByMainUser",
     "AccessGranted",
+    "AccessGrantedByMainUser",
     "AccessRestored",
+    "AccessRestoredByMainUser",
     "Action",
+    "ActivityEntry",
     "ActivityEvent",
+    "ActivityKind",
+    "ActivityPage",
+    "Administered",
     "AlreadyRegistered",
     "ApiTokenRecord",
     "AwaitingReview",
@@ -102,6 +130,7 @@ __all__ = [
     "Consultant",
     "DealAdded",
     "DealData",
+    "DealInvoices",
     "DealRecord",
     "DealStatus",
     "Detail",
@@ -114,18 +143,23 @@ __all__ = [
     "InvalidDetail",
     "InvoiceAdded",
     "InvoiceData",
+    "InvoiceLine",
     "InvoiceRecord",
     "IssuedLink",
+    "LastMainUser",
     "LinkResult",
     "LoginFlowRecord",
     "MembershipStatus",
     "NewClient",
     "NoAccess",
+    "NoClientChosen",
     "NotFound",
     "NotLinked",
+    "NotMainUser",
     "Notice",
     "Paragraph",
     "PendingRegistration",
+    "Period",
     "PersonRecord",
     "PrintedDocument",
     "ReceivedDocument",
@@ -143,4 +177,6 @@ __all__ = [
     "TimeLimits",
     "TokenNameTaken",
     "UserExists",
+    "UserLine",
+    "Waiting",
 ]

@@ -73,3 +73,24 @@ class InvoiceAdded(Notice):
     amount: Decimal = Decimal(0)
     currency: str = "EUR"
     due_date: date | None = None
+
+
+# --- a main user's changes in chat (portal/administration.py) --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AccessGrantedByMainUser(Notice):
+    client_name: str = ""
+    by: str = ""  # the main user's name
+
+
+@dataclass(frozen=True, slots=True)
+class AccessBlockedByMainUser(Notice):
+    client_name: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AccessRestoredByMainUser(Notice):
+    client_name: str = ""
+    by: str = ""

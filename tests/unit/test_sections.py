@@ -28,7 +28,7 @@ from dialogs.sections import (
     Sections,
     Visibility,
 )
-from portal.model import TimeLimits
+from portal.model import ClientAccess, ClientKind, Role, TimeLimits
 
 SETTINGS = DialogSettings(
     public_url="https://bot.example.lv",
@@ -64,10 +64,23 @@ def test_the_menu_shows_every_section_with_a_button_to_whom_it_is_for(locale: st
         assert menu_keys(SECTIONS, logged_in=True) == [
             "clients",
             "register",
+            "info",
             "help",
             "language",
             "logout",
         ]
+
+
+def test_a_main_user_sees_administration_and_nobody_else_does() -> None:
+    def keys(role: Role) -> list[str]:
+        access = ClientAccess(1, "SIA X", ClientKind.LEGAL_ENTITY, role, is_signatory=False)
+        markup = main_menu_keyboard(MenuView(person_name="Anna", client=access), SECTIONS)
+        return [MenuAction.unpack(r[0].callback_data or "").section for r in markup.inline_keyboard]
+
+    with I18N.context(), I18N.use_locale("lv"):
+        assert "admin" in keys(Role.MAIN)
+        assert "admin" not in keys(Role.ADDITIONAL)
+        assert "admin" not in menu_keys(SECTIONS, logged_in=True)
 
 
 @pytest.mark.parametrize("locale", ["lv", "en"])
@@ -97,10 +110,12 @@ def test_the_routers_are_composed_from_the_registry_in_routing_order() -> None:
         "start",
         "login",
         "clients",
+        "information",
         "help",
         "language",
         "logout",
         "registration",  # a flow: the other sections' commands work inside it
+        "administration",
         "fallback",  # last: it takes everything
     ]
 
@@ -129,7 +144,12 @@ def test_a_new_section_shows_up_everywhere_by_being_registered() -> None:
             portal_map(extended)
         )
         assert bot_commands(I18N, "en", extended)[4].command == "applications"
-    assert router_names(extended)[-3:] == ["registration", "applications", "fallback"]
+    assert router_names(extended)[-4:] == [
+        "registration",
+        "applications",
+        "administration",
+        "fallback",
+    ]
 
 
 NEW_MODULE = """

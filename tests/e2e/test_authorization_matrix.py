@@ -1,0 +1,346 @@
+"""The authorization matrix: every action the bot offers × who presses it (a main user, an
+additional user, a blocked user, a person with no membership, someone not logged in) × whose
+object it names (the presser's own client or another), through the bot on SQLite and
+PostgreSQL, with forged callback data.
+
+The actions are not listed by hand: they are read from the composed routers (every callback
+and command handler), and each must have a rule below naming who may use it and sample
+callbacks that reach it. A new handler without a rule fails `test_every_handler_has_a_rule`;
+a sample that does not reach its handler fails `test_every_sample_reaches_its_handler`.
+
+What is checked for each press: a person whose role does not allow it, or who names another
+client's object, is refused with an alert (or asked to log in) and changes nothing; one who
+may is answered without an alert; and nobody is ever shown a client they have no access to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import IntEnum
+from typing import Any
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackQueryFilter
+from api_support import Api, make_token, serving
+from conftest import PersonFactory
+from e2e_support import BOT_ID, Person, bot_settings, browser
+from registration_walk import log_in
+from test_administration import act_for_the_client
+
+from bot.ops.demo import DEMO_DATA
+from bot.ops.ur_import import run_import
+from dialogs.routers import root_router
+from dialogs.sections import DialogSettings
+from emulator import EmulatorClient, EmulatorServer
+from portal.model import TimeLimits
+
+SETTINGS = DialogSettings(
+    public_url="https://bot.example.lv",
+    limits=TimeLimits(
+        login_link=timedelta(minutes=10),
+        login_flow=timedelta(minutes=10),
+        confirmation=timedelta(hours=24),
+    ),
+)
+
+
+class Level(IntEnum):
+    """Who may use an action. ANYONE: it shows only the presser's own things (or nothing)."""
+
+    ANYONE = 0
+    LINKED = 1
+    MEMBER = 2  # an active user of the chat's current client
+    MAIN = 3  # a main user of it
+
+
+@dataclass(frozen=True)
+class Rule:
+    level: Level
+    samples: tuple[str, ...] = ()  # callback data or a command; {a_*}/{b_*} name objects
+    last: bool = False  # changes who the presser is (log out): pressed after the rest
+    why: str = ""  # for handlers without samples: how they are reached and what guards them
+
+
+# Every callback and command handler of the composed routers, as "router.handler".
+RULES: dict[str, Rule] = {
+    "cancel.cancel": Rule(Level.ANYONE, ("/cancel",)),
+    "start.show_menu": Rule(Level.ANYONE, ("m:main",)),
+    "start.start": Rule(Level.ANYONE, ("/start",)),
+    "login.login_button": Rule(Level.ANYONE, ("m:login",)),
+    "login.login_command": Rule(Level.ANYONE, ("/login",)),
+    "logout.logout_button": Rule(Level.ANYONE, ("m:logout",), last=True),
+    "logout.logout_command": Rule(Level.ANYONE, ("/logout",), last=True),
+    "clients.clients_button": Rule(Level.LINKED, ("m:clients",)),
+    "clients.client_command": Rule(Level.ANYONE, ("/client",)),
+    "clients.chosen": Rule(Level.MEMBER, ("cl:{a_client}", "cl:{b_client}")),
+    "information.opened": Rule(Level.MEMBER, ("m:info",)),
+    "information.pressed": Rule(
+        Level.MEMBER, ("in:home:30:all:0", "in:log:7:users:0", "in:inv:30:all:0")
+    ),
+    "help.help_button": Rule(Level.ANYONE, ("m:help",)),
+    "help.help_command": Rule(Level.ANYONE, ("/help",)),
+    "language.language_button": Rule(Level.ANYONE, ("m:language",)),
+    "language.chosen": Rule(Level.ANYONE, ("lang:en",)),
+    "language.language_command": Rule(Level.ANYONE, ("/language",)),
+    "language.typed_instead_of_pressed": Rule(
+        Level.ANYONE, why="text while choosing one's own language"
+    ),
+    "registration.register_button": Rule(Level.ANYONE, ("m:register",)),
+    "registration.register_command": Rule(Level.ANYONE, ("/register",)),
+    # The registration's steps act on the presser's own draft only (FSM state per chat).
+    "registration.kind_chosen": Rule(Level.ANYONE, ("rg:legal",)),
+    "registration.import_pressed": Rule(Level.ANYONE, ("rg:import",)),
+    "registration.renumber": Rule(Level.ANYONE, ("rg:renumber",)),
+    "registration.company_ok": Rule(Level.ANYONE, ("rg:company_ok",)),
+    "registration.agreed": Rule(Level.ANYONE, ("rg:agree",)),
+    "registration.cancelled": Rule(Level.ANYONE, ("rg:cancel", "rg:disagree")),
+    "registration.submitted": Rule(Level.ANYONE, ("rg:submit",)),
+    **{
+        f"registration.{step}": Rule(Level.ANYONE, why="a step of the presser's own draft")
+        for step in (
+            "number_typed",
+            "address_typed",
+            "email_typed",
+            "phone_typed",
+            "voice_typed",
+            "voice_repeated",
+            "command_in_flow",
+            "text_instead_of_button",
+            "not_text",
+        )
+    },
+    "administration.opened": Rule(Level.MAIN, ("m:admin",)),
+    "administration.pressed": Rule(
+        Level.MAIN,
+        (
+            "ad:list:0:",
+            "ad:add:0:",
+            "ad:create:0:",
+            "ad:user:{a_user}:",
+            "ad:user:{b_user}:",
+            "ad:edit:{a_user}:",
+            "ad:pick:{a_user}:blocked",
+            "ad:save:{a_user}:active",
+            "ad:save:{b_user}:blocked",
+            "ad:pick:{b_user}:active",
+        ),
+    ),
+    "administration.code_typed": Rule(
+        Level.MAIN,
+        why="reached only in the state «➕ Add new» sets; checks the main user again "
+        "(tests/e2e/test_administration.py: blocked in the middle of it)",
+    ),
+    "fallback.stale_button": Rule(Level.ANYONE, ("zz:forged", "ad:list", "in:log")),
+    "fallback.unknown_command": Rule(Level.ANYONE, ("/nosuchcommand",)),
+    "fallback.free_text": Rule(Level.ANYONE, why="any text: the menu of the presser's own"),
+    "fallback.anything_else": Rule(Level.ANYONE, why="any other message: the same"),
+}
+
+
+def _routers(router: Router) -> Iterator[Router]:
+    yield router
+    for sub in router.sub_routers:
+        yield from _routers(sub)
+
+
+def handlers() -> dict[str, tuple[list[Any], bool]]:
+    """Every handler of the composed routers: its filters, and whether it takes callbacks."""
+    found: dict[str, tuple[list[Any], bool]] = {}
+    for router in _routers(root_router(SETTINGS)):
+        for observer, is_callback in ((router.callback_query, True), (router.message, False)):
+            for handler in observer.handlers:
+                key = f"{router.name}.{handler.callback.__name__}"
+                filters = [f.callback for f in handler.filters or []]
+                previous = found.get(key)
+                found[key] = ((previous[0] if previous else []) + filters, is_callback)
+    return found
+
+
+def test_every_handler_has_a_rule() -> None:
+    found = handlers()
+    assert sorted(set(found) - set(RULES)) == [], "handlers without a rule in RULES"
+    assert sorted(set(RULES) - set(found)) == [], "rules for handlers that are gone"
+
+
+def _reaches(filters: list[Any], sample: str) -> bool:
+    if sample.startswith("/"):
+        commands = [f for f in filters if isinstance(f, Command)]
+        name = sample[1:]
+        return any(name in [str(c) for c in f.commands] for f in commands) or (
+            not commands and filters != []  # the fallback's "any command"
+        )
+    callback_filters = [f for f in filters if isinstance(f, CallbackQueryFilter)]
+    if not callback_filters:
+        return not filters  # the fallback takes any callback
+    for f in callback_filters:
+        try:
+            data = f.callback_data.unpack(sample.format(a_client=1, b_client=2, a_user=1, b_user=2))
+        except (TypeError, ValueError):
+            continue
+        if f.rule is None or f.rule.resolve(data):
+            return True
+    return False
+
+
+def test_every_sample_reaches_its_handler() -> None:
+    found = handlers()
+    for key, rule in RULES.items():
+        assert rule.samples or rule.why, f"{key}: no sample and no reason"
+        filters, _is_callback = found[key]
+        for sample in rule.samples:
+            assert _reaches(filters, sample), f"{key}: {sample} does not reach it"
+    callback_handlers = {k: f for k, (f, is_cb) in found.items() if is_cb and k in RULES}
+    for sample in RULES["fallback.stale_button"].samples:
+        taken = [
+            k
+            for k, f in callback_handlers.items()
+            if k != "fallback.stale_button" and f and _reaches(f, sample)
+        ]
+        assert taken == [], f"forged {sample} is taken by {taken}"
+
+
+@dataclass
+class Presser:
+    """A person of the matrix: their role at client A (the one all objects `a_*` belong to)."""
+
+    name: str
+    person: Person
+    level: Level  # what they may do at the client their chat acts for (A, or none)
+    message_id: int = 0  # a message of theirs to forge callbacks on
+
+
+A_NAME, B_NAME = "Ozolkalna", "Daugavas"
+
+
+def expected(rule: Rule, presser: Presser, sample: str) -> bool | None:
+    """Whether the press must be allowed; None when only "shows nothing foreign" is checked."""
+    if rule.level is Level.ANYONE:
+        return None
+    names_other = "{b_" in sample  # an object of client B: nobody of the matrix acts for B
+    return presser.level >= rule.level and not names_other
+
+
+async def _answer(emu: EmulatorClient, since: int, callback_id: str) -> dict[str, Any]:
+    for _ in range(200):
+        for call in await emu.calls(BOT_ID, method="answerCallbackQuery", since=since):
+            if call["params"]["callback_query_id"] == callback_id:
+                return dict(call["params"])
+        await asyncio.sleep(0.02)
+    raise TimeoutError(f"callback {callback_id} was not answered")
+
+
+async def _settled(emu: EmulatorClient) -> None:
+    """Until the bot has sent everything (no new call for a while)."""
+    last = await emu.last_seq(BOT_ID)
+    while True:
+        await asyncio.sleep(0.3)
+        now = await emu.last_seq(BOT_ID)
+        if now == last:
+            return
+        last = now
+
+
+async def test_every_action_by_every_role_on_own_and_other_clients(
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
+) -> None:
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    settings = bot_settings(database_url, emulator.base_url)
+    people = {
+        key: await person(name, language_code="en")
+        for key, name in (
+            ("anna", "Anna"),
+            ("janis", "Jānis"),
+            ("ilze", "Ilze"),
+            ("dace", "Dace"),
+            ("emily", "Emily"),
+        )
+    }
+    async with serving(settings), Api(settings.public_url, token) as api, browser() as http:
+        a = (await api.post("/clients", {"registration_number": "40103999940"})).body["id"]
+        b = (await api.post("/clients", {"registration_number": "40103777710"})).body["id"]
+        users = {}
+        for code, client, role in (
+            ("120584-12349", a, "main"),  # Anna
+            ("030379-15671", a, "additional"),  # Jānis
+            ("250690-18905", a, "additional"),  # Ilze, blocked below
+            ("190775-13454", b, "main"),  # Marta, of client B only
+        ):
+            body = {"personal_code": code, "role": role}
+            users[code] = (await api.post(f"/clients/{client}/users", body)).body["id"]
+        for key in ("anna", "janis", "ilze", "dace"):
+            await log_in(people[key], http, key)
+        for key in ("anna", "janis", "ilze"):
+            await act_for_the_client(people[key])
+        await api.patch(f"/clients/{a}/users/{users['250690-18905']}", {"status": "blocked"})
+        await people["ilze"].reply()  # told of it
+        await people["emily"].say("/start")
+        await people["emily"].replies(2)
+
+        pressers = [
+            Presser("main", people["anna"], Level.MAIN),
+            Presser("additional", people["janis"], Level.MEMBER),
+            Presser("blocked", people["ilze"], Level.LINKED),
+            Presser("no membership", people["dace"], Level.LINKED),
+            Presser("unlinked", people["emily"], Level.ANYONE),
+        ]
+        for presser in pressers:
+            messages = await emu.messages(BOT_ID, presser.person.user_id)
+            presser.message_id = [m for m in messages if m["from"]["is_bot"]][-1]["message_id"]
+        objects = {
+            "a_client": a,
+            "b_client": b,
+            "a_user": users["030379-15671"],  # Jānis at A: active, so saving "active" is no change
+            "b_user": users["190775-13454"],
+        }
+        before = {
+            c: {u["id"]: u["status"] for u in (await api.get(f"/clients/{c}/users")).body["items"]}
+            for c in (a, b)
+        }
+        start = await emu.last_seq(BOT_ID)
+        presses = sorted(
+            ((key, rule, sample) for key, rule in RULES.items() for sample in rule.samples),
+            key=lambda item: item[1].last,
+        )
+        checked = 0
+        for key, rule, template in presses:
+            sample = template.format(**objects)
+            for presser in pressers:
+                user_id = presser.person.user_id
+                if sample.startswith("/"):
+                    await presser.person.say(sample)
+                    continue
+                since = await emu.last_seq(BOT_ID)
+                sent = await emu.forge_callback(BOT_ID, user_id, presser.message_id, sample)
+                answer = await _answer(emu, since, sent["callback_query_id"])
+                allowed = expected(rule, presser, template)
+                where = f"{key} {sample} by {presser.name}: {answer.get('text')}"
+                if allowed is True:
+                    assert not answer.get("show_alert"), where
+                elif allowed is False and presser.level >= Level.LINKED:
+                    assert answer.get("show_alert"), where
+                checked += 1
+        await _settled(emu)
+        calls = await emu.calls(BOT_ID, since=start)
+        after = {
+            c: {u["id"]: u["status"] for u in (await api.get(f"/clients/{c}/users")).body["items"]}
+            for c in (a, b)
+        }
+
+    assert after == before  # nothing of either client changed, whoever pressed what
+    assert checked >= 5 * 30
+    # Nobody was shown a client they do not act for: A's name only to A's active users,
+    # B's to nobody of the matrix.
+    for presser in pressers:
+        texts = " ".join(
+            str(call["params"].get("text", ""))
+            for call in calls
+            if call["params"].get("chat_id") == presser.person.user_id
+        )
+        assert B_NAME not in texts, presser.name
+        if presser.level < Level.MEMBER:
+            assert A_NAME not in texts, presser.name
