@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.model import ActivityEvent, TelegramAccount
+from storage.applications import SqlApplications
 from storage.backoffice import (
     SqlApiTokens,
     SqlClientUsers,
@@ -508,6 +509,7 @@ class SqlUnitOfWork:
         self.invoices = SqlInvoices(session)
         self.api_tokens = SqlApiTokens(session)
         self.feed = SqlFeed(session)
+        self.applications = SqlApplications(session)
 
     @property
     def accounts(self) -> SqlTelegramAccounts:
