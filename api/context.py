@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from api.ratelimit import RateLimiter
+from portal.forms import FormCatalogue
 from portal.ports import FeedSignal, Notifier, UnitOfWork
 
 # One transaction: what it changes and the chat messages it queues commit together, and the
@@ -37,6 +38,8 @@ class ApiContext:
     # so a flood of API writes cannot take the connections the chat's updates need.
     concurrency: int = 8
     slots: asyncio.Semaphore = field(init=False)
+    # The forms (forms/*.yaml): an application's title for the chat's notices.
+    forms: FormCatalogue = field(default_factory=lambda: FormCatalogue(()))
 
     def __post_init__(self) -> None:
         self.slots = asyncio.Semaphore(self.concurrency)

@@ -32,6 +32,7 @@ from dialogs.commands import bot_commands
 from dialogs.routers import root_router
 from dialogs.sections import DialogSettings
 from integrations.email import SmtpMailer
+from integrations.forms import load_forms
 from portal import languages
 from portal.ports import IdentityProvider
 from storage.database import Database
@@ -173,6 +174,7 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
                 public_url=settings.public_url,
                 limits=settings.limits,
                 at_least_counts=settings.registration.at_least_counts,
+                forms=load_forms(),
             )
         )
     )

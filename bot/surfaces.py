@@ -23,6 +23,7 @@ from bot.identity import form_origins
 from bot.ops import demo_pages
 from bot.transport.webhook import APP_KEY, handle_update, health
 from dialogs.outgoing import Outgoing
+from integrations.forms import load_forms
 from integrations.identity.demo import AUTHORIZE_PATH, DemoProvider
 from portal.miniapp import secret_key
 from portal.ports import Notifier, UnitOfWork
@@ -105,6 +106,7 @@ def api_context(app: App, stop: asyncio.Event, limiter: RateLimiter) -> ApiConte
         recheck=settings.recheck_seconds,
         stopping=stop,
         concurrency=settings.concurrency,
+        forms=load_forms(),
     )
 
 

@@ -22,3 +22,13 @@ class ClientChoice(CallbackData, prefix="cl"):
 
 class RegistrationStep(CallbackData, prefix="rg"):
     action: str
+
+
+class FormAct(CallbackData, prefix="fa"):
+    """A form dialog's button: an action on application `app`, at field index `f` of its
+    form (-1: none), with a short value (an option's index, a date, a hash's start)."""
+
+    act: str
+    app: int
+    f: int
+    v: str

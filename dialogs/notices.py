@@ -13,6 +13,7 @@ from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_currency
 
+from dialogs.application_texts import render_application
 from dialogs.menu import back_to_menu_keyboard
 from portal.model import (
     AccessBlocked,
@@ -121,6 +122,9 @@ def render(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
     by_main_user = _by_main_user(notice)
     if by_main_user is not None:
         return by_main_user, menu
+    applications = render_application(notice)  # issue 9's notices
+    if applications is not None:
+        return applications
     raise TypeError(f"no text for {type(notice).__name__}")
 
 

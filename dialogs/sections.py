@@ -14,13 +14,14 @@ Texts are lazy (`lazy_gettext`): they are read in the person's language when sho
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Literal
 
 from aiogram import Router
 from babel.support import LazyProxy
 
+from portal.forms import FormCatalogue
 from portal.model import TimeLimits
 
 
@@ -32,6 +33,8 @@ class DialogSettings:
     limits: TimeLimits
     # REGISTRATION_AT_LEAST_COUNTS: how the register's "with at least N" is read
     at_least_counts: Literal["others", "total"] = "others"
+    # The forms (forms/*.yaml), loaded once at start-up; none in tests that need none.
+    forms: FormCatalogue = field(default_factory=lambda: FormCatalogue(()))
 
 
 class Visibility(StrEnum):

@@ -41,6 +41,13 @@ from portal.model import (
     TelegramAccount,
     Waiting,
 )
+from portal.model.applications import (
+    ApplicationPage,
+    ApplicationRecord,
+    ApplicationStatus,
+    NewApplication,
+    SignatureRecord,
+)
 
 # --- the unit of work and its repositories -------------------------------------------------
 
@@ -274,6 +281,49 @@ class CompanyRegister(Protocol):
     async def find(self, regcode: str) -> RegisterEntry | None: ...
 
 
+class Applications(Protocol):
+    """Applications and their signatures. Reads by the chat are scoped to a client."""
+
+    async def add(self, application: NewApplication) -> ApplicationRecord: ...
+
+    async def get(self, client_id: int, application_id: int) -> ApplicationRecord | None: ...
+
+    async def by_id(self, application_id: int) -> ApplicationRecord | None:
+        """For ALTUM's API, which sees every client."""
+        ...
+
+    async def lock(self, client_id: int, application_id: int) -> ApplicationRecord | None:
+        """`get` holding the row until the transaction ends (`SELECT … FOR UPDATE` on
+        PostgreSQL), so that two signers or a double tap decide one after the other."""
+        ...
+
+    async def save(self, application: ApplicationRecord) -> None: ...
+
+    async def delete(self, client_id: int, application_id: int) -> None: ...
+
+    async def page(
+        self,
+        client_id: int,
+        *,
+        before: int | None,
+        limit: int,
+        statuses: frozenset[ApplicationStatus] | None = None,
+        deal_number: str | None = None,
+    ) -> ApplicationPage:
+        """Newest first, by id (keyset: `id < before`)."""
+        ...
+
+    async def add_signature(self, signature: SignatureRecord) -> None: ...
+
+    async def signatures(self, application_id: int) -> list[SignatureRecord]:
+        """Valid and void alike, oldest first."""
+        ...
+
+    async def void_signatures(self, application_id: int) -> list[SignatureRecord]:
+        """Marks every valid one void; returns those it voided."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Repositories never commit; whoever opened the unit of work does."""
 
@@ -324,6 +374,9 @@ class UnitOfWork(Protocol):
 
     @property
     def waiting(self) -> WaitingWork: ...
+
+    @property
+    def applications(self) -> Applications: ...
 
 
 # --- identity providers --------------------------------------------------------------------

@@ -334,4 +334,6 @@ class RegisterOfficer(Base):
 
 # The back-office tables (API tokens, deals, invoices, consultants, the event feed) live in
 # their own module; importing it here puts them on `Base.metadata` wherever models are used.
+# Applications and their signatures (issue 9), likewise.
+from storage import application_models as _application_models  # noqa: E402, F401
 from storage import backoffice_models as _backoffice_models  # noqa: E402, F401

@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.model import Action, ActivityEvent, TelegramAccount
+from storage.applications import SqlApplications
 from storage.backoffice import (
     SqlApiTokens,
     SqlClientUsers,
@@ -546,6 +547,7 @@ class SqlUnitOfWork:
         self.api_tokens = SqlApiTokens(session)
         self.waiting = SqlWaiting(session)
         self.feed = SqlFeed(session)
+        self.applications = SqlApplications(session)
 
     @property
     def accounts(self) -> SqlTelegramAccounts:

@@ -34,6 +34,9 @@ from portal.model import (
     ActivityEvent,
     AlreadyRegistered,
     ApiTokenRecord,
+    ApplicationPage,
+    ApplicationRecord,
+    ApplicationStatus,
     ClientAccess,
     ClientFile,
     ClientRecord,
@@ -46,6 +49,7 @@ from portal.model import (
     InvoiceRecord,
     LoginFlowRecord,
     MembershipStatus,
+    NewApplication,
     NewClient,
     Notice,
     PendingRegistration,
@@ -54,6 +58,7 @@ from portal.model import (
     RegistrationRecord,
     RegistrationStatus,
     Role,
+    SignatureRecord,
     Staged,
     TelegramAccount,
     TokenNameTaken,
@@ -704,6 +709,88 @@ class FakeFeed:
         return [e for e in self.events if (e.position or 0) > position][:limit]
 
 
+class FakeApplications:
+    """Applications in memory; `lock` is `get` (one task at a time in a test)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, ApplicationRecord] = {}
+        self.signature_rows: list[SignatureRecord] = []
+        self._ids = itertools.count(1)
+
+    async def add(self, application: NewApplication) -> ApplicationRecord:
+        record = ApplicationRecord(
+            id=next(self._ids),
+            client_id=application.client_id,
+            form_id=application.form_id,
+            form_version=application.form_version,
+            status=ApplicationStatus.DRAFT,
+            answers={},
+            prepared_by=application.prepared_by,
+            created_at=application.now,
+            updated_at=application.now,
+            deal_number=application.deal_number,
+        )
+        self.rows[record.id] = record
+        return record
+
+    async def get(self, client_id: int, application_id: int) -> ApplicationRecord | None:
+        found = self.rows.get(application_id)
+        return found if found is not None and found.client_id == client_id else None
+
+    async def by_id(self, application_id: int) -> ApplicationRecord | None:
+        return self.rows.get(application_id)
+
+    async def lock(self, client_id: int, application_id: int) -> ApplicationRecord | None:
+        return await self.get(client_id, application_id)
+
+    async def save(self, application: ApplicationRecord) -> None:
+        self.rows[application.id] = application
+
+    async def delete(self, client_id: int, application_id: int) -> None:
+        if await self.get(client_id, application_id) is not None:
+            del self.rows[application_id]
+            self.signature_rows = [
+                s for s in self.signature_rows if s.application_id != application_id
+            ]
+
+    async def page(
+        self,
+        client_id: int,
+        *,
+        before: int | None,
+        limit: int,
+        statuses: frozenset[ApplicationStatus] | None = None,
+        deal_number: str | None = None,
+    ) -> ApplicationPage:
+        found = sorted(
+            (
+                a
+                for a in self.rows.values()
+                if a.client_id == client_id
+                and (before is None or a.id < before)
+                and (statuses is None or a.status in statuses)
+                and (deal_number is None or a.deal_number == deal_number)
+            ),
+            key=lambda a: -a.id,
+        )
+        items = found[:limit]
+        return ApplicationPage(items, items[-1].id if len(found) > limit else None)
+
+    async def add_signature(self, signature: SignatureRecord) -> None:
+        self.signature_rows.append(signature)
+
+    async def signatures(self, application_id: int) -> list[SignatureRecord]:
+        return [s for s in self.signature_rows if s.application_id == application_id]
+
+    async def void_signatures(self, application_id: int) -> list[SignatureRecord]:
+        voided = [s for s in await self.signatures(application_id) if not s.void]
+        self.signature_rows = [
+            replace(s, void=True) if s.application_id == application_id else s
+            for s in self.signature_rows
+        ]
+        return voided
+
+
 class FakeFeedSignal:
     """Never wakes early: a long poll waits its whole time (recorded) and reads again."""
 
@@ -755,6 +842,7 @@ class FakeUnitOfWork:
         self.api_tokens = FakeApiTokens()
         self.feed = FakeFeed()
         self.waiting = FakeWaiting()
+        self.applications = FakeApplications()
         self.committed = False
 
     async def commit(self) -> None:
@@ -775,6 +863,9 @@ class FakeUnitOfWork:
             key: i for key, i in self.invoices.rows.items() if i.deal_id not in gone
         }
         self.activity.events = [e for e in self.activity.events if e.client_id != client_id]
+        self.applications.rows = {
+            key: a for key, a in self.applications.rows.items() if a.client_id != client_id
+        }
         for account in self.accounts.rows.values():
             if account.current_client_id == client_id:
                 account.current_client_id = None

@@ -21,7 +21,16 @@ from portal.model import FeedEvent
 
 resource = Resource("events", "The feed of what clients did in the bot, for ALTUM's systems.")
 
-EventType = Literal["client.registered", "client.confirmed", "user.linked"]
+EventType = Literal[
+    "client.registered",
+    "client.confirmed",
+    "user.linked",
+    # Applications (issue 9).
+    "application.sent_for_signing",
+    "signature.added",
+    "signature.refused",
+    "application.submitted",
+]
 
 
 class EventQuery(Request):
@@ -45,6 +54,10 @@ class Event(BaseModel):
     user_id: int | None = Field(
         default=None, description="GET /clients/{client_id}/users/{user_id}"
     )
+    application_id: int | None = Field(
+        default=None, description="GET /applications/{application_id}"
+    )
+    person_id: int | None = Field(default=None, description="who signed or refused")
 
     @classmethod
     def of(cls, event: FeedEvent) -> Event:
@@ -55,6 +68,8 @@ class Event(BaseModel):
             client_id=event.client_id,
             registration_id=event.data.get("registration_id"),
             user_id=event.data.get("user_id"),
+            application_id=event.data.get("application_id"),
+            person_id=event.data.get("person_id"),
         )
 
 

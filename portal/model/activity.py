@@ -33,6 +33,17 @@ class Action(StrEnum):
     DEAL_UPDATED = "deal.updated"
     INVOICE_ADDED = "invoice.added"
     INVOICE_UPDATED = "invoice.updated"
+    # Applications (issue 9).
+    APPLICATION_STARTED = "application.started"
+    APPLICATION_EDITED = "application.edited"
+    APPLICATION_DISCARDED = "application.discarded"
+    APPLICATION_SENT_FOR_SIGNING = "application.sent_for_signing"
+    SIGNATURE_ADDED = "signature.added"
+    SIGNATURE_REFUSED = "signature.refused"
+    SIGNATURES_VOIDED = "signature.voided"
+    APPLICATION_SUBMITTED = "application.submitted"
+    APPLICATION_WITHDRAWN = "application.withdrawn"
+    APPLICATION_STATUS_SET = "application.status_set"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,11 @@ class EventType(StrEnum):
     CLIENT_REGISTERED = "client.registered"  # a registration submitted (e-mail not yet opened)
     CLIENT_CONFIRMED = "client.confirmed"  # its e-mail link opened: the client exists
     USER_LINKED = "user.linked"  # a user of a client linked their Telegram account
+    # Applications (issue 9): ids only; `GET /applications/{id}` gives the rest.
+    APPLICATION_SENT_FOR_SIGNING = "application.sent_for_signing"
+    SIGNATURE_ADDED = "signature.added"
+    SIGNATURE_REFUSED = "signature.refused"
+    APPLICATION_SUBMITTED = "application.submitted"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,189 @@
+"""«Mani darījumi» (MANUAL-EN §6): «Aktīvie darījumi» / «Vēsturiskie darījumi» (number,
+product, amount, balance, dates) → a deal → «Darījuma pieteikumi» and a new deal application
+(«Naudas līdzekļu izsniegšana», «Iesniegums izmaiņām»), whose rules see the deal's amounts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from html import escape
+
+from aiogram import F, Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from dialogs.application_texts import application_line, form_title
+from dialogs.callbacks import MenuAction
+from dialogs.clients import not_logged_in
+from dialogs.form_dialog import resume
+from dialogs.notices import day, money
+from dialogs.outgoing import Outgoing
+from dialogs.sections import DialogSettings, MenuEntry, Section, Visibility
+from portal import applications as apps
+from portal.clients import current_client
+from portal.deals import list_deals
+from portal.forms import FormCatalogue, FormKind
+from portal.model import ApplicationNotFound, DealRecord, DealStatus, NotLinked
+from portal.ports import UnitOfWork
+
+DEALS = "deals"
+
+
+class DealMenu(CallbackData, prefix="dl"):
+    """`act` active | closed | deal | apps | new | form; `d` a deal's id, `v` a form's index."""
+
+    act: str
+    d: int = 0
+    v: int = 0
+
+
+def deal_text(deal: DealRecord) -> str:
+    data = deal.data
+    return _(
+        "<b>Deal No. {number}</b>\n{product}\nAmount: {amount}\nBalance: {balance}\n"
+        "From {start} to {end}"
+    ).format(
+        number=escape(deal.number),
+        product=escape(data.product),
+        amount=money(data.amount, data.currency),
+        balance=money(data.balance, data.currency),
+        start=day(data.start_date),
+        end=day(data.end_date),
+    )
+
+
+def router(forms: FormCatalogue) -> Router:
+    router = Router(name="deals")
+    offered = forms.offered(FormKind.DEAL_APPLICATION)
+
+    async def deals_of(
+        user_id: int, uow: UnitOfWork, outgoing: Outgoing
+    ) -> list[DealRecord] | None:
+        try:
+            access = await current_client(uow=uow, telegram_user_id=user_id)
+        except NotLinked:
+            not_logged_in(outgoing)
+            return None
+        if access is None:
+            if await uow.accounts.get(user_id) is None:
+                not_logged_in(outgoing)
+            else:
+                outgoing.send(_("First choose the client you act for: /client"))
+            return None
+        return await list_deals(uow=uow, client_id=access.client_id)
+
+    @router.callback_query(MenuAction.filter(F.section == DEALS))
+    async def section(query: CallbackQuery, uow: UnitOfWork, outgoing: Outgoing) -> None:
+        outgoing.answer_callback(query.id)
+        if await deals_of(query.from_user.id, uow, outgoing) is None:
+            return
+        builder = InlineKeyboardBuilder()
+        builder.button(text=_("Active deals"), callback_data=DealMenu(act="active"))
+        builder.button(text=_("Historical deals"), callback_data=DealMenu(act="closed"))
+        builder.button(text=_("⬅️ Main menu"), callback_data=MenuAction(section="main"))
+        builder.adjust(1)
+        outgoing.send(_("<b>My deals</b>"), keyboard=builder.as_markup())
+
+    @router.callback_query(DealMenu.filter())
+    async def pressed(
+        query: CallbackQuery,
+        callback_data: DealMenu,
+        state: FSMContext,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+    ) -> None:
+        outgoing.answer_callback(query.id)
+        user_id, act = query.from_user.id, callback_data.act
+        deals = await deals_of(user_id, uow, outgoing)
+        if deals is None:
+            return
+        if act in ("active", "closed"):
+            wanted = DealStatus.ACTIVE if act == "active" else DealStatus.CLOSED
+            chosen = [d for d in deals if d.data.status is wanted]
+            builder = InlineKeyboardBuilder()
+            for one in chosen:
+                label = f"{one.number} · {one.data.product}"[:60]
+                builder.button(text=label, callback_data=DealMenu(act="deal", d=one.id))
+            builder.button(text=_("⬅️ Back"), callback_data=MenuAction(section=DEALS))
+            builder.adjust(1)
+            text = (
+                (_("<b>Active deals</b>") if act == "active" else _("<b>Historical deals</b>"))
+                if chosen
+                else _("There are no such deals.")
+            )
+            outgoing.send(text, keyboard=builder.as_markup())
+            return
+        deal = next((d for d in deals if d.id == callback_data.d), None)
+        if deal is None:
+            outgoing.send(_("This deal is not among those of the client you act for."))
+            return
+        if act == "deal":
+            builder = InlineKeyboardBuilder()
+            builder.button(
+                text=_("Deal applications"), callback_data=DealMenu(act="apps", d=deal.id)
+            )
+            if deal.data.status is DealStatus.ACTIVE:
+                builder.button(
+                    text=_("➕ New deal application"), callback_data=DealMenu(act="new", d=deal.id)
+                )
+            builder.button(text=_("⬅️ Back"), callback_data=MenuAction(section=DEALS))
+            builder.adjust(1)
+            outgoing.send(deal_text(deal), keyboard=builder.as_markup())
+        elif act == "apps":
+            page = await apps.list_applications(
+                uow=uow, telegram_user_id=user_id, deal_number=deal.number, limit=20
+            )
+            lines = [
+                _("<b>Deal applications</b> of No. {number}").format(number=escape(deal.number))
+            ]
+            for application in page.items:
+                form = forms.get(application.form_id, application.form_version)
+                lines.append(application_line(application, form))
+            if not page.items:
+                lines.append(_("No applications here yet."))
+            builder = InlineKeyboardBuilder()
+            builder.button(text=_("⬅️ Back"), callback_data=DealMenu(act="deal", d=deal.id))
+            outgoing.send("\n".join(lines), keyboard=builder.as_markup())
+        elif act == "new":
+            builder = InlineKeyboardBuilder()
+            for i, form in enumerate(offered):
+                builder.button(
+                    text=form_title(form), callback_data=DealMenu(act="form", d=deal.id, v=i)
+                )
+            builder.button(text=_("⬅️ Back"), callback_data=DealMenu(act="deal", d=deal.id))
+            builder.adjust(1)
+            outgoing.send(_("<b>New deal application</b>"), keyboard=builder.as_markup())
+        elif act == "form" and 0 <= callback_data.v < len(offered):
+            try:
+                record = await apps.start_application(
+                    uow=uow,
+                    telegram_user_id=user_id,
+                    form=offered[callback_data.v],
+                    now=datetime.now(UTC),
+                    deal_number=deal.number,
+                )
+            except ApplicationNotFound:
+                outgoing.send(_("Applications can be made only on an active deal."))
+                return
+            opened = await apps.open_application(
+                uow=uow, forms=forms, telegram_user_id=user_id, application_id=record.id
+            )
+            await resume(outgoing, state, uow, opened)
+
+    return router
+
+
+def _router(settings: DialogSettings) -> Router:
+    return router(settings.forms)
+
+
+SECTION = Section(
+    key=DEALS,
+    position=55,
+    router=_router,
+    menu=MenuEntry(__("💼 My deals"), Visibility.LOGGED_IN),
+    help=__("your deals with ALTUM, active and historical, and applications on them."),
+)

@@ -1,0 +1,171 @@
+"""Applications end to end, through the emulator and the back-office API: a sole signatory
+prepares a disbursement request on a deal, question by question (a wrong answer refused and
+asked again, the date picked in the calendar, a long text in two messages, an answer changed
+from the summary), signs and submits it in one flow; ALTUM reads it and sets its status, which
+the chat is told. The taps beyond the typed answers are counted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from api_support import Api, make_token, serving
+from conftest import PersonFactory
+from e2e_support import Person, bot_settings, browser, buttons
+from registration_walk import log_in
+
+from bot.ops.demo import DEMO_DATA
+from bot.ops.ur_import import run_import
+from emulator import EmulatorClient, EmulatorServer
+
+ANNA_CODE = "120584-12349"  # the demo provider's Anna Bērziņa: signs alone
+DEAL = {
+    "product": "Apgrozāmo līdzekļu aizdevums",
+    "amount": "125000",
+    "currency": "EUR",
+    "balance": "80000.50",
+    "start_date": "2025-03-01",
+    "end_date": "2030-02-28",
+    "status": "active",
+}
+
+
+class Taps:
+    """Counts button presses (the task cost), apart from the answers typed."""
+
+    def __init__(self, someone: Person) -> None:
+        self.someone = someone
+        self.count = 0
+
+    async def press(self, text: str) -> None:
+        self.count += 1
+        await self.someone.press_newest(text)
+
+
+async def client_with_deal(api: Api) -> int:
+    opened = await api.post("/clients", {"registration_number": "40103999940"})
+    assert opened.status == 201, opened.body
+    cid = int(opened.body["id"])
+    granted = await api.post(f"/clients/{cid}/users", {"personal_code": ANNA_CODE, "role": "main"})
+    assert granted.status == 201, granted.body
+    assert (await api.put(f"/clients/{cid}/deals/K-2025-17", DEAL)).status == 201
+    return cid
+
+
+async def choose_client(someone: Person) -> None:
+    await someone.say("/client")
+    await someone.reply()
+    await someone.press_newest('SIA "Ozolkalna Koks" — main user')
+    await someone.replies(2)
+
+
+async def test_a_sole_signatory_prepares_signs_and_submits_a_disbursement(
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
+) -> None:
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    anna = await person("Anna", language_code="en")
+    settings = bot_settings(database_url, emulator.base_url)
+    async with serving(settings), Api(settings.public_url, token) as api, browser() as http:
+        cid = await client_with_deal(api)
+        await log_in(anna, http, "anna")
+        await choose_client(anna)
+        taps = Taps(anna)
+
+        await anna.say("/start")
+        await anna.replies(2)
+        await taps.press("💼 My deals")
+        await anna.reply()
+        await taps.press("Active deals")
+        await anna.reply()
+        await taps.press("K-2025-17 · Apgrozāmo līdzekļu aizdevums")
+        deal = await anna.reply()
+        assert "€80,000.50" in deal["text"]
+        await taps.press("➕ New deal application")
+        await anna.reply()
+        await taps.press("Disbursement request")
+        question = await anna.reply()
+        assert "question 1 of" in question["text"] and "What amount" in question["text"]
+        assert "💾 Save draft" in buttons(question) and "✖️ Cancel" in buttons(question)
+
+        await anna.say("90 000")  # above the deal's undrawn balance
+        refusal = await anna.reply()
+        assert "80,000.50" in refusal["text"]
+        assert "What amount" in (await anna.reply())["text"]  # asked again
+        await anna.say("12 500,00")
+        assert "Which account" in (await anna.reply())["text"]
+        await anna.say("LV80 BANK 0000 4351 9500 1")
+        picker = await anna.reply()
+        assert "On which date" in picker["text"]
+        today = datetime.now(UTC).date()
+        # The calendar shows this month; tomorrow may be in the next one.
+        day = str(today.day + 1) if today.day < 28 else None
+        if day is None:
+            await anna.say("01.01." + str(today.year + 1))
+        else:
+            await taps.press(day)
+        purpose = await anna.reply()
+        assert "What will the money be used for?" in purpose["text"]
+        await anna.say("Raw timber for")
+        part = await anna.reply()
+        assert "What will the money be used for?" in part["text"] and "Raw timber" in part["text"]
+        await anna.say("the spring season.")
+        await anna.reply()
+        await taps.press("✔️ Done")
+        files = await anna.reply()
+        assert "Attach the invoices" in files["text"]
+        await taps.press("⏭ Skip")
+        summary = await anna.reply()
+        assert "check the answers" in summary["text"]
+        assert "€12,500.00" in summary["text"]
+        assert "Raw timber for\nthe spring season." in summary["text"]
+
+        # Any answer changed in two taps: its button, then the answer.
+        await taps.press("✏️ Amount")
+        assert "What amount" in (await anna.reply())["text"]
+        await anna.say("12 000")
+        summary = await anna.reply()
+        assert "€12,000.00" in summary["text"]
+        assert "✍️ Sign and submit" in buttons(summary)
+
+        await taps.press("✍️ Sign and submit")
+        told = await anna.reply()
+        assert "was submitted to ALTUM" in told["text"] and "€12,000.00" in told["text"]
+        # From the main menu to «Iesniegt ALTUM»: at most 10 taps beyond the typed answers
+        # (the two for changing an answer included).
+        assert taps.count <= 10, taps.count
+
+        # A second tap on the summary's button submits nothing more.
+        since = await emu.last_seq(987654321)
+        await anna.press(summary, "✍️ Sign and submit")
+        alerts = await emu.calls(
+            987654321, method="answerCallbackQuery", since=since, wait=10, min=1
+        )
+        assert "no longer be changed" in (alerts[0]["params"].get("text") or "")
+
+        listing = (await api.get("/applications/1")).body
+        assert listing["status"] == "submitted" and listing["client_id"] == cid
+        assert listing["answers"]["amount"] == "12000.00"
+        assert listing["answers"]["target_iban"] == "LV80BANK0000435195001"
+        assert len(listing["content_hash"]) == 64
+        (signature,) = listing["signatures"]
+        assert signature["decision"] == "signed"
+        assert signature["content_hash"] == listing["content_hash"]
+
+        status = await api.post(
+            "/applications/1/status", {"status": "in_review", "comment": "Pārbaudām."}
+        )
+        assert status.status == 200, status.body
+        told = await anna.reply()
+        assert "Under review" in told["text"] and "Pārbaudām." in told["text"]
+        bad = await api.post("/applications/1/status", {"status": "draft"})
+        assert bad.status == 422
+        assert (await api.get("/applications/99")).status == 404
+
+        events = (await api.get("/events", after=0, limit=100)).body["events"]
+        kinds = [e["type"] for e in events]
+        assert kinds.count("signature.added") == 1 and kinds.count("application.submitted") == 1
+
+
+def _ids(messages: list[dict[str, Any]]) -> list[int]:
+    return [m["message_id"] for m in messages]

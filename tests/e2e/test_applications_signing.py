@@ -1,0 +1,163 @@
+"""Co-signing by the Company Register's rule, end to end: Jānis and Pēteris of SIA "Ozolkalna
+Koks" may each sign only "with at least 1 more". Jānis signs and sends a disbursement request
+for signing; Pēteris is asked in chat, signs from that message and submits, once even when
+pressing twice at once. Dace, a user who is no representative, cannot sign nor submit, even
+with forged buttons. An edit after a signature voids it and tells the signer; a refusal
+reaches the preparer with its reason. The taps of the co-signature are counted."""
+
+from __future__ import annotations
+
+import asyncio
+
+from api_support import Api, make_token, serving
+from applications_support import choose_client, client_with_deal, fill_disbursement
+from conftest import PersonFactory
+from e2e_support import BOT_ID, Person, bot_settings, browser, buttons
+from registration_walk import log_in
+
+from bot.ops.demo import DEMO_DATA
+from bot.ops.ur_import import run_import
+from emulator import EmulatorClient, EmulatorServer
+
+
+async def logged_in(person: PersonFactory, name: str, demo: str, role: str) -> Person:
+    someone = await person(name, language_code="en")
+    async with browser() as http:
+        await log_in(someone, http, demo)
+    await choose_client(someone, f'SIA "Ozolkalna Koks" — {role}')
+    return someone
+
+
+async def last_alert(emu: EmulatorClient, since: int) -> str:
+    calls = await emu.calls(BOT_ID, method="answerCallbackQuery", since=since, wait=10, min=1)
+    return str(calls[-1]["params"].get("text") or "")
+
+
+async def test_two_signatories_sign_and_one_submits_once(
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
+) -> None:
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    settings = bot_settings(database_url, emulator.base_url)
+    async with serving(settings), Api(settings.public_url, token) as api:
+        await client_with_deal(
+            api, ("janis", "main"), ("peteris", "additional"), ("dace", "additional")
+        )
+        janis = await logged_in(person, "Jānis", "janis", "main user")
+        peteris = await logged_in(person, "Pēteris", "peteris", "additional user")
+        dace = await logged_in(person, "Dace", "dace", "additional user")
+
+        summary = await fill_disbursement(janis)
+        assert "✍️ Sign and send for signing" in buttons(summary)
+        await janis.press(summary, "✍️ Sign and send for signing")
+        assert "Waiting for the other signatories" in (await janis.reply())["text"]
+        prompt = await peteris.reply()
+        assert "Jānis Kalniņš asks you to sign «Disbursement request» (No. 1)" in prompt["text"]
+        assert "Amount: 12500.00" in prompt["text"] and "LV80BANK0000435195001" in prompt["text"]
+        assert buttons(prompt) == ["✍️ Sign", "✖️ Refuse"]
+        application = (await api.get("/applications/1")).body
+        assert application["status"] == "sent_for_signing"
+        assert application["content_hash"] in prompt["text"]
+
+        # Dace prepares but never signs: not with a forged «Parakstīt», nor «Iesniegt ALTUM».
+        short = application["content_hash"][:16]
+        await emu.forge_callback(BOT_ID, dace.user_id, 1, f"fa:sg:1:-1:{short}")
+        assert "signing rights" in (await dace.reply())["text"]
+        since = await emu.last_seq(BOT_ID)
+        await emu.forge_callback(BOT_ID, dace.user_id, 1, "fa:sub:1:-1:")
+        assert "signatures the Company Register's rule requires" in await last_alert(emu, since)
+        # Nor can Jānis submit with his signature alone.
+        since = await emu.last_seq(BOT_ID)
+        await emu.forge_callback(BOT_ID, janis.user_id, 1, "fa:sub:1:-1:")
+        assert "signatures the Company Register's rule requires" in await last_alert(emu, since)
+        assert (await api.get("/applications/1")).body["status"] == "sent_for_signing"
+
+        # The co-signature: at most 4 taps from the message that asked (here 2).
+        await peteris.press(prompt, "✍️ Sign")
+        signed = await peteris.reply()
+        assert "Everyone needed has signed" in signed["text"]
+        told = await janis.reply()
+        assert "Pēteris Ozols signed «Disbursement request» (No. 1)" in told["text"]
+        assert "📤 Submit to ALTUM" in buttons(told)
+        since = await emu.last_seq(BOT_ID)
+        await asyncio.gather(
+            peteris.press(signed, "📤 Submit to ALTUM"),
+            peteris.press(signed, "📤 Submit to ALTUM"),
+        )
+        alerts = await emu.calls(BOT_ID, method="answerCallbackQuery", since=since, wait=10, min=2)
+        assert sorted(str(a["params"].get("text")) for a in alerts) == [
+            "It has already been submitted.",
+            "None",
+        ]
+        for someone in (janis, peteris, dace):
+            assert "was submitted to ALTUM" in (await someone.reply())["text"]
+        done = (await api.get("/applications/1")).body
+        assert done["status"] == "submitted"
+        assert sorted(s["decision"] for s in done["signatures"]) == ["signed", "signed"]
+        assert all(s["content_hash"] == done["content_hash"] for s in done["signatures"])
+        events = [e["type"] for e in (await api.get("/events", limit=200)).body["events"]]
+        assert events.count("application.submitted") == 1
+        assert events.count("signature.added") == 2
+        assert events.count("application.sent_for_signing") == 1
+
+
+async def test_an_edit_voids_signatures_and_a_refusal_reaches_the_preparer(
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
+) -> None:
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    settings = bot_settings(database_url, emulator.base_url)
+    async with serving(settings), Api(settings.public_url, token) as api:
+        await client_with_deal(api, ("janis", "main"), ("peteris", "additional"))
+        janis = await logged_in(person, "Jānis", "janis", "main user")
+        peteris = await logged_in(person, "Pēteris", "peteris", "additional user")
+
+        summary = await fill_disbursement(janis)
+        await janis.press(summary, "✍️ Sign and send for signing")
+        await janis.reply()
+        old_prompt = await peteris.reply()
+
+        # Jānis changes the amount from the list: his signature is void, Pēteris is told.
+        await janis.press_newest("📝 Applications")
+        await janis.reply()
+        await janis.press_newest("📋 List of applications")
+        listing = await janis.reply()
+        assert any("Sent for signing" in b for b in buttons(listing))
+        await janis.press(listing, buttons(listing)[0])
+        await janis.reply()
+        await janis.press_newest("✏️ Amount")
+        await janis.reply()
+        await janis.say("10 000")
+        summary = await janis.reply()
+        assert "€10,000.00" in summary["text"]
+        voided = await peteris.reply()
+        assert "was changed after signing" in voided["text"]
+        record = (await api.get("/applications/1")).body
+        assert record["status"] == "draft" and record["content_hash"] is None
+        assert [s["void"] for s in record["signatures"]] == [True]
+
+        # The old prompt signs nothing now.
+        await peteris.press(old_prompt, "✍️ Sign")
+        assert "no longer the content" in (await peteris.reply())["text"]
+
+        await janis.press(summary, "✍️ Sign and send for signing")
+        await janis.reply()
+        prompt = await peteris.reply()
+        assert "Amount: 10000.00" in prompt["text"]
+        await peteris.press(prompt, "✖️ Refuse")
+        assert "Why do you refuse" in (await peteris.reply())["text"]
+        await peteris.say("Summa   par lielu.")
+        assert "You refused to sign" in (await peteris.reply())["text"]
+        refused = await janis.reply()
+        assert "Pēteris Ozols refused to sign" in refused["text"]
+        assert "Reason: Summa par lielu." in refused["text"]
+        record = (await api.get("/applications/1")).body
+        assert record["status"] == "sent_for_signing"
+        decisions = [(s["decision"], s["void"], s["reason"]) for s in record["signatures"]]
+        assert decisions == [
+            ("signed", True, None),
+            ("signed", False, None),
+            ("refused", False, "Summa par lielu."),
+        ]
+        events = [e["type"] for e in (await api.get("/events", limit=200)).body["events"]]
+        assert events.count("signature.refused") == 1

@@ -1,0 +1,182 @@
+"""Applications through the use cases alone: the Company Register's signing rule (alone, with
+at least N, with all; refusals; non-representatives), and a disbursement request that cannot
+be submitted without the signatures it needs, is submitted once, and is never signed by a
+user the register does not make a signatory. In memory, no database."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from fakes import FakeNotifier, FakeUnitOfWork
+from service_support import ANNA, NOW, REGCODE, board_member, company, identity, linked
+
+from integrations.forms import load_forms
+from portal import applications as apps
+from portal.company_register import RepresentationRule
+from portal.forms import Value, answer, skip
+from portal.model import (
+    ApplicationStatus,
+    ApplicationSubmitted,
+    ClientKind,
+    DealData,
+    DealStatus,
+    Decision,
+    EventType,
+    MayNotSign,
+    NewClient,
+    Role,
+    RuleNotMet,
+)
+from portal.signing import SigningRule
+
+FORMS = load_forms()
+ALONE = RepresentationRule("individually")
+WITH_ONE = RepresentationRule("with_at_least", 1)
+WITH_ALL = RepresentationRule("with_all")
+
+
+def test_the_rule_alone_with_at_least_n_and_with_all() -> None:
+    rule = SigningRule({1: ALONE, 2: WITH_ONE, 3: WITH_ONE, 4: WITH_ALL}, signatories=4)
+    assert rule.met([1]) and not rule.met([2]) and rule.met([2, 3])
+    assert rule.met([4, 2, 3])  # two «with 1» suffice, whoever else signs
+    assert not rule.met([4]) and not rule.met([99, 2])  # 99 is no signatory: never counts
+    assert rule.pending([2]) == (1, 3, 4)
+    assert rule.pending([2], refused=[3]) == (1, 4)
+    assert rule.pending([2, 3]) == ()
+    everyone = SigningRule({1: WITH_ALL, 2: WITH_ALL}, signatories=3)
+    assert not everyone.met([1, 2])  # the register names a third the client has not linked
+    total = SigningRule({2: WITH_ONE, 3: WITH_ONE}, signatories=2, counts="total")
+    assert total.met([2])  # "at least 1" counting everyone: one is enough
+
+
+async def _setup(uow: FakeUnitOfWork) -> tuple[int, int]:
+    """Anna (signs alone) and Dace (no representative) users of Ozolkalna, which has a deal."""
+    anna = (await linked(uow, 42, ANNA)).person
+    dace = (
+        await linked(
+            uow,
+            43,
+            identity(
+                subject="PK:11026516780",
+                personal_codes=("11026516780",),
+                given_name="Dace",
+                family_name="Egle",
+                assertion_id="assertion-2",
+            ),
+        )
+    ).person
+    client_id = await uow.clients.create(
+        NewClient(
+            kind=ClientKind.LEGAL_ENTITY,
+            name='SIA "Ozolkalna Koks"',
+            registration_number=REGCODE,
+            personal_code=None,
+            legal_form="SIA",
+            address=None,
+            email="",
+            phone="",
+            representation_rule="individually",
+            representation_with_at_least=None,
+            voice_password_hash=None,
+            terms_version=None,
+            terms_accepted_at=None,
+        )
+    )
+    for person, role in ((anna, Role.MAIN), (dace, Role.ADDITIONAL)):
+        await uow.clients.add_membership(
+            person_id=person.id, client_id=client_id, role=role, is_signatory=role is Role.MAIN
+        )
+    for chat in (42, 43):
+        account = await uow.accounts.get(chat)
+        assert account is not None
+        account.current_client_id = client_id
+        await uow.accounts.save(account)
+    deal = DealData(
+        product="Apgrozāmo līdzekļu aizdevums",
+        amount=Decimal("125000.00"),
+        currency="EUR",
+        balance=Decimal("80000.50"),
+        start_date=date(2025, 3, 1),
+        end_date=None,
+        status=DealStatus.ACTIVE,
+    )
+    await uow.deals.put(client_id, "K-1", deal, now=NOW)
+    return anna.id, dace.id
+
+
+async def _filled(uow: FakeUnitOfWork, notifier: FakeNotifier, chat: int) -> int:
+    form = FORMS.current("disbursement")
+    record = await apps.start_application(
+        uow=uow, telegram_user_id=chat, form=form, now=NOW, deal_number="K-1"
+    )
+    context = await apps.form_context(uow=uow, application=record, now=NOW)
+    answers: dict[str, Value | None] = {}
+    tomorrow = (NOW + timedelta(days=1)).strftime("%d.%m.%Y")
+    for field, raw in (
+        ("amount", "12 500"),
+        ("target_iban", "LV80BANK0000435195001"),
+        ("planned_date", tomorrow),
+        ("purpose", "Raw timber for the spring season."),
+    ):
+        result = answer(form, answers, field, raw, context=context)
+        assert isinstance(result, dict), result
+        answers = result
+    done = skip(form, answers, "supporting_documents")
+    assert isinstance(done, dict)
+    await apps.save_answers(
+        uow=uow,
+        notifier=notifier,
+        forms=FORMS,
+        telegram_user_id=chat,
+        application_id=record.id,
+        answers=done,
+        current_field=None,
+        now=NOW,
+    )
+    return record.id
+
+
+async def test_a_sole_signatory_signs_and_submits_once_and_a_non_representative_never_signs() -> (
+    None
+):
+    uow = FakeUnitOfWork(company(board_member("Bērziņa Anna", "120584-*****")))
+    notifier = FakeNotifier()
+    anna, dace = await _setup(uow)
+    app = await _filled(uow, notifier, 43)  # Dace prepares
+
+    kwargs = {"uow": uow, "notifier": notifier, "forms": FORMS, "application_id": app}
+    with pytest.raises(RuleNotMet):
+        await apps.submit(telegram_user_id=43, now=NOW, **kwargs)  # type: ignore[arg-type]
+    opened = await apps.open_application(
+        uow=uow, forms=FORMS, telegram_user_id=42, application_id=app
+    )
+    digest = apps.hash_of(opened)
+    with pytest.raises(MayNotSign):
+        await apps.decide(
+            telegram_user_id=43,
+            content_hash_seen=digest[:16],
+            decision=Decision.SIGNED,
+            now=NOW,
+            **kwargs,  # type: ignore[arg-type]
+        )
+    state = await apps.decide(
+        telegram_user_id=42,
+        content_hash_seen=digest[:16],
+        decision=Decision.SIGNED,
+        now=NOW,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    assert state.met and state.signed == (anna,) and apps.pending_signers(state) == ()
+    record, first = await apps.submit(telegram_user_id=43, now=NOW, **kwargs)  # type: ignore[arg-type]
+    assert first and record.status is ApplicationStatus.SUBMITTED
+    assert record.content_hash == digest
+    _again, second = await apps.submit(telegram_user_id=42, now=NOW, **kwargs)  # type: ignore[arg-type]
+    assert not second
+    await uow.commit()
+    assert [e.type for e in uow.feed.events] == ["signature.added", "application.submitted"]
+    assert uow.feed.events[-1].type == EventType.APPLICATION_SUBMITTED
+    told = [n for n in notifier.notices if isinstance(n, ApplicationSubmitted)]
+    assert sorted(n.person_id or 0 for n in told) == sorted([anna, dace])
+    assert told[0].amount == Decimal("12500.00")
