@@ -21,6 +21,7 @@ from typing import Literal
 from aiogram import Router
 from babel.support import LazyProxy
 
+from dialogs.uploads import FileDesk
 from portal.model import TimeLimits
 
 
@@ -32,6 +33,7 @@ class DialogSettings:
     limits: TimeLimits
     # REGISTRATION_AT_LEAST_COUNTS: how the register's "with at least N" is read
     at_least_counts: Literal["others", "total"] = "others"
+    files: FileDesk | None = None  # documents from the chat (None: the chat takes none)
 
 
 class Visibility(StrEnum):

@@ -335,3 +335,4 @@ class RegisterOfficer(Base):
 # The back-office tables (API tokens, deals, invoices, consultants, the event feed) live in
 # their own module; importing it here puts them on `Base.metadata` wherever models are used.
 from storage import backoffice_models as _backoffice_models  # noqa: E402, F401
+from storage import message_models as _message_models  # noqa: E402, F401

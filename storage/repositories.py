@@ -36,6 +36,7 @@ from storage.backoffice import (
 )
 from storage.company_register import SqlCompanyRegister
 from storage.feed import SqlFeed
+from storage.messages import SqlMessages
 from storage.models import (
     ActivityEventRow,
     ConversationState,
@@ -508,6 +509,7 @@ class SqlUnitOfWork:
         self.invoices = SqlInvoices(session)
         self.api_tokens = SqlApiTokens(session)
         self.feed = SqlFeed(session)
+        self.messages = SqlMessages(session)
 
     @property
     def accounts(self) -> SqlTelegramAccounts:

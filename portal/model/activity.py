@@ -33,6 +33,12 @@ class Action(StrEnum):
     DEAL_UPDATED = "deal.updated"
     INVOICE_ADDED = "invoice.added"
     INVOICE_UPDATED = "invoice.updated"
+    # Messages with ALTUM and documents.
+    MESSAGE_DRAFTED = "message.drafted"
+    MESSAGE_SENT = "message.sent"
+    MESSAGE_RECEIVED = "message.received"
+    MESSAGES_READ = "message.read"
+    DOCUMENT_UPLOADED = "document.uploaded"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ class EventType(StrEnum):
     CLIENT_REGISTERED = "client.registered"  # a registration submitted (e-mail not yet opened)
     CLIENT_CONFIRMED = "client.confirmed"  # its e-mail link opened: the client exists
     USER_LINKED = "user.linked"  # a user of a client linked their Telegram account
+    MESSAGE_SENT = "message.sent"  # a client's message to ALTUM
+    DOCUMENT_UPLOADED = "document.uploaded"  # a client's document, sent with a message
 
 
 @dataclass(frozen=True, slots=True)
