@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from api.ratelimit import RateLimiter
-from portal.ports import FeedSignal, Notifier, UnitOfWork
+from portal.documents import DocumentRules
+from portal.ports import DocumentInspector, FeedSignal, FileStore, Notifier, UnitOfWork
 
 # One transaction: what it changes and the chat messages it queues commit together, and the
 # messages are sent after the commit.
@@ -20,6 +21,15 @@ Transaction = Callable[[], AbstractAsyncContextManager[tuple[UnitOfWork, Notifie
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ApiFiles:
+    """Documents through the API: checked like the chat's, kept in the same store."""
+
+    store: FileStore
+    inspector: DocumentInspector
+    rules: DocumentRules
 
 
 @dataclass
@@ -37,6 +47,7 @@ class ApiContext:
     # so a flood of API writes cannot take the connections the chat's updates need.
     concurrency: int = 8
     slots: asyncio.Semaphore = field(init=False)
+    files: ApiFiles | None = None  # None: messages without attachments only
 
     def __post_init__(self) -> None:
         self.slots = asyncio.Semaphore(self.concurrency)

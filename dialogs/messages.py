@@ -38,6 +38,7 @@ from dialogs.outgoing import Outgoing
 from dialogs.sections import CommandEntry, DialogSettings, MenuEntry, Routing, Section, Visibility
 from dialogs.uploads import FileDesk, TelegramDownload
 from portal import messages
+from portal.clients import choose_client
 from portal.documents import DocumentKind, Refusal
 from portal.model import (
     ClientFile,
@@ -318,6 +319,10 @@ def router(settings: DialogSettings) -> Router:
         query: CallbackQuery, callback_data: Msg, uow: UnitOfWork, outgoing: Outgoing
     ) -> None:
         try:
+            if callback_data.value.isdigit():  # from a notice: act for that client first
+                await choose_client(
+                    uow=uow, telegram_user_id=query.from_user.id, client_id=int(callback_data.value)
+                )
             await show_thread(query.from_user.id, callback_data.id, uow, outgoing)
         except NotLinked:
             outgoing.answer_callback(query.id)
@@ -766,6 +771,17 @@ def router(settings: DialogSettings) -> Router:
         outgoing.send(archive_text(page.items), keyboard=builder.as_markup())
 
     return router
+
+
+def open_keyboard(thread_id: int, client_id: int) -> InlineKeyboardMarkup:
+    """«Atvērt» on a notice: the thread, at its client."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Open"), callback_data=Msg(action="open", id=thread_id, value=str(client_id))
+    )
+    builder.button(text=_("⬅️ Main menu"), callback_data=MenuAction(section="main"))
+    builder.adjust(1)
+    return builder.as_markup()
 
 
 def sent_reply(outgoing: Outgoing, thread_id: int) -> None:

@@ -352,6 +352,7 @@ async def altum_message(
         await notifier.notify(
             MessageReceived(
                 person_id=person_id,
+                client_id=client_id,
                 client_name=client,
                 subject=thread.subject,
                 thread_id=thread_id,

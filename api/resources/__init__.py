@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.platform import Resource
-from api.resources import clients, deals, events, registrations, users
+from api.resources import clients, deals, events, messages, registrations, users
 
 RESOURCES: tuple[Resource, ...] = (
     clients.resource,
@@ -11,4 +11,5 @@ RESOURCES: tuple[Resource, ...] = (
     deals.resource,
     registrations.resource,
     events.resource,
+    messages.resource,
 )

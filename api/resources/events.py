@@ -21,7 +21,13 @@ from portal.model import FeedEvent
 
 resource = Resource("events", "The feed of what clients did in the bot, for ALTUM's systems.")
 
-EventType = Literal["client.registered", "client.confirmed", "user.linked"]
+EventType = Literal[
+    "client.registered",
+    "client.confirmed",
+    "user.linked",
+    "message.sent",
+    "document.uploaded",
+]
 
 
 class EventQuery(Request):
@@ -45,6 +51,9 @@ class Event(BaseModel):
     user_id: int | None = Field(
         default=None, description="GET /clients/{client_id}/users/{user_id}"
     )
+    message_id: int | None = Field(default=None, description="GET /messages/{message_id}")
+    thread_id: int | None = Field(default=None, description="the message's thread")
+    document_id: int | None = Field(default=None, description="GET /documents/{document_id}")
 
     @classmethod
     def of(cls, event: FeedEvent) -> Event:
@@ -55,6 +64,9 @@ class Event(BaseModel):
             client_id=event.client_id,
             registration_id=event.data.get("registration_id"),
             user_id=event.data.get("user_id"),
+            message_id=event.data.get("message_id"),
+            thread_id=event.data.get("thread_id"),
+            document_id=event.data.get("document_id"),
         )
 
 

@@ -109,6 +109,7 @@ class Page(Generic[T]):
 class MessageReceived(Notice):
     """ALTUM wrote: the subject and a button to open the thread."""
 
+    client_id: int = 0
     client_name: str = ""
     subject: str = ""
     thread_id: int = 0

@@ -67,3 +67,13 @@ def button_data(message: dict[str, Any], text: str) -> str:
             if button["text"] == text:
                 return str(button["callback_data"])
     raise LookupError(text)
+
+
+def bold_texts(message: dict[str, Any]) -> list[str]:
+    """The bold parts of a message's text (entity offsets count UTF-16 code units)."""
+    encoded = message["text"].encode("utf-16-le")
+    return [
+        encoded[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.get("entities", [])
+        if e["type"] == "bold"
+    ]
