@@ -32,6 +32,7 @@ from dialogs.message_texts import (
     list_text,
     query_text,
     thread_text,
+    type_label,
     type_labels,
 )
 from dialogs.outgoing import Outgoing
@@ -265,21 +266,46 @@ async def take_file(
     return result.file
 
 
+def file_entry(file: ClientFile) -> dict[str, Any]:
+    """A stored file in the conversation state (JSON)."""
+    return {
+        "client_id": file.client_id,
+        "sha256": file.sha256,
+        "size": file.size,
+        "kind": str(file.kind),
+        "name": file.name,
+    }
+
+
+def file_of(entry: dict[str, Any]) -> ClientFile:
+    return ClientFile(
+        client_id=entry["client_id"],
+        sha256=entry["sha256"],
+        size=entry["size"],
+        kind=DocumentKind(entry["kind"]),
+        name=entry["name"],
+    )
+
+
 def _attachments(compose: dict[str, Any]) -> list[NewAttachment]:
     return [
         NewAttachment(
-            file=ClientFile(
-                client_id=entry["client_id"],
-                sha256=entry["sha256"],
-                size=entry["size"],
-                kind=DocumentKind(entry["kind"]),
-                name=entry["name"],
-            ),
+            file=file_of(entry),
             doc_type=entry["doc_type"],
             prepared_on=date.fromisoformat(entry["prepared_on"]),
         )
         for entry in compose.get("att", [])
     ]
+
+
+def _subject(compose: dict[str, Any]) -> str | None:
+    """The subject written, or for a quick upload the first document's type (and deal)."""
+    subject: str | None = compose.get("subject")
+    attachments = compose.get("att", [])
+    if subject or not compose.get("auto_subject") or not attachments:
+        return subject
+    label = type_label(attachments[0]["doc_type"])
+    return f"{label} — {compose['deal']}" if compose.get("deal") else label
 
 
 def router(settings: DialogSettings) -> Router:
@@ -471,13 +497,7 @@ def router(settings: DialogSettings) -> Router:
         file = await take_file(message, bot, desk, who.client_id, outgoing)
         if file is None:
             return
-        compose["pending"] = {
-            "client_id": file.client_id,
-            "sha256": file.sha256,
-            "size": file.size,
-            "kind": str(file.kind),
-            "name": file.name,
-        }
+        compose["pending"] = file_entry(file)
         await _save_compose(state, compose)
         await state.set_state(MessageDialog.doc_type)
         outgoing.send(
@@ -605,7 +625,7 @@ def router(settings: DialogSettings) -> Router:
                 telegram_user_id=query.from_user.id,
                 body="\n\n".join(compose.get("parts", [])),
                 now=now(),
-                subject=compose.get("subject"),
+                subject=_subject(compose),
                 thread_id=compose.get("thread"),
                 deal_number=compose.get("deal"),
                 attachments=_attachments(compose),
@@ -634,7 +654,7 @@ def router(settings: DialogSettings) -> Router:
         else:
             sent_reply(outgoing, written.thread_id)
 
-    @router.callback_query(StateFilter(MessageDialog), Msg.filter(F.action == "cancel"))
+    @router.callback_query(Msg.filter(F.action == "cancel"))
     async def cancelled(query: CallbackQuery, outgoing: Outgoing, state: FSMContext) -> None:
         outgoing.answer_callback(query.id)
         await state.clear()

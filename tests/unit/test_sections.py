@@ -113,6 +113,7 @@ def test_the_routers_are_composed_from_the_registry_in_routing_order() -> None:
         "logout",
         "registration",  # a flow: the other sections' commands work inside it
         "messages",
+        "quick_upload",
         "fallback",  # last: it takes everything
     ]
 
@@ -141,10 +142,11 @@ def test_a_new_section_shows_up_everywhere_by_being_registered() -> None:
             portal_map(extended)
         )
         assert bot_commands(I18N, "en", extended)[4].command == "applications"
-    assert router_names(extended)[-4:] == [
+    assert router_names(extended)[-5:] == [
         "registration",
         "applications",
         "messages",
+        "quick_upload",
         "fallback",
     ]
 
@@ -157,7 +159,7 @@ from dialogs.sections import CommandEntry, MenuEntry, Routing, Section, Visibili
 
 SECTION = Section(
     key="surveys",
-    position=61,
+    position=58,
     router=lambda settings: Router(name="surveys"),
     menu=MenuEntry(__("Surveys"), Visibility.LOGGED_IN),
     help=__("ALTUM's surveys."),
@@ -176,7 +178,7 @@ def test_a_dialog_module_that_declares_a_section_is_all_it_takes(
     registered_sections.cache_clear()
     try:
         sections = registered_sections()
-        assert [s.key for s in sections][3:6] == ["register", "messages", "surveys"]
+        assert [s.key for s in sections][3:7] == ["register", "messages", "quick_upload", "surveys"]
         assert "surveys" in router_names(sections)
         assert [c.command for c in bot_commands(I18N, "en", sections)][5] == "surveys"
         with I18N.context(), I18N.use_locale("en"):
