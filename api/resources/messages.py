@@ -34,7 +34,7 @@ class DocumentPath(Request):
 
 class AttachmentBody(Body):
     name: str = Field(min_length=1, max_length=200, examples=["grafiks.pdf"])
-    content_base64: str = Field(min_length=4, description="the file, base64")
+    content_base64: str = Field(description="the file, base64")
     doc_type: DocType = Field(description="«dokumenta tips»")  # type: ignore[valid-type]
     prepared_on: date = Field(description="«dokumenta sagatavošanas datums»")
 
