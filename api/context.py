@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from api.ratelimit import RateLimiter
+from portal.documents import DocumentRules
 from portal.forms import FormCatalogue
-from portal.ports import FeedSignal, Notifier, UnitOfWork
+from portal.ports import DocumentInspector, FeedSignal, FileStore, Notifier, UnitOfWork
 
 # One transaction: what it changes and the chat messages it queues commit together, and the
 # messages are sent after the commit.
@@ -21,6 +22,15 @@ Transaction = Callable[[], AbstractAsyncContextManager[tuple[UnitOfWork, Notifie
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ApiFiles:
+    """Documents through the API: checked like the chat's, kept in the same store."""
+
+    store: FileStore
+    inspector: DocumentInspector
+    rules: DocumentRules
 
 
 @dataclass
@@ -40,6 +50,7 @@ class ApiContext:
     slots: asyncio.Semaphore = field(init=False)
     # The forms (forms/*.yaml): an application's title for the chat's notices.
     forms: FormCatalogue = field(default_factory=lambda: FormCatalogue(()))
+    files: ApiFiles | None = None  # None: messages without attachments only
 
     def __post_init__(self) -> None:
         self.slots = asyncio.Semaphore(self.concurrency)

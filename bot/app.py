@@ -31,7 +31,9 @@ from bot.settings import Settings
 from dialogs.commands import bot_commands
 from dialogs.routers import root_router
 from dialogs.sections import DialogSettings
+from dialogs.uploads import FileDesk
 from integrations.email import SmtpMailer
+from integrations.files import ContentStore, FileInspector, PhotoPdfBinder
 from integrations.forms import load_forms
 from portal import languages
 from portal.ports import IdentityProvider
@@ -143,12 +145,14 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
             tls=settings.smtp.tls,
             timeout=settings.smtp.timeout_seconds,
         )
+    store = ContentStore(settings.files.dir)
     sender = OutboxSender(
         database,
         bot,
         lease=timedelta(seconds=settings.outbox_lease_seconds),
         mailer=mailer,
         mail_domain=mailer.domain,
+        stored_files=store.sending_path,
     )
     isolation: BaseEventIsolation
     if settings.redis_url is not None:
@@ -175,6 +179,12 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
                 limits=settings.limits,
                 at_least_counts=settings.registration.at_least_counts,
                 forms=load_forms(),
+                files=FileDesk(
+                    store=store,
+                    inspector=FileInspector(),
+                    binder=PhotoPdfBinder(),
+                    rules=settings.files.rules(),
+                ),
             )
         )
     )

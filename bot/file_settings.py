@@ -1,9 +1,5 @@
-"""FILES_…: where received documents are kept and the limits that are settings.
-
-Not yet a part of `Settings`: the upload dialog wires it in (`files: FileSettings =
-Field(default_factory=lambda: FileSettings())`, and `production_problems()` into the
-production check).
-"""
+"""FILES_…: where received documents are kept and the limits that are settings
+(`Settings.files`; `production_problems()` is part of the production check)."""
 
 from __future__ import annotations
 

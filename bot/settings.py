@@ -11,6 +11,7 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.file_settings import FileSettings
 from integrations.identity.xmlenc import load_private_keys
 from portal.model import MAX_LOGIN_LINK_MINUTES, TimeLimits
 
@@ -148,6 +149,7 @@ class Settings(BaseSettings):
     smtp: SmtpSettings = Field(default_factory=lambda: SmtpSettings())
     registration: RegistrationSettings = Field(default_factory=lambda: RegistrationSettings())
     api: ApiSettings = Field(default_factory=lambda: ApiSettings())
+    files: FileSettings = Field(default_factory=lambda: FileSettings())
     handler_concurrency: int = Field(default=32, ge=1, le=1000)
     # How long replies stay reserved for the process that committed them before any sweeper
     # may send them (they are normally sent within milliseconds).
@@ -190,6 +192,7 @@ class Settings(BaseSettings):
         if not self.telegram_api_url.startswith("https://"):
             problems.append("TELEGRAM_API_URL must be https:// (the emulator is demo-only)")
         problems.extend(self._identity_problems())
+        problems.extend(self.files.production_problems())
         if self.smtp.tls == "none":
             problems.append("SMTP_TLS is none; use starttls or ssl")
         if self.smtp.user and _is_placeholder(self.smtp.password.get_secret_value()):

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from api import PREFIX, create_api
-from api.context import ApiContext
+from api.context import ApiContext, ApiFiles
 from api.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from bot.app import App
 from bot.delivery.demo_mail import DemoMailbox
@@ -23,6 +23,7 @@ from bot.identity import form_origins
 from bot.ops import demo_pages
 from bot.transport.webhook import APP_KEY, handle_update, health
 from dialogs.outgoing import Outgoing
+from integrations.files import ContentStore, FileInspector
 from integrations.forms import load_forms
 from integrations.identity.demo import AUTHORIZE_PATH, DemoProvider
 from portal.miniapp import secret_key
@@ -107,6 +108,11 @@ def api_context(app: App, stop: asyncio.Event, limiter: RateLimiter) -> ApiConte
         stopping=stop,
         concurrency=settings.concurrency,
         forms=load_forms(),
+        files=ApiFiles(
+            store=ContentStore(app.settings.files.dir),
+            inspector=FileInspector(),
+            rules=app.settings.files.rules(),
+        ),
     )
 
 

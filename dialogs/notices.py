@@ -9,12 +9,13 @@ from decimal import Decimal
 from html import escape
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import get_i18n
+from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_currency
 
 from dialogs.application_texts import render_application
 from dialogs.menu import back_to_menu_keyboard
+from dialogs.messages import open_keyboard
 from portal.model import (
     AccessBlocked,
     AccessBlockedByMainUser,
@@ -24,6 +25,7 @@ from portal.model import (
     AccessRestoredByMainUser,
     DealAdded,
     InvoiceAdded,
+    MessageReceived,
     Notice,
     RegistrationApproved,
     RegistrationRejected,
@@ -125,6 +127,8 @@ def render(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
     applications = render_application(notice)  # issue 9's notices
     if applications is not None:
         return applications
+    if isinstance(notice, MessageReceived):
+        return message_received(notice)
     raise TypeError(f"no text for {type(notice).__name__}")
 
 
@@ -146,3 +150,18 @@ def _by_main_user(notice: Notice) -> str | None:
             "with /client."
         ).format(by=escape(notice.by), client=escape(notice.client_name))
     return None
+
+
+def message_received(notice: MessageReceived) -> tuple[str, InlineKeyboardMarkup]:
+    """ALTUM wrote: the subject and «Atvērt» (which also makes its client the chat's)."""
+    lines = [
+        _("✉️ A message from ALTUM for <b>{client}</b>:").format(client=escape(notice.client_name)),
+        f"«{escape(notice.subject)}»",
+    ]
+    if notice.documents:
+        lines.append(
+            ngettext("with {count} document", "with {count} documents", notice.documents).format(
+                count=notice.documents
+            )
+        )
+    return "\n".join(lines), open_keyboard(notice.thread_id, notice.client_id)

@@ -11,12 +11,28 @@ from aiogram.methods import (
     DeleteMessage,
     EditMessageReplyMarkup,
     EditMessageText,
+    SendDocument,
     SendMessage,
     TelegramMethod,
 )
 from aiogram.types import InlineKeyboardMarkup, ReplyKeyboardRemove
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardRemove
+
+# A stored document in a queued sendDocument: `STORED<sha256>/<file name>`. The outbox
+# uploads the file from the store when it sends the row; the row never holds the bytes.
+STORED = "altum-store:"
+
+
+def stored_document(payload: dict[str, Any]) -> tuple[str, str] | None:
+    """(sha256, name) of a queued stored document, else None."""
+    if payload.get("method") != "sendDocument":
+        return None
+    document = payload.get("params", {}).get("document")
+    if not isinstance(document, str) or not document.startswith(STORED):
+        return None
+    sha256, _, name = document[len(STORED) :].partition("/")
+    return sha256, name
 
 
 @dataclass(slots=True)
@@ -112,3 +128,22 @@ class Outgoing:
         if self.chat_id is None:
             raise RuntimeError("this update has no chat to answer in")
         return self.chat_id
+
+    def send_stored(
+        self,
+        sha256: str,
+        name: str,
+        *,
+        caption: str | None = None,
+        keyboard: InlineKeyboardMarkup | None = None,
+    ) -> None:
+        """A file from the store, as a document. Only for a file the handler has just found
+        through a client-scoped query: the outbox sends whatever hash it is given."""
+        chat_id = self._chat()
+        document = f"{STORED}{sha256}/{name}"
+        self._queue(
+            chat_id,
+            SendDocument(
+                chat_id=chat_id, document=document, caption=caption, reply_markup=keyboard
+            ),
+        )

@@ -21,6 +21,7 @@ from typing import Literal
 from aiogram import Router
 from babel.support import LazyProxy
 
+from dialogs.uploads import FileDesk
 from portal.forms import FormCatalogue
 from portal.model import TimeLimits
 
@@ -35,6 +36,7 @@ class DialogSettings:
     at_least_counts: Literal["others", "total"] = "others"
     # The forms (forms/*.yaml), loaded once at start-up; none in tests that need none.
     forms: FormCatalogue = field(default_factory=lambda: FormCatalogue(()))
+    files: FileDesk | None = None  # documents from the chat (None: the chat takes none)
 
 
 class Visibility(StrEnum):

@@ -48,6 +48,16 @@ from portal.model.applications import (
     NewApplication,
     SignatureRecord,
 )
+from portal.model.messages import (
+    DocumentRecord,
+    MessageRecord,
+    MessageStatus,
+    NewAttachment,
+    Page,
+    Subject,
+    ThreadQuery,
+    ThreadSummary,
+)
 
 # --- the unit of work and its repositories -------------------------------------------------
 
@@ -324,6 +334,72 @@ class Applications(Protocol):
         ...
 
 
+class Messages(Protocol):
+    """Threads and messages with ALTUM. Every read names the client: a thread or message
+    of another client is not found."""
+
+    async def threads(
+        self, client_id: int, query: ThreadQuery, *, offset: int, limit: int
+    ) -> Page[ThreadSummary]:
+        """Newest first (by the time of the last message)."""
+
+    async def thread(self, client_id: int, thread_id: int) -> ThreadSummary | None: ...
+
+    async def messages(self, client_id: int, thread_id: int) -> list[MessageRecord]:
+        """Oldest first."""
+
+    async def message(self, client_id: int, message_id: int) -> MessageRecord | None: ...
+
+    async def message_by_id(self, message_id: int) -> MessageRecord | None:
+        """For ALTUM's API, which sees every client."""
+
+    async def start_thread(
+        self, client_id: int, subject: str, about: Subject, *, now: datetime
+    ) -> int: ...
+
+    async def add_message(
+        self,
+        client_id: int,
+        thread_id: int,
+        *,
+        status: MessageStatus,
+        body: str,
+        now: datetime,
+        person_id: int | None = None,
+        actor: str | None = None,
+    ) -> MessageRecord:
+        """Also the thread's last message, status and unread count."""
+
+    async def send_draft(self, client_id: int, message_id: int, *, now: datetime) -> bool:
+        """A draft becomes sent; False when it is not a draft (any more)."""
+
+    async def mark_read(self, client_id: int, thread_id: int, *, now: datetime) -> int:
+        """ALTUM's unread messages of the thread read; how many."""
+
+    async def unread(self, client_id: int) -> int: ...
+
+    async def add_document(
+        self,
+        client_id: int,
+        attachment: NewAttachment,
+        *,
+        incoming: bool,
+        now: datetime,
+        message_id: int | None = None,
+        deal_id: int | None = None,
+    ) -> DocumentRecord: ...
+
+    async def documents_of(self, client_id: int, thread_id: int) -> list[DocumentRecord]: ...
+
+    async def document(self, client_id: int, document_id: int) -> DocumentRecord | None: ...
+
+    async def document_by_id(self, document_id: int) -> DocumentRecord | None:
+        """For ALTUM's API, which sees every client."""
+
+    async def documents(self, client_id: int, *, offset: int, limit: int) -> Page[DocumentRecord]:
+        """The client's documents, sent and received, newest first."""
+
+
 class UnitOfWork(Protocol):
     """One transaction. Repositories never commit; whoever opened the unit of work does."""
 
@@ -377,6 +453,9 @@ class UnitOfWork(Protocol):
 
     @property
     def applications(self) -> Applications: ...
+
+    @property
+    def messages(self) -> Messages: ...
 
 
 # --- identity providers --------------------------------------------------------------------

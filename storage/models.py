@@ -337,3 +337,4 @@ class RegisterOfficer(Base):
 # Applications and their signatures (issue 9), likewise.
 from storage import application_models as _application_models  # noqa: E402, F401
 from storage import backoffice_models as _backoffice_models  # noqa: E402, F401
+from storage import message_models as _message_models  # noqa: E402, F401

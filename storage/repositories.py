@@ -37,6 +37,7 @@ from storage.backoffice import (
 )
 from storage.company_register import SqlCompanyRegister
 from storage.feed import SqlFeed
+from storage.messages import SqlMessages
 from storage.models import (
     ActivityEventRow,
     ConversationState,
@@ -548,6 +549,7 @@ class SqlUnitOfWork:
         self.waiting = SqlWaiting(session)
         self.feed = SqlFeed(session)
         self.applications = SqlApplications(session)
+        self.messages = SqlMessages(session)
 
     @property
     def accounts(self) -> SqlTelegramAccounts:

@@ -44,14 +44,19 @@ from portal.model import (
     Consultant,
     DealData,
     DealRecord,
+    DocumentRecord,
     FeedEvent,
     InvoiceData,
     InvoiceRecord,
     LoginFlowRecord,
     MembershipStatus,
+    MessageRecord,
+    MessageStatus,
     NewApplication,
+    NewAttachment,
     NewClient,
     Notice,
+    Page,
     PendingRegistration,
     PersonRecord,
     PrintedDocument,
@@ -60,7 +65,10 @@ from portal.model import (
     Role,
     SignatureRecord,
     Staged,
+    Subject,
     TelegramAccount,
+    ThreadQuery,
+    ThreadSummary,
     TokenNameTaken,
     Waiting,
 )
@@ -843,6 +851,7 @@ class FakeUnitOfWork:
         self.feed = FakeFeed()
         self.waiting = FakeWaiting()
         self.applications = FakeApplications()
+        self.messages = FakeMessages(self.deals)
         self.committed = False
 
     async def commit(self) -> None:
@@ -1034,3 +1043,170 @@ def _conforms(
         ports.PdfWriter,
     ] = (uow, provider, source, store, inspector, binder, notifier, signal, pdf)
     return checked
+
+
+# --- messages with ALTUM --------------------------------------------------------------------
+
+
+class FakeMessages:
+    """Threads, messages and documents in memory; every read by client, as in SQL."""
+
+    def __init__(self, deals: FakeDeals) -> None:
+        self._deals = deals
+        self.threads_: dict[int, ThreadSummary] = {}
+        self.rows: dict[int, MessageRecord] = {}
+        self.docs: dict[int, DocumentRecord] = {}
+        self._ids = itertools.count(1)
+
+    def _deal_number(self, deal_id: int | None) -> str | None:
+        deal = self._deals.rows.get(deal_id) if deal_id is not None else None
+        return None if deal is None else deal.number
+
+    def _matches(self, thread: ThreadSummary, query: ThreadQuery) -> bool:
+        text = (query.text or "").lower()
+        bodies = [m.body.lower() for m in self.rows.values() if m.thread_id == thread.id]
+        day = thread.last_at.date()
+        return (
+            (query.status is None or thread.status is query.status)
+            and (not query.unread_only or thread.unread > 0)
+            and (query.deal_id is None or thread.about.deal_id == query.deal_id)
+            and (query.since is None or day >= query.since)
+            and (query.until is None or day <= query.until)
+            and (not text or text in thread.subject.lower() or any(text in b for b in bodies))
+        )
+
+    async def threads(
+        self, client_id: int, query: ThreadQuery, *, offset: int, limit: int
+    ) -> Page[ThreadSummary]:
+        found = [
+            t
+            for t in self.threads_.values()
+            if t.client_id == client_id and self._matches(t, query)
+        ]
+        found.sort(key=lambda t: (t.last_at, t.id), reverse=True)
+        items = [replace(t, deal_number=self._deal_number(t.about.deal_id)) for t in found]
+        return Page(items[offset : offset + limit], len(items) > offset + limit, offset)
+
+    async def thread(self, client_id: int, thread_id: int) -> ThreadSummary | None:
+        thread = self.threads_.get(thread_id)
+        if thread is None or thread.client_id != client_id:
+            return None
+        return replace(thread, deal_number=self._deal_number(thread.about.deal_id))
+
+    async def messages(self, client_id: int, thread_id: int) -> list[MessageRecord]:
+        return [
+            m
+            for m in sorted(self.rows.values(), key=lambda m: m.id)
+            if (m.client_id, m.thread_id) == (client_id, thread_id)
+        ]
+
+    async def message(self, client_id: int, message_id: int) -> MessageRecord | None:
+        message = self.rows.get(message_id)
+        return message if message is not None and message.client_id == client_id else None
+
+    async def message_by_id(self, message_id: int) -> MessageRecord | None:
+        return self.rows.get(message_id)
+
+    async def start_thread(
+        self, client_id: int, subject: str, about: Subject, *, now: datetime
+    ) -> int:
+        thread_id = next(self._ids)
+        self.threads_[thread_id] = ThreadSummary(
+            thread_id, client_id, subject, MessageStatus.DRAFT, "", now, 0, about
+        )
+        return thread_id
+
+    async def add_message(
+        self,
+        client_id: int,
+        thread_id: int,
+        *,
+        status: MessageStatus,
+        body: str,
+        now: datetime,
+        person_id: int | None = None,
+        actor: str | None = None,
+    ) -> MessageRecord:
+        message = MessageRecord(
+            next(self._ids), thread_id, client_id, status, body, now, person_id, actor
+        )
+        self.rows[message.id] = message
+        thread = self.threads_[thread_id]
+        unread = thread.unread + (1 if status is MessageStatus.RECEIVED else 0)
+        self.threads_[thread_id] = replace(
+            thread, status=status, last_text=body[:200], last_at=now, unread=unread
+        )
+        return message
+
+    async def send_draft(self, client_id: int, message_id: int, *, now: datetime) -> bool:
+        message = await self.message(client_id, message_id)
+        if message is None or message.status is not MessageStatus.DRAFT:
+            return False
+        self.rows[message_id] = replace(message, status=MessageStatus.SENT, created_at=now)
+        thread = self.threads_[message.thread_id]
+        self.threads_[thread.id] = replace(thread, status=MessageStatus.SENT, last_at=now)
+        return True
+
+    async def mark_read(self, client_id: int, thread_id: int, *, now: datetime) -> int:
+        unread = [
+            m
+            for m in await self.messages(client_id, thread_id)
+            if m.status is MessageStatus.RECEIVED and m.read_at is None
+        ]
+        for message in unread:
+            self.rows[message.id] = replace(message, read_at=now)
+        if unread:
+            self.threads_[thread_id] = replace(self.threads_[thread_id], unread=0)
+        return len(unread)
+
+    async def unread(self, client_id: int) -> int:
+        return sum(t.unread for t in self.threads_.values() if t.client_id == client_id)
+
+    def _document(self, document: DocumentRecord) -> DocumentRecord:
+        message = self.rows.get(document.message_id) if document.message_id else None
+        return replace(document, thread_id=message.thread_id if message else None)
+
+    async def add_document(
+        self,
+        client_id: int,
+        attachment: NewAttachment,
+        *,
+        incoming: bool,
+        now: datetime,
+        message_id: int | None = None,
+        deal_id: int | None = None,
+    ) -> DocumentRecord:
+        document = DocumentRecord(
+            next(self._ids),
+            attachment.file,
+            attachment.doc_type,
+            attachment.prepared_on,
+            incoming,
+            now,
+            message_id,
+            deal_number=self._deal_number(deal_id),
+        )
+        self.docs[document.id] = document
+        return self._document(document)
+
+    async def documents_of(self, client_id: int, thread_id: int) -> list[DocumentRecord]:
+        found = [self._document(d) for d in self.docs.values() if d.file.client_id == client_id]
+        return [d for d in found if d.thread_id == thread_id]
+
+    async def document(self, client_id: int, document_id: int) -> DocumentRecord | None:
+        document = self.docs.get(document_id)
+        if document is None or document.file.client_id != client_id:
+            return None
+        return self._document(document)
+
+    async def document_by_id(self, document_id: int) -> DocumentRecord | None:
+        document = self.docs.get(document_id)
+        return None if document is None else self._document(document)
+
+    async def documents(self, client_id: int, *, offset: int, limit: int) -> Page[DocumentRecord]:
+        found = sorted(
+            (self._document(d) for d in self.docs.values() if d.file.client_id == client_id),
+            key=lambda d: d.id,
+            reverse=True,
+        )
+        return Page(found[offset : offset + limit], len(found) > offset + limit, offset)

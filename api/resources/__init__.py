@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.platform import Resource
-from api.resources import applications, clients, deals, events, registrations, users
+from api.resources import applications, clients, deals, events, messages, registrations, users
 
 RESOURCES: tuple[Resource, ...] = (
     clients.resource,
@@ -12,4 +12,5 @@ RESOURCES: tuple[Resource, ...] = (
     registrations.resource,
     events.resource,
     applications.resource,
+    messages.resource,
 )

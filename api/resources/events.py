@@ -30,6 +30,8 @@ EventType = Literal[
     "signature.added",
     "signature.refused",
     "application.submitted",
+    "message.sent",
+    "document.uploaded",
 ]
 
 
@@ -58,6 +60,9 @@ class Event(BaseModel):
         default=None, description="GET /applications/{application_id}"
     )
     person_id: int | None = Field(default=None, description="who signed or refused")
+    message_id: int | None = Field(default=None, description="GET /messages/{message_id}")
+    thread_id: int | None = Field(default=None, description="the message's thread")
+    document_id: int | None = Field(default=None, description="GET /documents/{document_id}")
 
     @classmethod
     def of(cls, event: FeedEvent) -> Event:
@@ -70,6 +75,9 @@ class Event(BaseModel):
             user_id=event.data.get("user_id"),
             application_id=event.data.get("application_id"),
             person_id=event.data.get("person_id"),
+            message_id=event.data.get("message_id"),
+            thread_id=event.data.get("thread_id"),
+            document_id=event.data.get("document_id"),
         )
 
 

@@ -17,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from http import HTTPStatus
+from pathlib import Path
 from typing import Protocol
 
 from aiogram import Bot
@@ -31,12 +32,14 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
+from aiogram.methods import SendDocument
+from aiogram.types import FSInputFile
 
 from bot.delivery.payloads import from_payload, json_params, scrubbed, to_payload
 from bot.delivery.telegram import Answer, JsonBotApi
 from bot.locks import KeyedLocks
 from bot.logs import fields
-from dialogs.outgoing import Queued
+from dialogs.outgoing import Queued, stored_document
 from integrations.email import (
     MailPermanentError,
     MailServerUnavailable,
@@ -78,6 +81,7 @@ class OutboxSender:
         sweep_every: float = 1.0,
         mailer: Mailer | None = None,
         mail_domain: str = "altum-bot",
+        stored_files: Callable[[str], Path | None] | None = None,
     ) -> None:
         self._database = database
         self._bot = bot
@@ -92,6 +96,8 @@ class OutboxSender:
         # Rows go out as the JSON they are stored as; through aiogram's models only when the
         # bot is no aiohttp-session Bot (a test's stand-in) or has request middleware of its own.
         self._api = JsonBotApi.for_bot(bot)
+        # Where a stored document named by its hash is (`dialogs.outgoing.STORED`).
+        self._stored_files = stored_files
 
     async def queue(self, outbox: Outbox, items: Iterable[Queued]) -> list[PendingMessage]:
         """Store Bot API calls in the caller's transaction. A call's secrets are kept
@@ -321,6 +327,8 @@ class OutboxSender:
         return "sent", ""
 
     async def _send_one(self, row: PendingMessage) -> _Outcome:
+        if stored_document(row.payload) is not None:
+            return self._outcome(row, await self._send_stored(row))
         params = None if self._api is None else json_params(self._bot, row.payload)
         if self._api is None or params is None:
             answer = await self._send_with_aiogram(row)
@@ -331,6 +339,30 @@ class OutboxSender:
     async def _send_with_aiogram(self, row: PendingMessage) -> Answer:
         """Through aiogram's models, session and request middlewares (`RetryRequests`)."""
         method = from_payload(row.payload)
+        try:
+            await self._bot(method)
+        except TelegramBadRequest as exc:
+            return Answer(ok=False, status=400, description=exc.message)
+        except TelegramForbiddenError as exc:
+            return Answer(ok=False, status=403, description=exc.message)
+        except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
+            return Answer(ok=False, transient=type(exc).__name__)
+        except TelegramAPIError as exc:
+            return Answer(ok=False, description=exc.message)
+        return Answer(ok=True)
+
+    async def _send_stored(self, row: PendingMessage) -> Answer:
+        """A document from the file store: uploaded from disk (a row holds only its hash)."""
+        reference = stored_document(row.payload)
+        assert reference is not None
+        sha256, name = reference
+        path = self._stored_files(sha256) if self._stored_files is not None else None
+        if path is None or not path.exists():
+            log.error("outbox: a stored document is missing", extra=fields(id=row.id))
+            return Answer(ok=False, description="stored document missing")
+        method = from_payload(row.payload)
+        assert isinstance(method, SendDocument)
+        method.document = FSInputFile(path, filename=name)
         try:
             await self._bot(method)
         except TelegramBadRequest as exc:

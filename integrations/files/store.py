@@ -107,6 +107,11 @@ class ContentStore:
         """For housekeeping and tests; readers go through `ClientFile`s."""
         return self._blob_path(sha256).is_file()
 
+    def sending_path(self, sha256: str) -> Path | None:
+        """For the outbox, which sends a document its handler found by client; None for a
+        malformed hash."""
+        return self._blob_path(sha256) if _HASH.fullmatch(sha256) else None
+
     def purge_staging(self, *, older_than_seconds: float = 3600.0) -> int:
         """Delete staged files a crashed process left behind; returns how many."""
         if not self._staging.is_dir():

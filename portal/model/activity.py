@@ -44,6 +44,12 @@ class Action(StrEnum):
     APPLICATION_SUBMITTED = "application.submitted"
     APPLICATION_WITHDRAWN = "application.withdrawn"
     APPLICATION_STATUS_SET = "application.status_set"
+    # Messages with ALTUM and documents.
+    MESSAGE_DRAFTED = "message.drafted"
+    MESSAGE_SENT = "message.sent"
+    MESSAGE_RECEIVED = "message.received"
+    MESSAGES_READ = "message.read"
+    DOCUMENT_UPLOADED = "document.uploaded"
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,8 @@ class EventType(StrEnum):
     SIGNATURE_ADDED = "signature.added"
     SIGNATURE_REFUSED = "signature.refused"
     APPLICATION_SUBMITTED = "application.submitted"
+    MESSAGE_SENT = "message.sent"  # a client's message to ALTUM
+    DOCUMENT_UPLOADED = "document.uploaded"  # a client's document, sent with a message
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,7 @@ def test_the_menu_shows_every_section_with_a_button_to_whom_it_is_for(locale: st
             "register",
             "apps",
             "deals",
+            "messages",
             "info",
             "help",
             "language",
@@ -99,7 +100,17 @@ def test_the_portal_map_names_every_section_and_every_command(locale: str) -> No
 
 def test_every_language_lists_every_command_in_its_own_words() -> None:
     names = [command.name for section in SECTIONS for command in section.commands]
-    assert names == ["start", "login", "client", "register", "help", "language", "cancel", "logout"]
+    assert names == [
+        "start",
+        "login",
+        "client",
+        "register",
+        "messages",
+        "help",
+        "language",
+        "cancel",
+        "logout",
+    ]
     latvian, english = bot_commands(I18N, "lv"), bot_commands(I18N, "en")
     assert [c.command for c in latvian] == names == [c.command for c in english]
     assert all(lv.description != en.description for lv, en in zip(latvian, english, strict=True))
@@ -119,6 +130,8 @@ def test_the_routers_are_composed_from_the_registry_in_routing_order() -> None:
         "logout",
         "registration",  # a flow: the other sections' commands work inside it
         "application_forms",  # «Pieteikumi» with the form dialog: a flow too
+        "messages",
+        "quick_upload",
         "administration",
         "fallback",  # last: it takes everything
     ]
@@ -160,12 +173,12 @@ from aiogram.utils.i18n import lazy_gettext as __
 from dialogs.sections import CommandEntry, MenuEntry, Routing, Section, Visibility
 
 SECTION = Section(
-    key="messages",
-    position=45,
-    router=lambda settings: Router(name="messages"),
-    menu=MenuEntry(__("Messages"), Visibility.LOGGED_IN),
-    help=__("write to ALTUM and read its answers."),
-    commands=(CommandEntry("messages", __("Messages with ALTUM")),),
+    key="surveys",
+    position=58,
+    router=lambda settings: Router(name="surveys"),
+    menu=MenuEntry(__("Surveys"), Visibility.LOGGED_IN),
+    help=__("ALTUM's surveys."),
+    commands=(CommandEntry("surveys", __("Surveys")),),
     routing=Routing.FLOW,
 )
 """
@@ -175,23 +188,28 @@ def test_a_dialog_module_that_declares_a_section_is_all_it_takes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A new module in the dialogs package, and nothing else changed: registered."""
-    (tmp_path / "zz_messages.py").write_text(NEW_MODULE)
+    (tmp_path / "zz_surveys.py").write_text(NEW_MODULE)
     monkeypatch.setattr(dialogs, "__path__", [*dialogs.__path__, str(tmp_path)])
     registered_sections.cache_clear()
     try:
         sections = registered_sections()
-        assert [s.key for s in sections][3:5] == ["register", "messages"]
-        assert "messages" in router_names(sections)
-        assert [c.command for c in bot_commands(I18N, "en", sections)][4] == "messages"
+        assert [s.key for s in sections][3:9] == [
+            "register",
+            "apps",
+            "deals",
+            "messages",
+            "quick_upload",
+            "surveys",
+        ]
+        assert "surveys" in router_names(sections)
+        assert [c.command for c in bot_commands(I18N, "en", sections)][5] == "surveys"
         with I18N.context(), I18N.use_locale("en"):
-            assert "<b>Messages</b> — write to ALTUM and read its answers. /messages" in (
-                portal_map(sections)
-            )
+            assert "<b>Surveys</b> — ALTUM's surveys. /surveys" in portal_map(sections)
     finally:
         monkeypatch.undo()
         registered_sections.cache_clear()
-        sys.modules.pop("dialogs.zz_messages", None)
-    assert "messages" not in [s.key for s in registered_sections()]
+        sys.modules.pop("dialogs.zz_surveys", None)
+    assert "surveys" not in [s.key for s in registered_sections()]
 
 
 def test_a_key_or_a_command_declared_twice_is_refused() -> None:

@@ -7,6 +7,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
+from bot.file_settings import FileSettings
 from bot.identity import create_identity_provider, form_origins
 from bot.settings import (
     DEMO_BOT_TOKEN,
@@ -39,6 +40,7 @@ PRODUCTION = {
         password="Hq3xZ8pL2mW9vN4kT7rB",
         SMTP_FROM="ALTUM <noreply@altum.lv>",
     ),
+    "files": FileSettings(dir=Path("/var/lib/altum/files")),
 }
 
 
@@ -62,6 +64,7 @@ def test_production_settings_that_are_complete_are_accepted() -> None:
         ({"oidc": OidcSettings(issuer="https://x", client_id="c")}, "OIDC_CLIENT_SECRET"),
         ({"identity": IdentitySettings(provider="latvija")}, "LATVIJA_CERTIFICATE"),
         ({"smtp": SmtpSettings(tls="none", SMTP_FROM="a@altum.lv")}, "SMTP_TLS is none"),
+        ({"files": FileSettings(dir=Path("var/files"))}, "FILES_DIR must be an absolute path"),
     ],
 )
 def test_production_refuses_missing_secrets_and_demo_things(

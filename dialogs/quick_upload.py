@@ -1,0 +1,241 @@
+"""A file or photo sent outside any dialog: «Kas tas ir?».
+
+Photos sent together (an album) or in a row become the pages of one PDF, in the order sent,
+with the page count shown and «Pievienot lappusi» / «Gatavs» ("one document, one file").
+Then the person picks what it is for — an answer in a recent thread (the likely choice
+first: ALTUM's unread ones), a new message to ALTUM, or a message about a deal — and the
+document type and date; the message is then ready to send, with room for a few words.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from dialogs.clients import not_logged_in
+from dialogs.document_texts import page_count_text, refusal_text
+from dialogs.messages import (
+    MessageDialog,
+    Msg,
+    file_entry,
+    file_of,
+    no_client,
+    take_file,
+    type_keyboard,
+)
+from dialogs.outgoing import Outgoing
+from dialogs.sections import DialogSettings, Routing, Section
+from portal import messages
+from portal.documents import Refusal
+from portal.model import MessageStatus, NoAccess, NotLinked, ThreadQuery
+from portal.ports import UnitOfWork
+from portal.uploads import bind_photos
+
+SHOWN_THREADS = 3
+
+
+class QuickUpload(StatesGroup):
+    pages = State()  # photos being collected into one PDF
+    target = State()  # «Kas tas ir?»
+
+
+def pages_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("➕ Add a page"), callback_data=Msg(action="qpage"))
+    builder.button(text=_("✅ Done"), callback_data=Msg(action="qdone"))
+    builder.button(text=_("✖️ Cancel"), callback_data=Msg(action="cancel"))
+    builder.adjust(2, 1)
+    return builder.as_markup()
+
+
+async def ask_target(
+    user_id: int, uow: UnitOfWork, outgoing: Outgoing, state: FSMContext, name: str
+) -> None:
+    """«Kas tas ir?»: recent threads (ALTUM's unread first), a new message, a deal."""
+    view = await messages.overview(uow=uow, telegram_user_id=user_id, query=ThreadQuery())
+    threads = sorted(
+        (t for t in view.threads.items if t.status is not MessageStatus.DRAFT),
+        key=lambda t: t.unread == 0,  # stable: newest first within each group
+    )[:SHOWN_THREADS]
+    who = await messages.acting(uow=uow, telegram_user_id=user_id)
+    deals = await uow.deals.of_client(who.client_id)
+    builder = InlineKeyboardBuilder()
+    for thread in threads:
+        builder.button(
+            text=_("↩️ Answer: {subject}").format(subject=thread.subject)[:60],
+            callback_data=Msg(action="qthread", id=thread.id),
+        )
+    builder.button(text=_("✉️ New message to ALTUM"), callback_data=Msg(action="qnew"))
+    for deal in deals[:SHOWN_THREADS]:
+        builder.button(
+            text=_("📄 About deal {number}").format(number=deal.number)[:60],
+            callback_data=Msg(action="qdeal", id=deal.id),
+        )
+    builder.button(text=_("✖️ Cancel"), callback_data=Msg(action="cancel"))
+    builder.adjust(1)
+    await state.set_state(QuickUpload.target)
+    outgoing.send(
+        _("📎 «{name}» is ready. What is it? («Kas tas ir?»)").format(name=name),
+        keyboard=builder.as_markup(),
+    )
+
+
+def router(settings: DialogSettings) -> Router:
+    router = Router(name="quick_upload")
+    desk = settings.files
+
+    @router.message(StateFilter(None, QuickUpload.pages), F.document | F.photo)
+    async def received(
+        message: Message, bot: Bot, uow: UnitOfWork, outgoing: Outgoing, state: FSMContext
+    ) -> None:
+        assert message.from_user is not None
+        user_id = message.from_user.id
+        if desk is None:
+            outgoing.send(_("Documents cannot be received here."))
+            return
+        try:
+            who = await messages.acting(uow=uow, telegram_user_id=user_id)
+        except NotLinked:
+            not_logged_in(outgoing)
+            return
+        except NoAccess:
+            no_client(outgoing)
+            return
+        data = await state.get_data()
+        pages: list[dict[str, Any]] = list(data.get("qpages") or [])
+        if message.document is not None and pages:
+            outgoing.send(
+                _("Finish the photos first: press «Done» (or /cancel), then send the file.")
+            )
+            return
+        file = await take_file(message, bot, desk, who.client_id, outgoing)
+        if file is None:
+            return
+        if message.document is not None:
+            await state.set_data({"c": {"parts": [], "att": [], "pending": file_entry(file)}})
+            await ask_target(user_id, uow, outgoing, state, file.name)
+            return
+        if len(pages) >= desk.rules.max_pages:
+            outgoing.send(_("That is the most pages one document may have; press «Done»."))
+            return
+        pages.append(file_entry(file))
+        await state.set_state(QuickUpload.pages)
+        await state.set_data({"qpages": pages})
+        outgoing.send(
+            _(
+                "📄 Page {number} added: the PDF has {pages} now. Send the next page "
+                "(«Add a page») or press «Done»."
+            ).format(number=len(pages), pages=page_count_text(len(pages))),
+            keyboard=pages_keyboard(),
+        )
+
+    @router.callback_query(QuickUpload.pages, Msg.filter(F.action == "qpage"))
+    async def another_page(query: CallbackQuery, outgoing: Outgoing) -> None:
+        outgoing.answer_callback(query.id)
+        outgoing.send(_("Send the next page as a photo."))
+
+    @router.callback_query(QuickUpload.pages, Msg.filter(F.action == "qdone"))
+    async def pages_done(
+        query: CallbackQuery, uow: UnitOfWork, outgoing: Outgoing, state: FSMContext
+    ) -> None:
+        user_id = query.from_user.id
+        assert desk is not None
+        try:
+            who = await messages.acting(uow=uow, telegram_user_id=user_id)
+        except (NotLinked, NoAccess):
+            outgoing.answer_callback(query.id)
+            await state.clear()
+            no_client(outgoing)
+            return
+        pages = [file_of(entry) for entry in (await state.get_data()).get("qpages") or []]
+        if not pages:
+            outgoing.answer_callback(query.id, _("This button is no longer valid."), alert=True)
+            return
+        outgoing.answer_callback(query.id)
+        stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+        bound = await bind_photos(
+            client_id=who.client_id,
+            pages=pages,
+            name=_("document-{date}").format(date=stamp),
+            rules=desk.rules,
+            store=desk.store,
+            inspector=desk.inspector,
+            binder=desk.binder,
+        )
+        if isinstance(bound, Refusal):
+            await state.clear()
+            outgoing.send(refusal_text(bound, desk.rules))
+            return
+        await state.set_data({"c": {"parts": [], "att": [], "pending": file_entry(bound.file)}})
+        outgoing.send(
+            ngettext(
+                "The photo is now one PDF of {count} page.",
+                "The photos are now one PDF of {count} pages.",
+                len(pages),
+            ).format(count=len(pages))
+        )
+        await ask_target(user_id, uow, outgoing, state, bound.file.name)
+
+    @router.callback_query(
+        QuickUpload.target, Msg.filter(F.action.in_({"qthread", "qnew", "qdeal"}))
+    )
+    async def target_chosen(
+        query: CallbackQuery,
+        callback_data: Msg,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        state: FSMContext,
+    ) -> None:
+        user_id = query.from_user.id
+        try:
+            who = await messages.acting(uow=uow, telegram_user_id=user_id)
+        except (NotLinked, NoAccess):
+            outgoing.answer_callback(query.id)
+            await state.clear()
+            no_client(outgoing)
+            return
+        compose: dict[str, Any] = dict((await state.get_data()).get("c") or {})
+        if "pending" not in compose:
+            outgoing.answer_callback(query.id, _("This button is no longer valid."), alert=True)
+            return
+        if callback_data.action == "qthread":
+            thread = await uow.messages.thread(who.client_id, callback_data.id)
+            if thread is None:
+                outgoing.answer_callback(query.id, _("This message is not available."), alert=True)
+                return
+            compose["thread"] = thread.id
+        elif callback_data.action == "qdeal":
+            deals = {d.id: d for d in await uow.deals.of_client(who.client_id)}
+            deal = deals.get(callback_data.id)
+            if deal is None:
+                outgoing.answer_callback(query.id, _("This deal is not available."), alert=True)
+                return
+            compose["deal"] = deal.number
+        compose["auto_subject"] = compose.get("thread") is None
+        outgoing.answer_callback(query.id)
+        await state.set_data({"c": compose})
+        await state.set_state(MessageDialog.doc_type)
+        outgoing.send(_("What document is it («dokumenta tips»)?"), keyboard=type_keyboard())
+
+    @router.message(QuickUpload.target)
+    async def choose_first(message: Message, outgoing: Outgoing) -> None:
+        outgoing.send(_("Please answer the question above first (or /cancel)."))
+
+    return router
+
+
+SECTION = Section(
+    key="quick_upload",
+    position=57,
+    router=router,
+    routing=Routing.FLOW,
+)
