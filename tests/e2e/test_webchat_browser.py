@@ -150,6 +150,7 @@ async def test_a_newcomer_registers_a_company_in_the_web_chat(
         "[...document.querySelectorAll('.mine .doc a')]"
         ".some((a) => a.textContent === 'bilance 2025.pdf')"
     )
+    await check_page(chat.page, lang="en")  # the emulator's own page, in English
 
 
 async def test_the_pages_speak_english_to_an_english_speaker_and_work_by_keyboard(
