@@ -138,11 +138,13 @@ async def main() -> None:
         )
         try:
             async with EmulatorClient(f"http://127.0.0.1:{emulator_port}") as emu:
-                for _ in range(600):  # the demo loads its data, then the bot polls
+                for _ in range(600):  # the demo loads its data, serves, then the bot polls
                     if demo.done():
                         demo.result()
                     with contextlib.suppress(aiohttp.ClientConnectionError):
-                        if await emu.users(BOT_ID) and await emu.calls(BOT_ID, method="getUpdates"):
+                        # getMe comes right before the first getUpdates, which is logged only
+                        # when its long poll ends
+                        if await emu.users(BOT_ID) and await emu.calls(BOT_ID, method="getMe"):
                             break
                     await asyncio.sleep(0.05)
                 async with chromium() as new_page:

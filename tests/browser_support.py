@@ -160,6 +160,9 @@ class Page:
         path.write_bytes(base64.b64decode(shot["data"]))
 
     async def close(self) -> None:
+        """Close the tab (its scripts stop: the web chat's long poll too)."""
+        if not self._reader.done():
+            await self._quietly("Page.close")
         self._reader.cancel()
         await self._ws.close()
 

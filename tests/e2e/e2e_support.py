@@ -271,7 +271,9 @@ class BotProcess:
 @contextlib.asynccontextmanager
 async def running_demo(database_path: Path) -> AsyncIterator[tuple[EmulatorClient, str]]:
     """`altum-bot demo` in this event loop, on free ports, once its bot polls: the emulator's
-    client (its web chat at `emu.base_url`) and the bot's web address."""
+    client (its web chat at `emu.base_url`) and the bot's web address. (The emulator logs a
+    call when it ends: the first getUpdates only after its long poll, so getMe, which comes
+    right before it, says the bot is up; updates sent meanwhile wait for that poll.)"""
     from bot.ops.demo import BOT_ID as DEMO_BOT_ID
     from bot.ops.demo import run_demo
 
@@ -291,7 +293,7 @@ async def running_demo(database_path: Path) -> AsyncIterator[tuple[EmulatorClien
                 assert not demo.done(), demo.result()
                 with contextlib.suppress(aiohttp.ClientConnectionError):
                     users = await emu.users(DEMO_BOT_ID)
-                    if users and await emu.calls(DEMO_BOT_ID, method="getUpdates"):
+                    if users and await emu.calls(DEMO_BOT_ID, method="getMe"):
                         break
                 await asyncio.sleep(0.05)
             yield emu, f"http://127.0.0.1:{web_port}"

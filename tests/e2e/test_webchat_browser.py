@@ -150,6 +150,7 @@ async def test_a_newcomer_registers_a_company_in_the_web_chat(
         "[...document.querySelectorAll('.mine .doc a')]"
         ".some((a) => a.textContent === 'bilance 2025.pdf')"
     )
+    await check_page(chat.page, lang="en")  # the emulator's own page, in English
 
 
 async def test_the_pages_speak_english_to_an_english_speaker_and_work_by_keyboard(
@@ -251,3 +252,33 @@ async def test_the_back_office_docs_page_renders_offline(
     operations = await docs.evaluate("document.querySelectorAll('h3 .m').length")
     assert operations >= 20
     assert await docs.evaluate("!!document.querySelector('a[href=\"/api/v1/openapi.json\"]')")
+
+
+async def test_the_checks_catch_what_they_look_for(
+    demo: tuple[EmulatorClient, str], browser: NewPage
+) -> None:
+    """The checks above would fail a page that reached out, scrolled sideways or named no
+    language (so their passing means something)."""
+    _emu, web = demo
+    page = await browser()
+    await page.phone()
+    await page.keep_local()
+    await page.navigate(f"{web}/healthz")
+    await page.wait_for("document.readyState === 'complete'")
+    await page.evaluate(
+        "fetch('https://cdn.example.com/font.woff2').catch(() => null).then(() => true)"
+    )
+    assert page.blocked == ["https://cdn.example.com/font.woff2"]
+    with pytest.raises(AssertionError, match="lang"):  # plain text: no lang, ...
+        await check_page(page, lang="en")
+    await page.evaluate("document.documentElement.lang = 'en'; true")
+    with pytest.raises(AssertionError, match="980 px wide: not a phone"):  # ... no viewport
+        await check_page(page, lang="en")
+    await page.evaluate(
+        "document.open(); document.write('<!doctype html><html lang=en><head><meta "
+        'name=viewport content="width=device-width"></head><body>'
+        '<div style="width: 500px">wide</div></body></html>\'); document.close(); true'
+    )
+    with pytest.raises(AssertionError, match="px of content in a 360 px wide view"):
+        await check_page(page, lang="en")
+    await page.close()

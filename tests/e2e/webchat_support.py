@@ -47,9 +47,9 @@ class WebChat:
         """The bot's next message, once the page shows it."""
         message = await self.person.reply()
         text = json.dumps(message.get("text") or message.get("caption") or "")
+        body = json.dumps(f'.msg[data-message-id="{message["message_id"]}"] .body')
         await self.page.wait_for(
-            "[...document.querySelectorAll('.msg:not(.mine) .body')]"
-            f".some((b) => b.textContent === {text})"
+            f"[...document.querySelectorAll({body})].some((b) => b.textContent === {text})"
         )
         return message
 
