@@ -335,3 +335,6 @@ class RegisterOfficer(Base):
 # The back-office tables (API tokens, deals, invoices, consultants, the event feed) live in
 # their own module; importing it here puts them on `Base.metadata` wherever models are used.
 from storage import backoffice_models as _backoffice_models  # noqa: E402, F401
+
+# A person's own contacts («Profils»), likewise.
+from storage import profile_models as _profile_models  # noqa: E402, F401

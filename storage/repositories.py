@@ -51,6 +51,7 @@ from storage.people import (
     SqlRegistrations,
     SqlUsedAssertions,
 )
+from storage.profile import SqlPersonContacts
 from storage.waiting import SqlWaiting
 
 
@@ -545,6 +546,7 @@ class SqlUnitOfWork:
         self.invoices = SqlInvoices(session)
         self.api_tokens = SqlApiTokens(session)
         self.waiting = SqlWaiting(session)
+        self.person_contacts = SqlPersonContacts(session)
         self.feed = SqlFeed(session)
 
     @property

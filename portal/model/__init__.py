@@ -80,6 +80,7 @@ from portal.model.printed import (
     Paragraph,
     PrintedDocument,
 )
+from portal.model.profile import ClientInformation, ConfirmedEmail, PersonContacts, Profile
 from portal.model.registration import (
     AwaitingReview,
     CompanyCheck,
@@ -119,12 +120,14 @@ __all__ = [
     "Bullets",
     "ClientAccess",
     "ClientFile",
+    "ClientInformation",
     "ClientKind",
     "ClientList",
     "ClientRecord",
     "ClientUser",
     "CompanyCheck",
     "ConfirmationExpired",
+    "ConfirmedEmail",
     "ConfirmedRegistration",
     "Conflict",
     "Consultant",
@@ -160,8 +163,10 @@ __all__ = [
     "Paragraph",
     "PendingRegistration",
     "Period",
+    "PersonContacts",
     "PersonRecord",
     "PrintedDocument",
+    "Profile",
     "ReceivedDocument",
     "Refused",
     "RegistrationApproved",

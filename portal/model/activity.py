@@ -33,6 +33,10 @@ class Action(StrEnum):
     DEAL_UPDATED = "deal.updated"
     INVOICE_ADDED = "invoice.added"
     INVOICE_UPDATED = "invoice.updated"
+    # The person's own contacts («Profils»).
+    PHONE_CHANGED = "profile.phone_changed"
+    EMAIL_REQUESTED = "profile.email_requested"
+    EMAIL_CONFIRMED = "profile.email_confirmed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,7 @@ def test_the_menu_shows_every_section_with_a_button_to_whom_it_is_for(locale: st
             "clients",
             "register",
             "info",
+            "profile",
             "help",
             "language",
             "logout",
@@ -116,6 +117,7 @@ def test_the_routers_are_composed_from_the_registry_in_routing_order() -> None:
         "logout",
         "registration",  # a flow: the other sections' commands work inside it
         "administration",
+        "profile",
         "fallback",  # last: it takes everything
     ]
 
@@ -144,10 +146,11 @@ def test_a_new_section_shows_up_everywhere_by_being_registered() -> None:
             portal_map(extended)
         )
         assert bot_commands(I18N, "en", extended)[4].command == "applications"
-    assert router_names(extended)[-4:] == [
+    assert router_names(extended)[-5:] == [
         "registration",
         "applications",
         "administration",
+        "profile",
         "fallback",
     ]
 
