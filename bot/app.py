@@ -173,6 +173,8 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
                 public_url=settings.public_url,
                 limits=settings.limits,
                 at_least_counts=settings.registration.at_least_counts,
+                support_phone=settings.support_phone,
+                support_email=settings.support_email,
             )
         )
     )

@@ -384,4 +384,5 @@ SECTION = Section(
     menu=MenuEntry(__("👥 Administration"), Visibility.MAIN_USER),
     help=__("for main users: the client's users, adding an additional user, blocking."),
     routing=Routing.FLOW,  # its personal-code step reads typed text
+    map_items=(__("➕ Add new"), __("✏️ Edit"), __("💾 Save")),
 )

@@ -281,4 +281,5 @@ SECTION = Section(
     router=lambda _settings: router(),
     menu=MenuEntry(__("📊 Information"), Visibility.LOGGED_IN),
     help=__("the client's activity log and the invoices of its deals."),
+    map_items=(__("📜 Client's activity"), __("🧾 Invoices")),
 )

@@ -290,4 +290,11 @@ SECTION = Section(
     menu=MenuEntry(__("👤 Profile"), Visibility.LOGGED_IN),
     help=__("your e-mail, phone and language; the client's information and your consultant."),
     routing=Routing.FLOW,  # its e-mail and phone steps read typed text
+    map_items=(
+        __("✉️ Change e-mail"),
+        __("📞 Change phone"),
+        __("🌐 Language"),
+        __("🏢 Client information"),
+        __("👤 Consultant"),
+    ),
 )

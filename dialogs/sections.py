@@ -32,6 +32,9 @@ class DialogSettings:
     limits: TimeLimits
     # REGISTRATION_AT_LEAST_COUNTS: how the register's "with at least N" is read
     at_least_counts: Literal["others", "total"] = "others"
+    # SUPPORT_PHONE, SUPPORT_EMAIL: ALTUM's client support («Palīdzība», the user guide)
+    support_phone: str = "+371 67774010"
+    support_email: str = "altum@altum.lv"
 
 
 class Visibility(StrEnum):
@@ -81,6 +84,8 @@ class Section:
     help: LazyProxy | None = None  # what it does, for the portal map (with a menu entry)
     commands: tuple[CommandEntry, ...] = ()
     routing: Routing = Routing.PLAIN
+    # Its own buttons, in order: the portal map's tree and the user guide list them.
+    map_items: tuple[LazyProxy, ...] = ()
 
 
 class Sections:

@@ -41,6 +41,7 @@ from portal.model.deals import DealData, DealRecord, DealStatus, InvoiceData, In
 from portal.model.errors import Conflict, Invalid, NotFound
 from portal.model.feed import EventType, FeedEvent
 from portal.model.files import ClientFile, ForeignFile, ReceivedDocument, Staged
+from portal.model.guide import GuideSection
 from portal.model.information import (
     KIND_ACTIONS,
     ActivityEntry,
@@ -141,6 +142,7 @@ __all__ = [
     "FeedEvent",
     "Fields",
     "ForeignFile",
+    "GuideSection",
     "Heading",
     "Invalid",
     "InvalidDetail",

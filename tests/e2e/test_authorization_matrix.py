@@ -85,6 +85,7 @@ RULES: dict[str, Rule] = {
     ),
     "help.help_button": Rule(Level.ANYONE, ("m:help",)),
     "help.help_command": Rule(Level.ANYONE, ("/help",)),
+    "help.support_button": Rule(Level.ANYONE, ("hp:support",)),
     "language.language_button": Rule(Level.ANYONE, ("m:language",)),
     "language.chosen": Rule(Level.ANYONE, ("lang:en",)),
     "language.language_command": Rule(Level.ANYONE, ("/language",)),
