@@ -185,6 +185,8 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
                     binder=PhotoPdfBinder(),
                     rules=settings.files.rules(),
                 ),
+                support_phone=settings.support_phone,
+                support_email=settings.support_email,
             )
         )
     )

@@ -166,6 +166,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     demo_mode: bool = False
+    # ALTUM's client support, as «Palīdzība» and the user guide name it (ALTUM's public
+    # contacts on altum.lv; unconfirmed as the right line for portal users, hence settings).
+    support_phone: str = "+371 67774010"
+    support_email: str = "altum@altum.lv"
 
     @field_validator("telegram_api_url", "public_url")
     @classmethod

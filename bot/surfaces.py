@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -22,10 +23,13 @@ from bot.delivery.notifier import ChatNotifier
 from bot.identity import form_origins
 from bot.ops import demo_pages
 from bot.transport.webhook import APP_KEY, handle_update, health
+from dialogs.guide import guide_pdf
 from dialogs.outgoing import Outgoing
+from dialogs.routers import registered_sections
 from integrations.files import ContentStore, FileInspector
 from integrations.forms import load_forms
 from integrations.identity.demo import AUTHORIZE_PATH, DemoProvider
+from integrations.pdf import FpdfWriter
 from portal.miniapp import secret_key
 from portal.ports import Notifier, UnitOfWork
 from storage.database import DatabaseUnavailable, is_unavailable
@@ -83,6 +87,14 @@ def web_surface(app: App) -> Surface:
         form_origins=form_origins(settings),
         limits=settings.limits,
         registration_review=settings.registration.review == "required",
+        guide=partial(
+            guide_pdf,
+            app.i18n,
+            registered_sections(),
+            FpdfWriter(),
+            support_phone=settings.support_phone,
+            support_email=settings.support_email,
+        ),
     )
 
 

@@ -381,7 +381,8 @@ SECTION = Section(
     key=ADMIN,
     position=66,
     router=lambda _settings: router(),
-    menu=MenuEntry(__("👥 Administration"), Visibility.MAIN_USER),
+    menu=MenuEntry(__("👥 Administration"), Visibility.MAIN_USER, half=True),
     help=__("for main users: the client's users, adding an additional user, blocking."),
     routing=Routing.FLOW,  # its personal-code step reads typed text
+    map_items=(__("➕ Add new"), __("✏️ Edit"), __("💾 Save")),
 )

@@ -6,15 +6,19 @@ from html import escape
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.support import LazyProxy
 
 from dialogs.callbacks import MenuAction
+from dialogs.login import LOGOUT  # «Atslēgties» is /logout
 from dialogs.menu import back_to_menu_keyboard
 from dialogs.outgoing import Outgoing
-from dialogs.sections import CommandEntry, MenuEntry, Section, Sections
+from dialogs.sections import CommandEntry, DialogSettings, MenuEntry, Section, Sections
 
 HELP = "help"
 
@@ -35,6 +39,8 @@ def portal_map(sections: Sections) -> str:
         commands = " ".join(f"/{command.name}" for command in section.commands)
         label, what = _text(section.menu.label), _text(section.help)
         lines.append(f"<b>{label}</b> — {what} {commands}".rstrip())
+        # The menu as a tree: the section's own buttons under it.
+        lines += [f"    └ {_text(item)}" for item in section.map_items]
     others = [
         command for section in sections if section.menu is None for command in section.commands
     ]
@@ -56,17 +62,50 @@ def _text(lazy: LazyProxy) -> str:
     return escape(str(lazy), quote=False)
 
 
-def router() -> Router:
+class HelpAction(CallbackData, prefix="hp"):
+    """`support`: ALTUM's contacts."""
+
+    action: str
+
+
+def guide_url(public_url: str) -> str:
+    """The user guide in the reader's language (web/guide.py serves it)."""
+    return f"{public_url}/guide/{get_i18n().current_locale}.pdf"
+
+
+def help_keyboard(settings: DialogSettings) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("📘 User guide (PDF)"), url=guide_url(settings.public_url))
+    builder.button(text=_("☎️ Support"), callback_data=HelpAction(action="support"))
+    builder.button(text=_("🚪 Log out"), callback_data=MenuAction(section=LOGOUT))
+    builder.button(text=_("⬅️ Main menu"), callback_data=MenuAction(section="main"))
+    builder.adjust(1, 2, 1)
+    return builder.as_markup()
+
+
+def support_text(settings: DialogSettings) -> str:
+    return _(
+        "<b>ALTUM client support</b>\n📞 {phone}\n✉️ {email}\n🌐 www.altum.lv\n\n"
+        "About a deal or an application, write to your consultant (👤 Profile → 👤 Consultant)."
+    ).format(phone=escape(settings.support_phone), email=escape(settings.support_email))
+
+
+def router(settings: DialogSettings) -> Router:
     router = Router(name="help")
 
     @router.message(Command("help"))
     async def help_command(message: Message, outgoing: Outgoing, sections: Sections) -> None:
-        outgoing.send(portal_map(sections), keyboard=back_to_menu_keyboard())
+        outgoing.send(portal_map(sections), keyboard=help_keyboard(settings))
 
     @router.callback_query(MenuAction.filter(F.section == HELP))
     async def help_button(query: CallbackQuery, outgoing: Outgoing, sections: Sections) -> None:
         outgoing.answer_callback(query.id)
-        outgoing.send(portal_map(sections), keyboard=back_to_menu_keyboard())
+        outgoing.send(portal_map(sections), keyboard=help_keyboard(settings))
+
+    @router.callback_query(HelpAction.filter(F.action == "support"))
+    async def support_button(query: CallbackQuery, outgoing: Outgoing) -> None:
+        outgoing.answer_callback(query.id)
+        outgoing.send(support_text(settings), keyboard=back_to_menu_keyboard())
 
     return router
 
@@ -74,8 +113,9 @@ def router() -> Router:
 SECTION = Section(
     key=HELP,
     position=70,
-    router=lambda _settings: router(),
+    router=router,
     menu=MenuEntry(__("ℹ️ Help and portal map")),
     help=__("this map."),
     commands=(CommandEntry("help", __("Portal map: what I can do")),),
+    map_items=(__("📘 User guide (PDF)"), __("☎️ Support"), __("🚪 Log out")),
 )

@@ -279,6 +279,7 @@ SECTION = Section(
     key=INFO,
     position=62,
     router=lambda _settings: router(),
-    menu=MenuEntry(__("📊 Information"), Visibility.LOGGED_IN),
+    menu=MenuEntry(__("📊 Information"), Visibility.LOGGED_IN, half=True),
     help=__("the client's activity log and the invoices of its deals."),
+    map_items=(__("📜 Client's activity"), __("🧾 Invoices")),
 )

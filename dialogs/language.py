@@ -101,7 +101,7 @@ SECTION = Section(
     key=LANGUAGE,
     position=80,
     router=lambda _settings: router(),
-    menu=MenuEntry(__("🌐 Language")),
+    menu=MenuEntry(__("🌐 Language"), half=True),
     help=__("latviešu or English; I remember your choice."),
     commands=(CommandEntry("language", __("Change the language")),),
 )

@@ -239,7 +239,7 @@ LOGOUT_SECTION = Section(
     key=LOGOUT,
     position=100,
     router=lambda _settings: logout_router(),
-    menu=MenuEntry(__("🚪 Log out"), Visibility.LOGGED_IN),
+    menu=MenuEntry(__("🚪 Log out"), Visibility.LOGGED_IN, half=True),
     help=__("this Telegram account forgets who you are at once."),
     commands=(CommandEntry("logout", __("Log out")),),
 )

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from html import escape
 
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -101,10 +101,26 @@ def _main_menu_keyboard(
     sections: Sections, locale: str, *, logged_in: bool, main_user: bool = False
 ) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    pending: InlineKeyboardButton | None = None  # a half-width button waiting for its pair
     for section in sections.menu(logged_in=logged_in, main_user=main_user):
         assert section.menu is not None
-        builder.button(text=str(section.menu.label), callback_data=MenuAction(section=section.key))
-    builder.adjust(1)
+        button = InlineKeyboardButton(
+            text=str(section.menu.label),
+            callback_data=MenuAction(section=section.key).pack(),
+        )
+        if section.menu.half and pending is not None:
+            builder.row(pending, button)
+            pending = None
+            continue
+        if pending is not None:
+            builder.row(pending)
+            pending = None
+        if section.menu.half:
+            pending = button
+        else:
+            builder.row(button)
+    if pending is not None:
+        builder.row(pending)
     return builder.as_markup()
 
 

@@ -37,6 +37,9 @@ class DialogSettings:
     # The forms (forms/*.yaml), loaded once at start-up; none in tests that need none.
     forms: FormCatalogue = field(default_factory=lambda: FormCatalogue(()))
     files: FileDesk | None = None  # documents from the chat (None: the chat takes none)
+    # SUPPORT_PHONE, SUPPORT_EMAIL: ALTUM's client support («Palīdzība», the user guide)
+    support_phone: str = "+371 67774010"
+    support_email: str = "altum@altum.lv"
 
 
 class Visibility(StrEnum):
@@ -69,6 +72,8 @@ class Routing(IntEnum):
 class MenuEntry:
     label: LazyProxy  # the button; also the section's name on the portal map
     visibility: Visibility = Visibility.ALWAYS
+    # Shares its row with a half-width neighbour, so the menu stays within one phone screen.
+    half: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +91,8 @@ class Section:
     help: LazyProxy | None = None  # what it does, for the portal map (with a menu entry)
     commands: tuple[CommandEntry, ...] = ()
     routing: Routing = Routing.PLAIN
+    # Its own buttons, in order: the portal map's tree and the user guide list them.
+    map_items: tuple[LazyProxy, ...] = ()
 
 
 class Sections:

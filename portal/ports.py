@@ -33,6 +33,7 @@ from portal.model import (
     NewClient,
     Notice,
     PendingRegistration,
+    PersonContacts,
     PersonRecord,
     PrintedDocument,
     RegistrationRecord,
@@ -285,6 +286,23 @@ class WaitingWork(Protocol):
     async def for_person(self, *, person_id: int, client_id: int) -> Waiting: ...
 
 
+class PersonContactsStore(Protocol):
+    """A person's own contacts; a new e-mail waits for its link (only the token's hash)."""
+
+    async def get(self, person_id: int) -> PersonContacts: ...
+
+    async def set_phone(self, person_id: int, phone: str, *, now: datetime) -> None: ...
+
+    async def request_email(
+        self, person_id: int, email: str, *, token_hash: str, expires_at: datetime, now: datetime
+    ) -> None:
+        """Replaces an earlier pending e-mail (its link stops working)."""
+
+    async def confirm_email(self, token_hash: str, *, now: datetime) -> tuple[int, str] | None:
+        """The pending e-mail of an unexpired link becomes the person's: (person id, e-mail).
+        A link confirms once: of two concurrent calls one wins."""
+
+
 class CompanyRegister(Protocol):
     """The last imported copy of the Company Register."""
 
@@ -456,6 +474,9 @@ class UnitOfWork(Protocol):
 
     @property
     def messages(self) -> Messages: ...
+
+    @property
+    def person_contacts(self) -> PersonContactsStore: ...
 
 
 # --- identity providers --------------------------------------------------------------------

@@ -338,3 +338,6 @@ class RegisterOfficer(Base):
 from storage import application_models as _application_models  # noqa: E402, F401
 from storage import backoffice_models as _backoffice_models  # noqa: E402, F401
 from storage import message_models as _message_models  # noqa: E402, F401
+
+# A person's own contacts («Profils»), likewise.
+from storage import profile_models as _profile_models  # noqa: E402, F401

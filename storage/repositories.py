@@ -53,6 +53,7 @@ from storage.people import (
     SqlRegistrations,
     SqlUsedAssertions,
 )
+from storage.profile import SqlPersonContacts
 from storage.waiting import SqlWaiting
 
 
@@ -547,6 +548,7 @@ class SqlUnitOfWork:
         self.invoices = SqlInvoices(session)
         self.api_tokens = SqlApiTokens(session)
         self.waiting = SqlWaiting(session)
+        self.person_contacts = SqlPersonContacts(session)
         self.feed = SqlFeed(session)
         self.applications = SqlApplications(session)
         self.messages = SqlMessages(session)

@@ -58,6 +58,7 @@ from portal.model import (
     Notice,
     Page,
     PendingRegistration,
+    PersonContacts,
     PersonRecord,
     PrintedDocument,
     RegistrationRecord,
@@ -829,6 +830,42 @@ class FakeWaiting:
         return self.counts.get((person_id, client_id), Waiting())
 
 
+class FakePersonContacts:
+    def __init__(self) -> None:
+        self.rows: dict[int, PersonContacts] = {}
+        self.tokens: dict[str, int] = {}  # a pending e-mail's token hash -> its person
+
+    async def get(self, person_id: int) -> PersonContacts:
+        return self.rows.get(person_id, PersonContacts())
+
+    async def set_phone(self, person_id: int, phone: str, *, now: datetime) -> None:
+        self.rows[person_id] = replace(await self.get(person_id), phone=phone)
+
+    async def request_email(
+        self, person_id: int, email: str, *, token_hash: str, expires_at: datetime, now: datetime
+    ) -> None:
+        self.tokens = {h: p for h, p in self.tokens.items() if p != person_id}
+        self.tokens[token_hash] = person_id
+        self.rows[person_id] = replace(
+            await self.get(person_id), pending_email=email, pending_expires_at=expires_at
+        )
+
+    async def confirm_email(self, token_hash: str, *, now: datetime) -> tuple[int, str] | None:
+        person_id = self.tokens.get(token_hash)
+        if person_id is None:
+            return None
+        row = await self.get(person_id)
+        if row.pending_email is None or row.pending_expires_at is None:
+            return None
+        if row.pending_expires_at <= now:
+            return None
+        del self.tokens[token_hash]
+        self.rows[person_id] = replace(
+            row, email=row.pending_email, pending_email=None, pending_expires_at=None
+        )
+        return person_id, row.pending_email
+
+
 class FakeUnitOfWork:
     """One transaction in memory. Use cases never commit (the caller's unit of work does):
     `committed` tells whether anyone did."""
@@ -852,6 +889,7 @@ class FakeUnitOfWork:
         self.waiting = FakeWaiting()
         self.applications = FakeApplications()
         self.messages = FakeMessages(self.deals)
+        self.person_contacts = FakePersonContacts()
         self.committed = False
 
     async def commit(self) -> None:

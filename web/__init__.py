@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from web import confirm, login
+from web import confirm, email_confirm, guide, login
 from web.pages import allow_forms_to
 from web.surface import SURFACE, Surface
 
@@ -37,4 +37,8 @@ def create_web_app(surface: Surface) -> web.Application:
     routes.add_post(login.CALLBACK_PATH, login.callback)
     routes.add_get("/confirm/{token}", confirm.confirm_page)
     routes.add_post("/confirm/{token}", confirm.confirm_submit)
+    routes.add_get(email_confirm.PATH, email_confirm.email_page)
+    routes.add_post(email_confirm.PATH, email_confirm.email_submit)
+    routes.add_get(guide.PATH, guide.guide_pdf)
+    web_app[guide.MADE] = {}
     return web_app

@@ -41,6 +41,7 @@ class Surface:
     limits: TimeLimits  # the login flow's cookie and the texts that name a limit
     registration_review: bool  # a confirmed company registration waits for ALTUM's check
     form_origins: tuple[str, ...] = ()  # where forms may send the browser besides us
+    guide: Callable[[str], bytes] | None = None  # the user guide PDF of a language (CPU-bound)
 
 
 SURFACE = web.AppKey("altum_web_surface", Surface)

@@ -65,6 +65,7 @@ from portal.model.deals import DealData, DealRecord, DealStatus, InvoiceData, In
 from portal.model.errors import Conflict, Invalid, NotFound
 from portal.model.feed import EventType, FeedEvent
 from portal.model.files import ClientFile, ForeignFile, ReceivedDocument, Staged
+from portal.model.guide import GuideSection
 from portal.model.information import (
     KIND_ACTIONS,
     ActivityEntry,
@@ -116,6 +117,7 @@ from portal.model.printed import (
     Paragraph,
     PrintedDocument,
 )
+from portal.model.profile import ClientInformation, ConfirmedEmail, PersonContacts, Profile
 from portal.model.registration import (
     AwaitingReview,
     CompanyCheck,
@@ -163,12 +165,14 @@ __all__ = [
     "Bullets",
     "ClientAccess",
     "ClientFile",
+    "ClientInformation",
     "ClientKind",
     "ClientList",
     "ClientRecord",
     "ClientUser",
     "CompanyCheck",
     "ConfirmationExpired",
+    "ConfirmedEmail",
     "ConfirmedRegistration",
     "Conflict",
     "Consultant",
@@ -185,6 +189,7 @@ __all__ = [
     "Fields",
     "ForeignFile",
     "FormIncomplete",
+    "GuideSection",
     "Heading",
     "Invalid",
     "InvalidDetail",
@@ -215,8 +220,10 @@ __all__ = [
     "Paragraph",
     "PendingRegistration",
     "Period",
+    "PersonContacts",
     "PersonRecord",
     "PrintedDocument",
+    "Profile",
     "ReceivedDocument",
     "Refused",
     "RegistrationApproved",

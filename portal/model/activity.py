@@ -50,6 +50,10 @@ class Action(StrEnum):
     MESSAGE_RECEIVED = "message.received"
     MESSAGES_READ = "message.read"
     DOCUMENT_UPLOADED = "document.uploaded"
+    # The person's own contacts («Profils»).
+    PHONE_CHANGED = "profile.phone_changed"
+    EMAIL_REQUESTED = "profile.email_requested"
+    EMAIL_CONFIRMED = "profile.email_confirmed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,7 +87,7 @@ async def test_help_is_the_portal_map_by_command_and_by_button(person: PersonFac
     portal_map = await anna.reply()
     assert portal_map["text"].startswith("Portāla karte")
     assert "/language" in portal_map["text"] and "/cancel" in portal_map["text"]
-    assert buttons(portal_map) == ["⬅️ Galvenā izvēlne"]
+    assert buttons(portal_map)[-1] == "⬅️ Galvenā izvēlne"  # after the guide, support, log out
 
     await anna.press(portal_map, "⬅️ Galvenā izvēlne")
     menu = await anna.reply()

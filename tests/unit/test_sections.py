@@ -45,7 +45,11 @@ SECTIONS = registered_sections()
 def menu_keys(sections: Sections, *, logged_in: bool) -> list[str]:
     view = MenuView(person_name="Anna Bērziņa" if logged_in else None)
     markup = main_menu_keyboard(view, sections)
-    return [MenuAction.unpack(row[0].callback_data or "").section for row in markup.inline_keyboard]
+    return [
+        MenuAction.unpack(button.callback_data or "").section
+        for row in markup.inline_keyboard
+        for button in row
+    ]
 
 
 def router_names(sections: Sections) -> list[str]:
@@ -68,6 +72,7 @@ def test_the_menu_shows_every_section_with_a_button_to_whom_it_is_for(locale: st
             "deals",
             "messages",
             "info",
+            "profile",
             "help",
             "language",
             "logout",
@@ -78,7 +83,11 @@ def test_a_main_user_sees_administration_and_nobody_else_does() -> None:
     def keys(role: Role) -> list[str]:
         access = ClientAccess(1, "SIA X", ClientKind.LEGAL_ENTITY, role, is_signatory=False)
         markup = main_menu_keyboard(MenuView(person_name="Anna", client=access), SECTIONS)
-        return [MenuAction.unpack(r[0].callback_data or "").section for r in markup.inline_keyboard]
+        return [
+            MenuAction.unpack(b.callback_data or "").section
+            for r in markup.inline_keyboard
+            for b in r
+        ]
 
     with I18N.context(), I18N.use_locale("lv"):
         assert "admin" in keys(Role.MAIN)
@@ -133,6 +142,7 @@ def test_the_routers_are_composed_from_the_registry_in_routing_order() -> None:
         "messages",
         "quick_upload",
         "administration",
+        "profile",
         "fallback",  # last: it takes everything
     ]
 
