@@ -120,8 +120,9 @@ def list_keyboard(threads: list[Any], *, offset: int, has_more: bool) -> InlineK
     builder.button(text=_("✉️ New message"), callback_data=Msg(action="new"))
     builder.button(text=_("🔎 Detailed search"), callback_data=Msg(action="search"))
     builder.button(text=_("📂 Documents"), callback_data=Msg(action="docs"))
+    builder.button(text=_("🗄 Archive of sent documents"), callback_data=Msg(action="arch"))
     builder.button(text=_("⬅️ Main menu"), callback_data=MenuAction(section="main"))
-    builder.adjust(*widths, 1, 1, 1, 1)
+    builder.adjust(*widths, 1, 1, 1, 1, 1)
     return builder.as_markup()
 
 
@@ -758,12 +759,14 @@ def router(settings: DialogSettings) -> Router:
 
     # --- the client's documents ------------------------------------------------------------
 
-    @router.callback_query(Msg.filter(F.action == "docs"))
+    @router.callback_query(Msg.filter(F.action.in_({"docs", "arch"})))
     async def archive(
         query: CallbackQuery, callback_data: Msg, uow: UnitOfWork, outgoing: Outgoing
     ) -> None:
+        archived = callback_data.action == "arch"
+        listing = messages.archived_documents if archived else messages.client_documents
         try:
-            page = await messages.client_documents(
+            page = await listing(
                 uow=uow, telegram_user_id=query.from_user.id, offset=callback_data.id
             )
         except (NotLinked, NoAccess):
@@ -780,15 +783,18 @@ def router(settings: DialogSettings) -> Router:
         if page.offset > 0:
             builder.button(
                 text=_("◀️ Newer"),
-                callback_data=Msg(action="docs", id=max(0, page.offset - messages.PAGE)),
+                callback_data=Msg(
+                    action=callback_data.action, id=max(0, page.offset - messages.PAGE)
+                ),
             )
         if page.has_more:
             builder.button(
-                text=_("Older ▶️"), callback_data=Msg(action="docs", id=page.offset + messages.PAGE)
+                text=_("Older ▶️"),
+                callback_data=Msg(action=callback_data.action, id=page.offset + messages.PAGE),
             )
         builder.button(text=_("⬅️ Communication"), callback_data=Msg(action="list"))
         builder.adjust(1)
-        outgoing.send(archive_text(page.items), keyboard=builder.as_markup())
+        outgoing.send(archive_text(page.items, archived=archived), keyboard=builder.as_markup())
 
     return router
 

@@ -39,6 +39,7 @@ class Action(StrEnum):
     MESSAGE_RECEIVED = "message.received"
     MESSAGES_READ = "message.read"
     DOCUMENT_UPLOADED = "document.uploaded"
+    DOCUMENT_ARCHIVED = "document.archived"
 
 
 @dataclass(frozen=True, slots=True)
