@@ -14,7 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from babel.numbers import format_currency
 
 from dialogs.menu import back_to_menu_keyboard
-from dialogs.messages import open_keyboard
+from dialogs.message_common import open_keyboard
 from portal.model import (
     AccessBlocked,
     AccessGranted,

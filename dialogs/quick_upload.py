@@ -23,7 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.clients import not_logged_in
 from dialogs.document_texts import page_count_text, refusal_text
-from dialogs.messages import (
+from dialogs.message_common import (
     MessageDialog,
     Msg,
     file_entry,
