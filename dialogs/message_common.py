@@ -13,11 +13,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import MenuAction
 from dialogs.clients import not_logged_in
-from dialogs.document_texts import refusal_text, warning_text
+from dialogs.document_texts import page_count_text, refusal_text, warning_text
 from dialogs.message_texts import (
     compose_text,
     day,
@@ -39,7 +40,7 @@ from portal.model import (
     ThreadQuery,
 )
 from portal.ports import UnitOfWork
-from portal.uploads import receive_document
+from portal.uploads import bind_photos, receive_document
 
 STATUSES = (None, MessageStatus.RECEIVED, MessageStatus.SENT, MessageStatus.DRAFT)
 PERIODS = (None, 7, 30, 365)  # days back
@@ -312,3 +313,48 @@ def sent_reply(outgoing: Outgoing, thread_id: int) -> None:
     builder.button(text=_("⬅️ Communication"), callback_data=Msg(action="list"))
     builder.adjust(1)
     outgoing.send(_("📨 Sent to ALTUM («Nosūtīta»)."), keyboard=builder.as_markup())
+
+
+def pages_keyboard(*, more: str, done: str) -> InlineKeyboardMarkup:
+    """«Pievienot lappusi» / «Gatavs» under the page count."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("➕ Add a page"), callback_data=Msg(action=more))
+    builder.button(text=_("✅ Done"), callback_data=Msg(action=done))
+    builder.button(text=_("✖️ Cancel"), callback_data=Msg(action="cancel"))
+    builder.adjust(2, 1)
+    return builder.as_markup()
+
+
+def page_added_text(count: int) -> str:
+    return _(
+        "📄 Page {number} added: the PDF has {pages} now. Send the next page "
+        "(«Add a page») or press «Done»."
+    ).format(number=count, pages=page_count_text(count))
+
+
+async def bind_pages(
+    desk: FileDesk, client_id: int, entries: list[dict[str, Any]], outgoing: Outgoing
+) -> ClientFile | None:
+    """The photos as the pages of one PDF, in the order sent; None (and why) if refused."""
+    pages = [file_of(entry) for entry in entries]
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+    bound = await bind_photos(
+        client_id=client_id,
+        pages=pages,
+        name=_("document-{date}").format(date=stamp),
+        rules=desk.rules,
+        store=desk.store,
+        inspector=desk.inspector,
+        binder=desk.binder,
+    )
+    if isinstance(bound, Refusal):
+        outgoing.send(refusal_text(bound, desk.rules))
+        return None
+    outgoing.send(
+        ngettext(
+            "The photo is now one PDF of {count} page.",
+            "The photos are now one PDF of {count} pages.",
+            len(pages),
+        ).format(count=len(pages))
+    )
+    return bound.file

@@ -17,11 +17,14 @@ from dialogs.message_common import (
     MessageDialog,
     Msg,
     attachments_of,
+    bind_pages,
     date_keyboard,
     file_entry,
     load_compose,
     no_client,
     now,
+    page_added_text,
+    pages_keyboard,
     save_compose,
     sent_reply,
     show_compose,
@@ -154,6 +157,17 @@ def compose_router(settings: DialogSettings) -> Router:
         file = await take_file(message, bot, desk, who.client_id, outgoing)
         if file is None:
             return
+        if message.photo:  # pages of one document, bound into a PDF at «Gatavs»
+            pages = [*compose.get("pages", []), file_entry(file)]
+            if len(pages) > desk.rules.max_pages:
+                outgoing.send(_("That is the most pages one document may have; press «Done»."))
+                return
+            compose["pages"] = pages
+            await save_compose(state, compose)
+            outgoing.send(
+                page_added_text(len(pages)), keyboard=pages_keyboard(more="cpage", done="cdone")
+            )
+            return
         compose["pending"] = file_entry(file)
         await save_compose(state, compose)
         await state.set_state(MessageDialog.doc_type)
@@ -163,6 +177,38 @@ def compose_router(settings: DialogSettings) -> Router:
             ),
             keyboard=type_keyboard(),
         )
+
+    @router.callback_query(MessageDialog.body, Msg.filter(F.action == "cpage"))
+    async def another_page(query: CallbackQuery, outgoing: Outgoing) -> None:
+        outgoing.answer_callback(query.id)
+        outgoing.send(_("Send the next page as a photo."))
+
+    @router.callback_query(MessageDialog.body, Msg.filter(F.action == "cdone"))
+    async def pages_done(
+        query: CallbackQuery, uow: UnitOfWork, outgoing: Outgoing, state: FSMContext
+    ) -> None:
+        compose = await load_compose(state)
+        entries = compose.pop("pages", [])
+        if desk is None or not entries:
+            outgoing.answer_callback(query.id, _("This button is no longer valid."), alert=True)
+            return
+        try:
+            who = await messages.acting(uow=uow, telegram_user_id=query.from_user.id)
+        except (NotLinked, NoAccess):
+            outgoing.answer_callback(query.id)
+            await state.clear()
+            no_client(outgoing)
+            return
+        outgoing.answer_callback(query.id)
+        bound = await bind_pages(desk, who.client_id, entries, outgoing)
+        if bound is None:
+            await save_compose(state, compose)  # the photos are dropped; the text stays
+            show_compose(outgoing, compose)
+            return
+        compose["pending"] = file_entry(bound)
+        await save_compose(state, compose)
+        await state.set_state(MessageDialog.doc_type)
+        outgoing.send(_("What document is it («dokumenta tips»)?"), keyboard=type_keyboard())
 
     @router.callback_query(MessageDialog.doc_type, Msg.filter(F.action == "type"))
     async def type_chosen(
@@ -275,6 +321,11 @@ def compose_router(settings: DialogSettings) -> Router:
         state: FSMContext,
     ) -> None:
         compose = await load_compose(state)
+        if compose.get("pages"):
+            outgoing.answer_callback(
+                query.id, _("Press «Done» to finish the photos first."), alert=True
+            )
+            return
         draft = callback_data.action == "save"
         try:
             written = await messages.write(
