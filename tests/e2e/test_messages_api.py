@@ -126,6 +126,21 @@ async def test_altum_writes_and_reads_the_answer(
         await anna.say("/messages")
         assert "1 unread message" in (await anna.reply())["text"]
 
+        # A long message: the thread comes in parts within Telegram's limit, in order.
+        long_body = " ".join(f"Punkts {n}: nosacījumi & termiņi." for n in range(400))
+        assert len(long_body) > 8192
+        await api.post(f"/clients/{cid}/messages", {"thread_id": thread_id, "body": long_body})
+        pushed_long = await anna.reply()
+        await janis.reply()
+        await anna.press(pushed_long, "Open")
+        parts = [await anna.reply()]
+        while not buttons(parts[-1]):
+            parts.append(await anna.reply())
+        assert len(parts) >= 3 and all(len(p["text"]) <= 4096 for p in parts)
+        joined = " ".join(p["text"] for p in parts)
+        assert "Punkts 0:" in joined and "Punkts 399: nosacījumi & termiņi." in joined
+        assert joined.index("Punkts 0:") < joined.index("Punkts 399:")
+
         # Refusals.
         no_subject = await api.post(f"/clients/{cid}/messages", {"body": "x"})
         assert no_subject.status == 422
