@@ -52,6 +52,11 @@ class Msg(CallbackData, prefix="ms"):
     value: str = ""
 
 
+class QuickUpload(StatesGroup):
+    pages = State()  # photos being collected into one PDF
+    target = State()  # «Kas tas ir?»
+
+
 class MessageDialog(StatesGroup):
     subject = State()
     body = State()

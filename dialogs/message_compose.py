@@ -16,6 +16,7 @@ from dialogs.clients import not_logged_in
 from dialogs.message_common import (
     MessageDialog,
     Msg,
+    QuickUpload,
     attachments_of,
     bind_pages,
     date_keyboard,
@@ -362,7 +363,9 @@ def compose_router(settings: DialogSettings) -> Router:
         else:
             sent_reply(outgoing, written.thread_id)
 
-    @router.callback_query(Msg.filter(F.action == "cancel"))
+    @router.callback_query(
+        StateFilter(MessageDialog, QuickUpload), Msg.filter(F.action == "cancel")
+    )
     async def cancelled(query: CallbackQuery, outgoing: Outgoing, state: FSMContext) -> None:
         outgoing.answer_callback(query.id)
         await state.clear()

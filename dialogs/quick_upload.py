@@ -14,7 +14,6 @@ from typing import Any
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -23,6 +22,7 @@ from dialogs.clients import not_logged_in
 from dialogs.message_common import (
     MessageDialog,
     Msg,
+    QuickUpload,
     bind_pages,
     file_entry,
     no_client,
@@ -38,11 +38,6 @@ from portal.model import MessageStatus, NoAccess, NotLinked, ThreadQuery
 from portal.ports import UnitOfWork
 
 SHOWN_THREADS = 3
-
-
-class QuickUpload(StatesGroup):
-    pages = State()  # photos being collected into one PDF
-    target = State()  # «Kas tas ir?»
 
 
 async def ask_target(
