@@ -28,7 +28,7 @@ from dialogs.message_texts import (
     type_labels,
 )
 from dialogs.outgoing import Outgoing
-from dialogs.uploads import FileDesk, TelegramDownload
+from dialogs.uploads import FileDesk, Prefetched, TelegramDownload, sent_file
 from portal import messages
 from portal.documents import DocumentKind, Refusal
 from portal.model import (
@@ -40,7 +40,7 @@ from portal.model import (
     ThreadQuery,
 )
 from portal.ports import UnitOfWork
-from portal.uploads import bind_photos, receive_document
+from portal.uploads import bind_photos, receive_document, receive_staged
 
 STATUSES = (None, MessageStatus.RECEIVED, MessageStatus.SENT, MessageStatus.DRAFT)
 PERIODS = (None, 7, 30, 365)  # days back
@@ -232,25 +232,37 @@ def date_keyboard(today: date) -> InlineKeyboardMarkup:
 
 
 async def take_file(
-    message: Message, bot: Bot, desk: FileDesk, client_id: int, outgoing: Outgoing
+    message: Message,
+    bot: Bot,
+    desk: FileDesk,
+    client_id: int,
+    outgoing: Outgoing,
+    prefetched: Prefetched | None = None,
 ) -> ClientFile | None:
-    """Download, check and store the file or photo of `message`; say why it was refused."""
-    if message.document is not None:
-        file_id, size = message.document.file_id, message.document.file_size
-        name = message.document.file_name or "document"
+    """Check and store the file or photo of `message` (downloaded before the transaction by
+    the runtime when it could, else now); say why it was refused."""
+    sent = sent_file(message)
+    assert sent is not None
+    if prefetched is not None and prefetched.file_id == sent.file_id:
+        result = await receive_staged(
+            client_id=client_id,
+            staged=prefetched.staged,
+            declared_name=sent.name,
+            declared_size=sent.size,
+            rules=desk.rules,
+            store=desk.store,
+            inspector=desk.inspector,
+        )
     else:
-        assert message.photo
-        photo = message.photo[-1]  # the largest size Telegram keeps
-        file_id, size, name = photo.file_id, photo.file_size, "photo.jpg"
-    result = await receive_document(
-        client_id=client_id,
-        source=TelegramDownload(bot, file_id),
-        declared_name=name,
-        declared_size=size,
-        rules=desk.rules,
-        store=desk.store,
-        inspector=desk.inspector,
-    )
+        result = await receive_document(
+            client_id=client_id,
+            source=TelegramDownload(bot, sent.file_id),
+            declared_name=sent.name,
+            declared_size=sent.size,
+            rules=desk.rules,
+            store=desk.store,
+            inspector=desk.inspector,
+        )
     if isinstance(result, Refusal):
         outgoing.send(refusal_text(result, desk.rules))
         return None

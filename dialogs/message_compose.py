@@ -39,6 +39,7 @@ from dialogs.message_texts import (
 )
 from dialogs.outgoing import Outgoing
 from dialogs.sections import DialogSettings
+from dialogs.uploads import Prefetched
 from portal import messages
 from portal.model import (
     Invalid,
@@ -135,7 +136,12 @@ def compose_router(settings: DialogSettings) -> Router:
 
     @router.message(MessageDialog.body, F.document | F.photo)
     async def body_file(
-        message: Message, bot: Bot, uow: UnitOfWork, outgoing: Outgoing, state: FSMContext
+        message: Message,
+        bot: Bot,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        state: FSMContext,
+        prefetched: Prefetched | None = None,
     ) -> None:
         assert message.from_user is not None
         if desk is None:
@@ -155,7 +161,7 @@ def compose_router(settings: DialogSettings) -> Router:
                 )
             )
             return
-        file = await take_file(message, bot, desk, who.client_id, outgoing)
+        file = await take_file(message, bot, desk, who.client_id, outgoing, prefetched)
         if file is None:
             return
         if message.photo:  # pages of one document, bound into a PDF at «Gatavs»

@@ -33,6 +33,7 @@ from dialogs.message_common import (
 )
 from dialogs.outgoing import Outgoing
 from dialogs.sections import DialogSettings, Routing, Section
+from dialogs.uploads import Prefetched
 from portal import messages
 from portal.model import MessageStatus, NoAccess, NotLinked, ThreadQuery
 from portal.ports import UnitOfWork
@@ -78,7 +79,12 @@ def router(settings: DialogSettings) -> Router:
 
     @router.message(StateFilter(None, QuickUpload.pages), F.document | F.photo)
     async def received(
-        message: Message, bot: Bot, uow: UnitOfWork, outgoing: Outgoing, state: FSMContext
+        message: Message,
+        bot: Bot,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        state: FSMContext,
+        prefetched: Prefetched | None = None,
     ) -> None:
         assert message.from_user is not None
         user_id = message.from_user.id
@@ -100,7 +106,7 @@ def router(settings: DialogSettings) -> Router:
                 _("Finish the photos first: press «Done» (or /cancel), then send the file.")
             )
             return
-        file = await take_file(message, bot, desk, who.client_id, outgoing)
+        file = await take_file(message, bot, desk, who.client_id, outgoing, prefetched)
         if file is None:
             return
         if message.document is not None:
