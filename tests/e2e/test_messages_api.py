@@ -125,6 +125,10 @@ async def test_altum_writes_and_reads_the_answer(
         await janis.reply()
         await anna.say("/messages")
         assert "1 unread message" in (await anna.reply())["text"]
+        await janis.say("/messages")  # the count is the client's, in Jānis's Latvian
+        latvian = await janis.reply()
+        assert "Saziņa ar ALTUM" in latvian["text"] and "1 nelasīta ziņa" in latvian["text"]
+        assert "Saņemta" in latvian["text"] and "✉️ Jauna ziņa" in buttons(latvian)
 
         # A long message: the thread comes in parts within Telegram's limit, in order.
         long_body = " ".join(f"Punkts {n}: nosacījumi & termiņi." for n in range(400))
