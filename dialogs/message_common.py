@@ -243,7 +243,7 @@ async def take_file(
     the runtime when it could, else now); say why it was refused."""
     sent = sent_file(message)
     assert sent is not None
-    if prefetched is not None and prefetched.file_id == sent.file_id:
+    if prefetched is not None and prefetched.usable_for(sent.file_id):
         result = await receive_staged(
             client_id=client_id,
             staged=prefetched.staged,

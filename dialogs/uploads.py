@@ -81,6 +81,11 @@ class Prefetched:
     file_id: str
     staged: Staged | None
 
+    def usable_for(self, file_id: str) -> bool:
+        """For this file, and not used up: a handler run again (its batch rolled back) finds
+        the staged file kept or discarded by the first run, and downloads it itself."""
+        return self.file_id == file_id and (self.staged is None or self.staged.path.exists())
+
 
 async def prefetch(bot: Bot, message: Message, desk: FileDesk) -> Prefetched | None:
     """Stage the message's file; None when there is none or its declared size is refused
