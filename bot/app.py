@@ -22,6 +22,7 @@ from bot.engine.fsm import SqlStorage
 from bot.engine.group_commit import GroupCommit
 from bot.engine.intake import Intake, Verdict
 from bot.engine.isolation import LocalEventIsolation
+from bot.engine.prefetch import FilePrefetch
 from bot.engine.processing import UpdateTransaction
 from bot.engine.quarantine import QuarantineDesk
 from bot.i18n import AccountI18nMiddleware, create_i18n
@@ -165,6 +166,14 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
     dispatcher = Dispatcher(storage=SqlStorage(database), disable_fsm=True)
     dispatcher.fsm.events_isolation = DisabledEventIsolation()
     batches = GroupCommit(database=database, sender=sender)
+    desk = FileDesk(
+        store=store,
+        inspector=FileInspector(),
+        binder=PhotoPdfBinder(),
+        rules=settings.files.rules(),
+    )
+    # First, outside any transaction: a message's file is downloaded (bot/engine/prefetch.py).
+    dispatcher.update.outer_middleware(FilePrefetch(desk))
     dispatcher.update.outer_middleware(
         UpdateTransaction(sender=sender, isolation=isolation, batches=batches)
     )
@@ -179,12 +188,7 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
                 limits=settings.limits,
                 at_least_counts=settings.registration.at_least_counts,
                 forms=load_forms(),
-                files=FileDesk(
-                    store=store,
-                    inspector=FileInspector(),
-                    binder=PhotoPdfBinder(),
-                    rules=settings.files.rules(),
-                ),
+                files=desk,
                 support_phone=settings.support_phone,
                 support_email=settings.support_email,
             )

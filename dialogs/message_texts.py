@@ -218,12 +218,21 @@ def compose_text(
     return "\n".join(lines)
 
 
-def archive_text(documents: list[DocumentRecord]) -> str:
-    lines = [_("<b>📂 Documents</b>")]
+def archive_text(documents: list[DocumentRecord], *, archived: bool = False) -> str:
+    """The client's documents; `archived`: those sent through the old portal, by date."""
+    if archived:
+        lines = [
+            _("<b>🗄 Archive of sent documents</b>"),
+            _("Documents sent in the portal's «DOKUMENTI» section before 22.01.2022."),
+        ]
+    else:
+        lines = [_("<b>📂 Documents</b>")]
     if not documents:
         lines.append(_("No documents yet."))
     for number, document in enumerate(documents, start=1):
         direction = _("from ALTUM") if document.incoming else _("sent")
+        if document.sent_on is not None:
+            direction = _("sent {date}").format(date=day(document.sent_on))
         deal = (
             _(", deal {number}").format(number=escape(document.deal_number))
             if document.deal_number

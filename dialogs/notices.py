@@ -15,7 +15,7 @@ from babel.numbers import format_currency
 
 from dialogs.application_texts import render_application
 from dialogs.menu import back_to_menu_keyboard
-from dialogs.messages import open_keyboard
+from dialogs.message_common import open_keyboard
 from portal.model import (
     AccessBlocked,
     AccessBlockedByMainUser,

@@ -9,52 +9,36 @@ document type and date; the message is then ready to send, with room for a few w
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.clients import not_logged_in
-from dialogs.document_texts import page_count_text, refusal_text
-from dialogs.messages import (
+from dialogs.message_common import (
     MessageDialog,
     Msg,
+    QuickUpload,
+    bind_pages,
     file_entry,
-    file_of,
     no_client,
+    page_added_text,
+    pages_keyboard,
     take_file,
     type_keyboard,
 )
 from dialogs.outgoing import Outgoing
 from dialogs.sections import DialogSettings, Routing, Section
+from dialogs.uploads import Prefetched
 from portal import messages
-from portal.documents import Refusal
 from portal.model import MessageStatus, NoAccess, NotLinked, ThreadQuery
 from portal.ports import UnitOfWork
-from portal.uploads import bind_photos
 
 SHOWN_THREADS = 3
-
-
-class QuickUpload(StatesGroup):
-    pages = State()  # photos being collected into one PDF
-    target = State()  # «Kas tas ir?»
-
-
-def pages_keyboard() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("➕ Add a page"), callback_data=Msg(action="qpage"))
-    builder.button(text=_("✅ Done"), callback_data=Msg(action="qdone"))
-    builder.button(text=_("✖️ Cancel"), callback_data=Msg(action="cancel"))
-    builder.adjust(2, 1)
-    return builder.as_markup()
 
 
 async def ask_target(
@@ -95,7 +79,12 @@ def router(settings: DialogSettings) -> Router:
 
     @router.message(StateFilter(None, QuickUpload.pages), F.document | F.photo)
     async def received(
-        message: Message, bot: Bot, uow: UnitOfWork, outgoing: Outgoing, state: FSMContext
+        message: Message,
+        bot: Bot,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        state: FSMContext,
+        prefetched: Prefetched | None = None,
     ) -> None:
         assert message.from_user is not None
         user_id = message.from_user.id
@@ -117,7 +106,7 @@ def router(settings: DialogSettings) -> Router:
                 _("Finish the photos first: press «Done» (or /cancel), then send the file.")
             )
             return
-        file = await take_file(message, bot, desk, who.client_id, outgoing)
+        file = await take_file(message, bot, desk, who.client_id, outgoing, prefetched)
         if file is None:
             return
         if message.document is not None:
@@ -131,11 +120,7 @@ def router(settings: DialogSettings) -> Router:
         await state.set_state(QuickUpload.pages)
         await state.set_data({"qpages": pages})
         outgoing.send(
-            _(
-                "📄 Page {number} added: the PDF has {pages} now. Send the next page "
-                "(«Add a page») or press «Done»."
-            ).format(number=len(pages), pages=page_count_text(len(pages))),
-            keyboard=pages_keyboard(),
+            page_added_text(len(pages)), keyboard=pages_keyboard(more="qpage", done="qdone")
         )
 
     @router.callback_query(QuickUpload.pages, Msg.filter(F.action == "qpage"))
@@ -156,34 +141,17 @@ def router(settings: DialogSettings) -> Router:
             await state.clear()
             no_client(outgoing)
             return
-        pages = [file_of(entry) for entry in (await state.get_data()).get("qpages") or []]
-        if not pages:
+        entries = (await state.get_data()).get("qpages") or []
+        if not entries:
             outgoing.answer_callback(query.id, _("This button is no longer valid."), alert=True)
             return
         outgoing.answer_callback(query.id)
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d")
-        bound = await bind_photos(
-            client_id=who.client_id,
-            pages=pages,
-            name=_("document-{date}").format(date=stamp),
-            rules=desk.rules,
-            store=desk.store,
-            inspector=desk.inspector,
-            binder=desk.binder,
-        )
-        if isinstance(bound, Refusal):
+        bound = await bind_pages(desk, who.client_id, entries, outgoing)
+        if bound is None:
             await state.clear()
-            outgoing.send(refusal_text(bound, desk.rules))
             return
-        await state.set_data({"c": {"parts": [], "att": [], "pending": file_entry(bound.file)}})
-        outgoing.send(
-            ngettext(
-                "The photo is now one PDF of {count} page.",
-                "The photos are now one PDF of {count} pages.",
-                len(pages),
-            ).format(count=len(pages))
-        )
-        await ask_target(user_id, uow, outgoing, state, bound.file.name)
+        await state.set_data({"c": {"parts": [], "att": [], "pending": file_entry(bound)}})
+        await ask_target(user_id, uow, outgoing, state, bound.name)
 
     @router.callback_query(
         QuickUpload.target, Msg.filter(F.action.in_({"qthread", "qnew", "qdeal"}))

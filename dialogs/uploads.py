@@ -8,8 +8,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from aiogram import Bot
+from aiogram.types import Message
 
-from portal.documents import DocumentRules
+from portal.documents import DocumentRules, check_size
+from portal.model import Staged
 from portal.ports import DocumentInspector, FileStore, PhotoBinder
 
 
@@ -34,7 +36,8 @@ class TelegramDownload:
         file = await self._bot.get_file(self._file_id)
         assert file.file_path is not None
         url = self._bot.session.api.file_url(self._bot.token, file.file_path)
-        return self._bot.session.stream_content(url=url, chunk_size=64 * 1024)
+        # 20 MB in two minutes: 1.4 Mbit/s at least between the Bot API server and us.
+        return self._bot.session.stream_content(url=url, timeout=120, chunk_size=64 * 1024)
 
     async def read(self, n: int = -1, /) -> bytes:
         if self._chunks is None:
@@ -48,3 +51,49 @@ class TelegramDownload:
             n = len(self._buffer)
         chunk, self._buffer = self._buffer[:n], self._buffer[n:]
         return chunk
+
+
+@dataclass(frozen=True, slots=True)
+class SentFile:
+    """A message's document or photo as Telegram describes it (nothing here is trusted but
+    as a hint: the name gives a stem, the size allows an early refusal)."""
+
+    file_id: str
+    name: str
+    size: int | None
+
+
+def sent_file(message: Message) -> SentFile | None:
+    if message.document is not None:
+        document = message.document
+        return SentFile(document.file_id, document.file_name or "document", document.file_size)
+    if message.photo:
+        photo = message.photo[-1]  # the largest size Telegram keeps
+        return SentFile(photo.file_id, "photo.jpg", photo.file_size)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Prefetched:
+    """A message's file, downloaded and staged before the update's transaction (so that a
+    slow download holds no database writer): `staged` None when it passed the size limit."""
+
+    file_id: str
+    staged: Staged | None
+
+    def usable_for(self, file_id: str) -> bool:
+        """For this file, and not used up: a handler run again (its batch rolled back) finds
+        the staged file kept or discarded by the first run, and downloads it itself."""
+        return self.file_id == file_id and (self.staged is None or self.staged.path.exists())
+
+
+async def prefetch(bot: Bot, message: Message, desk: FileDesk) -> Prefetched | None:
+    """Stage the message's file; None when there is none or its declared size is refused
+    anyway (nothing is downloaded then)."""
+    sent = sent_file(message)
+    if sent is None or check_size(sent.size, desk.rules) is not None:
+        return None
+    staged = await desk.store.stage(
+        TelegramDownload(bot, sent.file_id), max_bytes=desk.rules.max_bytes
+    )
+    return Prefetched(sent.file_id, staged)

@@ -43,6 +43,8 @@ MAX_SUBJECT = 200
 MAX_BODY = 20_000  # the portal's field is long; the chat joins several messages into it
 MAX_ATTACHMENTS = 20
 PAGE = 8
+# The old portal's «DOKUMENTI» section closed on 22.01.2022; what it received is the archive.
+ARCHIVE_BEFORE = date(2022, 1, 22)
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,6 +297,14 @@ async def client_documents(
     return await uow.messages.documents(who.client_id, offset=max(0, offset), limit=PAGE)
 
 
+async def archived_documents(
+    *, uow: UnitOfWork, telegram_user_id: int, offset: int = 0
+) -> Page[DocumentRecord]:
+    """«Nosūtīto dokumentu arhīvs»: what was sent through the old portal."""
+    who = await acting(uow=uow, telegram_user_id=telegram_user_id)
+    return await uow.messages.archived(who.client_id, offset=max(0, offset), limit=PAGE)
+
+
 # --- ALTUM's side --------------------------------------------------------------------------
 
 
@@ -382,4 +392,36 @@ async def document_for_altum(*, uow: UnitOfWork, document_id: int) -> DocumentRe
         message = await uow.messages.message_by_id(document.message_id)
         if message is None or message.status is MessageStatus.DRAFT:
             raise NotFound("document")
+    return document
+
+
+async def import_archived(
+    *,
+    uow: UnitOfWork,
+    client_id: int,
+    attachment: NewAttachment,
+    sent_on: date,
+    actor: str,
+    now: datetime,
+) -> DocumentRecord:
+    """A document the client sent through the old portal, imported by ALTUM into the
+    archive (sent before 22.01.2022); nobody is told."""
+    await client_name(uow=uow, client_id=client_id)
+    if sent_on >= ARCHIVE_BEFORE:
+        raise Invalid("sent_on", "the archive holds documents sent before 2022-01-22")
+    check_attachments(client_id, [attachment], today=now.date())
+    if attachment.prepared_on > sent_on:
+        raise Invalid("prepared_on", "after the document was sent")
+    document = await uow.messages.add_document(
+        client_id, attachment, incoming=False, now=now, sent_on=sent_on
+    )
+    await uow.activity.record(
+        ActivityEvent(
+            action=Action.DOCUMENT_ARCHIVED,
+            client_id=client_id,
+            actor=actor,
+            occurred_at=now,
+            details={"document": document.id, "sent_on": sent_on.isoformat()},
+        )
+    )
     return document

@@ -9,7 +9,7 @@ Ports import only records (`portal.model`) and rules, never a use case.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -405,6 +405,7 @@ class Messages(Protocol):
         now: datetime,
         message_id: int | None = None,
         deal_id: int | None = None,
+        sent_on: date | None = None,
     ) -> DocumentRecord: ...
 
     async def documents_of(self, client_id: int, thread_id: int) -> list[DocumentRecord]: ...
@@ -416,6 +417,9 @@ class Messages(Protocol):
 
     async def documents(self, client_id: int, *, offset: int, limit: int) -> Page[DocumentRecord]:
         """The client's documents, sent and received, newest first."""
+
+    async def archived(self, client_id: int, *, offset: int, limit: int) -> Page[DocumentRecord]:
+        """Documents sent through the old portal («Nosūtīto dokumentu arhīvs»), newest first."""
 
 
 class UnitOfWork(Protocol):

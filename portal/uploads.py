@@ -48,6 +48,29 @@ async def receive_document(
     return await _keep(client_id, staged, declared_name, rules, store, inspector)
 
 
+async def receive_staged(
+    *,
+    client_id: int,
+    staged: Staged | None,
+    declared_name: str | None,
+    declared_size: int | None,
+    rules: DocumentRules,
+    store: FileStore,
+    inspector: DocumentInspector,
+) -> ReceivedDocument | Refusal:
+    """As `receive_document`, for bytes staged earlier (downloaded before the update's
+    transaction); `staged` None: the stream passed `max_bytes`. The staged file is committed
+    or discarded."""
+    early = check_size(declared_size, rules)
+    if early is not None:
+        if staged is not None:
+            await store.discard(staged)
+        return early
+    if staged is None:
+        return Refusal(RefusalCode.TOO_LARGE, limit=rules.max_bytes, size=declared_size)
+    return await _keep(client_id, staged, declared_name, rules, store, inspector)
+
+
 async def bind_photos(
     *,
     client_id: int,

@@ -65,3 +65,5 @@ class ClientDocument(Base):
     prepared_on: Mapped[date | None]
     incoming: Mapped[bool]
     created_at: Mapped[datetime]
+    # Sent through the old portal's «DOKUMENTI» before 22.01.2022: the archive ALTUM imports.
+    sent_on: Mapped[date | None]

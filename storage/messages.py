@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import exists, func, or_, select, update
@@ -253,6 +253,7 @@ class SqlMessages:
             message_id=row.message_id,
             thread_id=thread_id,
             deal_number=deal,
+            sent_on=row.sent_on,
         )
 
     async def add_document(
@@ -264,6 +265,7 @@ class SqlMessages:
         now: datetime,
         message_id: int | None = None,
         deal_id: int | None = None,
+        sent_on: date | None = None,
     ) -> DocumentRecord:
         file = attachment.file
         row = ClientDocument(
@@ -278,6 +280,7 @@ class SqlMessages:
             prepared_on=attachment.prepared_on,
             incoming=incoming,
             created_at=now,
+            sent_on=sent_on,
         )
         self._session.add(row)
         await self._session.flush()
@@ -315,6 +318,19 @@ class SqlMessages:
                 self._documents()
                 .where(ClientDocument.client_id == client_id)
                 .order_by(ClientDocument.id.desc())
+                .offset(offset)
+                .limit(limit + 1)
+            )
+        )
+        items = [self._document(*row) for row in rows[:limit]]
+        return Page(items=items, has_more=len(rows) > limit, offset=offset)
+
+    async def archived(self, client_id: int, *, offset: int, limit: int) -> Page[DocumentRecord]:
+        rows = list(
+            await self._session.execute(
+                self._documents()
+                .where(ClientDocument.client_id == client_id, ClientDocument.sent_on.is_not(None))
+                .order_by(ClientDocument.sent_on.desc(), ClientDocument.id.desc())
                 .offset(offset)
                 .limit(limit + 1)
             )

@@ -13,7 +13,7 @@ import hashlib
 import itertools
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -1213,6 +1213,7 @@ class FakeMessages:
         now: datetime,
         message_id: int | None = None,
         deal_id: int | None = None,
+        sent_on: date | None = None,
     ) -> DocumentRecord:
         document = DocumentRecord(
             next(self._ids),
@@ -1223,6 +1224,7 @@ class FakeMessages:
             now,
             message_id,
             deal_number=self._deal_number(deal_id),
+            sent_on=sent_on,
         )
         self.docs[document.id] = document
         return self._document(document)
@@ -1245,6 +1247,18 @@ class FakeMessages:
         found = sorted(
             (self._document(d) for d in self.docs.values() if d.file.client_id == client_id),
             key=lambda d: d.id,
+            reverse=True,
+        )
+        return Page(found[offset : offset + limit], len(found) > offset + limit, offset)
+
+    async def archived(self, client_id: int, *, offset: int, limit: int) -> Page[DocumentRecord]:
+        found = sorted(
+            (
+                self._document(d)
+                for d in self.docs.values()
+                if d.file.client_id == client_id and d.sent_on is not None
+            ),
+            key=lambda d: (d.sent_on, d.id),
             reverse=True,
         )
         return Page(found[offset : offset + limit], len(found) > offset + limit, offset)

@@ -63,6 +63,7 @@ class DocumentInfo(BaseModel):
     from_altum: bool
     deal_number: str | None
     created_at: datetime
+    sent_on: date | None = Field(default=None, description="archived: sent in the old portal")
 
     @classmethod
     def of(cls, document: DocumentRecord) -> DocumentInfo:
@@ -81,7 +82,16 @@ class DocumentInfo(BaseModel):
             from_altum=document.incoming,
             deal_number=document.deal_number,
             created_at=document.created_at,
+            sent_on=document.sent_on,
         )
+
+
+class ArchiveBody(Body):
+    name: str = Field(min_length=1, max_length=200, examples=["gada-parskats-2020.pdf"])
+    content_base64: str = Field(description="the file, base64")
+    doc_type: DocType = Field(description="«dokumenta tips»")  # type: ignore[valid-type]
+    prepared_on: date = Field(description="«dokumenta sagatavošanas datums»")
+    sent_on: date = Field(description="when the client sent it; before 2022-01-22")
 
 
 class DocumentContent(DocumentInfo):
@@ -131,34 +141,38 @@ class _Bytes:
         return chunk
 
 
-async def _received(call: Call, client_id: int, body: MessageBody) -> list[NewAttachment]:
+async def _one(
+    call: Call, client_id: int, attachment: AttachmentBody | ArchiveBody, where: str
+) -> NewAttachment:
+    """Decode, check and store one file as the chat's uploads are; `Invalid` naming the rule."""
     files = call.context.files
-    if body.attachments and files is None:
-        raise Invalid("attachments", "this server takes no documents")
-    found = []
-    for index, attachment in enumerate(body.attachments):
-        assert files is not None
-        try:
-            data = base64.b64decode(attachment.content_base64, validate=True)
-        except ValueError:  # binascii.Error, or characters that are not ASCII
-            raise Invalid(f"attachments.{index}.content_base64", "not base64") from None
-        result = await receive_document(
-            client_id=client_id,
-            source=_Bytes(data),
-            declared_name=attachment.name,
-            declared_size=len(data),
-            rules=files.rules,
-            store=files.store,
-            inspector=files.inspector,
-        )
-        if isinstance(result, Refusal):
-            raise Invalid(f"attachments.{index}", f"refused: {result.code}")
-        found.append(
-            NewAttachment(
-                file=result.file, doc_type=attachment.doc_type, prepared_on=attachment.prepared_on
-            )
-        )
-    return found
+    if files is None:
+        raise Invalid(where, "this server takes no documents")
+    try:
+        data = base64.b64decode(attachment.content_base64, validate=True)
+    except ValueError:  # binascii.Error, or characters that are not ASCII
+        raise Invalid(f"{where}.content_base64", "not base64") from None
+    result = await receive_document(
+        client_id=client_id,
+        source=_Bytes(data),
+        declared_name=attachment.name,
+        declared_size=len(data),
+        rules=files.rules,
+        store=files.store,
+        inspector=files.inspector,
+    )
+    if isinstance(result, Refusal):
+        raise Invalid(where, f"refused: {result.code}")
+    return NewAttachment(
+        file=result.file, doc_type=attachment.doc_type, prepared_on=attachment.prepared_on
+    )
+
+
+async def _received(call: Call, client_id: int, body: MessageBody) -> list[NewAttachment]:
+    return [
+        await _one(call, client_id, attachment, f"attachments.{index}")
+        for index, attachment in enumerate(body.attachments)
+    ]
 
 
 @resource.operation(
@@ -223,3 +237,34 @@ async def get_document(call: Call, path: DocumentPath) -> DocumentContent:
     data = b"".join([chunk async for chunk in files.store.chunks(document.file)])
     info = DocumentInfo.of(document)
     return DocumentContent(**info.model_dump(), content_base64=base64.b64encode(data).decode())
+
+
+@resource.operation(
+    "POST",
+    "/clients/{client_id}/archive-documents",
+    scope="documents:write",
+    summary="Import a document the client sent through the old portal",
+    status=201,
+    errors=(404,),
+    links={
+        "GetDocument": {
+            "operationId": "get_document",
+            "parameters": {"document_id": "$response.body#/id"},
+        }
+    },
+)
+async def post_archive_document(call: Call, path: ClientPath, body: ArchiveBody) -> DocumentInfo:
+    """For «Nosūtīto dokumentu arhīvs»: a document sent before 22.01.2022 in the old
+    «DOKUMENTI» section, checked like any upload. The client's users are not told."""
+    if body.sent_on >= messages.ARCHIVE_BEFORE:
+        raise Invalid("sent_on", "the archive holds documents sent before 2022-01-22")
+    attachment = await _one(call, path.client_id, body, "content_base64")
+    document = await messages.import_archived(
+        uow=call.uow,
+        client_id=path.client_id,
+        attachment=attachment,
+        sent_on=body.sent_on,
+        actor=call.actor,
+        now=call.now,
+    )
+    return DocumentInfo.of(document)

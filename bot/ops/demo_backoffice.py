@@ -1,6 +1,7 @@
 """The demo's back-office data, loaded through the same use cases the API calls: SIA
 "Ozolkalna Koks" as an ALTUM client with Anna Bērziņa as its main user, a consultant, two
-active deals and a closed one, invoices paid, due and overdue; and a demo API token."""
+active deals and a closed one, invoices paid, due and overdue, a message from ALTUM asking for
+a document; and a demo API token."""
 
 from __future__ import annotations
 
@@ -12,8 +13,16 @@ from api import scopes
 from bot.delivery.notifier import ChatNotifier
 from bot.delivery.payloads import to_payload
 from bot.i18n import create_i18n
-from portal import api_tokens, client_admin, client_users, deals
-from portal.model import Conflict, Consultant, DealData, DealStatus, InvoiceData, Role
+from portal import api_tokens, client_admin, client_users, deals, messages
+from portal.model import (
+    Conflict,
+    Consultant,
+    DealData,
+    DealStatus,
+    InvoiceData,
+    Role,
+    ThreadQuery,
+)
 from storage.database import Database
 from storage.repositories import NewMessage, SqlUnitOfWork
 
@@ -83,6 +92,26 @@ def _deals(today: date) -> list[tuple[str, DealData, list[tuple[str, InvoiceData
     ]
 
 
+async def _demo_message(
+    uow: SqlUnitOfWork, notifier: ChatNotifier, client_id: int, now: datetime
+) -> None:
+    """ALTUM asks for a document in «Saziņa» (once): answer it with a photo in the demo."""
+    if (await uow.messages.threads(client_id, ThreadQuery(), offset=0, limit=1)).items:
+        return
+    await messages.altum_message(
+        uow=uow,
+        notifier=notifier,
+        client_id=client_id,
+        subject="Pieņemšanas-nodošanas akts",
+        body=(
+            "Labdien! Lūdzu, atsūtiet parakstīto pieņemšanas-nodošanas aktu par darījumu "
+            "AL-2024-0153. Varat to nofotografēt un atsūtīt šeit."
+        ),
+        actor=ACTOR,
+        now=now,
+    )
+
+
 async def load(database_url: str) -> str:
     """Load (or refresh) the demo's back-office data; returns a fresh demo API token."""
     database = Database(database_url)
@@ -144,6 +173,7 @@ async def load(database_url: str) -> str:
                         actor=ACTOR,
                         now=now,
                     )
+            await _demo_message(uow, notifier, client.id, now)
             if notifier.outgoing.queued:  # sent by the bot's outbox sweeper once it runs
                 await uow.outbox.add(
                     kind="telegram",

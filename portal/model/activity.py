@@ -50,6 +50,7 @@ class Action(StrEnum):
     MESSAGE_RECEIVED = "message.received"
     MESSAGES_READ = "message.read"
     DOCUMENT_UPLOADED = "document.uploaded"
+    DOCUMENT_ARCHIVED = "document.archived"
     # The person's own contacts («Profils»).
     PHONE_CHANGED = "profile.phone_changed"
     EMAIL_REQUESTED = "profile.email_requested"

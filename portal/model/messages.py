@@ -67,6 +67,7 @@ class DocumentRecord:
     message_id: int | None = None
     thread_id: int | None = None
     deal_number: str | None = None
+    sent_on: date | None = None  # in the old portal's «DOKUMENTI» (the archive)
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,31 @@ async def test_write_send_read_search_and_download(
         assert back["document"]["file_name"] == "rēķins.pdf"
         assert await emu.download(BOT_ID, back["document"]["file_id"]) == invoice
 
+        # «Atbildēt» with two photos: one document of two pages.
+        await anna.press(thread, "↩️ Reply")
+        await anna.reply()
+        for colour in ((255, 0, 0), (0, 128, 0)):
+            photo = file_samples.page_photo(colour, stored_turned=False)
+            await emu.send_photo(BOT_ID, anna.user_id, photo)
+            added = await anna.reply()
+        assert "Page 2 added: the PDF has 2 pages now" in added["text"]
+        since = await emu.last_seq(BOT_ID)
+        await anna.say("Abas lapas.")
+        await anna.press(await anna.reply(), "📨 Send")  # not before «Done»
+        (alert,) = await emu.calls(
+            BOT_ID, method="answerCallbackQuery", since=since, wait=10, min=1
+        )
+        assert "finish the photos" in alert["params"]["text"]
+        await anna.press(added, "✅ Done")
+        assert "one PDF of 2 pages" in (await anna.reply())["text"]
+        await anna.press(await anna.reply(), "Payment order")
+        dated = await anna.reply()
+        await anna.press(dated, buttons(dated)[0])
+        compose = await anna.reply()
+        assert "Abas lapas." in compose["text"] and "📎 document-" in compose["text"]
+        await anna.press(compose, "📨 Send")
+        assert "Sent to ALTUM" in (await anna.reply())["text"]
+
         # A draft: kept, listed as «Melnraksts», sent later once.
         await anna.say("/messages")
         await anna.press(await anna.reply(), "✉️ New message")

@@ -125,6 +125,25 @@ async def test_altum_writes_and_reads_the_answer(
         await janis.reply()
         await anna.say("/messages")
         assert "1 unread message" in (await anna.reply())["text"]
+        await janis.say("/messages")  # the count is the client's, in Jānis's Latvian
+        latvian = await janis.reply()
+        assert "Saziņa ar ALTUM" in latvian["text"] and "1 nelasīta ziņa" in latvian["text"]
+        assert "Saņemta" in latvian["text"] and "✉️ Jauna ziņa" in buttons(latvian)
+
+        # A long message: the thread comes in parts within Telegram's limit, in order.
+        long_body = " ".join(f"Punkts {n}: nosacījumi & termiņi." for n in range(400))
+        assert len(long_body) > 8192
+        await api.post(f"/clients/{cid}/messages", {"thread_id": thread_id, "body": long_body})
+        pushed_long = await anna.reply()
+        await janis.reply()
+        await anna.press(pushed_long, "Open")
+        parts = [await anna.reply()]
+        while not buttons(parts[-1]):
+            parts.append(await anna.reply())
+        assert len(parts) >= 3 and all(len(p["text"]) <= 4096 for p in parts)
+        joined = " ".join(p["text"] for p in parts)
+        assert "Punkts 0:" in joined and "Punkts 399: nosacījumi & termiņi." in joined
+        assert joined.index("Punkts 0:") < joined.index("Punkts 399:")
 
         # Refusals.
         no_subject = await api.post(f"/clients/{cid}/messages", {"body": "x"})
@@ -151,3 +170,55 @@ async def test_altum_writes_and_reads_the_answer(
         assert wrong.status == 404
         reader = await make_token(database_url, "deals:read", name="reader")
         assert (await api.call("GET", f"/messages/{message['id']}", token=reader)).status == 403
+
+
+async def test_the_archive_of_documents_sent_in_the_old_portal(
+    database_url: str,
+    emulator: EmulatorServer,
+    emu: EmulatorClient,
+    person: PersonFactory,
+    tmp_path: Path,
+) -> None:
+    token = await make_token(database_url)
+    anna = await person("Anna", language_code="en")
+    settings = bot_settings(database_url, emulator.base_url, files={"dir": f"{tmp_path}/files"})
+    async with serving(settings), Api(settings.public_url, token) as api, browser() as http:
+        cid = await open_client(database_url, api)
+        await acts_for(anna, api, http, cid)
+        reports = []
+        for year in (2019, 2020):
+            data = file_samples.pdf(text=f"Gada parskats {year}")
+            imported = await api.post(
+                f"/clients/{cid}/archive-documents",
+                {
+                    "name": f"gada-parskats-{year}.pdf",
+                    "content_base64": b64(data),
+                    "doc_type": "annual",
+                    "prepared_on": f"{year + 1}-03-31",
+                    "sent_on": f"{year + 1}-04-15",
+                },
+            )
+            assert imported.status == 201, imported.body
+            assert imported.body["sent_on"] == f"{year + 1}-04-15"
+            reports.append(data)
+        late = await api.post(
+            f"/clients/{cid}/archive-documents",
+            {
+                "name": "velu.pdf",
+                "content_base64": b64(reports[0]),
+                "doc_type": "other",
+                "prepared_on": "2022-01-20",
+                "sent_on": "2022-01-22",
+            },
+        )
+        assert late.status == 422
+
+        await anna.say("/messages")
+        await anna.press(await anna.reply(), "🗄 Archive of sent documents")
+        archive = await anna.reply()
+        text = archive["text"]
+        assert text.index("gada-parskats-2020.pdf") < text.index("gada-parskats-2019.pdf")
+        assert "Annual report, 31.03.2021, sent 15.04.2021" in text
+        await anna.press(archive, "2. 📎 gada-parskats-2019.pdf")
+        back = await anna.reply()
+        assert await emu.download(BOT_ID, back["document"]["file_id"]) == reports[0]

@@ -131,3 +131,5 @@ async def test_photos_answer_altum_in_few_taps_and_come_back_as_one_pdf(
         await emu.send_document(BOT_ID, anna.user_id, file_samples.pe_executable(), "rekins.pdf")
         refused = await anna.reply()
         assert "program" in refused["text"]
+        # Downloaded before the transaction, kept or refused: nothing is left in staging.
+        assert list((tmp_path / "files" / "staging").iterdir()) == []

@@ -40,7 +40,7 @@ PRODUCTION = {
         password="Hq3xZ8pL2mW9vN4kT7rB",
         SMTP_FROM="ALTUM <noreply@altum.lv>",
     ),
-    "files": FileSettings(dir=Path("/var/lib/altum/files")),
+    "files": FileSettings(_env_file=None, dir=Path("/var/lib/altum/files")),
 }
 
 
@@ -57,6 +57,7 @@ def test_production_settings_that_are_complete_are_accepted() -> None:
         ({"webhook_secret": "changeme"}, "WEBHOOK_SECRET is missing or a placeholder"),
         ({"bot_token": DEMO_BOT_TOKEN}, "BOT_TOKEN is the demo token"),
         ({"demo_mode": True}, "DEMO_MODE is on"),
+        ({"files": FileSettings(_env_file=None)}, "FILES_DIR must be an absolute path"),
         ({"database_url": "sqlite:///x.db"}, "points at SQLite"),
         ({"public_url": "http://bot.example.lv"}, "PUBLIC_URL must be https"),
         ({"telegram_api_url": "http://127.0.0.1:8081"}, "TELEGRAM_API_URL must be https"),

@@ -99,6 +99,7 @@ def upgrade() -> None:
         sa.Column("prepared_on", sa.Date(), nullable=True),
         sa.Column("incoming", sa.Boolean(), nullable=False),
         sa.Column("created_at", _TIME, nullable=False),
+        sa.Column("sent_on", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(
             ["client_id"],
             ["clients.id"],
