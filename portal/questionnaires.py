@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from portal import applications as apps
 from portal.forms import Form, FormCatalogue, FormKind, decode_answers, encode_answers
@@ -67,7 +68,7 @@ async def overview(
     return access, standings
 
 
-def _carried(old: Form, new: Form, answers: dict[str, object]) -> dict[str, object]:
+def _carried(old: Form, new: Form, answers: dict[str, Any]) -> dict[str, Any]:
     """The last submission's answers as the new draft's: as they are for the same version,
     else those whose question is still there with the same type."""
     if old.version == new.version:
