@@ -600,6 +600,10 @@ def form_router(forms: FormCatalogue) -> Router:
                 outgoing, state, uow, forms, user_id, opened, dict(opened.answers), fields[index]
             )
             return
+        if not opened.form.needs_signatures:  # a questionnaire: a forged or stale button
+            outgoing.send(_("This form needs no signatures: submit it from its summary."))
+            await resume(outgoing, state, uow, opened)
+            return
         try:
             if act == "send":
                 await apps.send_for_signing(

@@ -108,6 +108,10 @@ async def test_each_questionnaire_submitted_a_draft_resumed_and_the_client_one_u
         assert "How old are you?" in (await step(anna, "Female", press=True))["text"]
         saved = await step(anna, "💾 Save draft", press=True)
         assert "is saved" in saved["text"] and "«Questionnaires»" in saved["text"]
+        # Questionnaires are never signed: a forged «send for signing» only shows the draft.
+        await emu.forge_callback(BOT_ID, anna.user_id, saved["message_id"], "fa:send:2:-1:")
+        assert "needs no signatures" in (await anna.reply())["text"]
+        assert "How old are you?" in (await anna.reply())["text"]
         overview = await questionnaires(anna)
         assert "EaSI questionnaire: draft saved, not submitted" in overview["text"]
         await anna.press(overview, "📝 EaSI questionnaire")
@@ -208,3 +212,57 @@ async def test_each_questionnaire_submitted_a_draft_resumed_and_the_client_one_u
         assert "First choose the client" in await alert_after(emu, since)
         sent = await emu.calls(BOT_ID, method="sendMessage", since=since)
         assert not any("Ozolkalna" in str(c["params"].get("text")) for c in sent)
+
+
+async def test_in_latvian_a_survey_cancelled_then_submitted_by_an_additional_user(
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
+) -> None:
+    """An additional user, who signs nothing for the client, answers in Latvian: the portal's
+    labels, a draft cancelled (deleted), the survey submitted; the main menu fits a phone."""
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    janis = await person("Jānis", language_code="lv")
+    settings = bot_settings(database_url, emulator.base_url)
+    async with serving(settings), Api(settings.public_url, token) as api, browser() as http:
+        cid = (await api.post("/clients", {"registration_number": "40103999940"})).body["id"]
+        body = {"personal_code": "030379-15671", "role": "additional"}
+        await api.post(f"/clients/{cid}/users", body)
+        await log_in(janis, http, "janis")
+        menu = await act_for_the_client(janis)
+        assert "📋 Anketas" in buttons(menu)
+        await janis.press(menu, "📋 Anketas")
+        overview = await janis.reply()
+        assert overview["text"].startswith('Anketas — SIA "Ozolkalna Koks"')
+        assert "Klienta anketa: vēl nav iesniegta" in overview["text"]
+
+        await janis.press(overview, "Klientu apmierinātības aptauja")
+        first = await janis.reply()
+        assert "1. jautājums no" in first["text"] and "Cik apmierināti" in first["text"]
+        await step(janis, "Apmierināti", press=True)
+        await janis.press_newest("✖️ Atcelt")
+        assert "melnraksts dzēsts" in (await janis.reply())["text"]
+        await janis.press(menu, "📋 Anketas")
+        assert "melnraksts" not in (await janis.reply())["text"]  # no draft left
+
+        await janis.press(overview, "Klientu apmierinātības aptauja")
+        await janis.reply()
+        await step(janis, "Ļoti apmierināti", press=True)
+        await step(janis, "Sarežģīti", press=True)
+        await step(janis, "Nē", press=True)
+        await step(janis, "Labi", press=True)
+        await step(janis, "10")
+        await step(janis, "⬜ No bankas", press=True)
+        await step(janis, "✔️ Gatavs", press=True)
+        await step(janis, "Ātrāk lēmumu, lūdzu.")
+        summary = await step(janis, "✔️ Gatavs", press=True)
+        assert "Ātrāk lēmumu, lūdzu." in summary["text"] and "No bankas" in summary["text"]
+        await janis.press(summary, "📤 Iesniegt ALTUM")
+        done = await janis.reply()
+        assert done["text"] == "📤 «Klientu apmierinātības aptauja» iesniegta ALTUM. Paldies!"
+
+        events = (await api.get("/events", after=0, limit=100)).body["events"]
+        (submitted,) = [e for e in events if e["type"] == "questionnaire.submitted"]
+        survey = (await api.get(f"/questionnaires/{submitted['questionnaire_id']}")).body
+        assert survey["answers"]["overall"] == "very_satisfied"
+        assert survey["answers"]["heard_from"] == ["bank"]
+        assert survey["answers"]["improve"] == "Ātrāk lēmumu, lūdzu."
