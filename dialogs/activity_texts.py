@@ -85,6 +85,7 @@ _ACTIONS: dict[str, Callable[[], str]] = {
     "client.access_lost": lambda: _("lost access to the client"),
     "person.linked": lambda: _("logged in to the bot"),
     "person.unlinked": lambda: _("logged out of the bot"),
+    "questionnaire.submitted": lambda: _("submitted a questionnaire"),
 }
 
 

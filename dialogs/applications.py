@@ -75,6 +75,7 @@ def router(forms: FormCatalogue) -> Router:
     router = Router(name="application_forms")
     router.include_router(form_router(forms))
     offered = forms.offered(FormKind.APPLICATION)
+    questionnaires = frozenset(f.id for f in forms.offered(FormKind.QUESTIONNAIRE))
 
     async def acting(user_id: int, uow: UnitOfWork, outgoing: Outgoing) -> bool:
         try:
@@ -158,6 +159,7 @@ def router(forms: FormCatalogue) -> Router:
             telegram_user_id=user_id,
             before=int(before) if before.isdigit() else None,
             statuses=FILTERS[key],
+            without_forms=questionnaires,  # «Anketas» lists those
         )
         builder = InlineKeyboardBuilder()
         sizes: list[int] = []

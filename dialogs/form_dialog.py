@@ -1,6 +1,6 @@
 """The form dialog: one question per message with the fitting input, for any form kind
-(applications, deal applications, and later the questionnaires: `form_router(forms)` serves
-them all, a form's draft being an application row).
+(applications, deal applications and the questionnaires of «Anketas»: `form_router(forms)`
+serves them all, a form's draft being an application row; the applications' router includes it).
 
 Every answer is stored as it is given, with the question the dialog is at, so a draft resumes
 there after a restart or days later. Buttons carry the application's id, the question's index
@@ -29,12 +29,19 @@ from dialogs.chat_notices import OutgoingNotifier
 from dialogs.clients import not_logged_in
 from dialogs.form_texts import accumulating_hint, question_text, refusal_text, value_text
 from dialogs.outgoing import Outgoing
+from dialogs.questionnaire_texts import (
+    back_keyboard,
+    cancelled_text,
+    saved_text,
+    submitted_text,
+)
 from portal import applications as apps
 from portal.forms import (
     ACCUMULATING,
     Field,
     FieldType,
     FormCatalogue,
+    FormKind,
     NotAQuestion,
     Refusal,
     Value,
@@ -540,6 +547,11 @@ def form_router(forms: FormCatalogue) -> Router:
         user_id, app, act = query.from_user.id, opened.application.id, data.act
         outgoing.answer_callback(query.id)
         notifier = OutgoingNotifier(uow, outgoing)
+        questionnaire = opened.form.kind is FormKind.QUESTIONNAIRE
+        if act == "save" and questionnaire:
+            await state.clear()
+            outgoing.send(saved_text(app), keyboard=back_keyboard())
+            return
         if act == "save":
             await state.clear()
             outgoing.send(
@@ -555,7 +567,11 @@ def form_router(forms: FormCatalogue) -> Router:
                     uow=uow, forms=forms, telegram_user_id=user_id, application_id=app, now=_now()
                 )
                 await state.clear()
-                outgoing.send(_("✖️ The application was cancelled and its draft deleted."))
+                outgoing.send(
+                    cancelled_text()
+                    if questionnaire
+                    else _("✖️ The application was cancelled and its draft deleted.")
+                )
             return
         if act == "wd":
             try:
@@ -583,6 +599,10 @@ def form_router(forms: FormCatalogue) -> Router:
             await go_on(
                 outgoing, state, uow, forms, user_id, opened, dict(opened.answers), fields[index]
             )
+            return
+        if not opened.form.needs_signatures:  # a questionnaire: a forged or stale button
+            outgoing.send(_("This form needs no signatures: submit it from its summary."))
+            await resume(outgoing, state, uow, opened)
             return
         try:
             if act == "send":
@@ -688,5 +708,7 @@ def form_router(forms: FormCatalogue) -> Router:
             outgoing.answer_callback(
                 query.id, None if first else _("It has already been submitted.")
             )
+        if first and opened.form.kind is FormKind.QUESTIONNAIRE:
+            outgoing.send(submitted_text(opened.form), keyboard=back_keyboard())
 
     return router

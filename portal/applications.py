@@ -290,8 +290,10 @@ async def list_applications(
     statuses: frozenset[ApplicationStatus] | None = None,
     deal_number: str | None = None,
     limit: int = PAGE,
+    without_forms: frozenset[str] = frozenset(),
 ) -> ApplicationPage:
-    """«Pieteikumu saraksts»: drafts and submitted, newest first, a page at a time."""
+    """«Pieteikumu saraksts»: drafts and submitted, newest first, a page at a time (without
+    the questionnaires, which share the table)."""
     _, access = await _acting(uow, telegram_user_id)
     return await uow.applications.page(
         access.client_id,
@@ -299,6 +301,7 @@ async def list_applications(
         limit=max(1, min(limit, 50)),
         statuses=statuses,
         deal_number=deal_number,
+        without_forms=without_forms,
     )
 
 
@@ -534,6 +537,9 @@ async def submit(
         application, status=S.SUBMITTED, content_hash=digest, submitted_at=now, updated_at=now
     )
     await uow.applications.save(submitted)
+    if opened.form.kind is FormKind.QUESTIONNAIRE:
+        await _questionnaire_submitted(uow, opened, digest, telegram_user_id, now)
+        return submitted, True
     await uow.activity.record(
         ActivityEvent(
             action=Action.APPLICATION_SUBMITTED,
@@ -564,6 +570,31 @@ async def submit(
             )
         )
     return submitted, True
+
+
+async def _questionnaire_submitted(
+    uow: UnitOfWork, opened: Opened, digest: str, telegram_user_id: int, now: datetime
+) -> None:
+    """«Anketas»: ALTUM learns of it from the event feed; nobody else is told in chat."""
+    application = opened.application
+    await uow.activity.record(
+        ActivityEvent(
+            action=Action.QUESTIONNAIRE_SUBMITTED,
+            telegram_user_id=telegram_user_id,
+            person_id=opened.person_id,
+            client_id=application.client_id,
+            occurred_at=now,
+            details={"questionnaire": application.id, "form": opened.form.id, "hash": digest},
+        )
+    )
+    await feed.publish(
+        uow=uow,
+        type=EventType.QUESTIONNAIRE_SUBMITTED,
+        now=now,
+        client_id=application.client_id,
+        questionnaire_id=application.id,
+        form_id=opened.form.id,
+    )
 
 
 async def withdraw(

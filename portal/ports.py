@@ -337,8 +337,11 @@ class Applications(Protocol):
         limit: int,
         statuses: frozenset[ApplicationStatus] | None = None,
         deal_number: str | None = None,
+        only_forms: frozenset[str] | None = None,
+        without_forms: frozenset[str] = frozenset(),
     ) -> ApplicationPage:
-        """Newest first, by id (keyset: `id < before`)."""
+        """Newest first, by id (keyset: `id < before`); `only_forms`/`without_forms` by form id
+        (questionnaires share the table with applications)."""
         ...
 
     async def add_signature(self, signature: SignatureRecord) -> None: ...

@@ -123,8 +123,14 @@ class SqlApplications:
         limit: int,
         statuses: frozenset[ApplicationStatus] | None = None,
         deal_number: str | None = None,
+        only_forms: frozenset[str] | None = None,
+        without_forms: frozenset[str] = frozenset(),
     ) -> ApplicationPage:
         query = select(Application).where(Application.client_id == client_id)
+        if only_forms is not None:
+            query = query.where(Application.form_id.in_(sorted(only_forms)))
+        if without_forms:
+            query = query.where(Application.form_id.not_in(sorted(without_forms)))
         if before is not None:
             query = query.where(Application.id < before)
         if statuses is not None:

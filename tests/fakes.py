@@ -770,6 +770,8 @@ class FakeApplications:
         limit: int,
         statuses: frozenset[ApplicationStatus] | None = None,
         deal_number: str | None = None,
+        only_forms: frozenset[str] | None = None,
+        without_forms: frozenset[str] = frozenset(),
     ) -> ApplicationPage:
         found = sorted(
             (
@@ -779,6 +781,8 @@ class FakeApplications:
                 and (before is None or a.id < before)
                 and (statuses is None or a.status in statuses)
                 and (deal_number is None or a.deal_number == deal_number)
+                and (only_forms is None or a.form_id in only_forms)
+                and a.form_id not in without_forms
             ),
             key=lambda a: -a.id,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from api.platform import Resource
 from api.resources import applications, clients, deals, events, messages, registrations, users
+from api.resources.questionnaires import resource as questionnaires_resource
 
 RESOURCES: tuple[Resource, ...] = (
     clients.resource,
@@ -13,4 +14,5 @@ RESOURCES: tuple[Resource, ...] = (
     events.resource,
     applications.resource,
     messages.resource,
+    questionnaires_resource,
 )

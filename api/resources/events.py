@@ -32,6 +32,7 @@ EventType = Literal[
     "application.submitted",
     "message.sent",
     "document.uploaded",
+    "questionnaire.submitted",  # «Anketas» (issue 11)
 ]
 
 
@@ -63,6 +64,10 @@ class Event(BaseModel):
     message_id: int | None = Field(default=None, description="GET /messages/{message_id}")
     thread_id: int | None = Field(default=None, description="the message's thread")
     document_id: int | None = Field(default=None, description="GET /documents/{document_id}")
+    questionnaire_id: int | None = Field(
+        default=None, description="GET /questionnaires/{questionnaire_id}"
+    )
+    form_id: str | None = Field(default=None, description="which questionnaire it is")
 
     @classmethod
     def of(cls, event: FeedEvent) -> Event:
@@ -78,6 +83,8 @@ class Event(BaseModel):
             message_id=event.data.get("message_id"),
             thread_id=event.data.get("thread_id"),
             document_id=event.data.get("document_id"),
+            questionnaire_id=event.data.get("questionnaire_id"),
+            form_id=event.data.get("form_id"),
         )
 
 

@@ -55,6 +55,8 @@ class Action(StrEnum):
     PHONE_CHANGED = "profile.phone_changed"
     EMAIL_REQUESTED = "profile.email_requested"
     EMAIL_CONFIRMED = "profile.email_confirmed"
+    # «Anketas»: a questionnaire submitted to ALTUM (its draft is an application row).
+    QUESTIONNAIRE_SUBMITTED = "questionnaire.submitted"
 
 
 @dataclass(frozen=True, slots=True)

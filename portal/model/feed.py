@@ -19,6 +19,8 @@ class EventType(StrEnum):
     APPLICATION_SUBMITTED = "application.submitted"
     MESSAGE_SENT = "message.sent"  # a client's message to ALTUM
     DOCUMENT_UPLOADED = "document.uploaded"  # a client's document, sent with a message
+    # «Anketas» (issue 11): `GET /questionnaires/{id}` gives the answers.
+    QUESTIONNAIRE_SUBMITTED = "questionnaire.submitted"
 
 
 @dataclass(frozen=True, slots=True)

@@ -154,6 +154,9 @@ RULES: dict[str, Rule] = {
     "fallback.unknown_command": Rule(Level.ANYONE, ("/nosuchcommand",)),
     "fallback.free_text": Rule(Level.ANYONE, why="any text: the menu of the presser's own"),
     "fallback.anything_else": Rule(Level.ANYONE, why="any other message: the same"),
+    # «Anketas» (issue 11): the client's questionnaires; filling one is the form dialog's.
+    "questionnaires.opened": Rule(Level.MEMBER, ("m:qs",)),
+    "questionnaires.pressed": Rule(Level.MEMBER, ("qs:open:0", "qs:open:2", "qs:fill:1")),
 }
 
 
