@@ -94,6 +94,21 @@ def pending_signers(state: SigningState) -> tuple[int, ...]:
     return state.rule.pending(state.signed, state.refused)
 
 
+async def awaiting_signature(
+    *, uow: UnitOfWork, person_id: int, client_id: int, counts: Counts = "others"
+) -> int:
+    """How many of the client's applications wait for this person's signature (the main
+    menu's header). Few are ever out for signing at once; a hundred is plenty to count."""
+    sent = await uow.applications.page(
+        client_id, before=None, limit=100, statuses=frozenset({S.SENT_FOR_SIGNING})
+    )
+    waiting = 0
+    for application in sent.items:
+        state = await signing_state(uow=uow, application=application, counts=counts)
+        waiting += person_id in pending_signers(state)
+    return waiting
+
+
 async def _acting(uow: UnitOfWork, telegram_user_id: int) -> tuple[int, ClientAccess]:
     person_id = await person_of(uow=uow, telegram_user_id=telegram_user_id)
     access = await current_client(uow=uow, telegram_user_id=telegram_user_id)

@@ -281,7 +281,8 @@ class Notifier(Protocol):
 
 
 class WaitingWork(Protocol):
-    """What waits for a person at a client (the main menu's header): counts, each cheap."""
+    """What waits for a person at a client (the main menu's header): counts, each cheap. The
+    signatures the Company Register's rule decides are counted by the use case, not here."""
 
     async def for_person(self, *, person_id: int, client_id: int) -> Waiting: ...
 

@@ -1,13 +1,16 @@
-"""What waits for a person (portal.ports.WaitingWork): the extension point of the main menu's
-header. Nothing can wait yet: applications (drafts, signatures) and messages (unread) are
-still to come; the sections that bring them replace these zeros with their counts, each one
-query along an index on (client, person), since the header is read on every menu."""
+"""What waits for a person (portal.ports.WaitingWork): the counts of the main menu's header
+that one query each can give. Signatures need the Company Register's rule and are counted by
+`portal.applications.awaiting_signature`. The header is read on every menu, so each count
+runs along an index: drafts on (client, status, id), unread on (client, last message)."""
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from portal.model import Waiting
+from portal.model import ApplicationStatus, Waiting
+from storage.application_models import Application
+from storage.message_models import MessageThread
 
 
 class SqlWaiting:
@@ -15,4 +18,20 @@ class SqlWaiting:
         self._session = session
 
     async def for_person(self, *, person_id: int, client_id: int) -> Waiting:
-        return Waiting()
+        drafts = (
+            select(func.count())
+            .select_from(Application)
+            .where(
+                Application.client_id == client_id,
+                Application.status == ApplicationStatus.DRAFT.value,
+                Application.prepared_by == person_id,
+            )
+            .scalar_subquery()
+        )
+        unread = (
+            select(func.coalesce(func.sum(MessageThread.unread), 0))
+            .where(MessageThread.client_id == client_id, MessageThread.unread > 0)
+            .scalar_subquery()
+        )
+        row = (await self._session.execute(select(drafts, unread))).one()
+        return Waiting(drafts=int(row[0]), unread=int(row[1]))

@@ -33,6 +33,13 @@ async def last_alert(emu: EmulatorClient, since: int) -> str:
     return str(calls[-1]["params"].get("text") or "")
 
 
+async def menu_header(someone: Person) -> str:
+    await someone.say("/start")
+    while "Main menu" not in (text := (await someone.reply())["text"]):
+        pass
+    return str(text)
+
+
 async def test_two_signatories_sign_and_one_submits_once(
     database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
 ) -> None:
@@ -58,6 +65,12 @@ async def test_two_signatories_sign_and_one_submits_once(
         application = (await api.get("/applications/1")).body
         assert application["status"] == "sent_for_signing"
         assert application["content_hash"] in prompt["text"]
+
+        # The main menu's header says what waits, for whom: Pēteris is to sign, Jānis and Dace
+        # are not (Jānis signed, Dace cannot).
+        assert "✍️ 1 document to sign" in await menu_header(peteris)
+        for nobody in (janis, dace):
+            assert "to sign" not in await menu_header(nobody)
 
         # Dace prepares but never signs: not with a forged «Parakstīt», nor «Iesniegt ALTUM».
         short = application["content_hash"][:16]
@@ -91,6 +104,7 @@ async def test_two_signatories_sign_and_one_submits_once(
         ]
         for someone in (janis, peteris, dace):
             assert "was submitted to ALTUM" in (await someone.reply())["text"]
+        assert "to sign" not in await menu_header(peteris)
         done = (await api.get("/applications/1")).body
         assert done["status"] == "submitted"
         assert sorted(s["decision"] for s in done["signatures"]) == ["signed", "signed"]
