@@ -86,6 +86,22 @@ _ACTIONS: dict[str, Callable[[], str]] = {
     "person.linked": lambda: _("logged in to the bot"),
     "person.unlinked": lambda: _("logged out of the bot"),
     "questionnaire.submitted": lambda: _("submitted a questionnaire"),
+    "application.started": lambda: _("started an application"),
+    "application.edited": lambda: _("changed an application"),
+    "application.discarded": lambda: _("deleted a draft application"),
+    "application.sent_for_signing": lambda: _("sent an application for signing"),
+    "signature.added": lambda: _("signed an application"),
+    "signature.refused": lambda: _("refused to sign an application"),
+    "signature.voided": lambda: _("signatures voided by a change"),
+    "application.submitted": lambda: _("submitted an application to ALTUM"),
+    "application.withdrawn": lambda: _("withdrew an application"),
+    "application.status_set": lambda: _("application status changed"),
+    "message.drafted": lambda: _("saved a message draft"),
+    "message.sent": lambda: _("sent a message to ALTUM"),
+    "message.received": lambda: _("message from ALTUM"),
+    "message.read": lambda: _("read ALTUM's messages"),
+    "document.uploaded": lambda: _("sent a document"),
+    "document.archived": lambda: _("document added to the archive"),
 }
 
 

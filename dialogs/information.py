@@ -74,6 +74,8 @@ def kind_label(kind: ActivityKind) -> str:
         ActivityKind.FINANCE: _("deals and invoices"),
         ActivityKind.CLIENT: _("the client"),
         ActivityKind.SESSIONS: _("work in the bot"),
+        ActivityKind.APPLICATIONS: _("applications"),
+        ActivityKind.MESSAGES: _("messages"),
     }[kind]
 
 
@@ -109,7 +111,7 @@ def log_keyboard(period: Period, kind: ActivityKind, page: ActivityPage) -> Inli
             text=mark + kind_label(k),
             callback_data=InfoAction(action="log", period=period.value, kind=k.value),
         )
-    rows += [3, 2]
+    rows += [3, 2, 2]
     paging = 0
     if page.page > 0:
         builder.button(

@@ -26,6 +26,8 @@ class ActivityKind(StrEnum):
     FINANCE = "finance"  # deals and invoices
     CLIENT = "client"  # the client's registration, review, consultant
     SESSIONS = "sessions"  # people starting and ending work for the client
+    APPLICATIONS = "applications"  # applications, signatures, questionnaires
+    MESSAGES = "messages"  # messages with ALTUM and documents
 
 
 KIND_ACTIONS: dict[ActivityKind, tuple[Action, ...]] = {
@@ -49,6 +51,27 @@ KIND_ACTIONS: dict[ActivityKind, tuple[Action, ...]] = {
         Action.UNLINKED,
         Action.CLIENT_SWITCHED,
         Action.CLIENT_ACCESS_LOST,
+    ),
+    ActivityKind.APPLICATIONS: (
+        Action.APPLICATION_STARTED,
+        Action.APPLICATION_EDITED,
+        Action.APPLICATION_DISCARDED,
+        Action.APPLICATION_SENT_FOR_SIGNING,
+        Action.SIGNATURE_ADDED,
+        Action.SIGNATURE_REFUSED,
+        Action.SIGNATURES_VOIDED,
+        Action.APPLICATION_SUBMITTED,
+        Action.APPLICATION_WITHDRAWN,
+        Action.APPLICATION_STATUS_SET,
+        Action.QUESTIONNAIRE_SUBMITTED,
+    ),
+    ActivityKind.MESSAGES: (
+        Action.MESSAGE_DRAFTED,
+        Action.MESSAGE_SENT,
+        Action.MESSAGE_RECEIVED,
+        Action.MESSAGES_READ,
+        Action.DOCUMENT_UPLOADED,
+        Action.DOCUMENT_ARCHIVED,
     ),
 }
 
