@@ -175,6 +175,7 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
                 limits=settings.limits,
                 at_least_counts=settings.registration.at_least_counts,
                 forms=load_forms(),
+                signature_minutes=settings.signature_confirmation_minutes,
             )
         )
     )

@@ -164,6 +164,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = False
     demo_mode: bool = False
+    # Applications (issue 9): how long a signer has to confirm their identity at the provider
+    # after pressing «Parakstīt».
+    signature_confirmation_minutes: int = Field(default=5, ge=1, le=10)
 
     @field_validator("telegram_api_url", "public_url")
     @classmethod

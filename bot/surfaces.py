@@ -82,6 +82,7 @@ def web_surface(app: App) -> Surface:
         form_origins=form_origins(settings),
         limits=settings.limits,
         registration_review=settings.registration.review == "required",
+        forms=load_forms(),
     )
 
 

@@ -76,6 +76,22 @@ def summary_text(form: Form, answers: dict[str, Value | None]) -> str:
     return "\n".join(lines)
 
 
+def signed_reply(application_id: int, *, met: bool) -> tuple[str, InlineKeyboardMarkup]:
+    """The signer's chat after a signature: on to «Iesniegt ALTUM» once the rule is met."""
+    builder = InlineKeyboardBuilder()
+    if met:
+        text = _("✍️ Signed. Everyone needed has signed: it can be sent to ALTUM.")
+        builder.button(
+            text=_("📤 Submit to ALTUM"),
+            callback_data=FormAct(act="sub", app=application_id, f=-1, v=""),
+        )
+    else:
+        text = _("✍️ Signed. Waiting for the other signatories.")
+    _menu_row(builder)
+    builder.adjust(1)
+    return text, builder.as_markup()
+
+
 def _menu_row(builder: InlineKeyboardBuilder) -> None:
     builder.button(text=_("📝 Applications"), callback_data=MenuAction(section=APPLICATIONS))
 

@@ -71,9 +71,9 @@ def menu_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def router(forms: FormCatalogue) -> Router:
+def router(forms: FormCatalogue, *, public_url: str = "", minutes: int = 5) -> Router:
     router = Router(name="application_forms")
-    router.include_router(form_router(forms))
+    router.include_router(form_router(forms, public_url=public_url, minutes=minutes))
     offered = forms.offered(FormKind.APPLICATION)
 
     async def acting(user_id: int, uow: UnitOfWork, outgoing: Outgoing) -> bool:
@@ -195,7 +195,9 @@ def router(forms: FormCatalogue) -> Router:
 
 
 def _router(settings: DialogSettings) -> Router:
-    return router(settings.forms)
+    return router(
+        settings.forms, public_url=settings.public_url, minutes=settings.signature_minutes
+    )
 
 
 SECTION = Section(

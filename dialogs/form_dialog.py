@@ -19,7 +19,7 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, WebAppInfo
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -30,6 +30,7 @@ from dialogs.clients import not_logged_in
 from dialogs.form_texts import accumulating_hint, question_text, refusal_text, value_text
 from dialogs.outgoing import Outgoing
 from portal import applications as apps
+from portal import confirming
 from portal.forms import (
     ACCUMULATING,
     Field,
@@ -284,8 +285,62 @@ def _refused(outgoing: Outgoing, opened: apps.Opened, field: Field, refusal: Ref
     outgoing.send(question_message(opened, field), keyboard=question_keyboard(opened, field))
 
 
-def form_router(forms: FormCatalogue) -> Router:
+def form_router(forms: FormCatalogue, *, public_url: str = "", minutes: int = 5) -> Router:
+    """`public_url`: where the signature confirmation pages are; `minutes`: how long a signer
+    has to confirm (SIGNATURE_CONFIRMATION_MINUTES)."""
     router = Router(name="form_dialog")
+
+    async def confirmation_link(
+        user_id: int,
+        opened: apps.Opened,
+        short_hash: str,
+        submit: bool,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+    ) -> None:
+        """«Parakstīt»: every check now, then the link to confirm the identity and sign."""
+        try:
+            issued = await confirming.request_confirmation(
+                uow=uow,
+                forms=forms,
+                telegram_user_id=user_id,
+                application_id=opened.application.id,
+                content_hash_seen=short_hash,
+                submit=submit,
+                now=_now(),
+                minutes=minutes,
+            )
+        except MayNotSign:
+            outgoing.send(
+                _(
+                    "Only a person with signing rights by the Company Register can sign for the "
+                    "client. You can prepare applications and send them for signing."
+                )
+            )
+            return
+        except AwaitingReview:
+            outgoing.send(_("Nothing can be signed in the client's name until ALTUM checks it."))
+            return
+        except NotEditable:
+            outgoing.send(
+                _(
+                    "This is no longer the content you were asked to sign: it was changed, "
+                    "withdrawn or submitted."
+                )
+            )
+            return
+        builder = InlineKeyboardBuilder()
+        url = f"{public_url}/sign/{issued.token}"
+        builder.button(text=_("🔐 Confirm and sign"), web_app=WebAppInfo(url=url))
+        outgoing.send(
+            _(
+                "🔐 To sign «{title}» (No. {id}), confirm who you are at the identity provider "
+                "within {minutes} minutes. The page shows what you sign before that."
+            ).format(title=form_title(opened.form), id=opened.application.id, minutes=minutes),
+            keyboard=builder.as_markup(),
+            secrets=(issued.token,),
+            expires_at=issued.expires_at,
+        )
 
     async def load(
         user_id: int, app: int, uow: UnitOfWork, outgoing: Outgoing
@@ -449,7 +504,9 @@ def form_router(forms: FormCatalogue) -> Router:
         if act in ("sg", "rf"):
             outgoing.answer_callback(query.id)
             if act == "sg":
-                await decide(user_id, app, callback_data.v, Decision.SIGNED, None, uow, outgoing)
+                opened = await load(user_id, app, uow, outgoing)
+                if opened is not None:
+                    await confirmation_link(user_id, opened, callback_data.v, False, uow, outgoing)
             else:
                 await state.set_state(FormDialog.reason)
                 await state.set_data({"app": app, "hash": callback_data.v})
@@ -621,13 +678,8 @@ def form_router(forms: FormCatalogue) -> Router:
                     now=_now(),
                 )
             await state.clear()
-            signing = await decide(
-                user_id, app, digest[:16], Decision.SIGNED, None, uow, outgoing, tell=not alone
-            )
-            if signing is not None and alone:  # sign and submit in one flow
-                refreshed = await load(user_id, app, uow, outgoing)
-                if refreshed is not None:
-                    await submit(query, refreshed, uow, outgoing, answered=True)
+            # A sole signatory's signature submits too, once the provider confirms them.
+            await confirmation_link(user_id, opened, digest[:16], alone, uow, outgoing)
         except FormIncomplete as problem:
             names = ", ".join(opened.form.field(f).label.get(_locale()) for f in problem.fields)
             outgoing.send(

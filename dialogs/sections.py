@@ -35,6 +35,7 @@ class DialogSettings:
     at_least_counts: Literal["others", "total"] = "others"
     # The forms (forms/*.yaml), loaded once at start-up; none in tests that need none.
     forms: FormCatalogue = field(default_factory=lambda: FormCatalogue(()))
+    signature_minutes: int = 5  # SIGNATURE_CONFIRMATION_MINUTES
 
 
 class Visibility(StrEnum):

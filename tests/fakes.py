@@ -58,6 +58,7 @@ from portal.model import (
     RegistrationRecord,
     RegistrationStatus,
     Role,
+    SignatureConfirmation,
     SignatureRecord,
     Staged,
     TelegramAccount,
@@ -695,6 +696,7 @@ class FakeApplications:
     def __init__(self) -> None:
         self.rows: dict[int, ApplicationRecord] = {}
         self.signature_rows: list[SignatureRecord] = []
+        self.confirmations: dict[str, tuple[SignatureConfirmation, bool]] = {}  # hash: (c, used)
         self._ids = itertools.count(1)
 
     async def add(self, application: NewApplication) -> ApplicationRecord:
@@ -769,6 +771,29 @@ class FakeApplications:
             for s in self.signature_rows
         ]
         return voided
+
+    async def add_confirmation(self, confirmation: SignatureConfirmation) -> None:
+        self.confirmations = {
+            key: (c, used)
+            for key, (c, used) in self.confirmations.items()
+            if used or c.telegram_user_id != confirmation.telegram_user_id
+        }
+        self.confirmations[confirmation.token_hash] = (confirmation, False)
+
+    async def confirmation(self, token_hash: str, *, now: datetime) -> SignatureConfirmation | None:
+        found = self.confirmations.get(token_hash)
+        if found is None or found[1] or found[0].expires_at <= now:
+            return None
+        return found[0]
+
+    async def use_confirmation(
+        self, token_hash: str, *, telegram_user_id: int, now: datetime
+    ) -> SignatureConfirmation | None:
+        found = await self.confirmation(token_hash, now=now)
+        if found is None or found.telegram_user_id != telegram_user_id:
+            return None
+        self.confirmations[token_hash] = (found, True)
+        return found
 
 
 class FakeFeedSignal:

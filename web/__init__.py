@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from web import confirm, login
+from web import confirm, login, signing
 from web.pages import allow_forms_to
 from web.surface import SURFACE, Surface
 
@@ -37,4 +37,7 @@ def create_web_app(surface: Surface) -> web.Application:
     routes.add_post(login.CALLBACK_PATH, login.callback)
     routes.add_get("/confirm/{token}", confirm.confirm_page)
     routes.add_post("/confirm/{token}", confirm.confirm_submit)
+    routes.add_get("/sign/{token}", signing.sign_page)  # issue 9: a signature's confirmation
+    routes.add_post("/sign/{token}", signing.sign_details)
+    routes.add_post("/sign/{token}/go", signing.sign_go)
     return web_app

@@ -10,7 +10,12 @@ from __future__ import annotations
 import asyncio
 
 from api_support import Api, make_token, serving
-from applications_support import choose_client, client_with_deal, fill_disbursement
+from applications_support import (
+    choose_client,
+    client_with_deal,
+    confirm_at_provider,
+    fill_disbursement,
+)
 from conftest import PersonFactory
 from e2e_support import BOT_ID, Person, bot_settings, browser, buttons
 from registration_walk import log_in
@@ -50,8 +55,11 @@ async def test_two_signatories_sign_and_one_submits_once(
         summary = await fill_disbursement(janis)
         assert "✍️ Sign and send for signing" in buttons(summary)
         await janis.press(summary, "✍️ Sign and send for signing")
-        assert "Waiting for the other signatories" in (await janis.reply())["text"]
+        link = await janis.reply()
         prompt = await peteris.reply()
+        status, _page = await confirm_at_provider(janis, link, "janis")
+        assert status == 200
+        assert "Waiting for the other signatories" in (await janis.reply())["text"]
         assert "Jānis Kalniņš asks you to sign «Disbursement request» (No. 1)" in prompt["text"]
         assert "Amount: 12500.00" in prompt["text"] and "LV80BANK0000435195001" in prompt["text"]
         assert buttons(prompt) == ["✍️ Sign", "✖️ Refuse"]
@@ -72,8 +80,20 @@ async def test_two_signatories_sign_and_one_submits_once(
         assert "signatures the Company Register's rule requires" in await last_alert(emu, since)
         assert (await api.get("/applications/1")).body["status"] == "sent_for_signing"
 
-        # The co-signature: at most 4 taps from the message that asked (here 2).
+        # Pēteris' link confirmed at the provider by someone else signs nothing.
         await peteris.press(prompt, "✍️ Sign")
+        link = await peteris.reply()
+        status, page = await confirm_at_provider(peteris, link, "janis")
+        assert status == 400 and "another person" in page
+        assert "another person" in (await peteris.reply())["text"]
+        assert len((await api.get("/applications/1")).body["signatures"]) == 1
+
+        # The co-signature: at most 4 taps from the message that asked, plus the provider
+        # (here 3: «Parakstīt», the Mini App button, «Iesniegt ALTUM»).
+        await peteris.press(prompt, "✍️ Sign")
+        link = await peteris.reply()
+        status, _page = await confirm_at_provider(peteris, link, "peteris")
+        assert status == 200
         signed = await peteris.reply()
         assert "Everyone needed has signed" in signed["text"]
         told = await janis.reply()
@@ -114,8 +134,10 @@ async def test_an_edit_voids_signatures_and_a_refusal_reaches_the_preparer(
 
         summary = await fill_disbursement(janis)
         await janis.press(summary, "✍️ Sign and send for signing")
-        await janis.reply()
+        link = await janis.reply()
         old_prompt = await peteris.reply()
+        assert (await confirm_at_provider(janis, link, "janis"))[0] == 200
+        await janis.reply()
 
         # Jānis changes the amount from the list: his signature is void, Pēteris is told.
         await janis.press_newest("📝 Applications")
@@ -141,9 +163,11 @@ async def test_an_edit_voids_signatures_and_a_refusal_reaches_the_preparer(
         assert "no longer the content" in (await peteris.reply())["text"]
 
         await janis.press(summary, "✍️ Sign and send for signing")
-        await janis.reply()
+        link = await janis.reply()
         prompt = await peteris.reply()
         assert "Amount: 10000.00" in prompt["text"]
+        assert (await confirm_at_provider(janis, link, "janis"))[0] == 200
+        await janis.reply()
         await peteris.press(prompt, "✖️ Refuse")
         assert "Why do you refuse" in (await peteris.reply())["text"]
         await peteris.say("Summa   par lielu.")
