@@ -5,6 +5,7 @@ user the register does not make a signatory. In memory, no database."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -16,6 +17,7 @@ from integrations.forms import load_forms
 from portal import applications as apps
 from portal.company_register import RepresentationRule
 from portal.forms import Value, answer, skip
+from portal.identity import ProviderIdentity
 from portal.model import (
     ApplicationStatus,
     ApplicationSubmitted,
@@ -51,22 +53,11 @@ def test_the_rule_alone_with_at_least_n_and_with_all() -> None:
     assert total.met([2])  # "at least 1" counting everyone: one is enough
 
 
-async def _setup(uow: FakeUnitOfWork) -> tuple[int, int]:
-    """Anna (signs alone) and Dace (no representative) users of Ozolkalna, which has a deal."""
-    anna = (await linked(uow, 42, ANNA)).person
-    dace = (
-        await linked(
-            uow,
-            43,
-            identity(
-                subject="PK:11026516780",
-                personal_codes=("11026516780",),
-                given_name="Dace",
-                family_name="Egle",
-                assertion_id="assertion-2",
-            ),
-        )
-    ).person
+async def _setup_people(
+    uow: FakeUnitOfWork, people: Mapping[int, ProviderIdentity]
+) -> dict[int, int]:
+    """Ozolkalna (from the register) with a deal, and these chats' people as its users (the
+    first a main user), each chat acting for it; their person ids by chat."""
     client_id = await uow.clients.create(
         NewClient(
             kind=ClientKind.LEGAL_ENTITY,
@@ -84,11 +75,14 @@ async def _setup(uow: FakeUnitOfWork) -> tuple[int, int]:
             terms_accepted_at=None,
         )
     )
-    for person, role in ((anna, Role.MAIN), (dace, Role.ADDITIONAL)):
+    ids: dict[int, int] = {}
+    for index, (chat, who) in enumerate(people.items()):
+        person = (await linked(uow, chat, who)).person
+        ids[chat] = person.id
+        role = Role.MAIN if index == 0 else Role.ADDITIONAL
         await uow.clients.add_membership(
-            person_id=person.id, client_id=client_id, role=role, is_signatory=role is Role.MAIN
+            person_id=person.id, client_id=client_id, role=role, is_signatory=index == 0
         )
-    for chat in (42, 43):
         account = await uow.accounts.get(chat)
         assert account is not None
         account.current_client_id = client_id
@@ -103,7 +97,22 @@ async def _setup(uow: FakeUnitOfWork) -> tuple[int, int]:
         status=DealStatus.ACTIVE,
     )
     await uow.deals.put(client_id, "K-1", deal, now=NOW)
-    return anna.id, dace.id
+    return ids
+
+
+DACE = identity(
+    subject="PK:11026516780",
+    personal_codes=("11026516780",),
+    given_name="Dace",
+    family_name="Egle",
+    assertion_id="assertion-2",
+)
+
+
+async def _setup(uow: FakeUnitOfWork) -> tuple[int, int]:
+    """Anna (signs alone) and Dace (no representative) users of Ozolkalna, which has a deal."""
+    ids = await _setup_people(uow, {42: ANNA, 43: DACE})
+    return ids[42], ids[43]
 
 
 async def _filled(uow: FakeUnitOfWork, notifier: FakeNotifier, chat: int) -> int:
