@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from api.ratelimit import RateLimiter
 from portal.forms import FormCatalogue
-from portal.ports import FeedSignal, Notifier, UnitOfWork
+from portal.ports import FeedSignal, Notifier, PdfWriter, UnitOfWork
 
 # One transaction: what it changes and the chat messages it queues commit together, and the
 # messages are sent after the commit.
@@ -40,6 +40,7 @@ class ApiContext:
     slots: asyncio.Semaphore = field(init=False)
     # The forms (forms/*.yaml): an application's title for the chat's notices.
     forms: FormCatalogue = field(default_factory=lambda: FormCatalogue(()))
+    pdf: PdfWriter | None = None  # draws a submitted application's PDF
 
     def __post_init__(self) -> None:
         self.slots = asyncio.Semaphore(self.concurrency)

@@ -25,6 +25,7 @@ from bot.transport.webhook import APP_KEY, handle_update, health
 from dialogs.outgoing import Outgoing
 from integrations.forms import load_forms
 from integrations.identity.demo import AUTHORIZE_PATH, DemoProvider
+from integrations.pdf import FpdfWriter
 from portal.miniapp import secret_key
 from portal.ports import Notifier, UnitOfWork
 from storage.database import DatabaseUnavailable, is_unavailable
@@ -108,6 +109,7 @@ def api_context(app: App, stop: asyncio.Event, limiter: RateLimiter) -> ApiConte
         stopping=stop,
         concurrency=settings.concurrency,
         forms=load_forms(),
+        pdf=FpdfWriter(),
     )
 
 

@@ -3,15 +3,17 @@ hash, the signatures) and set ALTUM's status, which the client's users are told 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from api.platform import Call, Resource
+from api.platform import Call, FileAnswer, Resource
 from api.resources.common import Body, Id, Request
 from portal import applications
-from portal.model import ApplicationRecord, ApplicationStatus, SignatureRecord
+from portal.application_document import application_document
+from portal.model import ApplicationRecord, ApplicationStatus, NotFound, SignatureRecord
 
 resource = Resource(
     "applications",
@@ -146,3 +148,27 @@ async def set_status(call: Call, path: ApplicationPath, body: StatusChange) -> A
     )
     _, signatures = await applications.get_application(uow=call.uow, application_id=record.id)
     return Application.of(record, signatures)
+
+
+class PdfFile(FileAnswer):
+    media_type: ClassVar[str] = "application/pdf"
+
+
+@resource.operation(
+    "GET",
+    "/applications/{application_id}/pdf",
+    scope="applications:read",
+    summary="A submitted application as a PDF",
+    errors=(404,),
+)
+async def get_application_pdf(call: Call, path: ApplicationPath) -> PdfFile:
+    """The same document the client's users get in chat: answers, signers with times, and the
+    content hash on every page. 404 until the application is submitted."""
+    document = await application_document(
+        uow=call.uow, forms=call.context.forms, application_id=path.application_id
+    )
+    writer = call.context.pdf
+    if writer is None:
+        raise NotFound("PDF writer")
+    data = await asyncio.to_thread(writer.render, document)
+    return PdfFile(data=data, filename=f"application-{path.application_id}.pdf")

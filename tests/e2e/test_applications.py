@@ -7,8 +7,9 @@ the chat is told. The taps beyond the typed answers are counted."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
+import aiohttp
+import pypdfium2 as pdfium
 from api_support import Api, make_token, serving
 from applications_support import confirm_at_provider
 from conftest import PersonFactory
@@ -160,6 +161,19 @@ async def test_a_sole_signatory_prepares_signs_and_submits_a_disbursement(
         assert signature["decision"] == "signed"
         assert signature["content_hash"] == listing["content_hash"]
 
+        # The submitted application as a PDF: answers, the signer with the time, the hash.
+        text = await pdf_text(settings.public_url, token, 1)
+        for expected in (
+            'SIA "Ozolkalna Koks"',
+            "Naudas līdzekļu izsniegšana",
+            "12 000,00 EUR",
+            "LV80BANK0000435195001",
+            "Anna Bērziņa",
+            "parakstīja",
+            listing["content_hash"],
+        ):
+            assert expected in text, expected
+
         status = await api.post(
             "/applications/1/status", {"status": "in_review", "comment": "Pārbaudām."}
         )
@@ -175,5 +189,16 @@ async def test_a_sole_signatory_prepares_signs_and_submits_a_disbursement(
         assert kinds.count("signature.added") == 1 and kinds.count("application.submitted") == 1
 
 
-def _ids(messages: list[dict[str, Any]]) -> list[int]:
-    return [m["message_id"] for m in messages]
+async def pdf_text(public_url: str, token: str, application_id: int) -> str:
+    """The PDF's text, every page, read back with pdfium."""
+    async with aiohttp.ClientSession() as http:
+        url = f"{public_url}/api/v1/applications/{application_id}/pdf"
+        async with http.get(url, headers={"Authorization": f"Bearer {token}"}) as response:
+            assert response.status == 200 and response.content_type == "application/pdf"
+            data = await response.read()
+    assert data.startswith(b"%PDF-")
+    document = pdfium.PdfDocument(data)
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
