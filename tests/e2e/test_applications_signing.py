@@ -185,3 +185,69 @@ async def test_an_edit_voids_signatures_and_a_refusal_reaches_the_preparer(
         ]
         events = [e["type"] for e in (await api.get("/events", limit=200)).body["events"]]
         assert events.count("signature.refused") == 1
+
+
+async def test_two_signers_confirming_at_once_both_count_and_it_is_withdrawn_after(
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
+) -> None:
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    settings = bot_settings(database_url, emulator.base_url)
+    async with serving(settings), Api(settings.public_url, token) as api:
+        await client_with_deal(api, ("janis", "main"), ("peteris", "additional"))
+        janis = await logged_in(person, "Jānis", "janis", "main user")
+        peteris = await logged_in(person, "Pēteris", "peteris", "additional user")
+        summary = await fill_disbursement(janis)
+        await janis.press(summary, "✍️ Sign and send for signing")
+        janis_link = await janis.reply()
+        prompt = await peteris.reply()
+        await peteris.press(prompt, "✍️ Sign")
+        peteris_link = await peteris.reply()
+        results = await asyncio.gather(
+            confirm_at_provider(janis, janis_link, "janis"),
+            confirm_at_provider(peteris, peteris_link, "peteris"),
+        )
+        assert [status for status, _page in results] == [200, 200]
+        record = (await api.get("/applications/1")).body
+        assert sorted(s["decision"] for s in record["signatures"] if not s["void"]) == [
+            "signed",
+            "signed",
+        ]
+        # Whoever came second sees the rule met; the preparer is told Pēteris signed.
+        texts = [m["text"] for m in await janis.replies(2) + [await peteris.reply()]]
+        assert sum("Everyone needed has signed" in t for t in texts) >= 1
+
+        # «Darījuma pieteikumi» of the deal lists it.
+        await janis.say("/start")
+        await janis.replies(2)
+        await janis.press_newest("💼 My deals")
+        await janis.reply()
+        await janis.press_newest("Active deals")
+        await janis.reply()
+        await janis.press_newest("K-2025-17 · Apgrozāmo līdzekļu aizdevums")
+        await janis.reply()
+        await janis.press_newest("Deal applications")
+        listed = await janis.reply()
+        assert "No. 1 · Disbursement request · Sent for signing" in listed["text"]
+
+        # The preparer withdraws it before submission: the signatures are void, Pēteris told.
+        await janis.press_newest("⬅️ Back")
+        await janis.reply()
+        await janis.say("/start")
+        await janis.replies(2)
+        await janis.press_newest("📝 Applications")
+        await janis.reply()
+        await janis.press_newest("📋 List of applications")
+        listing = await janis.reply()
+        await janis.press(listing, next(b for b in buttons(listing) if b.startswith("No. 1 ·")))
+        opened = await janis.reply()
+        await janis.press(opened, "↩️ Withdraw")
+        assert "was withdrawn" in (await janis.reply())["text"]
+        assert "was changed after signing" in (await peteris.reply())["text"]
+        record = (await api.get("/applications/1")).body
+        assert record["status"] == "withdrawn"
+        assert all(s["void"] for s in record["signatures"])
+        since = await emu.last_seq(BOT_ID)
+        await emu.forge_callback(BOT_ID, peteris.user_id, 1, "fa:sub:1:-1:")
+        alerts = await emu.calls(BOT_ID, method="answerCallbackQuery", since=since, wait=10)
+        assert "no longer be submitted" in str(alerts[-1]["params"].get("text"))
