@@ -124,6 +124,16 @@ def render_application(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None
         )
         builder.adjust(2)
         return "\n".join(lines), builder.as_markup()
+    if isinstance(notice, SignaturesVoided) and notice.withdrawn:
+        _menu_row(builder)
+        return _(
+            "↩️ «{title}» (No. {id}) of <b>{client}</b> was withdrawn by the person who "
+            "prepared it: there is nothing to sign."
+        ).format(
+            title=_title(notice.form_title_lv, notice.form_title_en),
+            id=notice.application_id,
+            client=escape(notice.client_name),
+        ), builder.as_markup()
     if isinstance(notice, SignaturesVoided):
         _menu_row(builder)
         return _(

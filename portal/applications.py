@@ -227,6 +227,7 @@ async def _void(
     now: datetime,
     telegram_user_id: int,
     counts: Counts = "others",
+    withdrawn: bool = False,
 ) -> None:
     application = opened.application
     voided = await uow.applications.void_signatures(application.id)
@@ -253,6 +254,7 @@ async def _void(
                 application_id=application.id,
                 form_title_lv=opened.form.title.lv,
                 form_title_en=opened.form.title.en,
+                withdrawn=withdrawn,
             )
         )
 
@@ -580,7 +582,7 @@ async def withdraw(
     application = opened.application
     if application.status not in OPEN or application.prepared_by != opened.person_id:
         raise NotEditable
-    await _void(uow, notifier, opened, now=now, telegram_user_id=telegram_user_id)
+    await _void(uow, notifier, opened, now=now, telegram_user_id=telegram_user_id, withdrawn=True)
     withdrawn = replace(application, status=S.WITHDRAWN, updated_at=now)
     await uow.applications.save(withdrawn)
     await uow.activity.record(

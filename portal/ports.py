@@ -320,6 +320,10 @@ class Applications(Protocol):
         """Used up once, only by its user (one conditional statement: of two racers one wins)."""
         ...
 
+    async def purge_confirmations(self, *, now: datetime) -> int:
+        """Deletes the used and the expired ones; how many."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """One transaction. Repositories never commit; whoever opened the unit of work does."""

@@ -247,3 +247,14 @@ class SqlApplications:
             )
         ).first()
         return None if row is None else self._confirmation(row)
+
+    async def purge_confirmations(self, *, now: datetime) -> int:
+        result = await self._session.execute(
+            delete(SignatureConfirmationRow)
+            .where(
+                (SignatureConfirmationRow.used_at.is_not(None))
+                | (SignatureConfirmationRow.expires_at <= now)
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

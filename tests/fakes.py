@@ -795,6 +795,11 @@ class FakeApplications:
         self.confirmations[token_hash] = (found, True)
         return found
 
+    async def purge_confirmations(self, *, now: datetime) -> int:
+        keep = {k: v for k, v in self.confirmations.items() if not v[1] and v[0].expires_at > now}
+        gone, self.confirmations = len(self.confirmations) - len(keep), keep
+        return gone
+
 
 class FakeFeedSignal:
     """Never wakes early: a long poll waits its whole time (recorded) and reads again."""

@@ -179,6 +179,7 @@ class SignaturesVoided(Notice):
     application_id: int = 0
     form_title_lv: str = ""
     form_title_en: str = ""
+    withdrawn: bool = False  # the preparer took it back (else: it was edited)
 
 
 @dataclass(frozen=True, slots=True)

@@ -243,7 +243,7 @@ async def test_two_signers_confirming_at_once_both_count_and_it_is_withdrawn_aft
         opened = await janis.reply()
         await janis.press(opened, "↩️ Withdraw")
         assert "was withdrawn" in (await janis.reply())["text"]
-        assert "was changed after signing" in (await peteris.reply())["text"]
+        assert "was withdrawn by the person who prepared it" in (await peteris.reply())["text"]
         record = (await api.get("/applications/1")).body
         assert record["status"] == "withdrawn"
         assert all(s["void"] for s in record["signatures"])
