@@ -11,13 +11,14 @@ from decimal import Decimal
 
 import pytest
 from fakes import FakeNotifier, FakeUnitOfWork
-from service_support import ANNA, NOW, REGCODE, board_member, company, identity, linked
+from service_support import ANNA, LIMITS, NOW, REGCODE, board_member, company, identity, linked
 
 from integrations.forms import load_forms
 from portal import applications as apps
+from portal import confirming
 from portal.company_register import RepresentationRule
 from portal.forms import Value, answer, skip
-from portal.identity import ProviderIdentity
+from portal.identity import IdentityError, ProviderIdentity
 from portal.model import (
     ApplicationStatus,
     ApplicationSubmitted,
@@ -28,10 +29,12 @@ from portal.model import (
     EventType,
     MayNotSign,
     NewClient,
+    NotThePerson,
     Role,
     RuleNotMet,
 )
 from portal.signing import SigningRule
+from portal.tokens import digest as digest_of
 
 FORMS = load_forms()
 ALONE = RepresentationRule("individually")
@@ -189,3 +192,70 @@ async def test_a_sole_signatory_signs_and_submits_once_and_a_non_representative_
     told = [n for n in notifier.notices if isinstance(n, ApplicationSubmitted)]
     assert sorted(n.person_id or 0 for n in told) == sorted([anna, dace])
     assert told[0].amount == Decimal("12500.00")
+
+
+async def test_a_signature_waits_for_the_provider_to_confirm_the_very_person() -> None:
+    uow = FakeUnitOfWork(company(board_member("Bērziņa Anna", "120584-*****")))
+    notifier = FakeNotifier()
+    anna, _dace = await _setup(uow)
+    app = await _filled(uow, notifier, 43)
+    opened = await apps.open_application(
+        uow=uow, forms=FORMS, telegram_user_id=42, application_id=app
+    )
+    digest = apps.hash_of(opened)
+    ask = {"uow": uow, "forms": FORMS, "application_id": app, "now": NOW, "minutes": 5}
+    with pytest.raises(MayNotSign):  # Dace is refused before any link is made
+        await confirming.request_confirmation(
+            telegram_user_id=43,
+            content_hash_seen=digest[:16],
+            submit=False,
+            **ask,  # type: ignore[arg-type]
+        )
+    issued = await confirming.request_confirmation(
+        telegram_user_id=42,
+        content_hash_seen=digest[:16],
+        submit=True,
+        **ask,  # type: ignore[arg-type]
+    )
+    assert issued.expires_at == NOW + timedelta(minutes=5)
+    _c, what = await confirming.what_is_signed(uow=uow, forms=FORMS, token=issued.token, now=NOW)
+    assert what.content_hash == digest and ("Summa", "Amount", "12500.00") in what.lines
+    later = NOW + timedelta(minutes=6)
+    with pytest.raises(IdentityError):  # past its minutes
+        await confirming.what_is_signed(uow=uow, forms=FORMS, token=issued.token, now=later)
+
+    begin = {"uow": uow, "token": issued.token, "provider": "fake", "flow_state": {}}
+    with pytest.raises(IdentityError):  # someone else's Telegram account uses nothing up
+        await confirming.begin_confirmation(
+            telegram_user_id=43,
+            now=NOW,
+            limits=LIMITS,
+            **begin,  # type: ignore[arg-type]
+        )
+    session = await confirming.begin_confirmation(
+        telegram_user_id=42,
+        now=NOW,
+        limits=LIMITS,
+        **begin,  # type: ignore[arg-type]
+    )
+    with pytest.raises(IdentityError):  # once only
+        await confirming.begin_confirmation(
+            telegram_user_id=42,
+            now=NOW,
+            limits=LIMITS,
+            **begin,  # type: ignore[arg-type]
+        )
+    flow = await uow.login_flows.consume(digest_of(session), now=NOW)
+    assert flow is not None and confirming.is_signature(flow)
+    assert confirming.provider_state(flow) == {}
+
+    with pytest.raises(NotThePerson):  # the provider confirmed Dace, not Anna
+        await confirming.confirm_signature(
+            uow=uow, notifier=notifier, forms=FORMS, flow=flow, identity=DACE, now=NOW
+        )
+    assert await uow.applications.signatures(app) == []
+    confirmed = await confirming.confirm_signature(
+        uow=uow, notifier=notifier, forms=FORMS, flow=flow, identity=ANNA, now=NOW
+    )
+    assert confirmed.submitted and confirmed.state.signed == (anna,)
+    assert await uow.applications.purge_confirmations(now=NOW) == 1
