@@ -33,6 +33,7 @@ from portal import applications as apps
 from portal import confirming
 from portal.forms import (
     ACCUMULATING,
+    Code,
     Field,
     FieldType,
     FormCatalogue,
@@ -49,6 +50,7 @@ from portal.forms import (
     toggle_choice,
     visible_fields,
 )
+from portal.forms.refusals import refuse
 from portal.model import (
     OPEN,
     ApplicationNotFound,
@@ -184,7 +186,14 @@ def question_message(opened: apps.Opened, field: Field) -> str:
     value = opened.answers.get(field.id)
     if field.id in opened.answers and value is not None:
         lines.append(_("Now: {value}").format(value=escape(value_text(field, value))))
-    if field.type is FieldType.ATTACHMENT:
+    if field.type is FieldType.ATTACHMENT and field.required:
+        lines.append(
+            _(
+                "Files cannot be attached in the chat yet, and this form needs them here: "
+                "save the draft; it can be finished once files can be sent in the chat."
+            )
+        )
+    elif field.type is FieldType.ATTACHMENT:
         lines.append(_("Files cannot be attached in the chat yet: press «Done» to go on."))
     return "\n".join(lines)
 
@@ -561,7 +570,12 @@ def form_router(forms: FormCatalogue, *, public_url: str = "", minutes: int = 5)
                 await answered(user_id, opened, field, result, uow, state, outgoing, stay=True)
             elif act == "ok":
                 if field.type is FieldType.ATTACHMENT and field.id not in answers:
-                    result = skip(opened.form, answers, field.id) if not field.required else answers
+                    # Nothing attached: «Izlaist» for an optional field, a refusal otherwise.
+                    result = (
+                        refuse(Code.REQUIRED)
+                        if field.required
+                        else skip(opened.form, answers, field.id)
+                    )
                 else:
                     result = confirm(opened.form, answers, field.id, context=context)
                 await answered(user_id, opened, field, result, uow, state, outgoing)

@@ -119,3 +119,79 @@ async def test_a_saved_draft_resumes_after_a_restart_and_the_list_pages_and_filt
         assert "cancelled and its draft deleted" in (await anna.reply())["text"]
         assert (await api.get("/applications/6")).status == 404
         assert (await api.get("/applications/5")).body["status"] == "draft"
+
+
+async def test_every_kind_of_question_up_to_the_files_a_product_application_needs(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    """The start-up loan's questions: an optional date skipped, long texts in parts, a percent,
+    money, an integer, a choice, yes/no, a multi choice toggled, a condition that asks about a
+    guarantor, a personal code, contacts; then its business plan, which cannot be attached in
+    the chat yet: «Gatavs» without a file is refused, and the draft is kept."""
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    anna = await person("Anna", language_code="en")
+    settings = bot_settings(database_url, emulator.base_url)
+    async with serving(settings), Api(settings.public_url, token) as api:
+        await client_with_deal(api, ("anna", "main"))
+        async with browser() as http:
+            await log_in(anna, http, "anna")
+        await choose_client(anna, 'SIA "Ozolkalna Koks" — main user')
+        await anna.press_newest("📝 Applications")
+        await anna.reply()
+        await anna.press_newest("➕ New application")
+        await anna.reply()
+        await anna.press_newest("Start-up loan")
+        steps: list[tuple[str, str]] = [
+            ("press", "⏭ Skip"),
+            ("say", "A sawmill for small"),
+            ("say", "orders of local timber."),
+            ("press", "✔️ Done"),
+            ("say", "Ten years in forestry."),
+            ("press", "✔️ Done"),
+            ("say", "15 %"),
+            ("say", "20 000"),
+            ("say", "60"),
+            ("press", "Investment"),
+            ("say", "A band saw and a drying kiln."),
+            ("press", "✔️ Done"),
+            ("press", "Yes"),
+            ("press", "⬜ Vehicles or equipment"),
+            ("press", "⬜ Cash deposit"),
+            ("press", "✔️ Done"),
+            ("press", "⏭ Skip"),
+            ("press", "Yes"),
+            ("press", "A natural person"),
+            ("say", "Kārlis Priede"),
+            ("say", "120584-12349"),
+            ("say", "Anna Bērziņa"),
+            ("say", "+371 2000 0000"),
+            ("say", "anna@ozolkalns.lv"),
+            ("press", "No"),
+            ("press", "No"),
+        ]
+        await anna.reply()
+        for how, what in steps:
+            if how == "press":
+                await anna.press_newest(what)
+            else:
+                await anna.say(what)
+            await anna.reply()
+        plan = await anna.message(anna.seen)
+        assert "Attach" in plan["text"] or "business plan" in plan["text"].lower()
+        assert "cannot be attached in the chat yet" in plan["text"]
+        await anna.press_newest("✔️ Done")
+        assert "Please send at least one file." in (await anna.reply())["text"]
+        asked = await anna.reply()
+        assert "cannot be attached in the chat yet" in asked["text"]
+        record = (await api.get("/applications/1")).body
+        assert record["status"] == "draft"
+        answers = record["answers"]
+        assert answers["registered_on"] is None
+        assert answers["business_idea"] == "A sawmill for small\norders of local timber."
+        assert answers["own_contribution"] == "15" and answers["amount"] == "20000.00"
+        assert answers["term_months"] == 60 and answers["purpose"] == "investment"
+        assert answers["collateral"] == ["deposit", "equipment"]
+        assert answers["guarantor_kind"] == "person"
+        assert answers["guarantor_personal_code"] == "12058412349"
+        assert answers["de_minimis"] is False and "business_plan" not in answers
