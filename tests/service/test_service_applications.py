@@ -259,3 +259,31 @@ async def test_a_signature_waits_for_the_provider_to_confirm_the_very_person() -
     )
     assert confirmed.submitted and confirmed.state.signed == (anna,)
     assert await uow.applications.purge_confirmations(now=NOW) == 1
+
+
+async def test_a_natural_person_client_signs_for_themselves_alone() -> None:
+    uow = FakeUnitOfWork()
+    anna = (await linked(uow, 42, ANNA)).person
+    client_id = await uow.clients.create(
+        NewClient(
+            kind=ClientKind.NATURAL_PERSON,
+            name="Anna Bērziņa",
+            registration_number=None,
+            personal_code=anna.personal_code,
+            legal_form=None,
+            address=None,
+            email="",
+            phone="",
+            representation_rule=None,
+            representation_with_at_least=None,
+            voice_password_hash=None,
+            terms_version=None,
+            terms_accepted_at=None,
+        )
+    )
+    await uow.clients.add_membership(
+        person_id=anna.id, client_id=client_id, role=Role.MAIN, is_signatory=True
+    )
+    rule = await apps.signing_rule(uow=uow, client_id=client_id, counts="others")
+    assert rule.rules == {anna.id: RepresentationRule("individually")}
+    assert rule.met([anna.id]) and rule.pending([]) == (anna.id,)
