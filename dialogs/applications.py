@@ -17,7 +17,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from dialogs.application_texts import APPLICATIONS, application_line, form_title, status_text
 from dialogs.callbacks import MenuAction
 from dialogs.clients import not_logged_in
-from dialogs.form_dialog import form_router, resume, show_summary
+from dialogs.form_actions import form_routers
+from dialogs.form_dialog import resume, show_summary
 from dialogs.outgoing import Outgoing
 from dialogs.sections import DialogSettings, MenuEntry, Routing, Section, Visibility
 from portal import applications as apps
@@ -73,7 +74,8 @@ def menu_keyboard() -> InlineKeyboardMarkup:
 
 def router(forms: FormCatalogue, *, public_url: str = "", minutes: int = 5) -> Router:
     router = Router(name="application_forms")
-    router.include_router(form_router(forms, public_url=public_url, minutes=minutes))
+    for part in form_routers(forms, public_url=public_url, minutes=minutes):
+        router.include_router(part)
     offered = forms.offered(FormKind.APPLICATION)
 
     async def acting(user_id: int, uow: UnitOfWork, outgoing: Outgoing) -> bool:
