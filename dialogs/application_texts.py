@@ -110,8 +110,9 @@ def render_application(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None
             ),
             "",
         ]
-        for lv, en, value in notice.lines:
-            lines.append(f"{escape(en if locale == 'en' else lv)}: {escape(value)}")
+        for lv, en, value_lv, value_en in notice.lines:
+            label, value = (en, value_en) if locale == "en" else (lv, value_lv)
+            lines.append(f"{escape(label)}: {escape(value)}")
         lines += ["", _("Content hash: <code>{hash}</code>").format(hash=notice.content_hash)]
         short = notice.content_hash[:16]
         builder.button(

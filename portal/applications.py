@@ -15,6 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from portal import feed
+from portal.application_document import value_text
 from portal.clients import current_client, person_of
 from portal.forms import (
     Answers,
@@ -350,20 +351,22 @@ async def _checked_hash(uow: UnitOfWork, opened: Opened, now: datetime) -> str:
     return content_hash(opened.form, opened.answers, about=about(opened.application))
 
 
-def summary_lines(opened: Opened) -> tuple[tuple[str, str, str], ...]:
-    """(label lv, label en, value) for a signer's message; values as typed data, plain."""
+def summary_lines(opened: Opened) -> tuple[tuple[str, str, str, str], ...]:
+    """(label lv, label en, value lv, value en) of every answer given, for a signer's message
+    and the confirmation page: amounts and dates as people there write them."""
     lines = []
     for line in summary(opened.form, opened.answers):
         if line.value is None:
             continue
-        value = line.value
-        if isinstance(value, tuple):
-            text = ", ".join(getattr(v, "name", str(v)) for v in value)
-        elif isinstance(value, Decimal):
-            text = format(value, "f")
-        else:
-            text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-        lines.append((line.field.label.lv, line.field.label.en, text))
+        field = line.field
+        lines.append(
+            (
+                field.label.lv,
+                field.label.en,
+                value_text(opened.form, field.id, line.value, "lv"),
+                value_text(opened.form, field.id, line.value, "en"),
+            )
+        )
     return tuple(lines)
 
 

@@ -53,7 +53,7 @@ class WhatIsSigned:
     form_title_en: str
     application_id: int
     content_hash: str
-    lines: tuple[tuple[str, str, str], ...]  # (label lv, label en, value)
+    lines: tuple[tuple[str, str, str, str], ...]  # (label lv, label en, value lv, value en)
     submit: bool
 
 

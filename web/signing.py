@@ -111,8 +111,9 @@ async def sign_details(request: web.Request) -> web.Response:
     with surface.i18n.context(), surface.i18n.use_locale(locale):
         title = what.form_title_en if locale == "en" else what.form_title_lv
         rows = "".join(
-            f"<tr><th>{escape(en if locale == 'en' else lv)}</th><td>{escape(value)}</td></tr>"
-            for lv, en, value in what.lines
+            f"<tr><th>{escape(en if locale == 'en' else lv)}</th>"
+            f"<td>{escape(value_en if locale == 'en' else value_lv)}</td></tr>"
+            for lv, en, value_lv, value_en in what.lines
         )
         action = _("Sign and submit") if what.submit else _("Sign")
         body = (

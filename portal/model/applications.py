@@ -169,7 +169,8 @@ class SignatureRequested(Notice):
     form_title_lv: str = ""
     form_title_en: str = ""
     prepared_by: str = ""
-    lines: tuple[tuple[str, str, str], ...] = ()  # (label lv, label en, value) of the summary
+    # (label lv, label en, value lv, value en) of the summary
+    lines: tuple[tuple[str, str, str, str], ...] = ()
     content_hash: str = ""
 
 

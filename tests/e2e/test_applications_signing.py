@@ -61,7 +61,8 @@ async def test_two_signatories_sign_and_one_submits_once(
         assert status == 200
         assert "Waiting for the other signatories" in (await janis.reply())["text"]
         assert "Jānis Kalniņš asks you to sign «Disbursement request» (No. 1)" in prompt["text"]
-        assert "Amount: 12500.00" in prompt["text"] and "LV80BANK0000435195001" in prompt["text"]
+        assert "Amount: 12,500.00 EUR" in prompt["text"]
+        assert "LV80BANK0000435195001" in prompt["text"]
         assert buttons(prompt) == ["✍️ Sign", "✖️ Refuse"]
         application = (await api.get("/applications/1")).body
         assert application["status"] == "sent_for_signing"
@@ -165,7 +166,7 @@ async def test_an_edit_voids_signatures_and_a_refusal_reaches_the_preparer(
         await janis.press(summary, "✍️ Sign and send for signing")
         link = await janis.reply()
         prompt = await peteris.reply()
-        assert "Amount: 10000.00" in prompt["text"]
+        assert "Amount: 10,000.00 EUR" in prompt["text"]
         assert (await confirm_at_provider(janis, link, "janis"))[0] == 200
         await janis.reply()
         await peteris.press(prompt, "✖️ Refuse")

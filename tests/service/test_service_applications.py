@@ -219,7 +219,10 @@ async def test_a_signature_waits_for_the_provider_to_confirm_the_very_person() -
     )
     assert issued.expires_at == NOW + timedelta(minutes=5)
     _c, what = await confirming.what_is_signed(uow=uow, forms=FORMS, token=issued.token, now=NOW)
-    assert what.content_hash == digest and ("Summa", "Amount", "12500.00") in what.lines
+    assert (
+        what.content_hash == digest
+        and ("Summa", "Amount", "12 500,00 EUR", "12,500.00 EUR") in what.lines
+    )
     later = NOW + timedelta(minutes=6)
     with pytest.raises(IdentityError):  # past its minutes
         await confirming.what_is_signed(uow=uow, forms=FORMS, token=issued.token, now=later)
