@@ -6,7 +6,7 @@ the chat is told. The taps beyond the typed answers are counted."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pypdfium2 as pdfium
@@ -202,3 +202,61 @@ async def pdf_text(public_url: str, token: str, application_id: int) -> str:
         return "\n".join(page.get_textpage().get_text_range() for page in document)
     finally:
         document.close()
+
+
+async def test_in_latvian_the_portals_words(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    """The same request in Latvian: the portal's labels, amounts as Latvians write them."""
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    anna = await person("Anna", language_code="lv")
+    settings = bot_settings(database_url, emulator.base_url)
+    async with serving(settings), Api(settings.public_url, token) as api, browser() as http:
+        await client_with_deal(api)
+        await log_in(anna, http, "anna")
+        await anna.say("/client")
+        await anna.reply()
+        await anna.press_newest('SIA "Ozolkalna Koks" — galvenais lietotājs')
+        menu = (await anna.replies(2))[-1]
+        assert "📝 Pieteikumi" in buttons(menu) and "💼 Mani darījumi" in buttons(menu)
+        await anna.press(menu, "💼 Mani darījumi")
+        await anna.reply()
+        await anna.press_newest("Aktīvie darījumi")
+        await anna.reply()
+        await anna.press_newest("K-2025-17 · Apgrozāmo līdzekļu aizdevums")
+        deal = await anna.reply()
+        assert "Atlikums: 80\xa0000,50\xa0€" in deal["text"]  # Babel: no-break spaces
+        assert buttons(deal)[:2] == ["Darījuma pieteikumi", "➕ Jauns darījuma pieteikums"]
+        await anna.press(deal, "➕ Jauns darījuma pieteikums")
+        await anna.reply()
+        await anna.press_newest("Naudas līdzekļu izsniegšana")
+        question = await anna.reply()
+        assert "1. jautājums no" in question["text"] and "Kādu summu" in question["text"]
+        assert buttons(question) == ["💾 Saglabāt melnrakstu", "✖️ Atcelt"]
+        await anna.say("90 000")
+        assert "80\xa0000,50" in (await anna.reply())["text"]
+        await anna.reply()
+        await anna.say("12 000")
+        await anna.reply()
+        await anna.say("LV80BANK0000435195001")
+        dates = await anna.reply()
+        assert "⬅️ Atpakaļ" in buttons(dates)
+        tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+        await anna.say(tomorrow.strftime("%d.%m.%Y"))
+        await anna.reply()
+        await anna.say("Kokmateriāli pavasara sezonai.")
+        more = await anna.reply()
+        assert "✔️ Gatavs" in buttons(more)
+        await anna.press(more, "✔️ Gatavs")
+        files = await anna.reply()
+        assert "⏭ Izlaist" in buttons(files)
+        await anna.press(files, "⏭ Izlaist")
+        summary = await anna.reply()
+        assert "pārbaudiet atbildes" in summary["text"] and "12\xa0000,00\xa0€" in summary["text"]
+        assert "✍️ Parakstīt un iesniegt" in buttons(summary)
+        assert "💾 Saglabāt melnrakstu" in buttons(summary) and "✖️ Atcelt" in buttons(summary)
+        await anna.press(summary, "✍️ Parakstīt un iesniegt")
+        link = await anna.reply()
+        assert buttons(link) == ["🔐 Apstiprināt un parakstīt"]
+        assert "min. laikā apstipriniet savu identitāti" in link["text"]
