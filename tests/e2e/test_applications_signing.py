@@ -75,6 +75,15 @@ async def test_two_signatories_sign_and_one_submits_once(
         since = await emu.last_seq(BOT_ID)
         await emu.forge_callback(BOT_ID, dace.user_id, 1, "fa:sub:1:-1:")
         assert "signatures the Company Register's rule requires" in await last_alert(emu, since)
+        # Someone of another company, forging buttons with this application's id, finds nothing.
+        marta = await person("Marta", language_code="en")
+        async with browser() as http:
+            await log_in(marta, http, "marta")
+        for forged in (f"fa:sg:1:-1:{short}", "fa:sub:1:-1:", "fa:ed:1:0:", "fa:a:1:0:1"):
+            await emu.forge_callback(BOT_ID, marta.user_id, 1, forged)
+            told = await marta.reply()
+            assert "not among those of the client you act for" in told["text"], forged
+        assert (await api.get("/applications/1")).body["status"] == "sent_for_signing"
         # Nor can Jānis submit with his signature alone.
         since = await emu.last_seq(BOT_ID)
         await emu.forge_callback(BOT_ID, janis.user_id, 1, "fa:sub:1:-1:")
