@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from api.platform import Call, FileAnswer, Resource
 from api.resources.common import Body, Id, Request
-from portal import applications
+from portal import application_status
 from portal.application_document import application_document
 from portal.model import ApplicationRecord, ApplicationStatus, NotFound, SignatureRecord
 
@@ -120,7 +120,7 @@ class StatusChange(Body):
     errors=(404,),
 )
 async def get_application(call: Call, path: ApplicationPath) -> Application:
-    record, signatures = await applications.get_application(
+    record, signatures = await application_status.get_application(
         uow=call.uow, application_id=path.application_id
     )
     return Application.of(record, signatures)
@@ -136,7 +136,7 @@ async def get_application(call: Call, path: ApplicationPath) -> Application:
 async def set_status(call: Call, path: ApplicationPath, body: StatusChange) -> Application:
     """The client's users are told in chat, in their language, with the comment. 409 for an
     application not submitted yet (a draft, one being signed, one withdrawn)."""
-    record = await applications.set_status(
+    record = await application_status.set_status(
         uow=call.uow,
         notifier=call.notifier,
         forms=call.context.forms,
@@ -146,7 +146,7 @@ async def set_status(call: Call, path: ApplicationPath, body: StatusChange) -> A
         actor=call.actor,
         now=call.now,
     )
-    _, signatures = await applications.get_application(uow=call.uow, application_id=record.id)
+    _, signatures = await application_status.get_application(uow=call.uow, application_id=record.id)
     return Application.of(record, signatures)
 
 
