@@ -25,7 +25,6 @@ from dialogs.clients import not_logged_in
 from dialogs.form_dialog import (
     ACTIONS,
     FormDialog,
-    button_data,
     current_locale,
     form_router,
     go_on,
@@ -123,45 +122,38 @@ def actions_router(forms: FormCatalogue, *, public_url: str, minutes: int) -> Ro
         data = await state.get_data()
         await state.clear()
         reason = " ".join(message.text.split())[:1000]
-        await decide(
+        await refuse(
             message.from_user.id,
             int(data.get("app", 0)),
             str(data.get("hash", "")),
-            Decision.REFUSED,
             reason,
             uow,
             outgoing,
         )
 
-    async def decide(
-        user_id: int,
-        app: int,
-        short_hash: str,
-        decision: Decision,
-        reason: str | None,
-        uow: UnitOfWork,
-        outgoing: Outgoing,
-        *,
-        tell: bool = True,
-    ) -> apps.SigningState | None:
+    async def refuse(
+        user_id: int, app: int, short_hash: str, reason: str, uow: UnitOfWork, outgoing: Outgoing
+    ) -> None:
+        """«Atteikt» with its reason: needs no identity confirmation (it binds nothing), but the
+        same checks as a signature, and it is told to the preparer."""
         try:
-            signing = await apps.decide(
+            await apps.decide(
                 uow=uow,
                 notifier=OutgoingNotifier(uow, outgoing),
                 forms=forms,
                 telegram_user_id=user_id,
                 application_id=app,
                 content_hash_seen=short_hash,
-                decision=decision,
+                decision=Decision.REFUSED,
                 reason=reason,
                 now=utcnow(),
             )
         except NotLinked:
             not_logged_in(outgoing)
-            return None
+            return
         except (NoAccess, ApplicationNotFound):
             outgoing.send(_("This application is not among those of the client you act for."))
-            return None
+            return
         except MayNotSign:
             outgoing.send(
                 _(
@@ -169,35 +161,21 @@ def actions_router(forms: FormCatalogue, *, public_url: str, minutes: int) -> Ro
                     "client. You can prepare applications and send them for signing."
                 )
             )
-            return None
+            return
         except AwaitingReview:
             outgoing.send(_("Nothing can be signed in the client's name until ALTUM checks it."))
-            return None
-        except NotEditable:
+            return
+        except (NotEditable, FormIncomplete):
             outgoing.send(
                 _(
                     "This is no longer the content you were asked to sign: it was changed, "
                     "withdrawn or submitted."
                 )
             )
-            return None
-        except FormIncomplete:
-            outgoing.send(_("The application is not complete: it cannot be signed yet."))
-            return None
-        if not tell:
-            return signing
+            return
         builder = InlineKeyboardBuilder()
-        if decision is Decision.REFUSED:
-            text = _("You refused to sign. The preparer is told.")
-        elif signing.met:
-            text = _("✍️ Signed. Everyone needed has signed: it can be sent to ALTUM.")
-            builder.button(text=_("📤 Submit to ALTUM"), callback_data=button_data("sub", app))
-        else:
-            text = _("✍️ Signed. Waiting for the other signatories.")
         builder.button(text=_("📝 Applications"), callback_data=MenuAction(section=APPLICATIONS))
-        builder.adjust(1)
-        outgoing.send(text, keyboard=builder.as_markup())
-        return signing
+        outgoing.send(_("You refused to sign. The preparer is told."), keyboard=builder.as_markup())
 
     @router.callback_query(FormAct.filter(F.act.in_(ACTIONS)))
     async def pressed(
