@@ -6,7 +6,7 @@ shows the newest first, a page at a time, filtered by status; «Atcelt» deletes
 from __future__ import annotations
 
 from api_support import Api, make_token, serving
-from applications_support import choose_client, client_with_deal
+from applications_support import DEAL, choose_client, client_with_deal
 from conftest import PersonFactory
 from e2e_support import BOT_ID, bot_settings, browser, buttons
 from registration_walk import log_in
@@ -24,7 +24,7 @@ async def test_a_saved_draft_resumes_after_a_restart_and_the_list_pages_and_filt
     anna = await person("Anna", language_code="en")
     settings = bot_settings(database_url, emulator.base_url)
     async with serving(settings), Api(settings.public_url, token) as api:
-        await client_with_deal(api, ("anna", "main"))
+        cid = await client_with_deal(api, ("anna", "main"))
         async with browser() as http:
             await log_in(anna, http, "anna")
         await choose_client(anna, 'SIA "Ozolkalna Koks" — main user')
@@ -111,6 +111,27 @@ async def test_a_saved_draft_resumes_after_a_restart_and_the_list_pages_and_filt
         await anna.press_newest("Draft")
         drafts = await anna.reply()
         assert len([b for b in buttons(drafts) if b.startswith("No. ")]) == 5
+
+        # A closed deal is among «Vēsturiskie darījumi», with no new application on it.
+        closed = {**DEAL, "status": "closed", "end_date": "2025-12-31"}
+        assert (await api.put(f"/clients/{cid}/deals/K-2020-1", closed)).status == 201
+        await anna.reply()  # the new deal is told in chat
+        await anna.say("/start")
+        await anna.replies(2)
+        await anna.press_newest("💼 My deals")
+        await anna.reply()
+        await anna.press_newest("Historical deals")
+        history = await anna.reply()
+        assert [b for b in buttons(history) if b.startswith("K-")] == [
+            "K-2020-1 · Apgrozāmo līdzekļu aizdevums"
+        ]
+        await anna.press(history, "K-2020-1 · Apgrozāmo līdzekļu aizdevums")
+        deal = await anna.reply()
+        assert buttons(deal) == ["Deal applications", "⬅️ Back"]
+        since = await emu.last_seq(BOT_ID)
+        await emu.forge_callback(BOT_ID, anna.user_id, 1, "dl:form:2:0")  # forged: refused
+        assert "only on an active deal" in (await anna.reply())["text"]
+        await emu.calls(BOT_ID, method="answerCallbackQuery", since=since, wait=10, min=1)
 
         # «Atcelt» deletes a draft.
         await anna.press(drafts, next(b for b in buttons(drafts) if b.startswith("No. 6")))
