@@ -6,6 +6,7 @@ the chat is told. The taps beyond the typed answers are counted."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import aiohttp
@@ -13,7 +14,7 @@ import pypdfium2 as pdfium
 from api_support import Api, make_token, serving
 from applications_support import confirm_at_provider
 from conftest import PersonFactory
-from e2e_support import Person, bot_settings, browser, buttons
+from e2e_support import Person, bot_settings, browser, buttons, outbox_rows
 from registration_walk import log_in
 
 from bot.ops.demo import DEMO_DATA
@@ -140,6 +141,10 @@ async def test_a_sole_signatory_prepares_signs_and_submits_a_disbursement(
         assert status == 200 and "Signed." in page, page
         told = await anna.reply()
         assert "was submitted to ALTUM" in told["text"] and "€12,000.00" in told["text"]
+        # The link's secret is not kept once sent: the outbox holds it scrubbed.
+        secret = button_web_app_url(link).rsplit("/", 1)[1]
+        kept = [json.dumps(row.payload) for row in await outbox_rows(database_url)]
+        assert any("/sign/[redacted]" in p for p in kept) and not any(secret in p for p in kept)
         # From the main menu to «Iesniegt ALTUM»: at most 10 taps beyond the typed answers and
         # the identity provider (the two taps that changed an answer are not part of it).
         assert taps.count - 2 <= 10, taps.count
@@ -260,3 +265,9 @@ async def test_in_latvian_the_portals_words(
         link = await anna.reply()
         assert buttons(link) == ["🔐 Apstiprināt un parakstīt"]
         assert "min. laikā apstipriniet savu identitāti" in link["text"]
+
+
+def button_web_app_url(message: dict[str, object]) -> str:
+    markup = message.get("reply_markup") or {}
+    assert isinstance(markup, dict)
+    return str(markup["inline_keyboard"][0][0]["web_app"]["url"])
