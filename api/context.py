@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from api.ratelimit import RateLimiter
 from portal.documents import DocumentRules
 from portal.forms import FormCatalogue
-from portal.ports import DocumentInspector, FeedSignal, FileStore, Notifier, UnitOfWork
+from portal.ports import DocumentInspector, FeedSignal, FileStore, Notifier, PdfWriter, UnitOfWork
 
 # One transaction: what it changes and the chat messages it queues commit together, and the
 # messages are sent after the commit.
@@ -51,6 +51,7 @@ class ApiContext:
     # The forms (forms/*.yaml): an application's title for the chat's notices.
     forms: FormCatalogue = field(default_factory=lambda: FormCatalogue(()))
     files: ApiFiles | None = None  # None: messages without attachments only
+    pdf: PdfWriter | None = None  # draws a submitted application's PDF
 
     def __post_init__(self) -> None:
         self.slots = asyncio.Semaphore(self.concurrency)

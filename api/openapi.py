@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from api.platform import Operation, error_statuses
+from api.platform import FileAnswer, Operation, error_statuses
 from api.problems import CONTENT_TYPE, KINDS, Problem
 
 REF = "#/components/schemas/{model}"
@@ -32,7 +32,7 @@ def build(operations: list[Operation], *, tags: list[tuple[str, str]]) -> dict[s
     for operation in operations:
         if operation.body_model is not None:
             keyed[(operation.body_model, "validation")] = None
-        if operation.response_model is not None:
+        if operation.response_model is not None and not _is_file(operation.response_model):
             keyed[(operation.response_model, "serialization")] = None
     schemas_by_key, document = models_json_schema(list(keyed), ref_template=REF)
     paths: dict[str, dict[str, Any]] = {}
@@ -77,7 +77,11 @@ def _operation(
         }
     for status in operation.statuses:
         answer: dict[str, Any] = {"description": _success(status)}
-        if operation.response_model is not None:
+        if operation.response_model is not None and _is_file(operation.response_model):
+            binary = {"schema": {"type": "string", "format": "binary"}}
+            media_type: str = getattr(operation.response_model, "media_type")  # noqa: B009
+            answer["content"] = {media_type: binary}
+        elif operation.response_model is not None:
             schema = schemas[(operation.response_model, "serialization")]
             answer["content"] = {"application/json": {"schema": schema}}
         if operation.links and status == operation.status:
@@ -92,6 +96,10 @@ def _operation(
             }
         spec["responses"][str(status)] = answer
     return spec
+
+
+def _is_file(model: type[BaseModel]) -> bool:
+    return issubclass(model, FileAnswer)
 
 
 def _success(status: int) -> str:

@@ -20,7 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, get_type_hints
+from typing import Any, ClassVar, get_type_hints
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -30,6 +30,16 @@ from api.problems import FieldError, ProblemError
 from portal import api_tokens
 from portal.model import ApiTokenRecord, Conflict, Invalid, NotFound
 from portal.ports import Notifier, UnitOfWork
+
+
+class FileAnswer(BaseModel):
+    """An answer that is a file, not JSON (an application's PDF): sent as its bytes, described
+    in OpenAPI as a binary string of `media_type`."""
+
+    media_type: ClassVar[str] = "application/octet-stream"
+    data: bytes
+    filename: str
+
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +187,13 @@ def endpoint(
         status = call.status or operation.status
         if result is None:
             return web.Response(status=204 if status == 200 else status)
+        if isinstance(result, FileAnswer):
+            return web.Response(
+                body=result.data,
+                status=status,
+                content_type=result.media_type,
+                headers={"Content-Disposition": f'attachment; filename="{result.filename}"'},
+            )
         return web.Response(
             text=result.model_dump_json(), status=status, content_type="application/json"
         )

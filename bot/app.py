@@ -191,6 +191,7 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
                 files=desk,
                 support_phone=settings.support_phone,
                 support_email=settings.support_email,
+                signature_minutes=settings.signature_confirmation_minutes,
             )
         )
     )

@@ -170,6 +170,9 @@ class Settings(BaseSettings):
     # contacts on altum.lv; unconfirmed as the right line for portal users, hence settings).
     support_phone: str = "+371 67774010"
     support_email: str = "altum@altum.lv"
+    # Applications (issue 9): how long a signer has to confirm their identity at the provider
+    # after pressing «Parakstīt».
+    signature_confirmation_minutes: int = Field(default=5, ge=1, le=10)
 
     @field_validator("telegram_api_url", "public_url")
     @classmethod

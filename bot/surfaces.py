@@ -95,6 +95,7 @@ def web_surface(app: App) -> Surface:
             support_phone=settings.support_phone,
             support_email=settings.support_email,
         ),
+        forms=load_forms(),
     )
 
 
@@ -125,6 +126,7 @@ def api_context(app: App, stop: asyncio.Event, limiter: RateLimiter) -> ApiConte
             inspector=FileInspector(),
             rules=app.settings.files.rules(),
         ),
+        pdf=FpdfWriter(),
     )
 
 

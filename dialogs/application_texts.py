@@ -76,6 +76,22 @@ def summary_text(form: Form, answers: dict[str, Value | None]) -> str:
     return "\n".join(lines)
 
 
+def signed_reply(application_id: int, *, met: bool) -> tuple[str, InlineKeyboardMarkup]:
+    """The signer's chat after a signature: on to «Iesniegt ALTUM» once the rule is met."""
+    builder = InlineKeyboardBuilder()
+    if met:
+        text = _("✍️ Signed. Everyone needed has signed: it can be sent to ALTUM.")
+        builder.button(
+            text=_("📤 Submit to ALTUM"),
+            callback_data=FormAct(act="sub", app=application_id, f=-1, v=""),
+        )
+    else:
+        text = _("✍️ Signed. Waiting for the other signatories.")
+    _menu_row(builder)
+    builder.adjust(1)
+    return text, builder.as_markup()
+
+
 def _menu_row(builder: InlineKeyboardBuilder) -> None:
     builder.button(text=_("📝 Applications"), callback_data=MenuAction(section=APPLICATIONS))
 
@@ -94,8 +110,9 @@ def render_application(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None
             ),
             "",
         ]
-        for lv, en, value in notice.lines:
-            lines.append(f"{escape(en if locale == 'en' else lv)}: {escape(value)}")
+        for lv, en, value_lv, value_en in notice.lines:
+            label, value = (en, value_en) if locale == "en" else (lv, value_lv)
+            lines.append(f"{escape(label)}: {escape(value)}")
         lines += ["", _("Content hash: <code>{hash}</code>").format(hash=notice.content_hash)]
         short = notice.content_hash[:16]
         builder.button(
@@ -108,6 +125,16 @@ def render_application(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None
         )
         builder.adjust(2)
         return "\n".join(lines), builder.as_markup()
+    if isinstance(notice, SignaturesVoided) and notice.withdrawn:
+        _menu_row(builder)
+        return _(
+            "↩️ «{title}» (No. {id}) of <b>{client}</b> was withdrawn by the person who "
+            "prepared it: there is nothing to sign."
+        ).format(
+            title=_title(notice.form_title_lv, notice.form_title_en),
+            id=notice.application_id,
+            client=escape(notice.client_name),
+        ), builder.as_markup()
     if isinstance(notice, SignaturesVoided):
         _menu_row(builder)
         return _(

@@ -17,7 +17,8 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from dialogs.application_texts import APPLICATIONS, application_line, form_title, status_text
 from dialogs.callbacks import MenuAction
 from dialogs.clients import not_logged_in
-from dialogs.form_dialog import form_router, resume, show_summary
+from dialogs.form_actions import form_routers
+from dialogs.form_dialog import resume, show_summary
 from dialogs.outgoing import Outgoing
 from dialogs.sections import DialogSettings, MenuEntry, Routing, Section, Visibility
 from portal import applications as apps
@@ -71,9 +72,10 @@ def menu_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def router(forms: FormCatalogue) -> Router:
+def router(forms: FormCatalogue, *, public_url: str = "", minutes: int = 5) -> Router:
     router = Router(name="application_forms")
-    router.include_router(form_router(forms))
+    for part in form_routers(forms, public_url=public_url, minutes=minutes):
+        router.include_router(part)
     offered = forms.offered(FormKind.APPLICATION)
     questionnaires = frozenset(f.id for f in forms.offered(FormKind.QUESTIONNAIRE))
 
@@ -197,7 +199,9 @@ def router(forms: FormCatalogue) -> Router:
 
 
 def _router(settings: DialogSettings) -> Router:
-    return router(settings.forms)
+    return router(
+        settings.forms, public_url=settings.public_url, minutes=settings.signature_minutes
+    )
 
 
 SECTION = Section(

@@ -1,6 +1,8 @@
 """The form dialog: one question per message with the fitting input, for any form kind
 (applications, deal applications and the questionnaires of «Anketas»: `form_router(forms)`
 serves them all, a form's draft being an application row; the applications' router includes it).
+What acts on the whole application is `dialogs.form_actions`; `form_actions.form_routers` gives
+both.
 
 Every answer is stored as it is given, with the question the dialog is at, so a draft resumes
 there after a restart or days later. Buttons carry the application's id, the question's index
@@ -23,25 +25,19 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from dialogs.application_texts import APPLICATIONS, form_title, summary_text
-from dialogs.callbacks import FormAct, MenuAction
+from dialogs.application_texts import form_title, summary_text
+from dialogs.callbacks import FormAct
 from dialogs.chat_notices import OutgoingNotifier
 from dialogs.clients import not_logged_in
 from dialogs.form_texts import accumulating_hint, question_text, refusal_text, value_text
 from dialogs.outgoing import Outgoing
-from dialogs.questionnaire_texts import (
-    back_keyboard,
-    cancelled_text,
-    saved_text,
-    submitted_text,
-)
 from portal import applications as apps
 from portal.forms import (
     ACCUMULATING,
+    Code,
     Field,
     FieldType,
     FormCatalogue,
-    FormKind,
     NotAQuestion,
     Refusal,
     Value,
@@ -55,22 +51,21 @@ from portal.forms import (
     toggle_choice,
     visible_fields,
 )
+from portal.forms.refusals import refuse
 from portal.model import (
     OPEN,
     ApplicationNotFound,
     ApplicationStatus,
-    AwaitingReview,
-    Decision,
-    FormIncomplete,
-    MayNotSign,
     NoAccess,
-    NotEditable,
     NotLinked,
-    RuleNotMet,
 )
 from portal.ports import UnitOfWork
 
 Answers = dict[str, Value | None]
+
+
+# Buttons that act on the whole application (dialogs/form_actions.py), not on a question.
+ACTIONS = ("sg", "rf", "sub", "sign", "send", "save", "cancel", "wd", "ed")
 
 
 class FormDialog(StatesGroup):
@@ -78,11 +73,11 @@ class FormDialog(StatesGroup):
     reason = State()  # a refusal's reason
 
 
-def _now() -> datetime:
+def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _act(act: str, app: int, f: int = -1, v: str = "") -> FormAct:
+def button_data(act: str, app: int, f: int = -1, v: str = "") -> FormAct:
     return FormAct(act=act, app=app, f=f, v=v)
 
 
@@ -93,19 +88,19 @@ def _index(opened: apps.Opened, field: Field) -> int:
 def _calendar(builder: InlineKeyboardBuilder, app: int, f: int, month: date) -> int:
     """A month of day buttons (value: the ISO date as digits) with ‹ › to move; rows used."""
     rows = [1]
-    builder.button(text="‹", callback_data=_act("cal", app, f, _shift(month, -1)))
+    builder.button(text="‹", callback_data=button_data("cal", app, f, _shift(month, -1)))
     builder.button(
-        text=month.strftime("%m.%Y"), callback_data=_act("cal", app, f, _shift(month, 0))
+        text=month.strftime("%m.%Y"), callback_data=button_data("cal", app, f, _shift(month, 0))
     )
-    builder.button(text="›", callback_data=_act("cal", app, f, _shift(month, 1)))
+    builder.button(text="›", callback_data=button_data("cal", app, f, _shift(month, 1)))
     rows[0] = 3
     for week in calendar.Calendar().monthdayscalendar(month.year, month.month):
         for day in week:
             if day == 0:
-                builder.button(text="·", callback_data=_act("nop", app, f))
+                builder.button(text="·", callback_data=button_data("nop", app, f))
             else:
                 value = date(month.year, month.month, day).strftime("%Y%m%d")
-                builder.button(text=str(day), callback_data=_act("a", app, f, value))
+                builder.button(text=str(day), callback_data=button_data("a", app, f, value))
         rows.append(7)
     return len(rows)
 
@@ -126,7 +121,8 @@ def question_keyboard(
         for i, option in enumerate(field.options):
             mark = "✅ " if current == option.id else ""
             builder.button(
-                text=mark + option.label.get(_locale()), callback_data=_act("a", app, f, str(i))
+                text=mark + option.label.get(current_locale()),
+                callback_data=button_data("a", app, f, str(i)),
             )
             sizes.append(1)
     elif field.type is FieldType.MULTI_CHOICE:
@@ -134,40 +130,41 @@ def question_keyboard(
         for i, option in enumerate(field.options):
             mark = "☑️ " if option.id in chosen else "⬜ "
             builder.button(
-                text=mark + option.label.get(_locale()), callback_data=_act("tog", app, f, str(i))
+                text=mark + option.label.get(current_locale()),
+                callback_data=button_data("tog", app, f, str(i)),
             )
             sizes.append(1)
     elif field.type is FieldType.YES_NO:
-        builder.button(text=_("Yes"), callback_data=_act("a", app, f, "yes"))
-        builder.button(text=_("No"), callback_data=_act("a", app, f, "no"))
+        builder.button(text=_("Yes"), callback_data=button_data("a", app, f, "yes"))
+        builder.button(text=_("No"), callback_data=button_data("a", app, f, "no"))
         sizes.append(2)
     elif field.type is FieldType.DATE:
         start = current if isinstance(current, date) else month or apps_today()
         sizes += [3] + [7] * (_calendar(builder, app, f, start.replace(day=1)) - 1)
     if field.type in ACCUMULATING:
-        builder.button(text=_("✔️ Done"), callback_data=_act("ok", app, f))
+        builder.button(text=_("✔️ Done"), callback_data=button_data("ok", app, f))
         sizes.append(1)
     nav = 0
     if previous_question(opened.form, opened.answers, field.id) is not None:
-        builder.button(text=_("⬅️ Back"), callback_data=_act("back", app, f))
+        builder.button(text=_("⬅️ Back"), callback_data=button_data("back", app, f))
         nav += 1
     if not field.required:
-        builder.button(text=_("⏭ Skip"), callback_data=_act("skip", app, f))
+        builder.button(text=_("⏭ Skip"), callback_data=button_data("skip", app, f))
         nav += 1
     if nav:
         sizes.append(nav)
-    builder.button(text=_("💾 Save draft"), callback_data=_act("save", app, f))
-    builder.button(text=_("✖️ Cancel"), callback_data=_act("cancel", app, f))
+    builder.button(text=_("💾 Save draft"), callback_data=button_data("save", app, f))
+    builder.button(text=_("✖️ Cancel"), callback_data=button_data("cancel", app, f))
     sizes.append(2)
     builder.adjust(*sizes)
     return builder.as_markup()
 
 
 def apps_today() -> date:
-    return _now().astimezone(apps.RIGA).date()
+    return utcnow().astimezone(apps.RIGA).date()
 
 
-def _locale() -> str:
+def current_locale() -> str:
     from aiogram.utils.i18n import get_i18n
 
     return get_i18n().current_locale
@@ -190,7 +187,14 @@ def question_message(opened: apps.Opened, field: Field) -> str:
     value = opened.answers.get(field.id)
     if field.id in opened.answers and value is not None:
         lines.append(_("Now: {value}").format(value=escape(value_text(field, value))))
-    if field.type is FieldType.ATTACHMENT:
+    if field.type is FieldType.ATTACHMENT and field.required:
+        lines.append(
+            _(
+                "Files cannot be attached in the chat yet, and this form needs them here: "
+                "save the draft; it can be finished once files can be sent in the chat."
+            )
+        )
+    elif field.type is FieldType.ATTACHMENT:
         lines.append(_("Files cannot be attached in the chat yet: press «Done» to go on."))
     return "\n".join(lines)
 
@@ -218,8 +222,10 @@ async def summary_keyboard(uow: UnitOfWork, opened: apps.Opened) -> InlineKeyboa
     builder = InlineKeyboardBuilder()
     sizes: list[int] = []
     for field in visible_fields(opened.form, opened.answers):
-        label = field.label.get(_locale())
-        builder.button(text=f"✏️ {label}"[:60], callback_data=_act("ed", app, _index(opened, field)))
+        label = field.label.get(current_locale())
+        builder.button(
+            text=f"✏️ {label}"[:60], callback_data=button_data("ed", app, _index(opened, field))
+        )
     fields = len(visible_fields(opened.form, opened.answers))
     sizes += [2] * (fields // 2) + ([1] if fields % 2 else [])
     if opened.form.needs_signatures:
@@ -227,17 +233,17 @@ async def summary_keyboard(uow: UnitOfWork, opened: apps.Opened) -> InlineKeyboa
         if opened.person_id in rule.rules:
             alone = rule.needed_with(opened.person_id) == 1
             text = _("✍️ Sign and submit") if alone else _("✍️ Sign and send for signing")
-            builder.button(text=text, callback_data=_act("sign", app))
+            builder.button(text=text, callback_data=button_data("sign", app))
         else:
-            builder.button(text=_("📨 Send for signing"), callback_data=_act("send", app))
+            builder.button(text=_("📨 Send for signing"), callback_data=button_data("send", app))
     else:
-        builder.button(text=_("📤 Submit to ALTUM"), callback_data=_act("sub", app))
+        builder.button(text=_("📤 Submit to ALTUM"), callback_data=button_data("sub", app))
     sizes.append(1)
-    builder.button(text=_("💾 Save draft"), callback_data=_act("save", app))
+    builder.button(text=_("💾 Save draft"), callback_data=button_data("save", app))
     if application.status is ApplicationStatus.DRAFT:
-        builder.button(text=_("✖️ Cancel"), callback_data=_act("cancel", app))
+        builder.button(text=_("✖️ Cancel"), callback_data=button_data("cancel", app))
     else:
-        builder.button(text=_("↩️ Withdraw"), callback_data=_act("wd", app))
+        builder.button(text=_("↩️ Withdraw"), callback_data=button_data("wd", app))
     sizes.append(2)
     builder.adjust(*sizes)
     return builder.as_markup()
@@ -263,7 +269,7 @@ async def go_on(
         application_id=opened.application.id,
         answers=answers,
         current_field=field.id if field else None,
-        now=_now(),
+        now=utcnow(),
     )
     opened = apps.Opened(record, opened.form, answers, opened.access, opened.person_id)
     if field is None:
@@ -291,21 +297,24 @@ def _refused(outgoing: Outgoing, opened: apps.Opened, field: Field, refusal: Ref
     outgoing.send(question_message(opened, field), keyboard=question_keyboard(opened, field))
 
 
-def form_router(forms: FormCatalogue) -> Router:
-    router = Router(name="form_dialog")
+async def load_opened(
+    forms: FormCatalogue, user_id: int, app: int, uow: UnitOfWork, outgoing: Outgoing
+) -> apps.Opened | None:
+    """The application through the chat's current client; a clear answer when it is not."""
+    try:
+        return await apps.open_application(
+            uow=uow, forms=forms, telegram_user_id=user_id, application_id=app
+        )
+    except NotLinked:
+        not_logged_in(outgoing)
+    except (NoAccess, ApplicationNotFound):
+        outgoing.send(_("This application is not among those of the client you act for."))
+    return None
 
-    async def load(
-        user_id: int, app: int, uow: UnitOfWork, outgoing: Outgoing
-    ) -> apps.Opened | None:
-        try:
-            return await apps.open_application(
-                uow=uow, forms=forms, telegram_user_id=user_id, application_id=app
-            )
-        except NotLinked:
-            not_logged_in(outgoing)
-        except (NoAccess, ApplicationNotFound):
-            outgoing.send(_("This application is not among those of the client you act for."))
-        return None
+
+def form_router(forms: FormCatalogue) -> Router:
+    """The questions of any form kind; the whole-form actions are `dialogs.form_actions`."""
+    router = Router(name="form_dialog")
 
     async def answered(
         user_id: int,
@@ -334,7 +343,7 @@ def form_router(forms: FormCatalogue) -> Router:
         assert message.from_user is not None and message.text is not None
         user_id = message.from_user.id
         app = (await state.get_data()).get("app")
-        opened = await load(user_id, int(app or 0), uow, outgoing)
+        opened = await load_opened(forms, user_id, int(app or 0), uow, outgoing)
         if opened is None:
             await state.clear()
             return
@@ -347,7 +356,7 @@ def form_router(forms: FormCatalogue) -> Router:
             await show_summary(outgoing, state, uow, opened)
             return
         answers = dict(opened.answers)
-        context = await apps.form_context(uow=uow, application=opened.application, now=_now())
+        context = await apps.form_context(uow=uow, application=opened.application, now=utcnow())
         if field.type is FieldType.LONG_TEXT:
             result = append_text(opened.form, answers, field.id, message.text, context=context)
             await answered(user_id, opened, field, result, uow, state, outgoing, stay=True)
@@ -357,91 +366,7 @@ def form_router(forms: FormCatalogue) -> Router:
             result = answer(opened.form, answers, field.id, message.text, context=context)
             await answered(user_id, opened, field, result, uow, state, outgoing)
 
-    @router.message(StateFilter(FormDialog.reason), F.text)
-    async def reason_typed(
-        message: Message, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
-    ) -> None:
-        assert message.from_user is not None and message.text is not None
-        data = await state.get_data()
-        await state.clear()
-        reason = " ".join(message.text.split())[:1000]
-        await decide(
-            message.from_user.id,
-            int(data.get("app", 0)),
-            str(data.get("hash", "")),
-            Decision.REFUSED,
-            reason,
-            uow,
-            outgoing,
-        )
-
-    async def decide(
-        user_id: int,
-        app: int,
-        short_hash: str,
-        decision: Decision,
-        reason: str | None,
-        uow: UnitOfWork,
-        outgoing: Outgoing,
-        *,
-        tell: bool = True,
-    ) -> apps.SigningState | None:
-        try:
-            signing = await apps.decide(
-                uow=uow,
-                notifier=OutgoingNotifier(uow, outgoing),
-                forms=forms,
-                telegram_user_id=user_id,
-                application_id=app,
-                content_hash_seen=short_hash,
-                decision=decision,
-                reason=reason,
-                now=_now(),
-            )
-        except NotLinked:
-            not_logged_in(outgoing)
-            return None
-        except (NoAccess, ApplicationNotFound):
-            outgoing.send(_("This application is not among those of the client you act for."))
-            return None
-        except MayNotSign:
-            outgoing.send(
-                _(
-                    "Only a person with signing rights by the Company Register can sign for the "
-                    "client. You can prepare applications and send them for signing."
-                )
-            )
-            return None
-        except AwaitingReview:
-            outgoing.send(_("Nothing can be signed in the client's name until ALTUM checks it."))
-            return None
-        except NotEditable:
-            outgoing.send(
-                _(
-                    "This is no longer the content you were asked to sign: it was changed, "
-                    "withdrawn or submitted."
-                )
-            )
-            return None
-        except FormIncomplete:
-            outgoing.send(_("The application is not complete: it cannot be signed yet."))
-            return None
-        if not tell:
-            return signing
-        builder = InlineKeyboardBuilder()
-        if decision is Decision.REFUSED:
-            text = _("You refused to sign. The preparer is told.")
-        elif signing.met:
-            text = _("✍️ Signed. Everyone needed has signed: it can be sent to ALTUM.")
-            builder.button(text=_("📤 Submit to ALTUM"), callback_data=_act("sub", app))
-        else:
-            text = _("✍️ Signed. Waiting for the other signatories.")
-        builder.button(text=_("📝 Applications"), callback_data=MenuAction(section=APPLICATIONS))
-        builder.adjust(1)
-        outgoing.send(text, keyboard=builder.as_markup())
-        return signing
-
-    @router.callback_query(FormAct.filter())
+    @router.callback_query(FormAct.filter(~F.act.in_(ACTIONS)))
     async def pressed(
         query: CallbackQuery,
         callback_data: FormAct,
@@ -453,31 +378,14 @@ def form_router(forms: FormCatalogue) -> Router:
         if act == "nop":
             outgoing.answer_callback(query.id)
             return
-        if act in ("sg", "rf"):
-            outgoing.answer_callback(query.id)
-            if act == "sg":
-                await decide(user_id, app, callback_data.v, Decision.SIGNED, None, uow, outgoing)
-            else:
-                await state.set_state(FormDialog.reason)
-                await state.set_data({"app": app, "hash": callback_data.v})
-                outgoing.send(
-                    _("Why do you refuse to sign? Type the reason; the preparer sees it.")
-                )
-            return
-        opened = await load(user_id, app, uow, outgoing)
+        opened = await load_opened(forms, user_id, app, uow, outgoing)
         if opened is None:
             outgoing.answer_callback(query.id)
-            return
-        if act == "sub":
-            await submit(query, opened, uow, outgoing)
             return
         if opened.application.status not in OPEN:
             outgoing.answer_callback(
                 query.id, _("This application can no longer be changed."), alert=True
             )
-            return
-        if act in ("sign", "send", "save", "cancel", "wd", "ed"):
-            await whole(query, callback_data, opened, state, uow, outgoing)
             return
         fields = opened.form.fields
         asked = resume_question(opened.form, opened.answers, opened.application.current_field)
@@ -490,7 +398,7 @@ def form_router(forms: FormCatalogue) -> Router:
         if query.message is not None:
             outgoing.remove_keyboard(query.message.message_id)
         field, answers = asked, dict(opened.answers)
-        context = await apps.form_context(uow=uow, application=opened.application, now=_now())
+        context = await apps.form_context(uow=uow, application=opened.application, now=utcnow())
         try:
             if act == "a":
                 raw = callback_data.v
@@ -511,7 +419,12 @@ def form_router(forms: FormCatalogue) -> Router:
                 await answered(user_id, opened, field, result, uow, state, outgoing, stay=True)
             elif act == "ok":
                 if field.type is FieldType.ATTACHMENT and field.id not in answers:
-                    result = skip(opened.form, answers, field.id) if not field.required else answers
+                    # Nothing attached: «Izlaist» for an optional field, a refusal otherwise.
+                    result = (
+                        refuse(Code.REQUIRED)
+                        if field.required
+                        else skip(opened.form, answers, field.id)
+                    )
                 else:
                     result = confirm(opened.form, answers, field.id, context=context)
                 await answered(user_id, opened, field, result, uow, state, outgoing)
@@ -534,181 +447,5 @@ def form_router(forms: FormCatalogue) -> Router:
                 )
         except NotAQuestion:
             await resume(outgoing, state, uow, opened)
-
-    async def whole(
-        query: CallbackQuery,
-        data: FormAct,
-        opened: apps.Opened,
-        state: FSMContext,
-        uow: UnitOfWork,
-        outgoing: Outgoing,
-    ) -> None:
-        """The summary's buttons and those that act on the whole draft."""
-        user_id, app, act = query.from_user.id, opened.application.id, data.act
-        outgoing.answer_callback(query.id)
-        notifier = OutgoingNotifier(uow, outgoing)
-        questionnaire = opened.form.kind is FormKind.QUESTIONNAIRE
-        if act == "save" and questionnaire:
-            await state.clear()
-            outgoing.send(saved_text(app), keyboard=back_keyboard())
-            return
-        if act == "save":
-            await state.clear()
-            outgoing.send(
-                _(
-                    "💾 The draft No. {id} is saved. Continue it from «Applications» → "
-                    "«List of applications»."
-                ).format(id=app)
-            )
-            return
-        if act == "cancel":
-            if opened.application.status is ApplicationStatus.DRAFT:
-                await apps.discard(
-                    uow=uow, forms=forms, telegram_user_id=user_id, application_id=app, now=_now()
-                )
-                await state.clear()
-                outgoing.send(
-                    cancelled_text()
-                    if questionnaire
-                    else _("✖️ The application was cancelled and its draft deleted.")
-                )
-            return
-        if act == "wd":
-            try:
-                await apps.withdraw(
-                    uow=uow,
-                    notifier=notifier,
-                    forms=forms,
-                    telegram_user_id=user_id,
-                    application_id=app,
-                    now=_now(),
-                )
-            except NotEditable:
-                outgoing.send(_("Only the person who prepared it can withdraw it."))
-                return
-            await state.clear()
-            outgoing.send(_("↩️ The application No. {id} was withdrawn.").format(id=app))
-            return
-        if act == "ed":
-            fields = opened.form.fields
-            index = data.f
-            shown = {f.id for f in visible_fields(opened.form, opened.answers)}
-            if not 0 <= index < len(fields) or fields[index].id not in shown:
-                await resume(outgoing, state, uow, opened)
-                return
-            await go_on(
-                outgoing, state, uow, forms, user_id, opened, dict(opened.answers), fields[index]
-            )
-            return
-        if not opened.form.needs_signatures:  # a questionnaire: a forged or stale button
-            outgoing.send(_("This form needs no signatures: submit it from its summary."))
-            await resume(outgoing, state, uow, opened)
-            return
-        try:
-            if act == "send":
-                await apps.send_for_signing(
-                    uow=uow,
-                    notifier=notifier,
-                    forms=forms,
-                    telegram_user_id=user_id,
-                    application_id=app,
-                    now=_now(),
-                )
-                await state.clear()
-                outgoing.send(
-                    _(
-                        "📨 Sent for signing. The signatories are asked in the chat; you will be "
-                        "told when they sign."
-                    )
-                )
-                return
-            # «Parakstīt»: the signer's own signature; alone it is enough, else the others
-            # are asked.
-            rule = await apps.signing_rule(
-                uow=uow, client_id=opened.application.client_id, counts="others"
-            )
-            if opened.person_id not in rule.rules:
-                raise MayNotSign
-            digest = apps.hash_of(opened)
-            alone = rule.needed_with(opened.person_id) == 1
-            if not alone:
-                await apps.send_for_signing(
-                    uow=uow,
-                    notifier=notifier,
-                    forms=forms,
-                    telegram_user_id=user_id,
-                    application_id=app,
-                    now=_now(),
-                )
-            await state.clear()
-            signing = await decide(
-                user_id, app, digest[:16], Decision.SIGNED, None, uow, outgoing, tell=not alone
-            )
-            if signing is not None and alone:  # sign and submit in one flow
-                refreshed = await load(user_id, app, uow, outgoing)
-                if refreshed is not None:
-                    await submit(query, refreshed, uow, outgoing, answered=True)
-        except FormIncomplete as problem:
-            names = ", ".join(opened.form.field(f).label.get(_locale()) for f in problem.fields)
-            outgoing.send(
-                _("Some answers are missing or no longer fit: {fields}").format(
-                    fields=escape(names)
-                )
-            )
-            await resume(outgoing, state, uow, opened)
-        except MayNotSign:
-            outgoing.send(_("Only a person with signing rights by the Company Register can sign."))
-        except AwaitingReview:
-            outgoing.send(_("Nothing can be signed in the client's name until ALTUM checks it."))
-
-    async def submit(
-        query: CallbackQuery,
-        opened: apps.Opened,
-        uow: UnitOfWork,
-        outgoing: Outgoing,
-        *,
-        answered: bool = False,
-    ) -> None:
-        """«Iesniegt ALTUM»: once, even on a double tap."""
-        try:
-            _record, first = await apps.submit(
-                uow=uow,
-                notifier=OutgoingNotifier(uow, outgoing),
-                forms=forms,
-                telegram_user_id=query.from_user.id,
-                application_id=opened.application.id,
-                now=_now(),
-            )
-        except RuleNotMet:
-            if not answered:
-                outgoing.answer_callback(
-                    query.id,
-                    _(
-                        "It cannot be submitted yet: the signatures the Company Register's rule "
-                        "requires are missing."
-                    ),
-                    alert=True,
-                )
-            return
-        except AwaitingReview:
-            if not answered:
-                outgoing.answer_callback(
-                    query.id,
-                    _("Nothing can be submitted in the client's name until ALTUM checks it."),
-                    alert=True,
-                )
-            return
-        except (NotEditable, FormIncomplete):
-            if not answered:
-                outgoing.answer_callback(
-                    query.id, _("This application can no longer be submitted."), alert=True
-                )
-            return
-        if not answered:
-            outgoing.answer_callback(
-                query.id, None if first else _("It has already been submitted.")
-            )
-        if first and opened.form.kind is FormKind.QUESTIONNAIRE:
-            outgoing.send(submitted_text(opened.form), keyboard=back_keyboard())
 
     return router

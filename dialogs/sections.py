@@ -40,6 +40,7 @@ class DialogSettings:
     # SUPPORT_PHONE, SUPPORT_EMAIL: ALTUM's client support («Palīdzība», the user guide)
     support_phone: str = "+371 67774010"
     support_email: str = "altum@altum.lv"
+    signature_minutes: int = 5  # SIGNATURE_CONFIRMATION_MINUTES
 
 
 class Visibility(StrEnum):

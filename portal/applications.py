@@ -15,6 +15,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from portal import feed
+from portal.application_document import value_text
 from portal.clients import current_client, person_of
 from portal.forms import (
     Answers,
@@ -38,7 +39,6 @@ from portal.model import (
     ApplicationPage,
     ApplicationRecord,
     ApplicationStatus,
-    ApplicationStatusChanged,
     ApplicationSubmitted,
     ClientAccess,
     ClientKind,
@@ -51,13 +51,11 @@ from portal.model import (
     NewApplication,
     NoAccess,
     NotEditable,
-    NotFound,
     RuleNotMet,
     SignatureDecided,
     SignatureRecord,
     SignatureRequested,
     SignaturesVoided,
-    StatusNotAllowed,
 )
 from portal.ports import Notifier, UnitOfWork
 from portal.review import ensure_may_sign
@@ -242,6 +240,7 @@ async def _void(
     now: datetime,
     telegram_user_id: int,
     counts: Counts = "others",
+    withdrawn: bool = False,
 ) -> None:
     application = opened.application
     voided = await uow.applications.void_signatures(application.id)
@@ -268,6 +267,7 @@ async def _void(
                 application_id=application.id,
                 form_title_lv=opened.form.title.lv,
                 form_title_en=opened.form.title.en,
+                withdrawn=withdrawn,
             )
         )
 
@@ -366,20 +366,22 @@ async def _checked_hash(uow: UnitOfWork, opened: Opened, now: datetime) -> str:
     return content_hash(opened.form, opened.answers, about=about(opened.application))
 
 
-def summary_lines(opened: Opened) -> tuple[tuple[str, str, str], ...]:
-    """(label lv, label en, value) for a signer's message; values as typed data, plain."""
+def summary_lines(opened: Opened) -> tuple[tuple[str, str, str, str], ...]:
+    """(label lv, label en, value lv, value en) of every answer given, for a signer's message
+    and the confirmation page: amounts and dates as people there write them."""
     lines = []
     for line in summary(opened.form, opened.answers):
         if line.value is None:
             continue
-        value = line.value
-        if isinstance(value, tuple):
-            text = ", ".join(getattr(v, "name", str(v)) for v in value)
-        elif isinstance(value, Decimal):
-            text = format(value, "f")
-        else:
-            text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-        lines.append((line.field.label.lv, line.field.label.en, text))
+        field = line.field
+        lines.append(
+            (
+                field.label.lv,
+                field.label.en,
+                value_text(opened.form, field.id, line.value, "lv"),
+                value_text(opened.form, field.id, line.value, "en"),
+            )
+        )
     return tuple(lines)
 
 
@@ -626,7 +628,7 @@ async def withdraw(
     application = opened.application
     if application.status not in OPEN or application.prepared_by != opened.person_id:
         raise NotEditable
-    await _void(uow, notifier, opened, now=now, telegram_user_id=telegram_user_id)
+    await _void(uow, notifier, opened, now=now, telegram_user_id=telegram_user_id, withdrawn=True)
     withdrawn = replace(application, status=S.WITHDRAWN, updated_at=now)
     await uow.applications.save(withdrawn)
     await uow.activity.record(
@@ -640,65 +642,3 @@ async def withdraw(
         )
     )
     return withdrawn
-
-
-# --- ALTUM's side (the back-office API) --------------------------------------------------------
-
-
-async def get_application(
-    *, uow: UnitOfWork, application_id: int
-) -> tuple[ApplicationRecord, list[SignatureRecord]]:
-    found = await uow.applications.by_id(application_id)
-    if found is None:
-        raise NotFound("application")
-    return found, await uow.applications.signatures(application_id)
-
-
-async def set_status(
-    *,
-    uow: UnitOfWork,
-    notifier: Notifier,
-    forms: FormCatalogue,
-    application_id: int,
-    status: ApplicationStatus,
-    comment: str | None,
-    actor: str,
-    now: datetime,
-) -> ApplicationRecord:
-    """ALTUM's decision on a submitted application, told to the client's users in chat."""
-    found = await uow.applications.by_id(application_id)
-    if found is None:
-        raise NotFound("application")
-    if status not in ALTUM_STATUSES:
-        raise Invalid("status", "one of " + ", ".join(sorted(ALTUM_STATUSES)))
-    if found.status not in ALTUM_STATUSES:
-        raise StatusNotAllowed("the application has not been submitted")
-    clean = " ".join((comment or "").split()) or None
-    if clean is not None and len(clean) > 2000:
-        raise Invalid("comment", "at most 2000 characters")
-    updated = replace(found, status=status, comment=clean, updated_at=now)
-    await uow.applications.save(updated)
-    await uow.activity.record(
-        ActivityEvent(
-            action=Action.APPLICATION_STATUS_SET,
-            client_id=found.client_id,
-            actor=actor,
-            occurred_at=now,
-            details={"application": found.id, "status": str(status)},
-        )
-    )
-    form = forms.get(found.form_id, found.form_version)
-    name = await uow.clients.name(found.client_id) or ""
-    for person_id in await uow.client_users.active_people(found.client_id):
-        await notifier.notify(
-            ApplicationStatusChanged(
-                person_id=person_id,
-                client_name=name,
-                application_id=found.id,
-                form_title_lv=form.title.lv,
-                form_title_en=form.title.en,
-                status=status,
-                comment=clean,
-            )
-        )
-    return updated

@@ -47,6 +47,7 @@ from portal.model.applications import (
     ApplicationRecord,
     ApplicationStatus,
     NewApplication,
+    SignatureConfirmation,
     SignatureRecord,
 )
 from portal.model.messages import (
@@ -353,6 +354,24 @@ class Applications(Protocol):
 
     async def void_signatures(self, application_id: int) -> list[SignatureRecord]:
         """Marks every valid one void; returns those it voided."""
+        ...
+
+    async def add_confirmation(self, confirmation: SignatureConfirmation) -> None:
+        """Replaces the user's unused ones: the newest «Parakstīt» counts."""
+        ...
+
+    async def confirmation(self, token_hash: str, *, now: datetime) -> SignatureConfirmation | None:
+        """Unused and unexpired; uses nothing up."""
+        ...
+
+    async def use_confirmation(
+        self, token_hash: str, *, telegram_user_id: int, now: datetime
+    ) -> SignatureConfirmation | None:
+        """Used up once, only by its user (one conditional statement: of two racers one wins)."""
+        ...
+
+    async def purge_confirmations(self, *, now: datetime) -> int:
+        """Deletes the used and the expired ones; how many."""
         ...
 
 

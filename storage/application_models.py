@@ -55,3 +55,21 @@ class ApplicationSignature(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     void: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime]
+
+
+class SignatureConfirmationRow(Base):
+    """«Parakstīt» waiting for the identity provider: only the link's SHA-256 is kept."""
+
+    __tablename__ = "signature_confirmations"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    application_id: Mapped[int] = mapped_column(
+        ForeignKey("applications.id", ondelete="CASCADE"), index=True
+    )
+    client_id: Mapped[int] = mapped_column(BigInteger)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    submit: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

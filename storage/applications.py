@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,9 +13,14 @@ from portal.model import (
     ApplicationStatus,
     Decision,
     NewApplication,
+    SignatureConfirmation,
     SignatureRecord,
 )
-from storage.application_models import Application, ApplicationSignature
+from storage.application_models import (
+    Application,
+    ApplicationSignature,
+    SignatureConfirmationRow,
+)
 
 
 def _record(row: Application) -> ApplicationRecord:
@@ -179,3 +186,81 @@ class SqlApplications:
                 .execution_options(synchronize_session=False)
             )
         return voided
+
+    async def add_confirmation(self, confirmation: SignatureConfirmation) -> None:
+        await self._session.execute(
+            delete(SignatureConfirmationRow)
+            .where(
+                SignatureConfirmationRow.telegram_user_id == confirmation.telegram_user_id,
+                SignatureConfirmationRow.used_at.is_(None),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        self._session.add(
+            SignatureConfirmationRow(
+                token_hash=confirmation.token_hash,
+                telegram_user_id=confirmation.telegram_user_id,
+                application_id=confirmation.application_id,
+                client_id=confirmation.client_id,
+                content_hash=confirmation.content_hash,
+                submit=confirmation.submit,
+                created_at=confirmation.created_at,
+                expires_at=confirmation.expires_at,
+            )
+        )
+        await self._session.flush()
+
+    @staticmethod
+    def _confirmation(row: SignatureConfirmationRow) -> SignatureConfirmation:
+        return SignatureConfirmation(
+            token_hash=row.token_hash,
+            telegram_user_id=row.telegram_user_id,
+            application_id=row.application_id,
+            client_id=row.client_id,
+            content_hash=row.content_hash,
+            submit=row.submit,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+        )
+
+    async def confirmation(self, token_hash: str, *, now: datetime) -> SignatureConfirmation | None:
+        row = (
+            await self._session.scalars(
+                select(SignatureConfirmationRow).where(
+                    SignatureConfirmationRow.token_hash == token_hash,
+                    SignatureConfirmationRow.used_at.is_(None),
+                    SignatureConfirmationRow.expires_at > now,
+                )
+            )
+        ).first()
+        return None if row is None else self._confirmation(row)
+
+    async def use_confirmation(
+        self, token_hash: str, *, telegram_user_id: int, now: datetime
+    ) -> SignatureConfirmation | None:
+        row = (
+            await self._session.scalars(
+                update(SignatureConfirmationRow)
+                .where(
+                    SignatureConfirmationRow.token_hash == token_hash,
+                    SignatureConfirmationRow.telegram_user_id == telegram_user_id,
+                    SignatureConfirmationRow.used_at.is_(None),
+                    SignatureConfirmationRow.expires_at > now,
+                )
+                .values(used_at=now)
+                .returning(SignatureConfirmationRow)
+                .execution_options(synchronize_session=False)
+            )
+        ).first()
+        return None if row is None else self._confirmation(row)
+
+    async def purge_confirmations(self, *, now: datetime) -> int:
+        result = await self._session.execute(
+            delete(SignatureConfirmationRow)
+            .where(
+                (SignatureConfirmationRow.used_at.is_not(None))
+                | (SignatureConfirmationRow.expires_at <= now)
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -64,6 +64,7 @@ from portal.model import (
     RegistrationRecord,
     RegistrationStatus,
     Role,
+    SignatureConfirmation,
     SignatureRecord,
     Staged,
     Subject,
@@ -724,6 +725,7 @@ class FakeApplications:
     def __init__(self) -> None:
         self.rows: dict[int, ApplicationRecord] = {}
         self.signature_rows: list[SignatureRecord] = []
+        self.confirmations: dict[str, tuple[SignatureConfirmation, bool]] = {}  # hash: (c, used)
         self._ids = itertools.count(1)
 
     async def add(self, application: NewApplication) -> ApplicationRecord:
@@ -802,6 +804,34 @@ class FakeApplications:
             for s in self.signature_rows
         ]
         return voided
+
+    async def add_confirmation(self, confirmation: SignatureConfirmation) -> None:
+        self.confirmations = {
+            key: (c, used)
+            for key, (c, used) in self.confirmations.items()
+            if used or c.telegram_user_id != confirmation.telegram_user_id
+        }
+        self.confirmations[confirmation.token_hash] = (confirmation, False)
+
+    async def confirmation(self, token_hash: str, *, now: datetime) -> SignatureConfirmation | None:
+        found = self.confirmations.get(token_hash)
+        if found is None or found[1] or found[0].expires_at <= now:
+            return None
+        return found[0]
+
+    async def use_confirmation(
+        self, token_hash: str, *, telegram_user_id: int, now: datetime
+    ) -> SignatureConfirmation | None:
+        found = await self.confirmation(token_hash, now=now)
+        if found is None or found.telegram_user_id != telegram_user_id:
+            return None
+        self.confirmations[token_hash] = (found, True)
+        return found
+
+    async def purge_confirmations(self, *, now: datetime) -> int:
+        keep = {k: v for k, v in self.confirmations.items() if not v[1] and v[0].expires_at > now}
+        gone, self.confirmations = len(self.confirmations) - len(keep), keep
+        return gone
 
 
 class FakeFeedSignal:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from web import confirm, email_confirm, guide, login
+from web import confirm, email_confirm, guide, login, signing
 from web.pages import allow_forms_to
 from web.surface import SURFACE, Surface
 
@@ -41,4 +41,7 @@ def create_web_app(surface: Surface) -> web.Application:
     routes.add_post(email_confirm.PATH, email_confirm.email_submit)
     routes.add_get(guide.PATH, guide.guide_pdf)
     web_app[guide.MADE] = {}
+    routes.add_get("/sign/{token}", signing.sign_page)  # issue 9: a signature's confirmation
+    routes.add_post("/sign/{token}", signing.sign_details)
+    routes.add_post("/sign/{token}/go", signing.sign_go)
     return web_app

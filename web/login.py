@@ -17,6 +17,7 @@ from dialogs import login as login_texts
 from dialogs.clients import list_clients
 from dialogs.outgoing import Outgoing
 from portal import languages
+from portal.confirming import is_signature
 from portal.identity import IdentityError, Refusal
 from portal.linking import account_for_link, begin_login, link_person, take_login_flow
 from portal.miniapp import MiniAppRefusal, MiniAppRefused, MiniAppUser
@@ -192,6 +193,10 @@ async def callback(request: web.Request) -> web.Response:
         flow, locale = await surface.transaction(take)
     except IdentityError as error:
         return error_page(surface, languages.DEFAULT, error.refusal)
+    if is_signature(flow):  # a signature's confirmation (issue 9), not a login
+        from web import signing  # imported here: signing builds on this module
+
+        return await signing.finish(surface, flow, params, locale)
     try:
         if flow.provider != surface.identity.name:
             raise IdentityError(Refusal.STATE_MISMATCH, "flow of another provider")
@@ -267,3 +272,9 @@ async def _tell_chat(
         await surface.transaction(tell)
     except Exception:
         log.exception("login: could not tell the chat")
+
+
+# Shared with web/signing.py: a signature's confirmation uses the same cookie and callback.
+set_flow_cookie = _set_flow_cookie
+REDIRECT_HEADERS = _REDIRECT_HEADERS
+EXPIRED = _EXPIRED

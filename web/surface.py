@@ -12,6 +12,7 @@ from aiogram.utils.i18n import I18n
 from aiohttp import web
 
 from dialogs.outgoing import Outgoing
+from portal.forms import FormCatalogue
 from portal.model import TimeLimits
 from portal.ports import IdentityProvider, UnitOfWork
 
@@ -42,6 +43,8 @@ class Surface:
     registration_review: bool  # a confirmed company registration waits for ALTUM's check
     form_origins: tuple[str, ...] = ()  # where forms may send the browser besides us
     guide: Callable[[str], bytes] | None = None  # the user guide PDF of a language (CPU-bound)
+    # The forms (forms/*.yaml): the signature confirmation page shows what is signed.
+    forms: FormCatalogue = field(default_factory=lambda: FormCatalogue(()))
 
 
 SURFACE = web.AppKey("altum_web_surface", Surface)

@@ -3,15 +3,17 @@ hash, the signatures) and set ALTUM's status, which the client's users are told 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from api.platform import Call, Resource
+from api.platform import Call, FileAnswer, Resource
 from api.resources.common import Body, Id, Request
-from portal import applications
-from portal.model import ApplicationRecord, ApplicationStatus, SignatureRecord
+from portal import application_status
+from portal.application_document import application_document
+from portal.model import ApplicationRecord, ApplicationStatus, NotFound, SignatureRecord
 
 resource = Resource(
     "applications",
@@ -118,7 +120,7 @@ class StatusChange(Body):
     errors=(404,),
 )
 async def get_application(call: Call, path: ApplicationPath) -> Application:
-    record, signatures = await applications.get_application(
+    record, signatures = await application_status.get_application(
         uow=call.uow, application_id=path.application_id
     )
     return Application.of(record, signatures)
@@ -134,7 +136,7 @@ async def get_application(call: Call, path: ApplicationPath) -> Application:
 async def set_status(call: Call, path: ApplicationPath, body: StatusChange) -> Application:
     """The client's users are told in chat, in their language, with the comment. 409 for an
     application not submitted yet (a draft, one being signed, one withdrawn)."""
-    record = await applications.set_status(
+    record = await application_status.set_status(
         uow=call.uow,
         notifier=call.notifier,
         forms=call.context.forms,
@@ -144,5 +146,29 @@ async def set_status(call: Call, path: ApplicationPath, body: StatusChange) -> A
         actor=call.actor,
         now=call.now,
     )
-    _, signatures = await applications.get_application(uow=call.uow, application_id=record.id)
+    _, signatures = await application_status.get_application(uow=call.uow, application_id=record.id)
     return Application.of(record, signatures)
+
+
+class PdfFile(FileAnswer):
+    media_type: ClassVar[str] = "application/pdf"
+
+
+@resource.operation(
+    "GET",
+    "/applications/{application_id}/pdf",
+    scope="applications:read",
+    summary="A submitted application as a PDF",
+    errors=(404,),
+)
+async def get_application_pdf(call: Call, path: ApplicationPath) -> PdfFile:
+    """The same document the client's users get in chat: answers, signers with times, and the
+    content hash on every page. 404 until the application is submitted."""
+    document = await application_document(
+        uow=call.uow, forms=call.context.forms, application_id=path.application_id
+    )
+    writer = call.context.pdf
+    if writer is None:
+        raise NotFound("PDF writer")
+    data = await asyncio.to_thread(writer.render, document)
+    return PdfFile(data=data, filename=f"application-{path.application_id}.pdf")

@@ -43,6 +43,8 @@ async def housekeep_once(database: Database, *, now: datetime | None = None) -> 
             "outbox_failed": await uow.outbox.purge_failed_older_than(FAILED_OUTBOX_KEPT, now=now),
             "outbox_stale": await uow.outbox.purge_stale(older_than=PENDING_OUTBOX_KEPT, now=now),
             "failures": await SqlQuarantine(session).forget_stale_failures(FAILURES_KEPT, now=now),
+            # Signature confirmations used or past their minutes (issue 9).
+            "signature_links": await uow.applications.purge_confirmations(now=now),
         }
     return counts
 

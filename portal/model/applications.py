@@ -99,6 +99,21 @@ class Signer:
     needed: int  # how many must sign together when this one signs (this one included)
 
 
+@dataclass(frozen=True, slots=True)
+class SignatureConfirmation:
+    """A signature waiting for a fresh identity confirmation at the provider: a one-time link
+    (only its SHA-256 kept) bound to the Telegram user, the application and the exact content."""
+
+    token_hash: str
+    telegram_user_id: int
+    application_id: int
+    client_id: int
+    content_hash: str
+    submit: bool  # a sole signatory's «Parakstīt un iesniegt»: submitted once signed
+    created_at: datetime
+    expires_at: datetime
+
+
 class ApplicationNotFound(Exception):
     """No such application of the chat's current client (or a stale button)."""
 
@@ -121,6 +136,10 @@ class FormIncomplete(Exception):
     def __init__(self, fields: tuple[str, ...]) -> None:
         super().__init__(", ".join(fields))
         self.fields = fields
+
+
+class NotThePerson(Exception):
+    """The identity provider confirmed someone else than the person linked to this chat."""
 
 
 class StatusNotAllowed(Conflict):
@@ -150,7 +169,8 @@ class SignatureRequested(Notice):
     form_title_lv: str = ""
     form_title_en: str = ""
     prepared_by: str = ""
-    lines: tuple[tuple[str, str, str], ...] = ()  # (label lv, label en, value) of the summary
+    # (label lv, label en, value lv, value en) of the summary
+    lines: tuple[tuple[str, str, str, str], ...] = ()
     content_hash: str = ""
 
 
@@ -160,6 +180,7 @@ class SignaturesVoided(Notice):
     application_id: int = 0
     form_title_lv: str = ""
     form_title_en: str = ""
+    withdrawn: bool = False  # the preparer took it back (else: it was edited)
 
 
 @dataclass(frozen=True, slots=True)

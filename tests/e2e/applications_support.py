@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from api_support import Api
-from e2e_support import Person
+from e2e_support import Person, browser, mini_app_post
 
 CODES = {  # the demo provider's people (integrations/identity/demo.py)
     "anna": "120584-12349",  # signs alone
@@ -79,3 +80,28 @@ async def fill_disbursement(someone: Person, amount: str = "12 500") -> dict[str
     summary = await someone.reply()
     assert "check the answers" in summary["text"]
     return summary
+
+
+async def confirm_at_provider(
+    someone: Person, message: dict[str, Any], demo_person: str
+) -> tuple[int, str]:
+    """The signature's Mini App button: the page with what is signed, then the demo identity
+    provider, where `demo_person` logs in; the final page's status and text."""
+    launch = (await someone.open_web_app(message, "🔐 Confirm and sign"))["launch_url"]
+    page, _, fragment = launch.partition("#")
+    init_data = dict(parse_qsl(fragment))["tgWebAppData"]
+    async with browser() as http:
+        async with http.get(launch) as response:
+            assert response.status == 200, await response.text()
+        async with mini_app_post(http, launch) as response:
+            details = await response.text()
+            assert response.status == 200, details
+            assert "Content hash" in details, details
+        async with mini_app_post(http, page + "/go", init_data=init_data) as response:
+            assert response.status == 200, await response.text()
+            authorize = str(response.url)
+        query = dict(parse_qsl(urlsplit(authorize).query))
+        async with http.post(
+            authorize.split("?", 1)[0], data={**query, "person": demo_person}
+        ) as response:
+            return response.status, await response.text()

@@ -6,12 +6,15 @@ the chat is told. The taps beyond the typed answers are counted."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+import json
+from datetime import UTC, datetime, timedelta
 
+import aiohttp
+import pypdfium2 as pdfium
 from api_support import Api, make_token, serving
+from applications_support import confirm_at_provider
 from conftest import PersonFactory
-from e2e_support import Person, bot_settings, browser, buttons
+from e2e_support import Person, bot_settings, browser, buttons, outbox_rows
 from registration_walk import log_in
 
 from bot.ops.demo import DEMO_DATA
@@ -129,11 +132,22 @@ async def test_a_sole_signatory_prepares_signs_and_submits_a_disbursement(
         assert "✍️ Sign and submit" in buttons(summary)
 
         await taps.press("✍️ Sign and submit")
+        link = await anna.reply()
+        assert "confirm who you are at the identity provider within 5 minutes" in link["text"]
+        assert buttons(link) == ["🔐 Confirm and sign"]
+        assert (await api.get("/applications/1")).body["signatures"] == []  # not yet
+        taps.count += 1  # the Mini App button
+        status, page = await confirm_at_provider(anna, link, "anna")
+        assert status == 200 and "Signed." in page, page
         told = await anna.reply()
         assert "was submitted to ALTUM" in told["text"] and "€12,000.00" in told["text"]
-        # From the main menu to «Iesniegt ALTUM»: at most 10 taps beyond the typed answers
-        # (the two for changing an answer included).
-        assert taps.count <= 10, taps.count
+        # The link's secret is not kept once sent: the outbox holds it scrubbed.
+        secret = button_web_app_url(link).rsplit("/", 1)[1]
+        kept = [json.dumps(row.payload) for row in await outbox_rows(database_url)]
+        assert any("/sign/[redacted]" in p for p in kept) and not any(secret in p for p in kept)
+        # From the main menu to «Iesniegt ALTUM»: at most 10 taps beyond the typed answers and
+        # the identity provider (the two taps that changed an answer are not part of it).
+        assert taps.count - 2 <= 10, taps.count
 
         # A second tap on the summary's button submits nothing more.
         since = await emu.last_seq(987654321)
@@ -152,6 +166,19 @@ async def test_a_sole_signatory_prepares_signs_and_submits_a_disbursement(
         assert signature["decision"] == "signed"
         assert signature["content_hash"] == listing["content_hash"]
 
+        # The submitted application as a PDF: answers, the signer with the time, the hash.
+        text = await pdf_text(settings.public_url, token, 1)
+        for expected in (
+            'SIA "Ozolkalna Koks"',
+            "Naudas līdzekļu izsniegšana",
+            "12 000,00 EUR",
+            "LV80BANK0000435195001",
+            "Anna Bērziņa",
+            "parakstīja",
+            listing["content_hash"],
+        ):
+            assert expected in text, expected
+
         status = await api.post(
             "/applications/1/status", {"status": "in_review", "comment": "Pārbaudām."}
         )
@@ -167,5 +194,80 @@ async def test_a_sole_signatory_prepares_signs_and_submits_a_disbursement(
         assert kinds.count("signature.added") == 1 and kinds.count("application.submitted") == 1
 
 
-def _ids(messages: list[dict[str, Any]]) -> list[int]:
-    return [m["message_id"] for m in messages]
+async def pdf_text(public_url: str, token: str, application_id: int) -> str:
+    """The PDF's text, every page, read back with pdfium."""
+    async with aiohttp.ClientSession() as http:
+        url = f"{public_url}/api/v1/applications/{application_id}/pdf"
+        async with http.get(url, headers={"Authorization": f"Bearer {token}"}) as response:
+            assert response.status == 200 and response.content_type == "application/pdf"
+            data = await response.read()
+    assert data.startswith(b"%PDF-")
+    document = pdfium.PdfDocument(data)
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in document)
+    finally:
+        document.close()
+
+
+async def test_in_latvian_the_portals_words(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    """The same request in Latvian: the portal's labels, amounts as Latvians write them."""
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    anna = await person("Anna", language_code="lv")
+    settings = bot_settings(database_url, emulator.base_url)
+    async with serving(settings), Api(settings.public_url, token) as api, browser() as http:
+        await client_with_deal(api)
+        await log_in(anna, http, "anna")
+        await anna.say("/client")
+        await anna.reply()
+        await anna.press_newest('SIA "Ozolkalna Koks" — galvenais lietotājs')
+        menu = (await anna.replies(2))[-1]
+        assert "📝 Pieteikumi" in buttons(menu) and "💼 Mani darījumi" in buttons(menu)
+        await anna.press(menu, "💼 Mani darījumi")
+        await anna.reply()
+        await anna.press_newest("Aktīvie darījumi")
+        await anna.reply()
+        await anna.press_newest("K-2025-17 · Apgrozāmo līdzekļu aizdevums")
+        deal = await anna.reply()
+        assert "Atlikums: 80\xa0000,50\xa0€" in deal["text"]  # Babel: no-break spaces
+        assert buttons(deal)[:2] == ["Darījuma pieteikumi", "➕ Jauns darījuma pieteikums"]
+        await anna.press(deal, "➕ Jauns darījuma pieteikums")
+        await anna.reply()
+        await anna.press_newest("Naudas līdzekļu izsniegšana")
+        question = await anna.reply()
+        assert "1. jautājums no" in question["text"] and "Kādu summu" in question["text"]
+        assert buttons(question) == ["💾 Saglabāt melnrakstu", "✖️ Atcelt"]
+        await anna.say("90 000")
+        assert "80\xa0000,50" in (await anna.reply())["text"]
+        await anna.reply()
+        await anna.say("12 000")
+        await anna.reply()
+        await anna.say("LV80BANK0000435195001")
+        dates = await anna.reply()
+        assert "⬅️ Atpakaļ" in buttons(dates)
+        tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+        await anna.say(tomorrow.strftime("%d.%m.%Y"))
+        await anna.reply()
+        await anna.say("Kokmateriāli pavasara sezonai.")
+        more = await anna.reply()
+        assert "✔️ Gatavs" in buttons(more)
+        await anna.press(more, "✔️ Gatavs")
+        files = await anna.reply()
+        assert "⏭ Izlaist" in buttons(files)
+        await anna.press(files, "⏭ Izlaist")
+        summary = await anna.reply()
+        assert "pārbaudiet atbildes" in summary["text"] and "12\xa0000,00\xa0€" in summary["text"]
+        assert "✍️ Parakstīt un iesniegt" in buttons(summary)
+        assert "💾 Saglabāt melnrakstu" in buttons(summary) and "✖️ Atcelt" in buttons(summary)
+        await anna.press(summary, "✍️ Parakstīt un iesniegt")
+        link = await anna.reply()
+        assert buttons(link) == ["🔐 Apstiprināt un parakstīt"]
+        assert "min. laikā apstipriniet savu identitāti" in link["text"]
+
+
+def button_web_app_url(message: dict[str, object]) -> str:
+    markup = message.get("reply_markup") or {}
+    assert isinstance(markup, dict)
+    return str(markup["inline_keyboard"][0][0]["web_app"]["url"])

@@ -10,7 +10,12 @@ from __future__ import annotations
 import asyncio
 
 from api_support import Api, make_token, serving
-from applications_support import choose_client, client_with_deal, fill_disbursement
+from applications_support import (
+    choose_client,
+    client_with_deal,
+    confirm_at_provider,
+    fill_disbursement,
+)
 from conftest import PersonFactory
 from e2e_support import BOT_ID, Person, bot_settings, browser, buttons
 from registration_walk import log_in
@@ -57,10 +62,14 @@ async def test_two_signatories_sign_and_one_submits_once(
         summary = await fill_disbursement(janis)
         assert "✍️ Sign and send for signing" in buttons(summary)
         await janis.press(summary, "✍️ Sign and send for signing")
-        assert "Waiting for the other signatories" in (await janis.reply())["text"]
+        link = await janis.reply()
         prompt = await peteris.reply()
+        status, _page = await confirm_at_provider(janis, link, "janis")
+        assert status == 200
+        assert "Waiting for the other signatories" in (await janis.reply())["text"]
         assert "Jānis Kalniņš asks you to sign «Disbursement request» (No. 1)" in prompt["text"]
-        assert "Amount: 12500.00" in prompt["text"] and "LV80BANK0000435195001" in prompt["text"]
+        assert "Amount: 12,500.00 EUR" in prompt["text"]
+        assert "LV80BANK0000435195001" in prompt["text"]
         assert buttons(prompt) == ["✍️ Sign", "✖️ Refuse"]
         application = (await api.get("/applications/1")).body
         assert application["status"] == "sent_for_signing"
@@ -79,14 +88,35 @@ async def test_two_signatories_sign_and_one_submits_once(
         since = await emu.last_seq(BOT_ID)
         await emu.forge_callback(BOT_ID, dace.user_id, 1, "fa:sub:1:-1:")
         assert "signatures the Company Register's rule requires" in await last_alert(emu, since)
+        # Someone of another company, forging buttons with this application's id, finds nothing.
+        marta = await person("Marta", language_code="en")
+        async with browser() as http:
+            await log_in(marta, http, "marta")
+        for forged in (f"fa:sg:1:-1:{short}", "fa:sub:1:-1:", "fa:ed:1:0:", "fa:a:1:0:1"):
+            await emu.forge_callback(BOT_ID, marta.user_id, 1, forged)
+            told = await marta.reply()
+            assert "not among those of the client you act for" in told["text"], forged
+        assert (await api.get("/applications/1")).body["status"] == "sent_for_signing"
         # Nor can Jānis submit with his signature alone.
         since = await emu.last_seq(BOT_ID)
         await emu.forge_callback(BOT_ID, janis.user_id, 1, "fa:sub:1:-1:")
         assert "signatures the Company Register's rule requires" in await last_alert(emu, since)
         assert (await api.get("/applications/1")).body["status"] == "sent_for_signing"
 
-        # The co-signature: at most 4 taps from the message that asked (here 2).
+        # Pēteris' link confirmed at the provider by someone else signs nothing.
         await peteris.press(prompt, "✍️ Sign")
+        link = await peteris.reply()
+        status, page = await confirm_at_provider(peteris, link, "janis")
+        assert status == 400 and "another person" in page
+        assert "another person" in (await peteris.reply())["text"]
+        assert len((await api.get("/applications/1")).body["signatures"]) == 1
+
+        # The co-signature: at most 4 taps from the message that asked, plus the provider
+        # (here 3: «Parakstīt», the Mini App button, «Iesniegt ALTUM»).
+        await peteris.press(prompt, "✍️ Sign")
+        link = await peteris.reply()
+        status, _page = await confirm_at_provider(peteris, link, "peteris")
+        assert status == 200
         signed = await peteris.reply()
         assert "Everyone needed has signed" in signed["text"]
         told = await janis.reply()
@@ -128,8 +158,10 @@ async def test_an_edit_voids_signatures_and_a_refusal_reaches_the_preparer(
 
         summary = await fill_disbursement(janis)
         await janis.press(summary, "✍️ Sign and send for signing")
-        await janis.reply()
+        link = await janis.reply()
         old_prompt = await peteris.reply()
+        assert (await confirm_at_provider(janis, link, "janis"))[0] == 200
+        await janis.reply()
 
         # Jānis changes the amount from the list: his signature is void, Pēteris is told.
         await janis.press_newest("📝 Applications")
@@ -155,9 +187,11 @@ async def test_an_edit_voids_signatures_and_a_refusal_reaches_the_preparer(
         assert "no longer the content" in (await peteris.reply())["text"]
 
         await janis.press(summary, "✍️ Sign and send for signing")
-        await janis.reply()
+        link = await janis.reply()
         prompt = await peteris.reply()
-        assert "Amount: 10000.00" in prompt["text"]
+        assert "Amount: 10,000.00 EUR" in prompt["text"]
+        assert (await confirm_at_provider(janis, link, "janis"))[0] == 200
+        await janis.reply()
         await peteris.press(prompt, "✖️ Refuse")
         assert "Why do you refuse" in (await peteris.reply())["text"]
         await peteris.say("Summa   par lielu.")
@@ -175,3 +209,69 @@ async def test_an_edit_voids_signatures_and_a_refusal_reaches_the_preparer(
         ]
         events = [e["type"] for e in (await api.get("/events", limit=200)).body["events"]]
         assert events.count("signature.refused") == 1
+
+
+async def test_two_signers_confirming_at_once_both_count_and_it_is_withdrawn_after(
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
+) -> None:
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    settings = bot_settings(database_url, emulator.base_url)
+    async with serving(settings), Api(settings.public_url, token) as api:
+        await client_with_deal(api, ("janis", "main"), ("peteris", "additional"))
+        janis = await logged_in(person, "Jānis", "janis", "main user")
+        peteris = await logged_in(person, "Pēteris", "peteris", "additional user")
+        summary = await fill_disbursement(janis)
+        await janis.press(summary, "✍️ Sign and send for signing")
+        janis_link = await janis.reply()
+        prompt = await peteris.reply()
+        await peteris.press(prompt, "✍️ Sign")
+        peteris_link = await peteris.reply()
+        results = await asyncio.gather(
+            confirm_at_provider(janis, janis_link, "janis"),
+            confirm_at_provider(peteris, peteris_link, "peteris"),
+        )
+        assert [status for status, _page in results] == [200, 200]
+        record = (await api.get("/applications/1")).body
+        assert sorted(s["decision"] for s in record["signatures"] if not s["void"]) == [
+            "signed",
+            "signed",
+        ]
+        # Whoever came second sees the rule met; the preparer is told Pēteris signed.
+        texts = [m["text"] for m in await janis.replies(2) + [await peteris.reply()]]
+        assert sum("Everyone needed has signed" in t for t in texts) >= 1
+
+        # «Darījuma pieteikumi» of the deal lists it.
+        await janis.say("/start")
+        await janis.replies(2)
+        await janis.press_newest("💼 My deals")
+        await janis.reply()
+        await janis.press_newest("Active deals")
+        await janis.reply()
+        await janis.press_newest("K-2025-17 · Apgrozāmo līdzekļu aizdevums")
+        await janis.reply()
+        await janis.press_newest("Deal applications")
+        listed = await janis.reply()
+        assert "No. 1 · Disbursement request · Sent for signing" in listed["text"]
+
+        # The preparer withdraws it before submission: the signatures are void, Pēteris told.
+        await janis.press_newest("⬅️ Back")
+        await janis.reply()
+        await janis.say("/start")
+        await janis.replies(2)
+        await janis.press_newest("📝 Applications")
+        await janis.reply()
+        await janis.press_newest("📋 List of applications")
+        listing = await janis.reply()
+        await janis.press(listing, next(b for b in buttons(listing) if b.startswith("No. 1 ·")))
+        opened = await janis.reply()
+        await janis.press(opened, "↩️ Withdraw")
+        assert "was withdrawn" in (await janis.reply())["text"]
+        assert "was withdrawn by the person who prepared it" in (await peteris.reply())["text"]
+        record = (await api.get("/applications/1")).body
+        assert record["status"] == "withdrawn"
+        assert all(s["void"] for s in record["signatures"])
+        since = await emu.last_seq(BOT_ID)
+        await emu.forge_callback(BOT_ID, peteris.user_id, 1, "fa:sub:1:-1:")
+        alerts = await emu.calls(BOT_ID, method="answerCallbackQuery", since=since, wait=10)
+        assert "no longer be submitted" in str(alerts[-1]["params"].get("text"))

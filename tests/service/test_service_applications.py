@@ -5,17 +5,20 @@ user the register does not make a signatory. In memory, no database."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from fakes import FakeNotifier, FakeUnitOfWork
-from service_support import ANNA, NOW, REGCODE, board_member, company, identity, linked
+from service_support import ANNA, LIMITS, NOW, REGCODE, board_member, company, identity, linked
 
 from integrations.forms import load_forms
 from portal import applications as apps
+from portal import confirming
 from portal.company_register import RepresentationRule
 from portal.forms import Value, answer, skip
+from portal.identity import IdentityError, ProviderIdentity
 from portal.model import (
     ApplicationStatus,
     ApplicationSubmitted,
@@ -26,10 +29,12 @@ from portal.model import (
     EventType,
     MayNotSign,
     NewClient,
+    NotThePerson,
     Role,
     RuleNotMet,
 )
 from portal.signing import SigningRule
+from portal.tokens import digest as digest_of
 
 FORMS = load_forms()
 ALONE = RepresentationRule("individually")
@@ -51,22 +56,11 @@ def test_the_rule_alone_with_at_least_n_and_with_all() -> None:
     assert total.met([2])  # "at least 1" counting everyone: one is enough
 
 
-async def _setup(uow: FakeUnitOfWork) -> tuple[int, int]:
-    """Anna (signs alone) and Dace (no representative) users of Ozolkalna, which has a deal."""
-    anna = (await linked(uow, 42, ANNA)).person
-    dace = (
-        await linked(
-            uow,
-            43,
-            identity(
-                subject="PK:11026516780",
-                personal_codes=("11026516780",),
-                given_name="Dace",
-                family_name="Egle",
-                assertion_id="assertion-2",
-            ),
-        )
-    ).person
+async def _setup_people(
+    uow: FakeUnitOfWork, people: Mapping[int, ProviderIdentity]
+) -> dict[int, int]:
+    """Ozolkalna (from the register) with a deal, and these chats' people as its users (the
+    first a main user), each chat acting for it; their person ids by chat."""
     client_id = await uow.clients.create(
         NewClient(
             kind=ClientKind.LEGAL_ENTITY,
@@ -84,11 +78,14 @@ async def _setup(uow: FakeUnitOfWork) -> tuple[int, int]:
             terms_accepted_at=None,
         )
     )
-    for person, role in ((anna, Role.MAIN), (dace, Role.ADDITIONAL)):
+    ids: dict[int, int] = {}
+    for index, (chat, who) in enumerate(people.items()):
+        person = (await linked(uow, chat, who)).person
+        ids[chat] = person.id
+        role = Role.MAIN if index == 0 else Role.ADDITIONAL
         await uow.clients.add_membership(
-            person_id=person.id, client_id=client_id, role=role, is_signatory=role is Role.MAIN
+            person_id=person.id, client_id=client_id, role=role, is_signatory=index == 0
         )
-    for chat in (42, 43):
         account = await uow.accounts.get(chat)
         assert account is not None
         account.current_client_id = client_id
@@ -103,7 +100,22 @@ async def _setup(uow: FakeUnitOfWork) -> tuple[int, int]:
         status=DealStatus.ACTIVE,
     )
     await uow.deals.put(client_id, "K-1", deal, now=NOW)
-    return anna.id, dace.id
+    return ids
+
+
+DACE = identity(
+    subject="PK:11026516780",
+    personal_codes=("11026516780",),
+    given_name="Dace",
+    family_name="Egle",
+    assertion_id="assertion-2",
+)
+
+
+async def _setup(uow: FakeUnitOfWork) -> tuple[int, int]:
+    """Anna (signs alone) and Dace (no representative) users of Ozolkalna, which has a deal."""
+    ids = await _setup_people(uow, {42: ANNA, 43: DACE})
+    return ids[42], ids[43]
 
 
 async def _filled(uow: FakeUnitOfWork, notifier: FakeNotifier, chat: int) -> int:
@@ -180,3 +192,101 @@ async def test_a_sole_signatory_signs_and_submits_once_and_a_non_representative_
     told = [n for n in notifier.notices if isinstance(n, ApplicationSubmitted)]
     assert sorted(n.person_id or 0 for n in told) == sorted([anna, dace])
     assert told[0].amount == Decimal("12500.00")
+
+
+async def test_a_signature_waits_for_the_provider_to_confirm_the_very_person() -> None:
+    uow = FakeUnitOfWork(company(board_member("Bērziņa Anna", "120584-*****")))
+    notifier = FakeNotifier()
+    anna, _dace = await _setup(uow)
+    app = await _filled(uow, notifier, 43)
+    opened = await apps.open_application(
+        uow=uow, forms=FORMS, telegram_user_id=42, application_id=app
+    )
+    digest = apps.hash_of(opened)
+    ask = {"uow": uow, "forms": FORMS, "application_id": app, "now": NOW, "minutes": 5}
+    with pytest.raises(MayNotSign):  # Dace is refused before any link is made
+        await confirming.request_confirmation(
+            telegram_user_id=43,
+            content_hash_seen=digest[:16],
+            submit=False,
+            **ask,  # type: ignore[arg-type]
+        )
+    issued = await confirming.request_confirmation(
+        telegram_user_id=42,
+        content_hash_seen=digest[:16],
+        submit=True,
+        **ask,  # type: ignore[arg-type]
+    )
+    assert issued.expires_at == NOW + timedelta(minutes=5)
+    _c, what = await confirming.what_is_signed(uow=uow, forms=FORMS, token=issued.token, now=NOW)
+    assert (
+        what.content_hash == digest
+        and ("Summa", "Amount", "12 500,00 EUR", "12,500.00 EUR") in what.lines
+    )
+    later = NOW + timedelta(minutes=6)
+    with pytest.raises(IdentityError):  # past its minutes
+        await confirming.what_is_signed(uow=uow, forms=FORMS, token=issued.token, now=later)
+
+    begin = {"uow": uow, "token": issued.token, "provider": "fake", "flow_state": {}}
+    with pytest.raises(IdentityError):  # someone else's Telegram account uses nothing up
+        await confirming.begin_confirmation(
+            telegram_user_id=43,
+            now=NOW,
+            limits=LIMITS,
+            **begin,  # type: ignore[arg-type]
+        )
+    session = await confirming.begin_confirmation(
+        telegram_user_id=42,
+        now=NOW,
+        limits=LIMITS,
+        **begin,  # type: ignore[arg-type]
+    )
+    with pytest.raises(IdentityError):  # once only
+        await confirming.begin_confirmation(
+            telegram_user_id=42,
+            now=NOW,
+            limits=LIMITS,
+            **begin,  # type: ignore[arg-type]
+        )
+    flow = await uow.login_flows.consume(digest_of(session), now=NOW)
+    assert flow is not None and confirming.is_signature(flow)
+    assert confirming.provider_state(flow) == {}
+
+    with pytest.raises(NotThePerson):  # the provider confirmed Dace, not Anna
+        await confirming.confirm_signature(
+            uow=uow, notifier=notifier, forms=FORMS, flow=flow, identity=DACE, now=NOW
+        )
+    assert await uow.applications.signatures(app) == []
+    confirmed = await confirming.confirm_signature(
+        uow=uow, notifier=notifier, forms=FORMS, flow=flow, identity=ANNA, now=NOW
+    )
+    assert confirmed.submitted and confirmed.state.signed == (anna,)
+    assert await uow.applications.purge_confirmations(now=NOW) == 1
+
+
+async def test_a_natural_person_client_signs_for_themselves_alone() -> None:
+    uow = FakeUnitOfWork()
+    anna = (await linked(uow, 42, ANNA)).person
+    client_id = await uow.clients.create(
+        NewClient(
+            kind=ClientKind.NATURAL_PERSON,
+            name="Anna Bērziņa",
+            registration_number=None,
+            personal_code=anna.personal_code,
+            legal_form=None,
+            address=None,
+            email="",
+            phone="",
+            representation_rule=None,
+            representation_with_at_least=None,
+            voice_password_hash=None,
+            terms_version=None,
+            terms_accepted_at=None,
+        )
+    )
+    await uow.clients.add_membership(
+        person_id=anna.id, client_id=client_id, role=Role.MAIN, is_signatory=True
+    )
+    rule = await apps.signing_rule(uow=uow, client_id=client_id, counts="others")
+    assert rule.rules == {anna.id: RepresentationRule("individually")}
+    assert rule.met([anna.id]) and rule.pending([]) == (anna.id,)

@@ -73,8 +73,38 @@ def upgrade() -> None:
         "application_signatures",
         ["application_id"],
     )
+    op.create_table(
+        "signature_confirmations",
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("telegram_user_id", sa.BigInteger(), nullable=False),
+        sa.Column("application_id", BIG_ID, nullable=False),
+        sa.Column("client_id", sa.BigInteger(), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("submit", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["applications.id"],
+            name=op.f("fk_signature_confirmations_application_id_applications"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("token_hash", name=op.f("pk_signature_confirmations")),
+    )
+    op.create_index(
+        op.f("ix_signature_confirmations_application_id"),
+        "signature_confirmations",
+        ["application_id"],
+    )
+    op.create_index(
+        op.f("ix_signature_confirmations_telegram_user_id"),
+        "signature_confirmations",
+        ["telegram_user_id"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("signature_confirmations")
     op.drop_table("application_signatures")
     op.drop_table("applications")
