@@ -25,6 +25,7 @@ from bot.engine.isolation import LocalEventIsolation
 from bot.engine.prefetch import FilePrefetch
 from bot.engine.processing import UpdateTransaction
 from bot.engine.quarantine import QuarantineDesk
+from bot.guide import user_guide
 from bot.i18n import AccountI18nMiddleware, create_i18n
 from bot.identity import create_identity_provider
 from bot.metrics import Metrics
@@ -191,6 +192,7 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
                 files=desk,
                 support_phone=settings.support_phone,
                 support_email=settings.support_email,
+                guide=user_guide(i18n, settings),
                 signature_minutes=settings.signature_confirmation_minutes,
             )
         )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from functools import partial
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -20,12 +19,11 @@ from api.ratelimit import LocalRateLimiter, RateLimiter, RedisRateLimiter
 from bot.app import App
 from bot.delivery.demo_mail import DemoMailbox
 from bot.delivery.notifier import ChatNotifier
+from bot.guide import user_guide
 from bot.identity import form_origins
 from bot.ops import demo_pages
 from bot.transport.webhook import APP_KEY, handle_update, health
-from dialogs.guide import guide_pdf
 from dialogs.outgoing import Outgoing
-from dialogs.routers import registered_sections
 from integrations.files import ContentStore, FileInspector
 from integrations.forms import load_forms
 from integrations.identity.demo import AUTHORIZE_PATH, DemoProvider
@@ -87,14 +85,7 @@ def web_surface(app: App) -> Surface:
         form_origins=form_origins(settings),
         limits=settings.limits,
         registration_review=settings.registration.review == "required",
-        guide=partial(
-            guide_pdf,
-            app.i18n,
-            registered_sections(),
-            FpdfWriter(),
-            support_phone=settings.support_phone,
-            support_email=settings.support_email,
-        ),
+        guide=user_guide(app.i18n, settings),
         forms=load_forms(),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from html import escape
 
 from aiogram import F, Router
@@ -47,14 +48,6 @@ def portal_map(sections: Sections) -> str:
     if others:
         lines += ["", _("<b>More commands</b>")]
         lines += [f"/{command.name} — {_text(command.description)}" for command in others]
-    lines += [
-        "",
-        _(
-            "Portal sections (applications, my deals, communication with ALTUM, documents, users "
-            "and rights, questionnaires) join this menu as they become available here; until then "
-            "use mans.altum.lv."
-        ),
-    ]
     return "\n".join(lines)
 
 
@@ -63,7 +56,7 @@ def _text(lazy: LazyProxy) -> str:
 
 
 class HelpAction(CallbackData, prefix="hp"):
-    """`support`: ALTUM's contacts."""
+    """`support`: ALTUM's contacts; `guide`: the user guide as a document."""
 
     action: str
 
@@ -75,12 +68,31 @@ def guide_url(public_url: str) -> str:
 
 def help_keyboard(settings: DialogSettings) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("📘 User guide (PDF)"), url=guide_url(settings.public_url))
+    if settings.guide is not None and settings.files is not None:  # the PDF itself, in chat
+        builder.button(text=_("📘 User guide (PDF)"), callback_data=HelpAction(action="guide"))
+    else:
+        builder.button(text=_("📘 User guide (PDF)"), url=guide_url(settings.public_url))
     builder.button(text=_("☎️ Support"), callback_data=HelpAction(action="support"))
     builder.button(text=_("🚪 Log out"), callback_data=MenuAction(section=LOGOUT))
     builder.button(text=_("⬅️ Main menu"), callback_data=MenuAction(section="main"))
     builder.adjust(1, 2, 1)
     return builder.as_markup()
+
+
+def portal_map_link(settings: DialogSettings) -> str:
+    return _("📘 The user guide: {url}").format(url=guide_url(settings.public_url))
+
+
+class MemorySource:
+    """Bytes already made (the guide), read as a `portal.ports.ByteSource`."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data, self._at = data, 0
+
+    async def read(self, n: int = -1, /) -> bytes:
+        end = len(self._data) if n < 0 else self._at + n
+        chunk, self._at = self._data[self._at : end], min(end, len(self._data))
+        return chunk
 
 
 def support_text(settings: DialogSettings) -> str:
@@ -101,6 +113,28 @@ def router(settings: DialogSettings) -> Router:
     async def help_button(query: CallbackQuery, outgoing: Outgoing, sections: Sections) -> None:
         outgoing.answer_callback(query.id)
         outgoing.send(portal_map(sections), keyboard=help_keyboard(settings))
+
+    stored: dict[str, str] = {}  # language -> the guide's hash in the store, once made
+
+    @router.callback_query(HelpAction.filter(F.action == "guide"))
+    async def guide_button(query: CallbackQuery, outgoing: Outgoing) -> None:
+        outgoing.answer_callback(query.id)
+        make, files = settings.guide, settings.files
+        if make is None or files is None:  # stale: the button of a runtime that had them
+            outgoing.send(portal_map_link(settings))
+            return
+        locale = get_i18n().current_locale
+        if locale not in stored:
+            pdf = await asyncio.to_thread(make, locale)  # CPU: off the event loop
+            staged = await files.store.stage(MemorySource(pdf), max_bytes=len(pdf))
+            assert staged is not None  # exactly its own size
+            await files.store.commit(staged)  # content-addressed: the same bytes kept once
+            stored[locale] = staged.sha256
+        outgoing.send_stored(
+            stored[locale],
+            _("ALTUM-user-guide.pdf"),
+            caption=_("📘 The user guide: every section of this chat, step by step."),
+        )
 
     @router.callback_query(HelpAction.filter(F.action == "support"))
     async def support_button(query: CallbackQuery, outgoing: Outgoing) -> None:

@@ -41,6 +41,8 @@ class DialogSettings:
     support_phone: str = "+371 67774010"
     support_email: str = "altum@altum.lv"
     signature_minutes: int = 5  # SIGNATURE_CONFIRMATION_MINUTES
+    # The user guide of a language as PDF bytes (CPU-bound); None: /help links the web page.
+    guide: Callable[[str], bytes] | None = None
 
 
 class Visibility(StrEnum):

@@ -4,12 +4,14 @@ user guide as a PDF in the reader's language (opened and read back), support con
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pypdfium2 as pdfium
 from conftest import PersonFactory
-from e2e_support import bot_settings, browser, button_url, buttons, polling_bot
+from e2e_support import BOT_ID, bot_settings, browser, buttons, polling_bot
 from registration_walk import log_in
 
-from emulator import EmulatorServer
+from emulator import EmulatorClient, EmulatorServer
 
 
 def pdf_text(pdf: bytes) -> str:
@@ -21,11 +23,20 @@ def pdf_text(pdf: bytes) -> str:
 
 
 async def test_map_guide_support_and_logging_out(
-    database_url: str, emulator: EmulatorServer, person: PersonFactory
+    database_url: str,
+    emulator: EmulatorServer,
+    emu: EmulatorClient,
+    person: PersonFactory,
+    tmp_path: Path,
 ) -> None:
     anna = await person("Anna", language_code="lv")
     emily = await person("Emily", language_code="en")
-    settings = bot_settings(database_url, emulator.base_url, support_phone="+371 67774010")
+    settings = bot_settings(
+        database_url,
+        emulator.base_url,
+        support_phone="+371 67774010",
+        files={"dir": f"{tmp_path}/files"},
+    )
     async with polling_bot(settings), browser() as http:
         await log_in(anna, http, "anna")
         await anna.say("/help")
@@ -38,13 +49,21 @@ async def test_map_guide_support_and_logging_out(
             "🚪 Atslēgties",
             "⬅️ Galvenā izvēlne",
         ]
-        url = button_url(shown, "📘 Lietotāja rokasgrāmata (PDF)")
-        assert url == f"{settings.public_url}/guide/lv.pdf"
-        async with http.get(url) as answer:
-            assert answer.status == 200 and answer.content_type == "application/pdf"
-            text = pdf_text(await answer.read())
+        # The guide itself, as a document in the chat, made in the reader's language.
+        await anna.press(shown, "📘 Lietotāja rokasgrāmata (PDF)")
+        guide = await anna.reply()
+        pdf = await emu.download(BOT_ID, guide["document"]["file_id"])
+        text = pdf_text(pdf)
         assert "ALTUM klientu palīgs: lietotāja rokasgrāmata" in text
         assert "Klienta veiktās darbības" in text and "+371 67774010" in text
+        # The same guide as the public page (each made on its own: only their dates may differ),
+        # and once made, the same file sent again from the store.
+        async with http.get(f"{settings.public_url}/guide/lv.pdf") as answer:
+            assert answer.status == 200 and answer.content_type == "application/pdf"
+            assert pdf_text(await answer.read()) == text
+        await anna.press(shown, "📘 Lietotāja rokasgrāmata (PDF)")
+        again = await anna.reply()
+        assert await emu.download(BOT_ID, again["document"]["file_id"]) == pdf
 
         await anna.press(shown, "☎️ Atbalsts")
         support = (await anna.reply())["text"]
@@ -54,8 +73,10 @@ async def test_map_guide_support_and_logging_out(
 
         await emily.say("/help")
         english = await emily.reply()
-        url = button_url(english, "📘 User guide (PDF)")
-        async with http.get(url) as answer:
-            assert "ALTUM client assistant: user guide" in pdf_text(await answer.read())
-        async with http.get(url.replace("/en.pdf", "/xx.pdf")) as answer:
+        await emily.press(english, "📘 User guide (PDF)")
+        document = (await emily.reply())["document"]
+        english_pdf = await emu.download(BOT_ID, document["file_id"])
+        assert "ALTUM client assistant: user guide" in pdf_text(english_pdf)
+        assert document["file_name"] == "ALTUM-user-guide.pdf"
+        async with http.get(f"{settings.public_url}/guide/xx.pdf") as answer:
             assert answer.status == 404
