@@ -288,16 +288,24 @@ def form_router(forms: FormCatalogue) -> Router:
     router = Router(name="form_dialog")
 
     async def load(
-        user_id: int, app: int, uow: UnitOfWork, outgoing: Outgoing
+        user_id: int, app: int, uow: UnitOfWork, outgoing: Outgoing, query_id: str | None = None
     ) -> apps.Opened | None:
+        """The application, if it is the acted-for client's; if not, a pressed button
+        (`query_id`) is answered with the refusal."""
         try:
             return await apps.open_application(
                 uow=uow, forms=forms, telegram_user_id=user_id, application_id=app
             )
         except NotLinked:
+            if query_id is not None:
+                outgoing.answer_callback(query_id)
             not_logged_in(outgoing)
         except (NoAccess, ApplicationNotFound):
-            outgoing.send(_("This application is not among those of the client you act for."))
+            refused = _("This application is not among those of the client you act for.")
+            if query_id is not None:
+                outgoing.answer_callback(query_id, refused, alert=True)
+            else:
+                outgoing.send(refused)
         return None
 
     async def answered(
@@ -446,20 +454,20 @@ def form_router(forms: FormCatalogue) -> Router:
         if act == "nop":
             outgoing.answer_callback(query.id)
             return
-        if act in ("sg", "rf"):
-            outgoing.answer_callback(query.id)
-            if act == "sg":
-                await decide(user_id, app, callback_data.v, Decision.SIGNED, None, uow, outgoing)
-            else:
-                await state.set_state(FormDialog.reason)
-                await state.set_data({"app": app, "hash": callback_data.v})
-                outgoing.send(
-                    _("Why do you refuse to sign? Type the reason; the preparer sees it.")
-                )
-            return
-        opened = await load(user_id, app, uow, outgoing)
+        # Every other button names an application: refused at once (with an alert) unless
+        # it is the acted-for client's. «Sign» and «Refuse» check it again when deciding.
+        opened = await load(user_id, app, uow, outgoing, query.id)
         if opened is None:
+            return
+        if act == "sg":
             outgoing.answer_callback(query.id)
+            await decide(user_id, app, callback_data.v, Decision.SIGNED, None, uow, outgoing)
+            return
+        if act == "rf":
+            outgoing.answer_callback(query.id)
+            await state.set_state(FormDialog.reason)
+            await state.set_data({"app": app, "hash": callback_data.v})
+            outgoing.send(_("Why do you refuse to sign? Type the reason; the preparer sees it."))
             return
         if act == "sub":
             await submit(query, opened, uow, outgoing)

@@ -125,26 +125,40 @@ def list_keyboard(threads: list[Any], *, offset: int, has_more: bool) -> InlineK
     return builder.as_markup()
 
 
-def no_client(outgoing: Outgoing) -> None:
+def no_client(outgoing: Outgoing, query_id: str | None = None) -> None:
+    """A pressed button (`query_id`) is answered with the refusal as an alert, too."""
+    refused = _("Choose the client you act for first: /client")
+    if query_id is not None:
+        outgoing.answer_callback(query_id, refused, alert=True)
     builder = InlineKeyboardBuilder()
     builder.button(text=_("🏢 Choose client"), callback_data=MenuAction(section="clients"))
-    outgoing.send(_("Choose the client you act for first: /client"), keyboard=builder.as_markup())
+    outgoing.send(refused, keyboard=builder.as_markup())
 
 
 async def show_list(
-    user_id: int, uow: UnitOfWork, outgoing: Outgoing, state: FSMContext, offset: int = 0
+    user_id: int,
+    uow: UnitOfWork,
+    outgoing: Outgoing,
+    state: FSMContext,
+    offset: int = 0,
+    query_id: str | None = None,
 ) -> None:
+    """The list; a pressed button (`query_id`) is answered here."""
     data = await state.get_data()
     try:
         view = await messages.overview(
             uow=uow, telegram_user_id=user_id, query=_query(data), offset=offset
         )
     except NotLinked:
+        if query_id is not None:
+            outgoing.answer_callback(query_id)
         not_logged_in(outgoing)
         return
     except NoAccess:
-        no_client(outgoing)
+        no_client(outgoing, query_id)
         return
+    if query_id is not None:
+        outgoing.answer_callback(query_id)
     outgoing.send(
         list_text(
             view.threads.items,
@@ -324,9 +338,8 @@ def router(settings: DialogSettings) -> Router:
     async def messages_button(
         query: CallbackQuery, uow: UnitOfWork, outgoing: Outgoing, state: FSMContext
     ) -> None:
-        outgoing.answer_callback(query.id)
         await state.clear()
-        await show_list(query.from_user.id, uow, outgoing, state)
+        await show_list(query.from_user.id, uow, outgoing, state, query_id=query.id)
 
     @router.callback_query(Msg.filter(F.action == "list"))
     async def listed(
@@ -336,9 +349,10 @@ def router(settings: DialogSettings) -> Router:
         outgoing: Outgoing,
         state: FSMContext,
     ) -> None:
-        outgoing.answer_callback(query.id)
         await state.set_state(None)
-        await show_list(query.from_user.id, uow, outgoing, state, offset=callback_data.id)
+        await show_list(
+            query.from_user.id, uow, outgoing, state, offset=callback_data.id, query_id=query.id
+        )
 
     @router.callback_query(Msg.filter(F.action == "open"))
     async def opened(
@@ -408,11 +422,10 @@ def router(settings: DialogSettings) -> Router:
             not_logged_in(outgoing)
             return
         except NoAccess:
-            outgoing.answer_callback(query.id)
-            no_client(outgoing)
+            no_client(outgoing, query.id)
             return
-        outgoing.answer_callback(query.id)
         if callback_data.action == "new":
+            outgoing.answer_callback(query.id)
             await state.set_state(MessageDialog.subject)
             await state.update_data(c={"subject": None, "parts": [], "att": []})
             outgoing.send(_("✉️ <b>New message</b>\nWrite the subject («tēma»)."))
@@ -422,8 +435,9 @@ def router(settings: DialogSettings) -> Router:
                 uow=uow, telegram_user_id=user_id, thread_id=callback_data.id, now=now()
             )
         except NotFound:
-            outgoing.send(_("This message is not available."))
+            outgoing.answer_callback(query.id, _("This message is not available."), alert=True)
             return
+        outgoing.answer_callback(query.id)
         await state.set_state(MessageDialog.body)
         await state.update_data(c={"thread": view.thread.id, "parts": [], "att": []})
         outgoing.send(
@@ -703,8 +717,7 @@ def router(settings: DialogSettings) -> Router:
         try:
             who = await messages.acting(uow=uow, telegram_user_id=user_id)
         except (NotLinked, NoAccess):
-            outgoing.answer_callback(query.id)
-            no_client(outgoing)
+            no_client(outgoing, query.id)
             return
         outgoing.answer_callback(query.id)
         data = await state.get_data()
@@ -767,8 +780,7 @@ def router(settings: DialogSettings) -> Router:
                 uow=uow, telegram_user_id=query.from_user.id, offset=callback_data.id
             )
         except (NotLinked, NoAccess):
-            outgoing.answer_callback(query.id)
-            no_client(outgoing)
+            no_client(outgoing, query.id)
             return
         outgoing.answer_callback(query.id)
         builder = InlineKeyboardBuilder()

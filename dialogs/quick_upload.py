@@ -152,9 +152,8 @@ def router(settings: DialogSettings) -> Router:
         try:
             who = await messages.acting(uow=uow, telegram_user_id=user_id)
         except (NotLinked, NoAccess):
-            outgoing.answer_callback(query.id)
             await state.clear()
-            no_client(outgoing)
+            no_client(outgoing, query.id)
             return
         pages = [file_of(entry) for entry in (await state.get_data()).get("qpages") or []]
         if not pages:
@@ -199,9 +198,8 @@ def router(settings: DialogSettings) -> Router:
         try:
             who = await messages.acting(uow=uow, telegram_user_id=user_id)
         except (NotLinked, NoAccess):
-            outgoing.answer_callback(query.id)
             await state.clear()
-            no_client(outgoing)
+            no_client(outgoing, query.id)
             return
         compose: dict[str, Any] = dict((await state.get_data()).get("c") or {})
         if "pending" not in compose:
