@@ -26,7 +26,7 @@ from portal import applications as apps
 from portal.clients import current_client
 from portal.deals import list_deals
 from portal.forms import FormCatalogue, FormKind
-from portal.model import ApplicationNotFound, DealRecord, DealStatus, NotLinked
+from portal.model import ApplicationNotFound, DealRecord, DealStatus
 from portal.ports import UnitOfWork
 
 DEALS = "deals"
@@ -64,12 +64,10 @@ def router(forms: FormCatalogue) -> Router:
     ) -> list[DealRecord] | None:
         """The deals of the client acted for; None, with the button answered, when none is."""
         user_id = query.from_user.id
-        try:
-            access = await current_client(uow=uow, telegram_user_id=user_id)
-        except NotLinked:
-            access = None
+        access = await current_client(uow=uow, telegram_user_id=user_id)
         if access is None:
-            if await uow.accounts.get(user_id) is None:
+            account = await uow.accounts.get(user_id)
+            if account is None or account.person_id is None:  # not logged in
                 outgoing.answer_callback(query.id)
                 not_logged_in(outgoing)
             else:
