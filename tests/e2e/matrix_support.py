@@ -1,7 +1,7 @@
 """The authorization matrix's objects: a deal, an application, a thread with ALTUM's message
 and its document, of client A and of client B, made through the back-office API and the
-portal's own use cases (B's application through its repository: nobody in the matrix's chats
-acts for B, which is the point)."""
+portal's own use cases; B's application and a draft of B's through the repositories, as
+nobody in the matrix's chats acts for B, which is the point."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy import select
 from integrations.forms import load_forms
 from portal import applications as apps
 from portal.forms import FormKind
-from portal.model import NewApplication
+from portal.model import MessageStatus, NewApplication
 from storage.database import Database
 from storage.models import Membership
 from storage.repositories import SqlUnitOfWork
@@ -96,6 +96,16 @@ async def make_objects(
                 NewApplication(clients["b"], form.id, form.version, person_id, None, now)
             )
             objects["b_app"] = b_app.id
+            # A draft of B's user in B's thread: «Send the draft» names it from A's chats.
+            draft = await uow.messages.add_message(
+                clients["b"],
+                objects["b_thread"],
+                status=MessageStatus.DRAFT,
+                body="Melnraksts",
+                now=now,
+                person_id=person_id,
+            )
+            objects["b_draft"] = draft.id
     finally:
         await database.dispose()
     return objects

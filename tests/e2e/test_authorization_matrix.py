@@ -183,7 +183,12 @@ RULES: dict[str, Rule] = {
     ),
     "messages.document": Rule(Level.MEMBER, ("ms:doc:{a_doc}:", "ms:doc:{b_doc}:")),
     "messages.draft_sent": Rule(
-        Level.MEMBER, ("ms:draft:{b_message}:", ("ms:draft:{a_message}:", Level.ANYONE))
+        Level.MEMBER,
+        (
+            "ms:draft:{b_draft}:",
+            "ms:draft:{b_message}:",
+            ("ms:draft:{a_message}:", Level.ANYONE),  # ALTUM's, no draft: refused to all
+        ),
     ),
     "messages.archive": Rule(Level.MEMBER, ("ms:docs:0:",)),
     "messages.search_changed": Rule(
