@@ -372,6 +372,7 @@ class Presser:
 
 
 A_NAME, B_NAME = "Ozolkalna", "Daugavas"
+LOG_IN = "First log in"  # dialogs.clients.not_logged_in
 
 
 def expected(level: Level, presser: Presser, sample: str) -> bool | None:
@@ -389,6 +390,16 @@ async def _answer(emu: EmulatorClient, since: int, callback_id: str) -> dict[str
                 return dict(call["params"])
         await asyncio.sleep(0.02)
     raise TimeoutError(f"callback {callback_id} was not answered")
+
+
+async def _told(emu: EmulatorClient, since: int, chat_id: int, text: str) -> bool:
+    """Whether the chat is sent `text` after `since` (it may follow the button's answer)."""
+    for _ in range(100):
+        sent = await emu.calls(BOT_ID, method="sendMessage", chat_id=chat_id, since=since)
+        if any(text in str(call["params"].get("text")) for call in sent):
+            return True
+        await asyncio.sleep(0.05)
+    return False
 
 
 async def _settled(emu: EmulatorClient) -> None:
@@ -517,6 +528,12 @@ async def test_every_action_by_every_role_on_own_and_other_clients(
                 allowed is False and presser.level >= Level.LINKED and not answer.get("show_alert")
             ):
                 wrong.append(f"not refused with an alert: {where}")
+            elif (  # someone not logged in: told to
+                allowed is False
+                and not answer.get("show_alert")
+                and not await _told(emu, since, presser.person.user_id, LOG_IN)
+            ):
+                wrong.append(f"not asked to log in: {where}")
             checked += 1
 
         # The pressers' chats are independent: each sample is pressed by all at once (in
