@@ -32,15 +32,15 @@ DEAL = {
 }
 
 
-async def _thread(api: Api, client_id: int) -> dict[str, Any]:
+async def _thread(api: Api, client_id: int, mark: str) -> dict[str, Any]:
     posted = await api.post(
         f"/clients/{client_id}/messages",
         {
-            "subject": "Trūkst dokumentu",
-            "body": "Lūdzu, atsūtiet parakstītu pavadvēstuli.",
+            "subject": f"{mark}: trūkst dokumentu",
+            "body": f"{mark}: lūdzu, atsūtiet parakstītu pavadvēstuli.",
             "attachments": [
                 {
-                    "name": "grafiks.pdf",
+                    "name": f"{mark}-grafiks.pdf",
                     "content_base64": base64.b64encode(
                         file_samples.pdf(text="Maksajumu grafiks")
                     ).decode(),
@@ -61,14 +61,19 @@ async def make_objects(
     clients: dict[str, int],
     main_users: dict[str, int],
     anna_telegram_id: int,
+    marks: dict[str, str],
 ) -> dict[str, int]:
     """`a_*`/`b_*` ids by name; `main_users` are the client users (membership ids) that
-    prepare each client's application."""
+    prepare each client's application; each client's texts carry its mark (its name), so a
+    chat shown another client's object is seen to be."""
     objects: dict[str, int] = {}
     for side, client_id in clients.items():
-        deal = await api.put(f"/clients/{client_id}/deals/K-2025-17", DEAL)
+        deal = await api.put(
+            f"/clients/{client_id}/deals/K-2025-17",
+            {**DEAL, "product": f"{marks[side]} {DEAL['product']}"},
+        )
         assert deal.status == 201, deal.body
-        posted = await _thread(api, client_id)
+        posted = await _thread(api, client_id, marks[side])
         objects[f"{side}_thread"] = int(posted["thread_id"])
         objects[f"{side}_message"] = int(posted["id"])
         objects[f"{side}_doc"] = int(posted["documents"][0]["id"])
@@ -101,7 +106,7 @@ async def make_objects(
                 clients["b"],
                 objects["b_thread"],
                 status=MessageStatus.DRAFT,
-                body="Melnraksts",
+                body=f"{marks['b']}: melnraksts",
                 now=now,
                 person_id=person_id,
             )

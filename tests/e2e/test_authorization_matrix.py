@@ -472,6 +472,7 @@ async def test_every_action_by_every_role_on_own_and_other_clients(
             clients={"a": a, "b": b},
             main_users={"a": users["120584-12349"], "b": users["190775-13454"]},
             anna_telegram_id=people["anna"].user_id,
+            marks={"a": A_NAME, "b": B_NAME},
         )
         for key in ("anna", "janis"):
             await people[key].reply()  # told of ALTUM's message
@@ -571,7 +572,7 @@ async def test_every_action_by_every_role_on_own_and_other_clients(
     # B's to nobody of the matrix.
     for presser in pressers:
         texts = " ".join(
-            str(call["params"].get("text", ""))
+            str(call["params"])  # texts, captions, file names
             for call in calls
             if call["params"].get("chat_id") == presser.person.user_id
         )
