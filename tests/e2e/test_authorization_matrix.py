@@ -567,7 +567,8 @@ async def test_every_action_by_every_role_on_own_and_other_clients(
     replies = [(e["type"], e["thread_id"]) for e in events if e["type"] == "message.sent"]
     assert replies == [("message.sent", made["a_thread"])] * 2
     assert wrong == [], "\n".join(wrong)
-    assert checked >= 5 * 30
+    buttons = [t for _k, _r, t, _l in presses if not t.startswith("/") and t != FILE]
+    assert len(buttons) >= 100 and checked == len(pressers) * len(buttons)  # each answered
     # Nobody was shown a client they do not act for: A's name only to A's active users,
     # B's to nobody of the matrix.
     for presser in pressers:
