@@ -79,14 +79,18 @@ def router(forms: FormCatalogue, *, public_url: str = "", minutes: int = 5) -> R
     offered = forms.offered(FormKind.APPLICATION)
     questionnaires = frozenset(f.id for f in forms.offered(FormKind.QUESTIONNAIRE))
 
-    async def acting(user_id: int, uow: UnitOfWork, outgoing: Outgoing) -> bool:
+    async def acting(query: CallbackQuery, uow: UnitOfWork, outgoing: Outgoing) -> bool:
+        """Whether the presser acts for a client; if not, the button is answered."""
         try:
-            await apps.list_applications(uow=uow, telegram_user_id=user_id, limit=1)
+            await apps.list_applications(uow=uow, telegram_user_id=query.from_user.id, limit=1)
         except NotLinked:
+            outgoing.answer_callback(query.id)
             not_logged_in(outgoing)
             return False
         except NoAccess:
-            outgoing.send(_("First choose the client you act for: /client"))
+            refused = _("First choose the client you act for: /client")
+            outgoing.answer_callback(query.id, refused, alert=True)
+            outgoing.send(refused)
             return False
         return True
 
@@ -94,9 +98,9 @@ def router(forms: FormCatalogue, *, public_url: str = "", minutes: int = 5) -> R
     async def section(
         query: CallbackQuery, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
     ) -> None:
-        outgoing.answer_callback(query.id)
         await state.clear()
-        if await acting(query.from_user.id, uow, outgoing):
+        if await acting(query, uow, outgoing):
+            outgoing.answer_callback(query.id)
             outgoing.send(_("<b>Applications</b>"), keyboard=menu_keyboard())
 
     @router.callback_query(AppMenu.filter())
@@ -107,10 +111,12 @@ def router(forms: FormCatalogue, *, public_url: str = "", minutes: int = 5) -> R
         uow: UnitOfWork,
         outgoing: Outgoing,
     ) -> None:
-        outgoing.answer_callback(query.id)
         user_id, act, value = query.from_user.id, callback_data.act, callback_data.v
-        if not await acting(user_id, uow, outgoing):
+        if not await acting(query, uow, outgoing):
             return
+        opening = act == "open" and value.isdigit()
+        if not opening:  # opening answers once it knows whether the application is theirs
+            outgoing.answer_callback(query.id)
         if act == "new":
             builder = InlineKeyboardBuilder()
             for i, form in enumerate(offered):
@@ -134,14 +140,19 @@ def router(forms: FormCatalogue, *, public_url: str = "", minutes: int = 5) -> R
             await resume(outgoing, state, uow, opened)
         elif act == "list":
             await listing(user_id, value, uow, outgoing)
-        elif act == "open" and value.isdigit():
+        elif opening:
             try:
                 opened = await apps.open_application(
                     uow=uow, forms=forms, telegram_user_id=user_id, application_id=int(value)
                 )
             except ApplicationNotFound:
-                outgoing.send(_("This application is not among those of the client you act for."))
+                outgoing.answer_callback(
+                    query.id,
+                    _("This application is not among those of the client you act for."),
+                    alert=True,
+                )
                 return
+            outgoing.answer_callback(query.id)
             if opened.application.status is S.DRAFT:
                 await resume(outgoing, state, uow, opened)
             elif opened.application.status in OPEN:

@@ -26,7 +26,7 @@ from portal import applications as apps
 from portal.clients import current_client
 from portal.deals import list_deals
 from portal.forms import FormCatalogue, FormKind
-from portal.model import ApplicationNotFound, DealRecord, DealStatus, NotLinked
+from portal.model import ApplicationNotFound, DealRecord, DealStatus
 from portal.ports import UnitOfWork
 
 DEALS = "deals"
@@ -60,26 +60,28 @@ def router(forms: FormCatalogue) -> Router:
     offered = forms.offered(FormKind.DEAL_APPLICATION)
 
     async def deals_of(
-        user_id: int, uow: UnitOfWork, outgoing: Outgoing
+        query: CallbackQuery, uow: UnitOfWork, outgoing: Outgoing
     ) -> list[DealRecord] | None:
-        try:
-            access = await current_client(uow=uow, telegram_user_id=user_id)
-        except NotLinked:
-            not_logged_in(outgoing)
-            return None
+        """The deals of the client acted for; None, with the button answered, when none is."""
+        user_id = query.from_user.id
+        access = await current_client(uow=uow, telegram_user_id=user_id)
         if access is None:
-            if await uow.accounts.get(user_id) is None:
+            account = await uow.accounts.get(user_id)
+            if account is None or account.person_id is None:  # not logged in
+                outgoing.answer_callback(query.id)
                 not_logged_in(outgoing)
             else:
-                outgoing.send(_("First choose the client you act for: /client"))
+                refused = _("First choose the client you act for: /client")
+                outgoing.answer_callback(query.id, refused, alert=True)
+                outgoing.send(refused)
             return None
         return await list_deals(uow=uow, client_id=access.client_id)
 
     @router.callback_query(MenuAction.filter(F.section == DEALS))
     async def section(query: CallbackQuery, uow: UnitOfWork, outgoing: Outgoing) -> None:
-        outgoing.answer_callback(query.id)
-        if await deals_of(query.from_user.id, uow, outgoing) is None:
+        if await deals_of(query, uow, outgoing) is None:
             return
+        outgoing.answer_callback(query.id)
         builder = InlineKeyboardBuilder()
         builder.button(text=_("Active deals"), callback_data=DealMenu(act="active"))
         builder.button(text=_("Historical deals"), callback_data=DealMenu(act="closed"))
@@ -95,9 +97,8 @@ def router(forms: FormCatalogue) -> Router:
         uow: UnitOfWork,
         outgoing: Outgoing,
     ) -> None:
-        outgoing.answer_callback(query.id)
         user_id, act = query.from_user.id, callback_data.act
-        deals = await deals_of(user_id, uow, outgoing)
+        deals = await deals_of(query, uow, outgoing)
         if deals is None:
             return
         if act in ("active", "closed"):
@@ -114,12 +115,16 @@ def router(forms: FormCatalogue) -> Router:
                 if chosen
                 else _("There are no such deals.")
             )
+            outgoing.answer_callback(query.id)
             outgoing.send(text, keyboard=builder.as_markup())
             return
         deal = next((d for d in deals if d.id == callback_data.d), None)
         if deal is None:
-            outgoing.send(_("This deal is not among those of the client you act for."))
+            outgoing.answer_callback(
+                query.id, _("This deal is not among those of the client you act for."), alert=True
+            )
             return
+        outgoing.answer_callback(query.id)
         if act == "deal":
             builder = InlineKeyboardBuilder()
             builder.button(

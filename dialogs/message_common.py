@@ -118,10 +118,14 @@ def list_keyboard(threads: list[Any], *, offset: int, has_more: bool) -> InlineK
     return builder.as_markup()
 
 
-def no_client(outgoing: Outgoing) -> None:
+def no_client(outgoing: Outgoing, query_id: str | None = None) -> None:
+    """A pressed button (`query_id`) is answered with the refusal as an alert, too."""
+    refused = _("Choose the client you act for first: /client")
+    if query_id is not None:
+        outgoing.answer_callback(query_id, refused, alert=True)
     builder = InlineKeyboardBuilder()
     builder.button(text=_("🏢 Choose client"), callback_data=MenuAction(section="clients"))
-    outgoing.send(_("Choose the client you act for first: /client"), keyboard=builder.as_markup())
+    outgoing.send(refused, keyboard=builder.as_markup())
 
 
 async def show_list(

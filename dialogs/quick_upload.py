@@ -137,9 +137,8 @@ def router(settings: DialogSettings) -> Router:
         try:
             who = await messages.acting(uow=uow, telegram_user_id=user_id)
         except (NotLinked, NoAccess):
-            outgoing.answer_callback(query.id)
             await state.clear()
-            no_client(outgoing)
+            no_client(outgoing, query.id)
             return
         entries = (await state.get_data()).get("qpages") or []
         if not entries:
@@ -167,9 +166,8 @@ def router(settings: DialogSettings) -> Router:
         try:
             who = await messages.acting(uow=uow, telegram_user_id=user_id)
         except (NotLinked, NoAccess):
-            outgoing.answer_callback(query.id)
             await state.clear()
-            no_client(outgoing)
+            no_client(outgoing, query.id)
             return
         compose: dict[str, Any] = dict((await state.get_data()).get("c") or {})
         if "pending" not in compose:

@@ -18,16 +18,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
+from pathlib import Path
 from typing import Any
 
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackQueryFilter
+from aiogram.types import Chat, Document, Message
 from api_support import Api, make_token, serving
 from conftest import PersonFactory
 from e2e_support import BOT_ID, Person, bot_settings, browser
+from magic_filter import MagicFilter
+from matrix_support import make_objects
+from messages_support import file_samples
 from registration_walk import log_in
 from test_administration import act_for_the_client
 
@@ -66,6 +71,8 @@ class Rule:
     last: bool = False  # changes who the presser is (log out): pressed after the rest
     why: str = ""  # for handlers without samples: how they are reached and what guards them
 
+
+FILE = "📎 a PDF"  # a sample that sends the bot a document
 
 # Every callback and command handler of the composed routers, as "router.handler".
 RULES: dict[str, Rule] = {
@@ -150,6 +157,125 @@ RULES: dict[str, Rule] = {
     ),
     "profile.phone_typed": Rule(Level.LINKED, why="the person's own phone, after «Change phone»"),
     "profile.email_typed": Rule(Level.LINKED, why="the person's own e-mail, after «Change e-mail»"),
+    "deals.section": Rule(Level.MEMBER, ("m:deals",)),
+    "deals.pressed": Rule(
+        Level.MEMBER,
+        (
+            "dl:active:0:0",
+            "dl:closed:0:0",
+            "dl:deal:{a_deal}:0",
+            "dl:apps:{a_deal}:0",
+            "dl:new:{a_deal}:0",
+            "dl:deal:{b_deal}:0",
+            "dl:apps:{b_deal}:0",
+            "dl:new:{b_deal}:0",
+            "dl:form:{b_deal}:0",
+        ),
+    ),
+    # «Saziņa»: the list, a thread, its document, writing; ALTUM's message is no draft.
+    "messages.messages_command": Rule(Level.MEMBER, ("/messages",)),
+    "messages.messages_button": Rule(Level.MEMBER, ("m:messages",)),
+    "messages.listed": Rule(Level.MEMBER, ("ms:list:0:", "ms:list:10:")),
+    "messages.opened": Rule(
+        Level.MEMBER,
+        (
+            "ms:open:{a_thread}:",
+            "ms:open:{a_thread}:{a_client}",
+            "ms:open:{b_thread}:",
+            "ms:open:{b_thread}:{b_client}",
+            "ms:open:{a_thread}:{b_client}",
+        ),
+    ),
+    "messages.document": Rule(Level.MEMBER, ("ms:doc:{a_doc}:", "ms:doc:{b_doc}:")),
+    "messages.draft_sent": Rule(
+        Level.MEMBER,
+        (
+            "ms:draft:{b_draft}:",
+            "ms:draft:{b_message}:",
+            ("ms:draft:{a_message}:", Level.ANYONE),  # ALTUM's, no draft: refused to all
+        ),
+    ),
+    "messages.archive": Rule(Level.MEMBER, ("ms:docs:0:",)),
+    "messages.search_changed": Rule(
+        Level.MEMBER,
+        (
+            "ms:search:0:",
+            "ms:sstatus:0:",
+            "ms:speriod:0:",
+            "ms:sunread:0:",
+            "ms:sdeal:0:",
+            "ms:sclear:0:",
+        ),
+    ),
+    "messages.search_text_asked": Rule(Level.ANYONE, ("ms:stext:0:",)),
+    "messages.search_text_given": Rule(
+        Level.ANYONE, why="text after «Search text»: shown through the search, which checks"
+    ),
+    "messages.start_writing": Rule(
+        Level.MEMBER, ("ms:new:0:", "ms:reply:{b_thread}:", "ms:reply:{a_thread}:")
+    ),
+    # Pressed right after «Reply» above: members are writing then (MessageDialog.body).
+    "messages.deal_choice": Rule(Level.MEMBER, ("ms:deal:0:",)),
+    "messages.deal_picked": Rule(Level.MEMBER, ("ms:dealpick:{b_deal}:", "ms:dealpick:{a_deal}:")),
+    "messages.cancelled": Rule(Level.ANYONE, ("ms:cancel:0:",)),
+    **{
+        f"messages.{step}": Rule(Level.ANYONE, why="a step of the presser's own message")
+        for step in ("subject_given", "body_part", "date_typed", "not_now")
+    },
+    "messages.body_file": Rule(
+        Level.MEMBER, why="a file while writing: stored for the client the writer acts for"
+    ),
+    "quick_upload.choose_first": Rule(Level.ANYONE, why="text while «Kas tas ir?» is asked"),
+    "quick_upload.another_page": Rule(Level.ANYONE, why="«Add a page» of one's own photos"),
+    "quick_upload.pages_done": Rule(
+        Level.MEMBER, why="binds one's own photos; checks the client acted for again"
+    ),
+    # A file sent outside a dialog, then «Kas tas ir?» → B's thread, B's deal (refused), A's
+    # thread → its type → today → «Send»: members walk the whole quick upload, in state.
+    "quick_upload.received": Rule(Level.MEMBER, (FILE,)),
+    "quick_upload.target_chosen": Rule(
+        Level.MEMBER, ("ms:qthread:{b_thread}:", "ms:qdeal:{b_deal}:", "ms:qthread:{a_thread}:")
+    ),
+    "messages.type_chosen": Rule(Level.MEMBER, ("ms:type:0:other",)),
+    "messages.today_chosen": Rule(Level.MEMBER, ("ms:today:0:",)),
+    "messages.finished": Rule(Level.MEMBER, ("ms:send:0:",)),
+    # «Pieteikumi»: A's draft (Anna's), B's draft; the form dialog's buttons on them.
+    "application_forms.section": Rule(Level.MEMBER, ("m:apps",)),
+    "application_forms.pressed": Rule(
+        Level.MEMBER,
+        (
+            "ap:new:",
+            "ap:list:all",
+            "ap:list:draft.999999",
+            "ap:open:{b_app}",
+            "ap:open:{a_app}",
+        ),
+    ),
+    "form_dialog.pressed": Rule(
+        Level.MEMBER,
+        (
+            ("fa:nop:{b_app}:-1:", Level.ANYONE),
+            "fa:back:{a_app}:0:",
+            "fa:save:{a_app}:-1:",
+            "fa:a:{b_app}:0:1",
+            "fa:back:{b_app}:0:",
+            "fa:save:{b_app}:-1:",
+            "fa:send:{b_app}:-1:",
+            "fa:sign:{b_app}:-1:",
+            "fa:sg:{b_app}:-1:0000000000000000",
+            "fa:rf:{b_app}:-1:0000000000000000",
+            "fa:sub:{b_app}:-1:",
+            "fa:wd:{b_app}:-1:",
+            "fa:ed:{b_app}:0:",
+            "fa:cancel:{b_app}:-1:",
+        ),
+    ),
+    "form_dialog.typed": Rule(
+        Level.MEMBER, why="an answer to one's own draft's question; the draft is loaded again"
+    ),
+    "form_dialog.reason_typed": Rule(
+        Level.MEMBER, why="the reason after «Refuse»; the signing use case checks the client"
+    ),
     "fallback.stale_button": Rule(Level.ANYONE, ("zz:forged", "ad:list", "in:log")),
     "fallback.unknown_command": Rule(Level.ANYONE, ("/nosuchcommand",)),
     "fallback.free_text": Rule(Level.ANYONE, why="any text: the menu of the presser's own"),
@@ -189,7 +315,23 @@ def test_every_handler_has_a_rule() -> None:
     assert sorted(set(RULES) - set(found)) == [], "rules for handlers that are gone"
 
 
+class _SampleIds(dict[str, int]):
+    """Any object name of a sample: 1 for client A's, 2 for client B's."""
+
+    def __missing__(self, key: str) -> int:
+        return 1 if key.startswith("a_") else 2
+
+
 def _reaches(filters: list[Any], sample: str) -> bool:
+    if sample == FILE:  # a message handler whose own filters take a document
+        document = Message(
+            message_id=1,
+            date=datetime.now(UTC),
+            chat=Chat(id=1, type="private"),
+            document=Document(file_id="f", file_unique_id="u", file_name="a.pdf"),
+        )
+        checks = [f for f in filters if isinstance(getattr(f, "__self__", None), MagicFilter)]
+        return bool(checks) and all(check(document) for check in checks)
     if sample.startswith("/"):
         commands = [f for f in filters if isinstance(f, Command)]
         name = sample[1:]
@@ -201,7 +343,7 @@ def _reaches(filters: list[Any], sample: str) -> bool:
         return not filters  # the fallback takes any callback
     for f in callback_filters:
         try:
-            data = f.callback_data.unpack(sample.format(a_client=1, b_client=2, a_user=1, b_user=2))
+            data = f.callback_data.unpack(sample.format_map(_SampleIds()))
         except (TypeError, ValueError):
             continue
         if f.rule is None or f.rule.resolve(data):
@@ -237,6 +379,7 @@ class Presser:
 
 
 A_NAME, B_NAME = "Ozolkalna", "Daugavas"
+LOG_IN = "First log in"  # dialogs.clients.not_logged_in
 
 
 def expected(level: Level, presser: Presser, sample: str) -> bool | None:
@@ -256,6 +399,16 @@ async def _answer(emu: EmulatorClient, since: int, callback_id: str) -> dict[str
     raise TimeoutError(f"callback {callback_id} was not answered")
 
 
+async def _told(emu: EmulatorClient, since: int, chat_id: int, text: str) -> bool:
+    """Whether the chat is sent `text` after `since` (it may follow the button's answer)."""
+    for _ in range(100):
+        sent = await emu.calls(BOT_ID, method="sendMessage", chat_id=chat_id, since=since)
+        if any(text in str(call["params"].get("text")) for call in sent):
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
 async def _settled(emu: EmulatorClient) -> None:
     """Until the bot has sent everything (no new call for a while)."""
     last = await emu.last_seq(BOT_ID)
@@ -267,12 +420,27 @@ async def _settled(emu: EmulatorClient) -> None:
         last = now
 
 
+async def _feed_of(api: Api, after: str) -> tuple[list[dict[str, Any]], str]:
+    """Every event of the feed after `after`, and where it ends."""
+    found: list[dict[str, Any]] = []
+    while True:
+        page = (await api.get("/events", after=after, limit=1000)).body
+        found += page["events"]
+        if not page["events"]:
+            return found, after
+        after = page["next"]
+
+
 async def test_every_action_by_every_role_on_own_and_other_clients(
-    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
+    database_url: str,
+    emulator: EmulatorServer,
+    emu: EmulatorClient,
+    person: PersonFactory,
+    tmp_path: Path,
 ) -> None:
     await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
     token = await make_token(database_url)
-    settings = bot_settings(database_url, emulator.base_url)
+    settings = bot_settings(database_url, emulator.base_url, files={"dir": f"{tmp_path}/files"})
     people = {
         key: await person(name, language_code="en")
         for key, name in (
@@ -301,6 +469,16 @@ async def test_every_action_by_every_role_on_own_and_other_clients(
             await act_for_the_client(people[key])
         await api.patch(f"/clients/{a}/users/{users['250690-18905']}", {"status": "blocked"})
         await people["ilze"].reply()  # told of it
+        made = await make_objects(
+            database_url,
+            api,
+            clients={"a": a, "b": b},
+            main_users={"a": users["120584-12349"], "b": users["190775-13454"]},
+            anna_telegram_id=people["anna"].user_id,
+            marks={"a": A_NAME, "b": B_NAME},
+        )
+        for key in ("anna", "janis"):
+            await people[key].reply()  # told of ALTUM's message
         await people["emily"].say("/start")
         await people["emily"].replies(2)
 
@@ -319,11 +497,14 @@ async def test_every_action_by_every_role_on_own_and_other_clients(
             "b_client": b,
             "a_user": users["030379-15671"],  # Jānis at A: active, so saving "active" is no change
             "b_user": users["190775-13454"],
+            **made,
         }
         before = {
             c: {u["id"]: u["status"] for u in (await api.get(f"/clients/{c}/users")).body["items"]}
             for c in (a, b)
         }
+        _events, feed_start = await _feed_of(api, "0")
+        b_before = (await api.get(f"/applications/{made['b_app']}")).body
         start = await emu.last_seq(BOT_ID)
         presses = sorted(
             (
@@ -334,37 +515,68 @@ async def test_every_action_by_every_role_on_own_and_other_clients(
             key=lambda item: item[1].last,
         )
         checked = 0
-        for key, _rule, template, level in presses:
+        wrong: list[str] = []  # all of them at once, not only the first
+
+        async def press(presser: Presser, key: str, template: str, level: Level) -> None:
+            nonlocal checked
             sample = template.format(**objects)
-            for presser in pressers:
-                user_id = presser.person.user_id
-                if sample.startswith("/"):
-                    await presser.person.say(sample)
-                    continue
-                since = await emu.last_seq(BOT_ID)
-                sent = await emu.forge_callback(BOT_ID, user_id, presser.message_id, sample)
-                answer = await _answer(emu, since, sent["callback_query_id"])
-                allowed = expected(level, presser, template)
-                where = f"{key} {sample} by {presser.name}: {answer.get('text')}"
-                if allowed is True:
-                    assert not answer.get("show_alert"), where
-                elif allowed is False and presser.level >= Level.LINKED:
-                    assert answer.get("show_alert"), where
-                checked += 1
+            if sample.startswith("/"):
+                await presser.person.say(sample)
+                return
+            if sample == FILE:
+                await emu.send_document(
+                    BOT_ID, presser.person.user_id, file_samples.pdf(text="Izzina"), "izzina.pdf"
+                )
+                await _settled(emu)
+                return
+            since = await emu.last_seq(BOT_ID)
+            sent = await emu.forge_callback(
+                BOT_ID, presser.person.user_id, presser.message_id, sample
+            )
+            answer = await _answer(emu, since, sent["callback_query_id"])
+            allowed = expected(level, presser, template)
+            where = f"{key} {sample} by {presser.name}: {answer.get('text')}"
+            if allowed is True and answer.get("show_alert"):
+                wrong.append(f"refused: {where}")
+            elif (
+                allowed is False and presser.level >= Level.LINKED and not answer.get("show_alert")
+            ):
+                wrong.append(f"not refused with an alert: {where}")
+            elif (  # someone not logged in: told to
+                allowed is False
+                and not answer.get("show_alert")
+                and not await _told(emu, since, presser.person.user_id, LOG_IN)
+            ):
+                wrong.append(f"not asked to log in: {where}")
+            checked += 1
+
+        # The pressers' chats are independent: each sample is pressed by all at once (in
+        # order within a chat, so a sample may lead into the next one's state).
+        for key, _rule, template, level in presses:
+            await asyncio.gather(*(press(p, key, template, level) for p in pressers))
         await _settled(emu)
         calls = await emu.calls(BOT_ID, since=start)
+        events, _end = await _feed_of(api, feed_start)
+        b_after = (await api.get(f"/applications/{made['b_app']}")).body
         after = {
             c: {u["id"]: u["status"] for u in (await api.get(f"/clients/{c}/users")).body["items"]}
             for c in (a, b)
         }
 
     assert after == before  # nothing of either client changed, whoever pressed what
-    assert checked >= 5 * 30
+    assert b_after == b_before  # nor B's application
+    assert [e for e in events if e["client_id"] == b] == []  # nor anything else of B's
+    # The allowed walk did act: both of A's members sent a file into A's thread.
+    replies = [(e["type"], e["thread_id"]) for e in events if e["type"] == "message.sent"]
+    assert replies == [("message.sent", made["a_thread"])] * 2
+    assert wrong == [], "\n".join(wrong)
+    buttons = [t for _k, _r, t, _l in presses if not t.startswith("/") and t != FILE]
+    assert len(buttons) >= 100 and checked == len(pressers) * len(buttons)  # each answered
     # Nobody was shown a client they do not act for: A's name only to A's active users,
     # B's to nobody of the matrix.
     for presser in pressers:
         texts = " ".join(
-            str(call["params"].get("text", ""))
+            str(call["params"])  # texts, captions, file names
             for call in calls
             if call["params"].get("chat_id") == presser.person.user_id
         )
