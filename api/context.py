@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from api.ratelimit import RateLimiter
+from portal.model import ReminderPolicy
 from portal.ports import FeedSignal, Notifier, UnitOfWork
 
 # One transaction: what it changes and the chat messages it queues commit together, and the
@@ -36,6 +37,8 @@ class ApiContext:
     # Requests in a transaction at once; the rest wait here, holding no database connection,
     # so a flood of API writes cannot take the connections the chat's updates need.
     concurrency: int = 8
+    # Invoices' reminders are scheduled as invoices arrive (None: none are).
+    reminder_policy: ReminderPolicy | None = None
     slots: asyncio.Semaphore = field(init=False)
 
     def __post_init__(self) -> None:

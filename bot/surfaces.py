@@ -105,6 +105,7 @@ def api_context(app: App, stop: asyncio.Event, limiter: RateLimiter) -> ApiConte
         recheck=settings.recheck_seconds,
         stopping=stop,
         concurrency=settings.concurrency,
+        reminder_policy=app.settings.reminder_policy,
     )
 
 

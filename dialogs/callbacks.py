@@ -22,3 +22,16 @@ class ClientChoice(CallbackData, prefix="cl"):
 
 class RegistrationStep(CallbackData, prefix="rg"):
     action: str
+
+
+# Reminders and notification preferences (dialogs/notifications.py).
+class ReminderSnooze(CallbackData, prefix="rs"):
+    reminder_id: int
+
+
+class NotificationToggle(CallbackData, prefix="nt"):
+    kind: str
+
+
+class QuietHoursChoice(CallbackData, prefix="nq"):
+    choice: str

@@ -14,14 +14,14 @@ Texts are lazy (`lazy_gettext`): they are read in the person's language when sho
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Literal
 
 from aiogram import Router
 from babel.support import LazyProxy
 
-from portal.model import TimeLimits
+from portal.model import ReminderPolicy, TimeLimits
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +32,8 @@ class DialogSettings:
     limits: TimeLimits
     # REGISTRATION_AT_LEAST_COUNTS: how the register's "with at least N" is read
     at_least_counts: Literal["others", "total"] = "others"
+    # REMINDER_*: the default quiet hours, for «Atlikt uz rītu» and the preferences screen
+    reminders: ReminderPolicy = field(default_factory=lambda: ReminderPolicy(quiet_hours=None))
 
 
 class Visibility(StrEnum):

@@ -335,3 +335,6 @@ class RegisterOfficer(Base):
 # The back-office tables (API tokens, deals, invoices, consultants, the event feed) live in
 # their own module; importing it here puts them on `Base.metadata` wherever models are used.
 from storage import backoffice_models as _backoffice_models  # noqa: E402, F401
+
+# Pushes, reminders and notification preferences: their own module, likewise.
+from storage import reminder_models as _reminder_models  # noqa: E402, F401

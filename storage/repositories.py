@@ -51,6 +51,7 @@ from storage.people import (
     SqlRegistrations,
     SqlUsedAssertions,
 )
+from storage.reminders import SqlNotificationPreferences, SqlReminders
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -353,6 +354,7 @@ class Outbox:
                 *_pending(),
                 or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
                 or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now),
+                OutboxMessage.kind != "push",  # pushes are paced: bot/delivery/push.py
             )
             .order_by(OutboxMessage.id)
             .limit(limit)
@@ -508,6 +510,8 @@ class SqlUnitOfWork:
         self.invoices = SqlInvoices(session)
         self.api_tokens = SqlApiTokens(session)
         self.feed = SqlFeed(session)
+        self.reminders = SqlReminders(session)
+        self.notification_preferences = SqlNotificationPreferences(session)
 
     @property
     def accounts(self) -> SqlTelegramAccounts:

@@ -45,6 +45,7 @@ from portal.model.notices import (
     RegistrationApproved,
     RegistrationRejected,
     RejectionReason,
+    ReminderDue,
 )
 from portal.model.people import (
     IssuedLink,
@@ -74,6 +75,13 @@ from portal.model.registration import (
     RegistrationRecord,
     RegistrationRefused,
     RegistrationStatus,
+)
+from portal.model.reminders import (
+    NewReminder,
+    NotificationPreferences,
+    Reminder,
+    ReminderKind,
+    ReminderPolicy,
 )
 
 __all__ = [
@@ -120,10 +128,12 @@ __all__ = [
     "LoginFlowRecord",
     "MembershipStatus",
     "NewClient",
+    "NewReminder",
     "NoAccess",
     "NotFound",
     "NotLinked",
     "Notice",
+    "NotificationPreferences",
     "Paragraph",
     "PendingRegistration",
     "PersonRecord",
@@ -137,6 +147,10 @@ __all__ = [
     "RegistrationRejected",
     "RegistrationStatus",
     "RejectionReason",
+    "Reminder",
+    "ReminderDue",
+    "ReminderKind",
+    "ReminderPolicy",
     "Role",
     "Staged",
     "TelegramAccount",

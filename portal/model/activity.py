@@ -33,6 +33,9 @@ class Action(StrEnum):
     DEAL_UPDATED = "deal.updated"
     INVOICE_ADDED = "invoice.added"
     INVOICE_UPDATED = "invoice.updated"
+    # Reminders and notification preferences (portal/reminders.py).
+    REMINDER_SNOOZED = "reminder.snoozed"
+    NOTIFICATIONS_CHANGED = "person.notifications_changed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ queues it in the outbox of the same transaction as the change."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -73,3 +73,14 @@ class InvoiceAdded(Notice):
     amount: Decimal = Decimal(0)
     currency: str = "EUR"
     due_date: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderDue(Notice):
+    """A scheduled reminder (portal/reminders.py); `reminder_id` lets its «Atlikt uz rītu»
+    button name it. `details` as the scheduling use case gave them."""
+
+    reminder_id: int = 0
+    kind: str = ""
+    client_name: str = ""
+    details: dict[str, str] = field(default_factory=dict)

@@ -66,6 +66,7 @@ def test_the_menu_shows_every_section_with_a_button_to_whom_it_is_for(locale: st
             "register",
             "help",
             "language",
+            "notifications",
             "logout",
         ]
 
@@ -84,7 +85,17 @@ def test_the_portal_map_names_every_section_and_every_command(locale: str) -> No
 
 def test_every_language_lists_every_command_in_its_own_words() -> None:
     names = [command.name for section in SECTIONS for command in section.commands]
-    assert names == ["start", "login", "client", "register", "help", "language", "cancel", "logout"]
+    assert names == [
+        "start",
+        "login",
+        "client",
+        "register",
+        "help",
+        "language",
+        "notifications",
+        "cancel",
+        "logout",
+    ]
     latvian, english = bot_commands(I18N, "lv"), bot_commands(I18N, "en")
     assert [c.command for c in latvian] == names == [c.command for c in english]
     assert all(lv.description != en.description for lv, en in zip(latvian, english, strict=True))
@@ -99,6 +110,7 @@ def test_the_routers_are_composed_from_the_registry_in_routing_order() -> None:
         "clients",
         "help",
         "language",
+        "notifications",
         "logout",
         "registration",  # a flow: the other sections' commands work inside it
         "fallback",  # last: it takes everything
