@@ -27,6 +27,18 @@ class Pace:
     per_chat: timedelta = timedelta(seconds=1)
     horizon: timedelta = timedelta(milliseconds=500)  # how far ahead one claim takes slots
     lease: timedelta = timedelta(seconds=30)  # after its slot: then another process may send
+    # How late after its slot a push may still go; a later one is put back for a new slot.
+    # Slots are spaced by that much more, so that no second (nor any chat's) gets one more
+    # than allowed even when pushes go late within it.
+    punctuality: timedelta = timedelta(milliseconds=30)
+
+    @property
+    def step(self) -> timedelta:
+        return (timedelta(seconds=1) + self.punctuality) / self.rate
+
+    @property
+    def chat_gap(self) -> timedelta:
+        return self.per_chat + self.punctuality
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +63,7 @@ class PushQueue:
         end = now + pace.horizon
         if start >= end:
             return []
-        step = timedelta(seconds=1 / pace.rate)
+        step = pace.step
         wanted = min(limit, int((end - start) / step) + 1)
         query = (
             select(OutboxMessage)
@@ -109,7 +121,7 @@ class PushQueue:
                 .values(locked_until=slot.at + pace.lease)
             )
         values = [
-            {"chat_id": s.message.chat_id, "next_at": s.at + pace.per_chat}
+            {"chat_id": s.message.chat_id, "next_at": s.at + pace.chat_gap}
             for s in slots
             if s.message.chat_id is not None
         ]
