@@ -37,7 +37,7 @@ async def run(args: argparse.Namespace) -> None:
         await upgrade_async(url)
         async with EmulatorServer() as server, EmulatorClient(server.base_url) as emu:
             people = await chats(emu, args.chats)
-            async with processes(url, server.base_url, 2, rate=args.rate, lease=30.0):
+            async with processes(url, server.base_url, args.processes, rate=args.rate, lease=30.0):
                 since = await emu.last_seq(BOT_ID)
                 texts = await queue_pushes(url, people, per_chat=args.per_chat)
                 started = time.monotonic()
@@ -48,20 +48,30 @@ async def run(args: argparse.Namespace) -> None:
         await drop_postgres(name)
     most = sent.most_in_a_second()
     gap = sent.shortest_chat_gap()
-    print(f"pushes {len(texts)} to {args.chats} chats by 2 processes, in {took:.1f} s")
+    print(f"pushes {len(texts)} to {args.chats} chats by {args.processes} processes, {took:.1f} s")
     print(f"configured rate              {args.rate:.1f}/s")
     print(f"achieved rate                {sent.rate():.2f}/s")
     print(f"achieved / configured        {sent.rate() / args.rate:.3f}   (target >= 0.95)")
     print(f"most in one second / rate    {most / args.rate:.3f}   ({most}; target <= 1)")
     print(f"shortest chat gap / 1 s      {gap:.3f}   (target >= 1)")
     print(f"lost {len(sent.missing(texts))}, duplicated {sent.duplicates()}")
+    pauses = ", ".join(f"{p * 1000:.0f}" for p in sent.longest_pauses())
+    print(f"longest pauses between pushes (ms): {pauses}")
+    if args.timeline:
+        times = sorted(t for t, _, _ in sent.calls)
+        per_second = [0] * (int(times[-1] - times[0]) + 1)
+        for at in times:
+            per_second[int(at - times[0])] += 1
+        print("pushes in each second:", " ".join(map(str, per_second)))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=25.0)
+    parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--chats", type=int, default=100)
     parser.add_argument("--per-chat", type=int, default=8)
+    parser.add_argument("--timeline", action="store_true", help="print pushes per second")
     asyncio.run(run(parser.parse_args()))
 
 

@@ -30,7 +30,7 @@ class Pace:
     # How late after its slot a push may still go; a later one is put back for a new slot.
     # Slots are spaced by that much more, so that no second (nor any chat's) gets one more
     # than allowed even when pushes go late within it.
-    punctuality: timedelta = timedelta(milliseconds=30)
+    punctuality: timedelta = timedelta(milliseconds=40)
 
     @property
     def step(self) -> timedelta:
@@ -65,22 +65,25 @@ class PushQueue:
             return []
         step = pace.step
         wanted = min(limit, int((end - start) / step) + 1)
-        query = (
-            select(OutboxMessage)
-            .where(
-                OutboxMessage.kind == PUSH,
-                OutboxMessage.sent_at.is_(None),
-                OutboxMessage.failed_at.is_(None),
-                or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
-                or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now),
+        # The oldest waiting pushes, ids and chats only: far more than the slots, since a
+        # chat's later pushes and the chats not ready yet are passed over.
+        waiting = (
+            await self._session.execute(
+                select(OutboxMessage.id, OutboxMessage.chat_id)
+                .where(
+                    OutboxMessage.kind == PUSH,
+                    OutboxMessage.sent_at.is_(None),
+                    OutboxMessage.failed_at.is_(None),
+                    or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
+                    or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(max(500, wanted * 10))
             )
-            .order_by(OutboxMessage.id)
-            .limit(wanted * 4)
-        )
-        rows = list(await self._session.scalars(query))
-        if not rows:
+        ).all()
+        if not waiting:
             return []
-        chats = {row.chat_id for row in rows if row.chat_id is not None}
+        chats = {chat for _, chat in waiting if chat is not None}
         found = await self._session.execute(
             select(PushChat.chat_id, PushChat.next_at).where(PushChat.chat_id.in_(chats))
         )
@@ -96,30 +99,37 @@ class PushQueue:
                 )
             )
         )
-        first: dict[int | None, OutboxMessage] = {}
-        for row in rows:  # only a chat's oldest waiting push: its order is kept
-            if row.chat_id not in busy:
-                first.setdefault(row.chat_id, row)
-        candidates = sorted(first.values(), key=lambda r: (ready.get(r.chat_id, start), r.id))
-        slots: list[Slot] = []
+        first: dict[int | None, int] = {}
+        for row_id, chat in waiting:  # only a chat's oldest waiting push: its order is kept
+            if chat not in busy:
+                first.setdefault(chat, row_id)
+        candidates = sorted(first.items(), key=lambda item: (ready.get(item[0], start), item[1]))
+        chosen: list[tuple[datetime, int]] = []
         at = start
-        for row in candidates:
-            if len(slots) >= wanted:
+        for chat, row_id in candidates:
+            if len(chosen) >= wanted:
                 break
-            send_at = max(at, ready.get(row.chat_id, at))
+            send_at = max(at, ready.get(chat, at))
             if send_at >= end:
                 continue
             at = send_at + step
-            slots.append(Slot(send_at, _pending(row)))
-        if not slots:
+            chosen.append((send_at, row_id))
+        if not chosen:
             return []
-        await self._session.execute(update(PushPace).where(PushPace.id == 1).values(next_at=at))
-        for slot in slots:
-            await self._session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == slot.message.id)
-                .values(locked_until=slot.at + pace.lease)
+        ids = [row_id for _, row_id in chosen]
+        rows = {
+            row.id: row
+            for row in await self._session.scalars(
+                select(OutboxMessage).where(OutboxMessage.id.in_(ids))
             )
+        }
+        slots = [Slot(send_at, _pending(rows[row_id])) for send_at, row_id in chosen]
+        await self._session.execute(update(PushPace).where(PushPace.id == 1).values(next_at=at))
+        await self._session.execute(  # until a lease after the last of them
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(locked_until=chosen[-1][0] + pace.lease)
+        )
         values = [
             {"chat_id": s.message.chat_id, "next_at": s.at + pace.chat_gap}
             for s in slots

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -85,6 +86,11 @@ class Sent:
             last[chat] = max(number, last.get(chat, -1))
         return wrong
 
+    def longest_pauses(self, count: int = 5) -> list[float]:
+        """The longest times between two consecutive pushes: where the pace was lost."""
+        times = sorted(t for t, _, _ in self.calls)
+        return sorted((b - a for a, b in itertools.pairwise(times)), reverse=True)[:count]
+
     def rate(self) -> float:
         """Calls a second from the first to the last."""
         times = sorted(t for t, _, _ in self.calls)
@@ -129,7 +135,7 @@ class PushProcess(BotProcess):
             database_url, api_url, outbox_lease_seconds=lease, webhook_secret=SECRET
         )
         super().__init__(settings, command="webhook")
-        self.env |= {"PUSH_RATE_PER_SECOND": str(rate), "LOG_LEVEL": "WARNING"}
+        self.env |= {"PUSH_RATE_PER_SECOND": str(rate), "LOG_LEVEL": "INFO"}
         self.public_url = settings.public_url
 
 
@@ -161,6 +167,11 @@ async def processes(
             process.start()
         await asyncio.gather(*(healthy(process) for process in started))
         yield started
+        for process in started:  # each says what it sent and put back
+            if process.process is not None and process.process.poll() is None:
+                process.terminate()
+                summary = [line for line in process.output().splitlines() if "push: " in line]
+                print("\n".join(summary))
     finally:
         for process in started:
             process.stop_quietly()
