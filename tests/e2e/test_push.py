@@ -33,3 +33,20 @@ async def test_two_processes_keep_the_pace_and_a_kill_loses_nothing(
         f"shortest chat gap {sent.shortest_chat_gap():.3f}s; duplicates {sent.duplicates()}; "
         f"out of order {sent.out_of_order()}"
     )
+
+
+async def test_a_429_pauses_every_push_for_its_retry_after(
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient
+) -> None:
+    people = await chats(emu, 4)
+    async with processes(database_url, emulator.base_url, 1, rate=RATE, lease=5.0):
+        since = await emu.last_seq(987654321)
+        await emu.add_fault(987654321, "sendMessage", status=429, retry_after=2, count=1)
+        texts = await queue_pushes(database_url, people, per_chat=3)
+        sent = await wait_for(emu, since, len(texts), timeout=30)
+        calls = await emu.calls(987654321, method="sendMessage", since=since)
+    assert sent.missing(texts) == [] and sent.duplicates() == 0
+    assert sent.out_of_order() == 0
+    (refused,) = [call for call in calls if not call["ok"]]
+    after = [at for at, _, _ in sent.calls if at > refused["time"]]
+    assert min(after) >= refused["time"] + 2.0 - 0.05  # nobody sent during the pause
