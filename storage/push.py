@@ -103,7 +103,10 @@ class PushQueue:
         for row_id, chat in waiting:  # only a chat's oldest waiting push: its order is kept
             if chat not in busy:
                 first.setdefault(chat, row_id)
-        candidates = sorted(first.items(), key=lambda item: (ready.get(item[0], start), item[1]))
+        # Longest waiting chat first: one never pushed to (or not for a while) before one
+        # that just had its push, so that every chat's backlog drains at the same pace.
+        never = datetime.min.replace(tzinfo=start.tzinfo)
+        candidates = sorted(first.items(), key=lambda item: (ready.get(item[0], never), item[1]))
         chosen: list[tuple[datetime, int]] = []
         at = start
         for chat, row_id in candidates:

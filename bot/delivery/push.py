@@ -61,6 +61,7 @@ class PushSender:
         self._api = JsonBotApi.for_bot(bot, policy=_ONE_TRY)
         self.sent = 0  # pushes Telegram took, for benches and tests
         self.late = 0  # pushes put back for missing their slot
+        self._backlog = False  # whether the last claim saw pushes waiting
 
     def wake(self) -> None:
         """Pushes were committed: claim now rather than at the next poll."""
@@ -98,7 +99,8 @@ class PushSender:
             return []
         async with self._database.transaction() as session:
             queue = PushQueue(session)
-            if not await queue.waiting(now=now):
+            self._backlog = await queue.waiting(now=now)
+            if not self._backlog:
                 return []
             return await queue.claim(now=now, pace=self.pace)
 
@@ -112,6 +114,8 @@ class PushSender:
         else:
             pause = (self._paused_until - utcnow()).total_seconds()
             timeout = max(self._poll_every, pause) if pause > 0 else self._poll_every
+            if self._backlog and pause <= 0:  # pushes wait for their chats or for slots
+                timeout = min(timeout, self.pace.horizon.total_seconds() / 2)
             if pause <= 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(_first(stop, self._wake), timeout=timeout)
