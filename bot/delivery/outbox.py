@@ -98,6 +98,7 @@ class OutboxSender:
     async def queue(self, outbox: Outbox, items: Iterable[Queued]) -> list[PendingMessage]:
         """Store Bot API calls in the caller's transaction. A call's secrets are kept
         readable only until it is sent or given up (see `bot.delivery.payloads.scrubbed`)."""
+        items = list(items)
         rows: list[NewMessage] = []
         pushes: list[NewMessage] = []
         for item in items:
@@ -106,9 +107,10 @@ class OutboxSender:
             (pushes if item.push else rows).append(
                 NewMessage(item.chat_id, payload, scrub, item.expires_at)
             )
-        queued = await outbox.add(kind=TELEGRAM, items=rows, lease=self._lease)
+        replies = iter(await outbox.add(kind=TELEGRAM, items=rows, lease=self._lease))
         # Pushes are not leased to us: the push sender of any process claims them at its pace.
-        return queued + await outbox.add(kind=PUSH, items=pushes, lease=timedelta(0))
+        paced = iter(await outbox.add(kind=PUSH, items=pushes, lease=timedelta(0)))
+        return [next(paced) if item.push else next(replies) for item in items]  # callers' order
 
     async def queue_email(
         self,
