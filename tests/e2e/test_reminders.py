@@ -154,3 +154,59 @@ async def test_invoice_reminders_at_riga_dates_quiet_hours_snooze_and_preference
     finally:
         await database.dispose()
         await bot.session.close()
+
+
+async def forged(emu: EmulatorClient, someone: Any, message_id: int, data: str) -> dict[str, Any]:
+    since = await emu.last_seq(BOT_ID)
+    await emu.forge_callback(BOT_ID, someone.user_id, message_id, data)
+    (answer,) = await emu.calls(BOT_ID, method="answerCallbackQuery", since=since, wait=10, min=1)
+    return dict(answer["params"])
+
+
+async def test_forged_and_stale_buttons_change_nothing(
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
+) -> None:
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    anna = await person("Anna", language_code="en")
+    janis = await person("Jānis", language_code="en")
+    stranger = await person("Stranger", language_code="en")
+    settings = bot_settings(database_url, emulator.base_url)
+    async with serving(settings), Api(settings.public_url, token) as api, browser() as http:
+        cid = (await api.post("/clients", {"registration_number": "40103999940"})).body["id"]
+        await api.post(f"/clients/{cid}/users", {"personal_code": ANNA_CODE, "role": "main"})
+        await log_in(anna, http, "anna")
+        await log_in(janis, http, "janis")
+        await api.put(f"/clients/{cid}/deals/K-1", DEAL)
+        await api.put(f"/clients/{cid}/deals/K-1/invoices/R-1", INVOICE)
+        before = await reminders(database_url)
+        assert len(before) == 2  # Anna's: Jānis has no access to the client
+        await anna.say("/notifications")
+        screen = await anna.reply()
+        reminder_id = await reminder_ids(database_url)
+
+        # Jānis presses Anna's «Atlikt uz rītu»; Anna presses one that does not exist.
+        answer = await forged(emu, janis, screen["message_id"], f"rs:{reminder_id}")
+        assert answer["text"] == "This reminder is no longer active." and answer["show_alert"]
+        answer = await forged(emu, anna, screen["message_id"], "rs:999999")
+        assert answer["text"] == "This reminder is no longer active."
+        # Kinds and quiet hours that do not exist.
+        assert (await forged(emu, anna, screen["message_id"], "nt:everything"))["text"] == (
+            "This button no longer works."
+        )
+        assert (await forged(emu, anna, screen["message_id"], "nq:zz"))["text"] == (
+            "This button no longer works."
+        )
+        # Someone not logged in is asked to log in.
+        await forged(emu, stranger, screen["message_id"], f"rs:{reminder_id}")
+        assert "First log in" in (await stranger.reply())["text"]
+        assert await reminders(database_url) == before
+
+
+async def reminder_ids(database_url: str) -> int:
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            return int(await session.scalar(select(ReminderRow.id).limit(1)) or 0)
+    finally:
+        await database.dispose()
