@@ -5,6 +5,7 @@ falls due, so a change of mind counts at once. Invoice reminders are scheduled h
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from portal import quiet_hours
@@ -24,14 +25,22 @@ from portal.ports import Notifier, UnitOfWork
 INVOICE_HOUR = time(9, 0)  # invoice reminders go at nine, Riga time (or when quiet hours end)
 
 
+@dataclass(frozen=True, slots=True)
+class Fired:
+    sent: int  # reminders told
+    handled: int  # due reminders looked at (sent, moved or ended): `limit` means call again
+
+
 async def fire_due(
     *, uow: UnitOfWork, notifier: Notifier, policy: ReminderPolicy, now: datetime, limit: int = 50
-) -> int:
-    """Send what is due now; returns how many were sent. A reminder due in the person's
-    quiet hours moves to their end; one of a kind the person turned off, or for a client they
-    no longer have access to, ends; after its last sending it ends at its next due time."""
+) -> Fired:
+    """Send what is due now (at most `limit` due reminders are looked at). A reminder due
+    in the person's quiet hours moves to their end; one of a kind the person turned off, or
+    for a client they no longer have access to, ends; after its last sending it ends at its
+    next due time."""
     sent = 0
-    for reminder in await uow.reminders.claim_due(now=now, limit=limit):
+    due = await uow.reminders.claim_due(now=now, limit=limit)
+    for reminder in due:
         preferences = await uow.notification_preferences.get(reminder.person_id)
         if reminder.sent_count >= reminder.max_count or reminder.kind not in preferences.enabled:
             await uow.reminders.delete(reminder.id)
@@ -64,7 +73,7 @@ async def fire_due(
             due_at=now + (reminder.repeat or timedelta(days=1)),
             sent_count=reminder.sent_count + 1,
         )
-    return sent
+    return Fired(sent=sent, handled=len(due))
 
 
 async def snooze(

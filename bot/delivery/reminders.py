@@ -58,15 +58,14 @@ class ReminderScheduler:
             async with self._database.transaction() as session:
                 uow = SqlUnitOfWork(session)
                 notifier = ChatNotifier(uow, self._i18n, outgoing)
-                sent = await fire_due(
+                fired = await fire_due(
                     uow=uow, notifier=notifier, policy=self.policy, now=self.clock(), limit=50
                 )
-                claimed = len(outgoing.queued) or sent
                 if outgoing.queued:
                     rows = await self._sender.queue(uow.outbox, outgoing.queued)
             await self._sender.deliver(rows)
-            total += sent
-            if claimed < 50:  # fewer than a batch: nothing more is due
+            total += fired.sent
+            if fired.handled < 50:  # fewer than a batch: nothing more is due
                 return total
 
     async def run(self, stop: asyncio.Event) -> None:

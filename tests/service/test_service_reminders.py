@@ -65,7 +65,7 @@ async def test_a_due_reminder_is_told_repeated_and_then_ends() -> None:
     first = riga(2026, 12, 1, 10, 0)
     await uow.reminders.schedule(signature(person, client, first), now=first)
 
-    assert await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=first) == 1
+    assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=first)).sent == 1
     (notice,) = notifier.notices
     assert isinstance(notice, ReminderDue)
     assert (notice.person_id, notice.kind, notice.client_name) == (
@@ -74,11 +74,11 @@ async def test_a_due_reminder_is_told_repeated_and_then_ends() -> None:
         "Ozolkalna Koks",
     )
     # Not again before its repeat time; then once more, and that was the last.
-    assert await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=first) == 0
+    assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=first)).sent == 0
     later = first + timedelta(hours=24)
-    assert await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=later) == 1
+    assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=later)).sent == 1
     final = later + timedelta(hours=24)
-    assert await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=final) == 0
+    assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=final)).sent == 0
     assert len(notifier.notices) == 2
     assert uow.reminders.rows == {}
 
@@ -88,15 +88,15 @@ async def test_a_reminder_due_in_quiet_hours_waits_until_they_end() -> None:
     person, client = await signer(uow)
     late = riga(2026, 12, 1, 22, 30)
     await uow.reminders.schedule(signature(person, client, late), now=late)
-    assert await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=late) == 0
+    assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=late)).sent == 0
     (row,) = uow.reminders.rows.values()
     assert row.due_at == riga(2026, 12, 2, 8, 0)
     assert row.sent_count == 0
     # Just past midnight it is still quiet; at eight it goes.
-    assert not await fire_due(
-        uow=uow, notifier=notifier, policy=POLICY, now=riga(2026, 12, 2, 0, 5)
-    )
-    assert await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=row.due_at) == 1
+    midnight = riga(2026, 12, 2, 0, 5)
+    fired = await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=midnight)
+    assert (fired.sent, fired.handled) == (0, 0)  # moved to eight: not due now
+    assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=row.due_at)).sent == 1
 
 
 async def test_a_person_who_turned_a_kind_off_gets_none_of_it() -> None:
@@ -112,7 +112,7 @@ async def test_a_person_who_turned_a_kind_off_gets_none_of_it() -> None:
     assert uow.activity.events[-1].action is Action.NOTIFICATIONS_CHANGED
     now = riga(2026, 12, 1, 10, 0)
     await uow.reminders.schedule(signature(person, client, now), now=now)
-    assert await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=now) == 0
+    assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=now)).sent == 0
     assert notifier.notices == []
     assert uow.reminders.rows == {}
 
@@ -126,7 +126,7 @@ async def test_own_quiet_hours_replace_the_default() -> None:
     )
     late = riga(2026, 12, 1, 23, 0)  # quiet by default, not for this person
     await uow.reminders.schedule(signature(person, client, late), now=late)
-    assert await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=late) == 1
+    assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=late)).sent == 1
 
 
 async def test_snooze_moves_it_to_tomorrow_morning_for_its_person_only() -> None:
@@ -150,7 +150,7 @@ async def test_a_reminder_for_a_client_no_longer_accessible_ends() -> None:
     now = riga(2026, 12, 1, 10, 0)
     await uow.reminders.schedule(signature(person, client, now), now=now)
     await uow.clients.delete(client)
-    assert await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=now) == 0
+    assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=now)).sent == 0
     assert notifier.notices == []
 
 
@@ -196,12 +196,12 @@ async def test_invoice_reminders_at_riga_dates_for_those_who_opted_in() -> None:
         (ReminderKind.INVOICE_OVERDUE, datetime(2026, 3, 31, 6, 0, tzinfo=UTC)),
     ]
     # Not opted in (the default): nothing is told, and the reminder ends.
-    assert await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=rows[0].due_at) == 0
+    assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=rows[0].due_at)).sent == 0
     prefs = await uow.notification_preferences.get(person)
     await uow.notification_preferences.save(
         replace(prefs, enabled=prefs.enabled | {ReminderKind.INVOICE_OVERDUE}), now=now
     )
-    assert await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=rows[1].due_at) == 1
+    assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=rows[1].due_at)).sent == 1
     (notice,) = [n for n in notifier.notices if isinstance(n, ReminderDue)]
     assert notice.details["invoice"] == "R-1"
     assert notice.details["due_date"] == "2026-03-30"
