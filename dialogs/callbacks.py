@@ -31,6 +31,7 @@ class ReminderSnooze(CallbackData, prefix="rs"):
 
 class NotificationToggle(CallbackData, prefix="nt"):
     kind: str
+    on: int  # the state asked for, not "flip": a double tap changes nothing twice
 
 
 class QuietHoursChoice(CallbackData, prefix="nq"):

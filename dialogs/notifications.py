@@ -73,8 +73,10 @@ def settings_keyboard(
     builder = InlineKeyboardBuilder()
     for kind in ReminderKind:
         mark = "✅" if kind in prefs.enabled else "⬜"
+        wanted = 0 if kind in prefs.enabled else 1
         builder.button(
-            text=f"{mark} {kind_label(kind)}", callback_data=NotificationToggle(kind=kind.value)
+            text=f"{mark} {kind_label(kind)}",
+            callback_data=NotificationToggle(kind=kind.value, on=wanted),
         )
     choices: list[tuple[str, QuietHours | None]] = [("d", default), *QUIET_CHOICES.items()]
     current = "d" if prefs.use_default else None
@@ -157,7 +159,9 @@ def router(settings: DialogSettings) -> Router:
             query,
             uow,
             outgoing,
-            lambda p: replace(p, enabled=p.enabled ^ {kind}),
+            lambda p: replace(
+                p, enabled=p.enabled | {kind} if callback_data.on else p.enabled - {kind}
+            ),
         )
 
     @router.callback_query(QuietHoursChoice.filter())

@@ -24,7 +24,7 @@ from bot.ops.ur_import import run_import
 from emulator import EmulatorClient, EmulatorServer
 from portal import quiet_hours
 from storage.database import Database
-from storage.reminder_models import ReminderRow
+from storage.reminder_models import NotificationPreference, ReminderRow
 
 ANNA_CODE = "120584-12349"  # the demo provider's Anna Bērziņa
 DEAL = {
@@ -191,12 +191,16 @@ async def test_forged_and_stale_buttons_change_nothing(
         answer = await forged(emu, anna, screen["message_id"], "rs:999999")
         assert answer["text"] == "This reminder is no longer active."
         # Kinds and quiet hours that do not exist.
-        assert (await forged(emu, anna, screen["message_id"], "nt:everything"))["text"] == (
+        assert (await forged(emu, anna, screen["message_id"], "nt:everything:1"))["text"] == (
             "This button no longer works."
         )
         assert (await forged(emu, anna, screen["message_id"], "nq:zz"))["text"] == (
             "This button no longer works."
         )
+        # A double tap (or a stale screen's button) asks for a state, so it changes nothing twice.
+        for _ in range(2):
+            await forged(emu, anna, screen["message_id"], "nt:invoice_due:1")
+        assert await enabled_kinds(database_url) == ["invoice_due", "signature"]
         # Someone not logged in is asked to log in.
         await forged(emu, stranger, screen["message_id"], f"rs:{reminder_id}")
         assert "First log in" in (await stranger.reply())["text"]
@@ -208,5 +212,15 @@ async def reminder_ids(database_url: str) -> int:
     try:
         async with database.transaction() as session:
             return int(await session.scalar(select(ReminderRow.id).limit(1)) or 0)
+    finally:
+        await database.dispose()
+
+
+async def enabled_kinds(database_url: str) -> list[str]:
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            row = await session.scalar(select(NotificationPreference))
+            return [] if row is None else list(row.enabled_kinds)
     finally:
         await database.dispose()
