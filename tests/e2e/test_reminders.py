@@ -23,8 +23,10 @@ from bot.ops.demo import DEMO_DATA
 from bot.ops.ur_import import run_import
 from emulator import EmulatorClient, EmulatorServer
 from portal import quiet_hours
+from portal.model import NewReminder, ReminderKind
 from storage.database import Database
 from storage.reminder_models import NotificationPreference, ReminderRow
+from storage.repositories import SqlUnitOfWork
 
 ANNA_CODE = "120584-12349"  # the demo provider's Anna Bērziņa
 DEAL = {
@@ -224,3 +226,58 @@ async def enabled_kinds(database_url: str) -> list[str]:
             return [] if row is None else list(row.enabled_kinds)
     finally:
         await database.dispose()
+
+
+async def test_a_repeating_reminder_stops_at_its_count_or_when_cancelled(
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
+) -> None:
+    """The generic port as a signing use case will use it: scheduled by key, repeated, ended
+    by its count or by cancelling the key's prefix."""
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    anna = await person("Anna", language_code="lv")
+    settings = bot_settings(database_url, emulator.base_url)
+    clock = Clock()
+    bot = create_bot(TOKEN, emulator.base_url)
+    database = Database(database_url)
+    sender = OutboxSender(database, bot, lease=timedelta(seconds=60))
+    scheduler = ReminderScheduler(
+        database, sender, create_i18n(), policy=settings.reminder_policy, every=60, clock=clock
+    )
+    try:
+        async with serving(settings), Api(settings.public_url, token) as api, browser() as http:
+            cid = (await api.post("/clients", {"registration_number": "40103999940"})).body["id"]
+            await api.post(f"/clients/{cid}/users", {"personal_code": ANNA_CODE, "role": "main"})
+            await log_in(anna, http, "anna")
+            start = datetime(2027, 1, 4, 10, 0, tzinfo=UTC)  # 12:00 in Riga
+            async with database.transaction() as session:
+                uow = SqlUnitOfWork(session)
+                person_id = (await uow.accounts.get(anna.user_id)).person_id  # type: ignore[union-attr]
+                assert person_id is not None
+                for application in (7, 8):
+                    await uow.reminders.schedule(
+                        NewReminder(
+                            key=f"signature:{application}:{person_id}",
+                            kind=ReminderKind.SIGNATURE,
+                            person_id=person_id,
+                            client_id=cid,
+                            due_at=start,
+                            repeat=timedelta(hours=24),
+                            max_count=2,
+                            details={"title": "Naudas līdzekļu izsniegšana"},
+                        ),
+                        now=start,
+                    )
+                await uow.reminders.cancel_prefix("signature:8:")  # withdrawn
+            for day in range(3):
+                clock.now = start + timedelta(days=day)
+                assert await scheduler.tick() == (1 if day < 2 else 0)
+                if day < 2:
+                    told = await anna.reply()
+                    assert "«Naudas līdzekļu izsniegšana»" in told["text"]
+                    assert "gaida jūsu parakstu" in told["text"]
+                    assert buttons(told)[0] == "🌅 Atlikt uz rītu"
+            assert await reminders(database_url) == []
+    finally:
+        await database.dispose()
+        await bot.session.close()
