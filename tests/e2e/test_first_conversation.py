@@ -158,6 +158,7 @@ async def test_the_command_menu_is_set_in_both_languages(emu: EmulatorClient) ->
         "register",
         "help",
         "language",
+        "notifications",
         "cancel",
         "logout",
     ]
