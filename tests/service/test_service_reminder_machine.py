@@ -29,19 +29,21 @@ KEYS = [f"signature:{n}:" for n in range(3)]
 T = TypeVar("T")
 
 
-_loop = asyncio.new_event_loop()  # the fakes are async; the state machine's rules are not
-
-
-def run(coroutine: Coroutine[Any, Any, T]) -> T:
-    return _loop.run_until_complete(coroutine)
-
-
 class Reminders(RuleBasedStateMachine):
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """The fakes are async; the state machine's rules are not."""
+        return self.loop.run_until_complete(coroutine)
+
+    def teardown(self) -> None:
+        if hasattr(self, "loop"):
+            self.loop.close()
+
     @initialize()
     def start(self) -> None:
+        self.loop = asyncio.new_event_loop()
         self.uow, self.notifier = FakeUnitOfWork(), FakeNotifier()
-        self.person = run(linked(self.uow)).person.id
-        self.client = run(client_of(self.uow, self.person, "Ozolkalna Koks"))
+        self.person = self.run(linked(self.uow)).person.id
+        self.client = self.run(client_of(self.uow, self.person, "Ozolkalna Koks"))
         self.now = START
         self.max_count: dict[str, int] = {}
         self.cancelled: set[str] = set()
@@ -59,7 +61,7 @@ class Reminders(RuleBasedStateMachine):
     def schedule(
         self, key: str, kind: ReminderKind, delay: int, repeat: int | None, count: int
     ) -> None:
-        run(
+        self.run(
             self.uow.reminders.schedule(
                 NewReminder(
                     key=key,
@@ -80,21 +82,23 @@ class Reminders(RuleBasedStateMachine):
 
     @rule(key=st.sampled_from(KEYS))
     def cancel(self, key: str) -> None:
-        run(self.uow.reminders.cancel_prefix(key))
+        self.run(self.uow.reminders.cancel_prefix(key))
         self.cancelled.add(key)
 
     @rule(kind=st.sampled_from(list(ReminderKind)), on=st.booleans())
     def prefer(self, kind: ReminderKind, on: bool) -> None:
-        prefs = run(self.uow.notification_preferences.get(self.person))
+        prefs = self.run(self.uow.notification_preferences.get(self.person))
         enabled = prefs.enabled | {kind} if on else prefs.enabled - {kind}
-        run(self.uow.notification_preferences.save(replace(prefs, enabled=enabled), now=self.now))
+        self.run(
+            self.uow.notification_preferences.save(replace(prefs, enabled=enabled), now=self.now)
+        )
 
     @rule(key=st.sampled_from(KEYS))
     def snooze_it(self, key: str) -> None:
-        row = run(self.uow.reminders.of_key(key))
+        row = self.run(self.uow.reminders.of_key(key))
         if row is None:
             return
-        run(
+        self.run(
             snooze(
                 uow=self.uow, person_id=self.person, reminder_id=row.id, policy=POLICY, now=self.now
             )
@@ -106,8 +110,8 @@ class Reminders(RuleBasedStateMachine):
     def time_passes_and_the_scheduler_runs(self, minutes: int) -> None:
         self.now += timedelta(minutes=minutes)
         before = len(self.notifier.notices)
-        enabled = run(self.uow.notification_preferences.get(self.person)).enabled
-        run(fire_due(uow=self.uow, notifier=self.notifier, policy=POLICY, now=self.now))
+        enabled = self.run(self.uow.notification_preferences.get(self.person)).enabled
+        self.run(fire_due(uow=self.uow, notifier=self.notifier, policy=POLICY, now=self.now))
         for notice in self.notifier.notices[before:]:
             assert isinstance(notice, ReminderDue)
             row = next(r for r in self.uow.reminders.rows.values() if r.id == notice.reminder_id)
@@ -127,7 +131,7 @@ class Reminders(RuleBasedStateMachine):
     @invariant()
     def nothing_after_a_cancel(self) -> None:
         for key in self.cancelled:
-            assert run(self.uow.reminders.of_key(key)) is None
+            assert self.run(self.uow.reminders.of_key(key)) is None
 
 
 Reminders.TestCase.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
