@@ -178,3 +178,48 @@ async def schedule_invoice_reminders(
             )
             count += 1
     return count
+
+
+def signature_key(application_id: int, person_id: int | None = None) -> str:
+    """`signature:<application>:` names all of an application's signature reminders;
+    with a person, that signer's."""
+    prefix = f"signature:{application_id}:"
+    return prefix if person_id is None else f"{prefix}{person_id}"
+
+
+async def schedule_signature_reminder(
+    *,
+    uow: UnitOfWork,
+    application_id: int,
+    person_id: int,
+    client_id: int,
+    title: str,
+    policy: ReminderPolicy,
+    now: datetime,
+) -> int:
+    """A signer still needed is reminded `first_delay` after this, then every `repeat`, at
+    most `max_count` times (outside quiet hours). Scheduling again starts over."""
+    return await uow.reminders.schedule(
+        NewReminder(
+            key=signature_key(application_id, person_id),
+            kind=ReminderKind.SIGNATURE,
+            person_id=person_id,
+            client_id=client_id,
+            due_at=now + policy.first_delay,
+            repeat=policy.repeat,
+            max_count=policy.max_count,
+            details={"title": title, "application": str(application_id)},
+        ),
+        now=now,
+    )
+
+
+async def cancel_signature_reminders(
+    *, uow: UnitOfWork, application_id: int, person_id: int | None = None
+) -> int:
+    """The signer signed or refused (with `person_id`), or the application was withdrawn,
+    edited or submitted (without): their reminders end at once."""
+    key = signature_key(application_id, person_id)
+    if person_id is None:
+        return await uow.reminders.cancel_prefix(key)
+    return await uow.reminders.cancel(key)

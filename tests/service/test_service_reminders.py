@@ -24,7 +24,13 @@ from portal.model import (
     ReminderKind,
     ReminderPolicy,
 )
-from portal.reminders import fire_due, save_preferences, snooze
+from portal.reminders import (
+    cancel_signature_reminders,
+    fire_due,
+    save_preferences,
+    schedule_signature_reminder,
+    snooze,
+)
 
 RIGA = quiet_hours.RIGA
 POLICY = ReminderPolicy(
@@ -255,3 +261,38 @@ def test_quiet_hours_read_and_applied() -> None:
     assert quiet_hours.riga_time(date(2026, 7, 1), time(9, 0), tz=datetime.now(UTC)) == datetime(
         2026, 7, 1, 6, 0, tzinfo=UTC
     )
+
+
+async def test_signature_reminders_as_the_signing_use_cases_will_call_them() -> None:
+    uow, notifier = FakeUnitOfWork(), FakeNotifier()
+    person, client = await signer(uow)
+    now = riga(2027, 1, 4, 10, 0)
+    for application in (7, 8):
+        await schedule_signature_reminder(
+            uow=uow,
+            application_id=application,
+            person_id=person,
+            client_id=client,
+            title="Naudas līdzekļu izsniegšana",
+            policy=POLICY,
+            now=now,
+        )
+    # Application 7's signer signs; application 70 (a prefix look-alike) is someone else's.
+    await uow.reminders.schedule(signature(person, client, now, key="signature:70:1"), now=now)
+    assert await cancel_signature_reminders(uow=uow, application_id=7, person_id=person) == 1
+    assert await cancel_signature_reminders(uow=uow, application_id=8) == 1
+    assert [r.key for r in uow.reminders.rows.values()] == ["signature:70:1"]
+    # The first comes after the delay, not at once.
+    assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=now)).sent == 1  # 70
+    assert await schedule_signature_reminder(
+        uow=uow,
+        application_id=9,
+        person_id=person,
+        client_id=client,
+        title="x",
+        policy=POLICY,
+        now=now,
+    )
+    assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=now)).sent == 0
+    later = now + POLICY.first_delay
+    assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=later)).sent == 1
