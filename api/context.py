@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from api.ratelimit import RateLimiter
 from portal.documents import DocumentRules
 from portal.forms import FormCatalogue
+from portal.model import ReminderPolicy
 from portal.ports import DocumentInspector, FeedSignal, FileStore, Notifier, PdfWriter, UnitOfWork
 
 # One transaction: what it changes and the chat messages it queues commit together, and the
@@ -47,6 +48,8 @@ class ApiContext:
     # Requests in a transaction at once; the rest wait here, holding no database connection,
     # so a flood of API writes cannot take the connections the chat's updates need.
     concurrency: int = 8
+    # Invoices' reminders are scheduled as invoices arrive (None: none are).
+    reminder_policy: ReminderPolicy | None = None
     slots: asyncio.Semaphore = field(init=False)
     # The forms (forms/*.yaml): an application's title for the chat's notices.
     forms: FormCatalogue = field(default_factory=lambda: FormCatalogue(()))

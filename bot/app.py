@@ -17,6 +17,8 @@ from aiogram.utils.i18n import I18n
 
 from bot.delivery.demo_mail import DemoMailbox
 from bot.delivery.outbox import OutboxSender
+from bot.delivery.push import PushSender
+from bot.delivery.reminders import ReminderScheduler
 from bot.delivery.telegram import create_bot
 from bot.engine.fsm import SqlStorage
 from bot.engine.group_commit import GroupCommit
@@ -40,6 +42,7 @@ from integrations.forms import load_forms
 from portal import languages
 from portal.ports import IdentityProvider
 from storage.database import Database
+from storage.push import Pace
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +62,29 @@ class App:
     metrics: Metrics
     concurrency: asyncio.Semaphore = field(init=False)
     intake: Intake = field(init=False)
+    pushes: PushSender = field(init=False)
+    reminders: ReminderScheduler = field(init=False)
 
     def __post_init__(self) -> None:
         self.concurrency = asyncio.Semaphore(self.settings.handler_concurrency)
+        # Every push (notices, reminders) goes through one paced sender (bot/delivery/push.py).
+        self.pushes = PushSender(
+            self.database,
+            self.bot,
+            self.sender,
+            pace=Pace(
+                rate=self.settings.push_rate_per_second,
+                lease=timedelta(seconds=self.settings.outbox_lease_seconds),
+            ),
+        )
+        self.sender.on_push = self.pushes.wake
+        self.reminders = ReminderScheduler(
+            self.database,
+            self.sender,
+            self.i18n,
+            policy=self.settings.reminder_policy,
+            every=self.settings.reminder_check_seconds,
+        )
         desk = QuarantineDesk(
             database=self.database, sender=self.sender, isolation=self.isolation, i18n=self.i18n
         )
@@ -194,6 +217,7 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
                 support_email=settings.support_email,
                 guide=user_guide(i18n, settings),
                 signature_minutes=settings.signature_confirmation_minutes,
+                reminders=settings.reminder_policy,
             )
         )
     )

@@ -94,6 +94,8 @@ async def _serving(app: App, stop: asyncio.Event, *, webhook: bool) -> AsyncIter
     settings = app.settings
     background = [
         asyncio.create_task(app.sender.run(stop)),
+        asyncio.create_task(app.pushes.run(stop)),
+        asyncio.create_task(app.reminders.run(stop)),
         asyncio.create_task(housekeeping(app.database, stop, every=settings.housekeeping_seconds)),
     ]
     runner = web.AppRunner(

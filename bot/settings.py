@@ -13,7 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.file_settings import FileSettings
 from integrations.identity.xmlenc import load_private_keys
-from portal.model import MAX_LOGIN_LINK_MINUTES, TimeLimits
+from portal import quiet_hours
+from portal.model import MAX_LOGIN_LINK_MINUTES, ReminderPolicy, TimeLimits
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/altum.db"
 PLACEHOLDERS = {"", "changeme", "change-me", "placeholder", "secret", "xxx", "todo", "demo"}
@@ -173,6 +174,33 @@ class Settings(BaseSettings):
     # Applications (issue 9): how long a signer has to confirm their identity at the provider
     # after pressing «Parakstīt».
     signature_confirmation_minutes: int = Field(default=5, ge=1, le=10)
+    # Pushes (notices, reminders) all processes together may send a second; Telegram allows
+    # about 30. Each chat gets at most one a second whatever this says.
+    push_rate_per_second: float = Field(default=25.0, gt=0, le=30)
+    # Reminders: never in the quiet hours (Europe/Riga, "HH:MM-HH:MM", "" for none), the
+    # first this long after the cause, then every so many hours, at most so many times.
+    reminder_quiet_hours: str = "21:00-08:00"
+    reminder_first_delay_minutes: int = Field(default=60, ge=0, le=7 * 24 * 60)
+    reminder_repeat_hours: int = Field(default=24, ge=1, le=24 * 30)
+    reminder_max_count: int = Field(default=3, ge=1, le=50)
+    invoice_reminder_days_before: int = Field(default=3, ge=0, le=60)
+    reminder_check_seconds: float = Field(default=30.0, gt=0, le=3600)
+
+    @field_validator("reminder_quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        quiet_hours.parse(value)  # raises ValueError naming what is wrong
+        return value
+
+    @property
+    def reminder_policy(self) -> ReminderPolicy:
+        return ReminderPolicy(
+            quiet_hours=quiet_hours.parse(self.reminder_quiet_hours),
+            first_delay=timedelta(minutes=self.reminder_first_delay_minutes),
+            repeat=timedelta(hours=self.reminder_repeat_hours),
+            max_count=self.reminder_max_count,
+            invoice_days_before=self.invoice_reminder_days_before,
+        )
 
     @field_validator("telegram_api_url", "public_url")
     @classmethod

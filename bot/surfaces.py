@@ -118,6 +118,7 @@ def api_context(app: App, stop: asyncio.Event, limiter: RateLimiter) -> ApiConte
             rules=app.settings.files.rules(),
         ),
         pdf=FpdfWriter(),
+        reminder_policy=app.settings.reminder_policy,
     )
 
 

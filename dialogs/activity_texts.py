@@ -86,6 +86,7 @@ _ACTIONS: dict[str, Callable[[], str]] = {
     "person.linked": lambda: _("logged in to the bot"),
     "person.unlinked": lambda: _("logged out of the bot"),
     "questionnaire.submitted": lambda: _("submitted a questionnaire"),
+    "reminder.snoozed": lambda: _("postponed a reminder to the morning"),
     "application.started": lambda: _("started an application"),
     "application.edited": lambda: _("changed an application"),
     "application.discarded": lambda: _("deleted a draft application"),

@@ -32,3 +32,17 @@ class FormAct(CallbackData, prefix="fa"):
     app: int
     f: int
     v: str
+
+
+# Reminders and notification preferences (dialogs/notifications.py).
+class ReminderSnooze(CallbackData, prefix="rs"):
+    reminder_id: int
+
+
+class NotificationToggle(CallbackData, prefix="nt"):
+    kind: str
+    on: int  # the state asked for, not "flip": a double tap changes nothing twice
+
+
+class QuietHoursChoice(CallbackData, prefix="nq"):
+    choice: str

@@ -11,9 +11,11 @@ from html import escape
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.numbers import format_currency
 
 from dialogs.application_texts import render_application
+from dialogs.callbacks import MenuAction, ReminderSnooze
 from dialogs.menu import back_to_menu_keyboard
 from dialogs.message_common import open_keyboard
 from portal.model import (
@@ -30,6 +32,7 @@ from portal.model import (
     RegistrationApproved,
     RegistrationRejected,
     RejectionReason,
+    ReminderDue,
 )
 
 
@@ -129,6 +132,8 @@ def render(notice: Notice) -> tuple[str, InlineKeyboardMarkup | None]:
         return applications
     if isinstance(notice, MessageReceived):
         return message_received(notice)
+    if isinstance(notice, ReminderDue):
+        return reminder_text(notice), reminder_keyboard(notice.reminder_id)
     raise TypeError(f"no text for {type(notice).__name__}")
 
 
@@ -165,3 +170,43 @@ def message_received(notice: MessageReceived) -> tuple[str, InlineKeyboardMarkup
             )
         )
     return "\n".join(lines), open_keyboard(notice.thread_id, notice.client_id)
+
+
+def reminder_text(notice: ReminderDue) -> str:
+    """A reminder's text by its kind; `details` are what the scheduling use case gave."""
+    details = notice.details
+    client = escape(notice.client_name)
+    if notice.kind in ("invoice_due", "invoice_overdue"):
+        amount = money(Decimal(details.get("amount", "0")), details.get("currency", "EUR"))
+        due = day(date.fromisoformat(details["due_date"])) if "due_date" in details else "—"
+        values = {
+            "client": client,
+            "number": escape(details.get("invoice", "")),
+            "deal": escape(details.get("deal", "")),
+            "amount": amount,
+            "due": due,
+        }
+        if notice.kind == "invoice_due":
+            return _(
+                "⏰ Reminder: invoice No. {number} of deal No. {deal} of <b>{client}</b>, "
+                "{amount}, is due on {due}."
+            ).format(**values)
+        return _(
+            "⚠️ Invoice No. {number} of deal No. {deal} of <b>{client}</b>, {amount}, was "
+            "due on {due} and is not marked as paid yet."
+        ).format(**values)
+    title = escape(details.get("title", ""))
+    return _("✍️ Reminder: «{title}» of <b>{client}</b> waits for your signature.").format(
+        title=title, client=client
+    )
+
+
+def reminder_keyboard(reminder_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("🌅 Remind me tomorrow morning"),
+        callback_data=ReminderSnooze(reminder_id=reminder_id),
+    )
+    builder.button(text=_("⬅️ Main menu"), callback_data=MenuAction(section="main"))
+    builder.adjust(1)
+    return builder.as_markup()

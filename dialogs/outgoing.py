@@ -43,6 +43,9 @@ class Queued:
     # them readable only until the call is sent or given up.
     secrets: tuple[str, ...] = ()
     expires_at: datetime | None = None  # not worth sending after this (its link is dead)
+    # A push (a notice, a reminder: not an answer to the person's own update): paced by the
+    # push sender to Telegram's limits instead of sent at once (bot/delivery/push.py).
+    push: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +123,11 @@ class Outgoing:
             callback_query_id=callback_query_id, text=text, show_alert=alert or None
         )
         self.queued.insert(0, Queued(self.chat_id, method))
+
+    def push_to(self, chat_id: int, text: str, *, keyboard: Markup | None = None) -> None:
+        """A message nobody in that chat just asked for: paced, not sent at once."""
+        method = SendMessage(chat_id=chat_id, text=text, reply_markup=keyboard)
+        self.queued.append(Queued(chat_id, method, push=True))
 
     def _queue(self, chat_id: int, method: TelegramMethod[Any]) -> None:
         self.queued.append(Queued(chat_id, method))

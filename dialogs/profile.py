@@ -22,6 +22,7 @@ from dialogs.callbacks import MenuAction
 from dialogs.clients import not_logged_in
 from dialogs.language import NATIVE_NAMES
 from dialogs.menu import CLIENTS
+from dialogs.notifications import NOTIFICATIONS
 from dialogs.outgoing import Outgoing
 from dialogs.sections import DialogSettings, MenuEntry, Routing, Section, Visibility
 from portal import profile
@@ -70,10 +71,11 @@ def profile_keyboard() -> InlineKeyboardMarkup:
     _button(builder, _("✉️ Change e-mail"), "email")
     _button(builder, _("📞 Change phone"), "phone")
     builder.button(text=_("🌐 Language"), callback_data=MenuAction(section=LANGUAGE))
+    builder.button(text=_("🔔 Notifications"), callback_data=MenuAction(section=NOTIFICATIONS))
     _button(builder, _("🏢 Client information"), "client")
     _button(builder, _("👤 Consultant"), "consultant")
     builder.button(text=_("⬅️ Main menu"), callback_data=MenuAction(section="main"))
-    builder.adjust(2, 1, 2, 1)
+    builder.adjust(2, 2, 2, 1)
     return builder.as_markup()
 
 
@@ -288,12 +290,16 @@ SECTION = Section(
     position=68,
     router=router,
     menu=MenuEntry(__("👤 Profile"), Visibility.LOGGED_IN, half=True),
-    help=__("your e-mail, phone and language; the client's information and your consultant."),
+    help=__(
+        "your e-mail, phone, language and notifications; the client's information and your "
+        "consultant."
+    ),
     routing=Routing.FLOW,  # its e-mail and phone steps read typed text
     map_items=(
         __("✉️ Change e-mail"),
         __("📞 Change phone"),
         __("🌐 Language"),
+        __("🔔 Notifications"),
         __("🏢 Client information"),
         __("👤 Consultant"),
     ),

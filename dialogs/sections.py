@@ -23,7 +23,7 @@ from babel.support import LazyProxy
 
 from dialogs.uploads import FileDesk
 from portal.forms import FormCatalogue
-from portal.model import TimeLimits
+from portal.model import ReminderPolicy, TimeLimits
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +43,8 @@ class DialogSettings:
     signature_minutes: int = 5  # SIGNATURE_CONFIRMATION_MINUTES
     # The user guide of a language as PDF bytes (CPU-bound); None: /help links the web page.
     guide: Callable[[str], bytes] | None = None
+    # REMINDER_*: the default quiet hours, for «Atlikt uz rītu» and the preferences screen
+    reminders: ReminderPolicy = field(default_factory=lambda: ReminderPolicy(quiet_hours=None))
 
 
 class Visibility(StrEnum):

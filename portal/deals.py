@@ -19,8 +19,10 @@ from portal.model import (
     InvoiceData,
     InvoiceRecord,
     NotFound,
+    ReminderPolicy,
 )
 from portal.ports import Notifier, UnitOfWork
+from portal.reminders import schedule_invoice_reminders
 
 _NUMBER = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
@@ -139,7 +141,10 @@ async def put_invoice(
     data: InvoiceData,
     actor: str,
     now: datetime,
+    reminders: ReminderPolicy | None = None,
 ) -> tuple[InvoiceRecord, bool]:
+    """`reminders`: when given, the invoice's reminders are scheduled (or cancelled when it
+    is paid) as it now stands (portal/reminders.py)."""
     client = await client_name(uow=uow, client_id=client_id)
     deal = await get_deal(uow=uow, client_id=client_id, number=deal_number)
     if data.paid_on is not None and not data.paid:
@@ -162,6 +167,15 @@ async def put_invoice(
             details={"deal": deal_number, "invoice": number, "paid": clean.paid},
         )
     )
+    if reminders is not None:
+        await schedule_invoice_reminders(
+            uow=uow,
+            client_id=client_id,
+            deal_number=deal_number,
+            invoice=invoice,
+            policy=reminders,
+            now=now,
+        )
     if created:
         for person_id in await uow.client_users.active_people(client_id):
             await notifier.notify(

@@ -31,13 +31,16 @@ from portal.model import (
     InvoiceRecord,
     LoginFlowRecord,
     NewClient,
+    NewReminder,
     Notice,
+    NotificationPreferences,
     PendingRegistration,
     PersonContacts,
     PersonRecord,
     PrintedDocument,
     RegistrationRecord,
     RegistrationStatus,
+    Reminder,
     Staged,
     TelegramAccount,
     Waiting,
@@ -305,6 +308,35 @@ class PersonContactsStore(Protocol):
         A link confirms once: of two concurrent calls one wins."""
 
 
+class Reminders(Protocol):
+    """Scheduled reminders (see docs/architecture.md, "Pushes and reminders")."""
+
+    async def schedule(self, reminder: NewReminder, *, now: datetime) -> int:
+        """Add it, or replace the schedule of the one with the same key (sent count reset)."""
+
+    async def cancel(self, key: str) -> int: ...
+
+    async def cancel_prefix(self, prefix: str) -> int:
+        """Every reminder whose key starts with `prefix` (`signature:<application>:`)."""
+
+    async def get(self, reminder_id: int) -> Reminder | None: ...
+
+    async def of_key(self, key: str) -> Reminder | None: ...
+
+    async def claim_due(self, *, now: datetime, limit: int) -> list[Reminder]:
+        """Due ones, locked to this transaction (another process skips them)."""
+
+    async def move(self, reminder_id: int, *, due_at: datetime, sent_count: int) -> None: ...
+
+    async def delete(self, reminder_id: int) -> None: ...
+
+
+class NotificationPreferencesStore(Protocol):
+    async def get(self, person_id: int) -> NotificationPreferences: ...
+
+    async def save(self, preferences: NotificationPreferences, *, now: datetime) -> None: ...
+
+
 class CompanyRegister(Protocol):
     """The last imported copy of the Company Register."""
 
@@ -504,6 +536,12 @@ class UnitOfWork(Protocol):
 
     @property
     def person_contacts(self) -> PersonContactsStore: ...
+
+    @property
+    def reminders(self) -> Reminders: ...
+
+    @property
+    def notification_preferences(self) -> NotificationPreferencesStore: ...
 
 
 # --- identity providers --------------------------------------------------------------------

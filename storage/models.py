@@ -341,3 +341,6 @@ from storage import message_models as _message_models  # noqa: E402, F401
 
 # A person's own contacts («Profils»), likewise.
 from storage import profile_models as _profile_models  # noqa: E402, F401
+
+# Pushes, reminders and notification preferences: their own module, likewise.
+from storage import reminder_models as _reminder_models  # noqa: E402, F401

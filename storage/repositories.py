@@ -54,6 +54,7 @@ from storage.people import (
     SqlUsedAssertions,
 )
 from storage.profile import SqlPersonContacts
+from storage.reminders import SqlNotificationPreferences, SqlReminders
 from storage.waiting import SqlWaiting
 
 
@@ -393,6 +394,7 @@ class Outbox:
                 *_pending(),
                 or_(OutboxMessage.locked_until.is_(None), OutboxMessage.locked_until < now),
                 or_(OutboxMessage.expires_at.is_(None), OutboxMessage.expires_at > now),
+                OutboxMessage.kind != "push",  # pushes are paced: bot/delivery/push.py
             )
             .order_by(OutboxMessage.id)
             .limit(limit)
@@ -552,6 +554,8 @@ class SqlUnitOfWork:
         self.feed = SqlFeed(session)
         self.applications = SqlApplications(session)
         self.messages = SqlMessages(session)
+        self.reminders = SqlReminders(session)
+        self.notification_preferences = SqlNotificationPreferences(session)
 
     @property
     def accounts(self) -> SqlTelegramAccounts:

@@ -55,7 +55,9 @@ from portal.model import (
     NewApplication,
     NewAttachment,
     NewClient,
+    NewReminder,
     Notice,
+    NotificationPreferences,
     Page,
     PendingRegistration,
     PersonContacts,
@@ -63,6 +65,7 @@ from portal.model import (
     PrintedDocument,
     RegistrationRecord,
     RegistrationStatus,
+    Reminder,
     Role,
     SignatureConfirmation,
     SignatureRecord,
@@ -924,6 +927,8 @@ class FakeUnitOfWork:
         self.applications = FakeApplications()
         self.messages = FakeMessages(self.deals)
         self.person_contacts = FakePersonContacts()
+        self.reminders = FakeReminders()
+        self.notification_preferences = FakeNotificationPreferences()
         self.committed = False
 
     async def commit(self) -> None:
@@ -1296,3 +1301,73 @@ class FakeMessages:
             reverse=True,
         )
         return Page(found[offset : offset + limit], len(found) > offset + limit, offset)
+
+
+# --- reminders and notification preferences -------------------------------------------------
+
+
+class FakeReminders:
+    """As the SQL twin: one reminder per key, scheduling a key again replaces it."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, Reminder] = {}
+        self._next = 1
+
+    async def schedule(self, reminder: NewReminder, *, now: datetime) -> int:
+        existing = await self.of_key(reminder.key)
+        reminder_id = existing.id if existing is not None else self._next
+        if existing is None:
+            self._next += 1
+        self.rows[reminder_id] = Reminder(
+            id=reminder_id,
+            key=reminder.key,
+            kind=reminder.kind,
+            person_id=reminder.person_id,
+            client_id=reminder.client_id,
+            due_at=reminder.due_at,
+            repeat=reminder.repeat,
+            max_count=reminder.max_count,
+            sent_count=0,
+            details=dict(reminder.details),
+        )
+        return reminder_id
+
+    async def cancel(self, key: str) -> int:
+        return self._drop(lambda r: r.key == key)
+
+    async def cancel_prefix(self, prefix: str) -> int:
+        return self._drop(lambda r: r.key.startswith(prefix))
+
+    def _drop(self, gone: Callable[[Reminder], bool]) -> int:
+        ids = [rid for rid, row in self.rows.items() if gone(row)]
+        for rid in ids:
+            del self.rows[rid]
+        return len(ids)
+
+    async def get(self, reminder_id: int) -> Reminder | None:
+        return self.rows.get(reminder_id)
+
+    async def of_key(self, key: str) -> Reminder | None:
+        return next((r for r in self.rows.values() if r.key == key), None)
+
+    async def claim_due(self, *, now: datetime, limit: int) -> list[Reminder]:
+        due = sorted((r for r in self.rows.values() if r.due_at <= now), key=lambda r: r.due_at)
+        return due[:limit]
+
+    async def move(self, reminder_id: int, *, due_at: datetime, sent_count: int) -> None:
+        row = self.rows[reminder_id]
+        self.rows[reminder_id] = replace(row, due_at=due_at, sent_count=sent_count)
+
+    async def delete(self, reminder_id: int) -> None:
+        self.rows.pop(reminder_id, None)
+
+
+class FakeNotificationPreferences:
+    def __init__(self) -> None:
+        self.rows: dict[int, NotificationPreferences] = {}
+
+    async def get(self, person_id: int) -> NotificationPreferences:
+        return self.rows.get(person_id, NotificationPreferences(person_id=person_id))
+
+    async def save(self, preferences: NotificationPreferences, *, now: datetime) -> None:
+        self.rows[preferences.person_id] = preferences

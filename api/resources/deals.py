@@ -249,6 +249,7 @@ async def put_invoice(call: Call, path: InvoicePath, body: InvoiceBody) -> Invoi
         ),
         actor=call.actor,
         now=call.now,
+        reminders=call.context.reminder_policy,
     )
     call.status = 201 if created else 200
     return Invoice.of(path.deal_number, invoice)

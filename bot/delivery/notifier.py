@@ -32,4 +32,4 @@ class ChatNotifier:
         locale = account.locale if account is not None else languages.DEFAULT
         with self._i18n.context(), self._i18n.use_locale(locale):
             text, keyboard = render(notice)
-        self.outgoing.send_to(chat, text, keyboard=keyboard)
+        self.outgoing.push_to(chat, text, keyboard=keyboard)  # paced: bot/delivery/push.py

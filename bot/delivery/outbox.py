@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -36,7 +36,7 @@ from aiogram.methods import SendDocument
 from aiogram.types import FSInputFile
 
 from bot.delivery.payloads import from_payload, json_params, scrubbed, to_payload
-from bot.delivery.telegram import Answer, JsonBotApi
+from bot.delivery.telegram import RETRY_AFTER, Answer, JsonBotApi
 from bot.locks import KeyedLocks
 from bot.logs import fields
 from dialogs.outgoing import Queued, stored_document
@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 TELEGRAM = "telegram"
 EMAIL = "email"
+PUSH = "push"  # a Bot API call paced by bot/delivery/push.py, never sent by `deliver`
 NO_MAILER = "no mailer configured"
 # Answers that mean "nothing left to do", not "try again".
 _HARMLESS = ("message is not modified", "query is too old")
@@ -98,16 +99,24 @@ class OutboxSender:
         self._api = JsonBotApi.for_bot(bot)
         # Where a stored document named by its hash is (`dialogs.outgoing.STORED`).
         self._stored_files = stored_files
+        self.on_push: Callable[[], None] | None = None  # told when pushes were committed
 
     async def queue(self, outbox: Outbox, items: Iterable[Queued]) -> list[PendingMessage]:
         """Store Bot API calls in the caller's transaction. A call's secrets are kept
         readable only until it is sent or given up (see `bot.delivery.payloads.scrubbed`)."""
-        rows = []
+        items = list(items)
+        rows: list[NewMessage] = []
+        pushes: list[NewMessage] = []
         for item in items:
             payload = to_payload(item.method)
             scrub = scrubbed(payload, item.secrets) if item.secrets else None
-            rows.append(NewMessage(item.chat_id, payload, scrub, item.expires_at))
-        return await outbox.add(kind=TELEGRAM, items=rows, lease=self._lease)
+            (pushes if item.push else rows).append(
+                NewMessage(item.chat_id, payload, scrub, item.expires_at)
+            )
+        replies = iter(await outbox.add(kind=TELEGRAM, items=rows, lease=self._lease))
+        # Pushes are not leased to us: the push sender of any process claims them at its pace.
+        paced = iter(await outbox.add(kind=PUSH, items=pushes, lease=timedelta(0)))
+        return [next(paced) if item.push else next(replies) for item in items]  # callers' order
 
     async def queue_email(
         self,
@@ -139,6 +148,9 @@ class OutboxSender:
         """
         if not rows:
             return
+        if self.on_push is not None and any(row.kind == PUSH for row in rows):
+            self.on_push()  # the push sender sends them at its pace
+        rows = [row for row in rows if row.kind != PUSH]
         mails = [row for row in rows if row.kind == EMAIL]
         if mails and not self._closing:  # once closing, the lease runs out and a sweeper sends
             task = asyncio.create_task(self._deliver_in_background(mails))
@@ -337,15 +349,22 @@ class OutboxSender:
         return self._outcome(row, answer)
 
     async def _send_with_aiogram(self, row: PendingMessage) -> Answer:
+        return await self.send_with_aiogram(row.payload)
+
+    async def send_with_aiogram(self, payload: dict[str, Any]) -> Answer:
         """Through aiogram's models, session and request middlewares (`RetryRequests`)."""
-        method = from_payload(row.payload)
+        method = from_payload(payload)
         try:
             await self._bot(method)
         except TelegramBadRequest as exc:
             return Answer(ok=False, status=400, description=exc.message)
         except TelegramForbiddenError as exc:
             return Answer(ok=False, status=403, description=exc.message)
-        except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError) as exc:
+        except TelegramRetryAfter as exc:
+            return Answer(
+                ok=False, transient=RETRY_AFTER, parameters={"retry_after": exc.retry_after}
+            )
+        except (TelegramServerError, TelegramNetworkError) as exc:
             return Answer(ok=False, transient=type(exc).__name__)
         except TelegramAPIError as exc:
             return Answer(ok=False, description=exc.message)
@@ -374,6 +393,11 @@ class OutboxSender:
         except TelegramAPIError as exc:
             return Answer(ok=False, description=exc.message)
         return Answer(ok=True)
+
+    @staticmethod
+    def outcome(row: PendingMessage, answer: Answer) -> _Outcome:
+        """What an answer means for a row: sent, failed for good, or postponed."""
+        return OutboxSender._outcome(row, answer)
 
     @staticmethod
     def _outcome(row: PendingMessage, answer: Answer) -> _Outcome:

@@ -186,19 +186,20 @@ class JsonBotApi:
         self._timeout = aiohttp.ClientTimeout(total=session.timeout)
 
     @classmethod
-    def for_bot(cls, bot: Bot) -> JsonBotApi | None:
+    def for_bot(cls, bot: Bot, *, policy: RetryPolicy | None = None) -> JsonBotApi | None:
         """None unless the bot talks through an aiohttp session with no request middleware
-        but ours (another one expects to see every call, which only aiogram's path gives)."""
+        but ours (another one expects to see every call, which only aiogram's path gives).
+        `policy` replaces the bot's retry policy (the push sender retries nothing itself)."""
         session = getattr(bot, "session", None)
         if not isinstance(session, AiohttpSession):
             return None
-        policy, on_error = RetryPolicy(), None
+        override, policy, on_error = policy, RetryPolicy(), None
         for middleware in session.middleware:
             if isinstance(middleware, RetryRequests):
                 policy, on_error = middleware.policy, middleware.on_error
             elif not isinstance(middleware, PinResponseModels):
                 return None
-        return cls(bot, session, policy, on_error)
+        return cls(bot, session, policy if override is None else override, on_error)
 
     async def call(self, method: str, params: dict[str, Any]) -> Answer:
         body = json.dumps(params, ensure_ascii=False).encode()

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from api import scopes
 from bot.delivery.notifier import ChatNotifier
+from bot.delivery.outbox import PUSH
 from bot.delivery.payloads import to_payload
 from bot.i18n import create_i18n
 from portal import api_tokens, client_admin, client_users, deals, messages
@@ -174,9 +175,9 @@ async def load(database_url: str) -> str:
                         now=now,
                     )
             await _demo_message(uow, notifier, client.id, now)
-            if notifier.outgoing.queued:  # sent by the bot's outbox sweeper once it runs
+            if notifier.outgoing.queued:  # sent by the bot's push sender once it runs
                 await uow.outbox.add(
-                    kind="telegram",
+                    kind=PUSH,
                     items=[
                         NewMessage(chat_id=q.chat_id, payload=to_payload(q.method))
                         for q in notifier.outgoing.queued

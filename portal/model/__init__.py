@@ -103,6 +103,7 @@ from portal.model.notices import (
     RegistrationApproved,
     RegistrationRejected,
     RejectionReason,
+    ReminderDue,
 )
 from portal.model.people import (
     IssuedLink,
@@ -133,6 +134,13 @@ from portal.model.registration import (
     RegistrationRecord,
     RegistrationRefused,
     RegistrationStatus,
+)
+from portal.model.reminders import (
+    NewReminder,
+    NotificationPreferences,
+    Reminder,
+    ReminderKind,
+    ReminderPolicy,
 )
 from portal.model.waiting import Waiting
 
@@ -211,6 +219,7 @@ __all__ = [
     "NewApplication",
     "NewAttachment",
     "NewClient",
+    "NewReminder",
     "NoAccess",
     "NoClientChosen",
     "NotEditable",
@@ -219,6 +228,7 @@ __all__ = [
     "NotMainUser",
     "NotThePerson",
     "Notice",
+    "NotificationPreferences",
     "Page",
     "Paragraph",
     "PendingRegistration",
@@ -236,6 +246,10 @@ __all__ = [
     "RegistrationRejected",
     "RegistrationStatus",
     "RejectionReason",
+    "Reminder",
+    "ReminderDue",
+    "ReminderKind",
+    "ReminderPolicy",
     "Role",
     "RuleNotMet",
     "SignatureConfirmation",

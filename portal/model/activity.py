@@ -57,6 +57,9 @@ class Action(StrEnum):
     EMAIL_CONFIRMED = "profile.email_confirmed"
     # «Anketas»: a questionnaire submitted to ALTUM (its draft is an application row).
     QUESTIONNAIRE_SUBMITTED = "questionnaire.submitted"
+    # Reminders and notification preferences (portal/reminders.py).
+    REMINDER_SNOOZED = "reminder.snoozed"
+    NOTIFICATIONS_CHANGED = "person.notifications_changed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,7 @@ KIND_ACTIONS: dict[ActivityKind, tuple[Action, ...]] = {
         Action.UNLINKED,
         Action.CLIENT_SWITCHED,
         Action.CLIENT_ACCESS_LOST,
+        Action.REMINDER_SNOOZED,
     ),
     ActivityKind.APPLICATIONS: (
         Action.APPLICATION_STARTED,

@@ -4,7 +4,7 @@ queues it in the outbox of the same transaction as the change."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -94,3 +94,14 @@ class AccessBlockedByMainUser(Notice):
 class AccessRestoredByMainUser(Notice):
     client_name: str = ""
     by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderDue(Notice):
+    """A scheduled reminder (portal/reminders.py); `reminder_id` lets its «Atlikt uz rītu»
+    button name it. `details` as the scheduling use case gave them."""
+
+    reminder_id: int = 0
+    kind: str = ""
+    client_name: str = ""
+    details: dict[str, str] = field(default_factory=dict)

@@ -160,6 +160,7 @@ async def test_the_command_menu_is_set_in_both_languages(emu: EmulatorClient) ->
         "messages",
         "help",
         "language",
+        "notifications",
         "cancel",
         "logout",
     ]

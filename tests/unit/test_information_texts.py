@@ -55,6 +55,7 @@ NOT_ON_A_CLIENT_LOG = {
     Action.PHONE_CHANGED,  # a person's own contacts
     Action.EMAIL_REQUESTED,
     Action.EMAIL_CONFIRMED,
+    Action.NOTIFICATIONS_CHANGED,  # a person's own choices
 }
 
 

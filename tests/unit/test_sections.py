@@ -118,6 +118,7 @@ def test_every_language_lists_every_command_in_its_own_words() -> None:
         "messages",
         "help",
         "language",
+        "notifications",
         "cancel",
         "logout",
     ]
@@ -138,6 +139,7 @@ def test_the_routers_are_composed_from_the_registry_in_routing_order() -> None:
         "questionnaires",
         "help",
         "language",
+        "notifications",
         "logout",
         "registration",  # a flow: the other sections' commands work inside it
         "application_forms",  # «Pieteikumi» with the form dialog: a flow too

@@ -1,0 +1,138 @@
+"""Scheduled reminders and notification preferences (portal ports `Reminders`,
+`NotificationPreferencesStore`)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal import quiet_hours
+from portal.model import NewReminder, NotificationPreferences, Reminder, ReminderKind
+from storage.reminder_models import NotificationPreference, ReminderRow
+
+_KINDS = {kind.value for kind in ReminderKind}
+
+
+def _reminder(row: ReminderRow) -> Reminder:
+    return Reminder(
+        id=row.id,
+        key=row.key,
+        kind=ReminderKind(row.kind),
+        person_id=row.person_id,
+        client_id=row.client_id,
+        due_at=row.due_at,
+        repeat=None if row.repeat_seconds is None else timedelta(seconds=row.repeat_seconds),
+        max_count=row.max_count,
+        sent_count=row.sent_count,
+        details=dict(row.details),
+    )
+
+
+class SqlReminders:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._postgres = session.get_bind().dialect.name == "postgresql"
+
+    async def schedule(self, reminder: NewReminder, *, now: datetime) -> int:
+        values = {
+            "key": reminder.key,
+            "kind": reminder.kind.value,
+            "person_id": reminder.person_id,
+            "client_id": reminder.client_id,
+            "due_at": reminder.due_at,
+            "repeat_seconds": None
+            if reminder.repeat is None
+            else int(reminder.repeat.total_seconds()),
+            "max_count": reminder.max_count,
+            "sent_count": 0,
+            "details": dict(reminder.details),
+            "created_at": now,
+        }
+        insert = postgresql.insert if self._postgres else sqlite.insert
+        statement = insert(ReminderRow).values(values)
+        changed = {k: statement.excluded[k] for k in values if k not in ("key", "created_at")}
+        result = await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[ReminderRow.key], set_=changed
+            ).returning(ReminderRow.id)
+        )
+        return int(result.scalar_one())
+
+    async def cancel(self, key: str) -> int:
+        result = await self._session.execute(delete(ReminderRow).where(ReminderRow.key == key))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def cancel_prefix(self, prefix: str) -> int:
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        result = await self._session.execute(
+            delete(ReminderRow).where(ReminderRow.key.like(escaped + "%", escape="\\"))
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def get(self, reminder_id: int) -> Reminder | None:
+        row = await self._session.get(ReminderRow, reminder_id)
+        return None if row is None else _reminder(row)
+
+    async def of_key(self, key: str) -> Reminder | None:
+        row = await self._session.scalar(select(ReminderRow).where(ReminderRow.key == key))
+        return None if row is None else _reminder(row)
+
+    async def claim_due(self, *, now: datetime, limit: int) -> list[Reminder]:
+        query = (
+            select(ReminderRow)
+            .where(ReminderRow.due_at <= now)
+            .order_by(ReminderRow.due_at, ReminderRow.id)
+            .limit(limit)
+        )
+        if self._postgres:
+            query = query.with_for_update(skip_locked=True)
+        return [_reminder(row) for row in await self._session.scalars(query)]
+
+    async def move(self, reminder_id: int, *, due_at: datetime, sent_count: int) -> None:
+        await self._session.execute(
+            update(ReminderRow)
+            .where(ReminderRow.id == reminder_id)
+            .values(due_at=due_at, sent_count=sent_count)
+        )
+
+    async def delete(self, reminder_id: int) -> None:
+        await self._session.execute(delete(ReminderRow).where(ReminderRow.id == reminder_id))
+
+
+class SqlNotificationPreferences:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._postgres = session.get_bind().dialect.name == "postgresql"
+
+    async def get(self, person_id: int) -> NotificationPreferences:
+        row = await self._session.get(NotificationPreference, person_id)
+        if row is None:
+            return NotificationPreferences(person_id=person_id)
+        return NotificationPreferences(
+            person_id=person_id,
+            enabled=frozenset(ReminderKind(k) for k in row.enabled_kinds if k in _KINDS),
+            quiet_hours=None if row.quiet_hours is None else quiet_hours.parse(row.quiet_hours),
+            use_default=row.quiet_hours is None,
+        )
+
+    async def save(self, preferences: NotificationPreferences, *, now: datetime) -> None:
+        quiet = None
+        if not preferences.use_default:
+            quiet = "" if preferences.quiet_hours is None else str(preferences.quiet_hours)
+        values = {
+            "person_id": preferences.person_id,
+            "enabled_kinds": sorted(kind.value for kind in preferences.enabled),
+            "quiet_hours": quiet,
+            "updated_at": now,
+        }
+        insert = postgresql.insert if self._postgres else sqlite.insert
+        statement = insert(NotificationPreference).values(values)
+        await self._session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[NotificationPreference.person_id],
+                set_={k: statement.excluded[k] for k in values if k != "person_id"},
+            )
+        )
