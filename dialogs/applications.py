@@ -30,6 +30,7 @@ from portal.model import (
     Invalid,
     NoAccess,
     NotLinked,
+    ReminderPolicy,
 )
 from portal.ports import UnitOfWork
 
@@ -72,9 +73,15 @@ def menu_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def router(forms: FormCatalogue, *, public_url: str = "", minutes: int = 5) -> Router:
+def router(
+    forms: FormCatalogue,
+    *,
+    public_url: str = "",
+    minutes: int = 5,
+    reminders: ReminderPolicy | None = None,
+) -> Router:
     router = Router(name="application_forms")
-    for part in form_routers(forms, public_url=public_url, minutes=minutes):
+    for part in form_routers(forms, public_url=public_url, minutes=minutes, reminders=reminders):
         router.include_router(part)
     offered = forms.offered(FormKind.APPLICATION)
     questionnaires = frozenset(f.id for f in forms.offered(FormKind.QUESTIONNAIRE))
@@ -211,7 +218,10 @@ def router(forms: FormCatalogue, *, public_url: str = "", minutes: int = 5) -> R
 
 def _router(settings: DialogSettings) -> Router:
     return router(
-        settings.forms, public_url=settings.public_url, minutes=settings.signature_minutes
+        settings.forms,
+        public_url=settings.public_url,
+        minutes=settings.signature_minutes,
+        reminders=settings.reminders,
     )
 
 

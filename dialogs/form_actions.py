@@ -53,19 +53,29 @@ from portal.model import (
     NoAccess,
     NotEditable,
     NotLinked,
+    ReminderPolicy,
     RuleNotMet,
 )
 from portal.ports import UnitOfWork
 
 
-def form_routers(forms: FormCatalogue, *, public_url: str = "", minutes: int = 5) -> list[Router]:
+def form_routers(
+    forms: FormCatalogue,
+    *,
+    public_url: str = "",
+    minutes: int = 5,
+    reminders: ReminderPolicy | None = None,
+) -> list[Router]:
     """The form dialog for any form kind: its whole-application actions and its questions.
     `public_url`: where the signature confirmation pages are; `minutes`: how long a signer has
-    to confirm (SIGNATURE_CONFIRMATION_MINUTES)."""
-    return [actions_router(forms, public_url=public_url, minutes=minutes), form_router(forms)]
+    to confirm (SIGNATURE_CONFIRMATION_MINUTES); `reminders`: when signers are reminded."""
+    actions = actions_router(forms, public_url=public_url, minutes=minutes, reminders=reminders)
+    return [actions, form_router(forms)]
 
 
-def actions_router(forms: FormCatalogue, *, public_url: str, minutes: int) -> Router:
+def actions_router(
+    forms: FormCatalogue, *, public_url: str, minutes: int, reminders: ReminderPolicy | None
+) -> Router:
     router = Router(name="form_actions")
 
     async def confirmation_link(
@@ -299,6 +309,7 @@ def actions_router(forms: FormCatalogue, *, public_url: str, minutes: int) -> Ro
                     telegram_user_id=user_id,
                     application_id=app,
                     now=utcnow(),
+                    reminders=reminders,
                 )
                 await state.clear()
                 outgoing.send(
@@ -325,6 +336,7 @@ def actions_router(forms: FormCatalogue, *, public_url: str, minutes: int) -> Ro
                     telegram_user_id=user_id,
                     application_id=app,
                     now=utcnow(),
+                    reminders=reminders,
                 )
             await state.clear()
             # A sole signatory's signature submits too, once the provider confirms them.

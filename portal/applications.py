@@ -51,6 +51,7 @@ from portal.model import (
     NewApplication,
     NoAccess,
     NotEditable,
+    ReminderPolicy,
     RuleNotMet,
     SignatureDecided,
     SignatureRecord,
@@ -58,6 +59,7 @@ from portal.model import (
     SignaturesVoided,
 )
 from portal.ports import Notifier, UnitOfWork
+from portal.reminders import cancel_signature_reminders, schedule_signature_reminder
 from portal.review import ensure_may_sign
 from portal.signing import Counts, SigningRule, company_rule, own_rule
 
@@ -243,6 +245,7 @@ async def _void(
     withdrawn: bool = False,
 ) -> None:
     application = opened.application
+    await cancel_signature_reminders(uow=uow, application_id=application.id)
     voided = await uow.applications.void_signatures(application.id)
     if voided:
         await uow.activity.record(
@@ -394,9 +397,11 @@ async def send_for_signing(
     application_id: int,
     now: datetime,
     counts: Counts = "others",
+    reminders: ReminderPolicy | None = None,
 ) -> SigningState:
     """«Nosūtīt apstiprināšanai»: the content is fixed (its hash) and every signer still needed
-    is asked in chat."""
+    is asked in chat, and reminded on the policy's schedule until they decide (`reminders`;
+    None: no reminders)."""
     opened = await _load(uow, forms, telegram_user_id, application_id, lock=True)
     application = opened.application
     if application.status not in OPEN or not opened.form.needs_signatures:
@@ -431,6 +436,16 @@ async def send_for_signing(
     for person_id in pending_signers(state):
         if person_id == opened.person_id:
             continue  # the sender signs in their own chat, not from a prompt
+        if reminders is not None:
+            await schedule_signature_reminder(
+                uow=uow,
+                application_id=application.id,
+                person_id=person_id,
+                client_id=application.client_id,
+                title=opened.form.title.lv,
+                policy=reminders,
+                now=now,
+            )
         await notifier.notify(
             SignatureRequested(
                 person_id=person_id,
@@ -485,6 +500,9 @@ async def decide(
     await uow.applications.add_signature(
         SignatureRecord(application.id, opened.person_id, decision, digest, now, reason)
     )
+    await cancel_signature_reminders(
+        uow=uow, application_id=application.id, person_id=opened.person_id
+    )
     signed = decision is Decision.SIGNED
     await uow.activity.record(
         ActivityEvent(
@@ -505,6 +523,8 @@ async def decide(
         person_id=opened.person_id,
     )
     state = await signing_state(uow=uow, application=application, counts=counts)
+    if state.met:  # nobody else needs reminding
+        await cancel_signature_reminders(uow=uow, application_id=application.id)
     if application.prepared_by != opened.person_id:
         signer = await uow.persons.get(opened.person_id)
         await notifier.notify(
@@ -554,6 +574,7 @@ async def submit(
         application, status=S.SUBMITTED, content_hash=digest, submitted_at=now, updated_at=now
     )
     await uow.applications.save(submitted)
+    await cancel_signature_reminders(uow=uow, application_id=application.id)
     if opened.form.kind is FormKind.QUESTIONNAIRE:
         await _questionnaire_submitted(uow, opened, digest, telegram_user_id, now)
         return submitted, True
