@@ -36,6 +36,7 @@ from dialogs.uploads import FileDesk
 from integrations.email import SmtpMailer
 from integrations.files import ContentStore, FileInspector, PhotoPdfBinder
 from integrations.forms import load_forms
+from integrations.pdf import FpdfWriter
 from portal import languages
 from portal.ports import IdentityProvider
 from storage.database import Database
@@ -192,6 +193,7 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
                 support_phone=settings.support_phone,
                 support_email=settings.support_email,
                 signature_minutes=settings.signature_confirmation_minutes,
+                pdf=FpdfWriter(),
             )
         )
     )

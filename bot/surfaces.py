@@ -30,6 +30,7 @@ from integrations.files import ContentStore, FileInspector
 from integrations.forms import load_forms
 from integrations.identity.demo import AUTHORIZE_PATH, DemoProvider
 from integrations.pdf import FpdfWriter
+from portal.application_pdf import Printing
 from portal.miniapp import secret_key
 from portal.ports import Notifier, UnitOfWork
 from storage.database import DatabaseUnavailable, is_unavailable
@@ -96,6 +97,7 @@ def web_surface(app: App) -> Surface:
             support_email=settings.support_email,
         ),
         forms=load_forms(),
+        printing=Printing(pdf=FpdfWriter(), store=ContentStore(settings.files.dir)),
     )
 
 

@@ -22,6 +22,7 @@ from dialogs.form_dialog import resume, show_summary
 from dialogs.outgoing import Outgoing
 from dialogs.sections import DialogSettings, MenuEntry, Routing, Section, Visibility
 from portal import applications as apps
+from portal.application_pdf import Printing
 from portal.forms import FormCatalogue, FormKind
 from portal.model import (
     OPEN,
@@ -72,9 +73,15 @@ def menu_keyboard() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def router(forms: FormCatalogue, *, public_url: str = "", minutes: int = 5) -> Router:
+def router(
+    forms: FormCatalogue,
+    *,
+    public_url: str = "",
+    minutes: int = 5,
+    printing: Printing | None = None,
+) -> Router:
     router = Router(name="application_forms")
-    for part in form_routers(forms, public_url=public_url, minutes=minutes):
+    for part in form_routers(forms, public_url=public_url, minutes=minutes, printing=printing):
         router.include_router(part)
     offered = forms.offered(FormKind.APPLICATION)
     questionnaires = frozenset(f.id for f in forms.offered(FormKind.QUESTIONNAIRE))
@@ -199,8 +206,14 @@ def router(forms: FormCatalogue, *, public_url: str = "", minutes: int = 5) -> R
 
 
 def _router(settings: DialogSettings) -> Router:
+    printing = None
+    if settings.files is not None and settings.pdf is not None:
+        printing = Printing(pdf=settings.pdf, store=settings.files.store)
     return router(
-        settings.forms, public_url=settings.public_url, minutes=settings.signature_minutes
+        settings.forms,
+        public_url=settings.public_url,
+        minutes=settings.signature_minutes,
+        printing=printing,
     )
 
 

@@ -41,6 +41,7 @@ from dialogs.questionnaire_texts import (
 )
 from portal import applications as apps
 from portal import confirming
+from portal.application_pdf import Printing
 from portal.forms import FormCatalogue, FormKind, visible_fields
 from portal.model import (
     OPEN,
@@ -58,14 +59,25 @@ from portal.model import (
 from portal.ports import UnitOfWork
 
 
-def form_routers(forms: FormCatalogue, *, public_url: str = "", minutes: int = 5) -> list[Router]:
+def form_routers(
+    forms: FormCatalogue,
+    *,
+    public_url: str = "",
+    minutes: int = 5,
+    printing: Printing | None = None,
+) -> list[Router]:
     """The form dialog for any form kind: its whole-application actions and its questions.
     `public_url`: where the signature confirmation pages are; `minutes`: how long a signer has
-    to confirm (SIGNATURE_CONFIRMATION_MINUTES)."""
-    return [actions_router(forms, public_url=public_url, minutes=minutes), form_router(forms)]
+    to confirm (SIGNATURE_CONFIRMATION_MINUTES); `printing`: the submitted PDF in chat."""
+    return [
+        actions_router(forms, public_url=public_url, minutes=minutes, printing=printing),
+        form_router(forms),
+    ]
 
 
-def actions_router(forms: FormCatalogue, *, public_url: str, minutes: int) -> Router:
+def actions_router(
+    forms: FormCatalogue, *, public_url: str, minutes: int, printing: Printing | None = None
+) -> Router:
     router = Router(name="form_actions")
 
     async def confirmation_link(
@@ -361,6 +373,7 @@ def actions_router(forms: FormCatalogue, *, public_url: str, minutes: int) -> Ro
                 telegram_user_id=query.from_user.id,
                 application_id=opened.application.id,
                 now=utcnow(),
+                printing=printing,
             )
         except RuleNotMet:
             if not answered:

@@ -23,6 +23,7 @@ from portal.model import (
     AccessGrantedByMainUser,
     AccessRestored,
     AccessRestoredByMainUser,
+    ApplicationSubmitted,
     DealAdded,
     InvoiceAdded,
     MessageReceived,
@@ -30,6 +31,7 @@ from portal.model import (
     RegistrationApproved,
     RegistrationRejected,
     RejectionReason,
+    StoredDocument,
 )
 
 
@@ -165,3 +167,8 @@ def message_received(notice: MessageReceived) -> tuple[str, InlineKeyboardMarkup
             )
         )
     return "\n".join(lines), open_keyboard(notice.thread_id, notice.client_id)
+
+
+def attached(notice: Notice) -> StoredDocument | None:
+    """A file sent after the notice's text (the submitted application's PDF)."""
+    return notice.document if isinstance(notice, ApplicationSubmitted) else None

@@ -24,6 +24,7 @@ from babel.support import LazyProxy
 from dialogs.uploads import FileDesk
 from portal.forms import FormCatalogue
 from portal.model import TimeLimits
+from portal.ports import PdfWriter
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class DialogSettings:
     support_phone: str = "+371 67774010"
     support_email: str = "altum@altum.lv"
     signature_minutes: int = 5  # SIGNATURE_CONFIRMATION_MINUTES
+    pdf: PdfWriter | None = None  # draws a submitted application's PDF for the chat
 
 
 class Visibility(StrEnum):
