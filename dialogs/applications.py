@@ -21,6 +21,7 @@ from dialogs.form_actions import form_routers
 from dialogs.form_dialog import resume, show_summary
 from dialogs.outgoing import Outgoing
 from dialogs.sections import DialogSettings, MenuEntry, Routing, Section, Visibility
+from dialogs.uploads import FileDesk
 from portal import applications as apps
 from portal.application_pdf import Printing
 from portal.forms import FormCatalogue, FormKind
@@ -79,9 +80,12 @@ def router(
     public_url: str = "",
     minutes: int = 5,
     printing: Printing | None = None,
+    desk: FileDesk | None = None,
 ) -> Router:
     router = Router(name="application_forms")
-    for part in form_routers(forms, public_url=public_url, minutes=minutes, printing=printing):
+    for part in form_routers(
+        forms, public_url=public_url, minutes=minutes, printing=printing, desk=desk
+    ):
         router.include_router(part)
     offered = forms.offered(FormKind.APPLICATION)
     questionnaires = frozenset(f.id for f in forms.offered(FormKind.QUESTIONNAIRE))
@@ -214,6 +218,7 @@ def _router(settings: DialogSettings) -> Router:
         public_url=settings.public_url,
         minutes=settings.signature_minutes,
         printing=printing,
+        desk=settings.files,
     )
 
 

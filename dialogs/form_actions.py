@@ -39,6 +39,7 @@ from dialogs.questionnaire_texts import (
     saved_text,
     submitted_text,
 )
+from dialogs.uploads import FileDesk
 from portal import applications as apps
 from portal import confirming
 from portal.application_pdf import Printing
@@ -65,13 +66,14 @@ def form_routers(
     public_url: str = "",
     minutes: int = 5,
     printing: Printing | None = None,
+    desk: FileDesk | None = None,
 ) -> list[Router]:
     """The form dialog for any form kind: its whole-application actions and its questions.
     `public_url`: where the signature confirmation pages are; `minutes`: how long a signer has
     to confirm (SIGNATURE_CONFIRMATION_MINUTES); `printing`: the submitted PDF in chat."""
     return [
         actions_router(forms, public_url=public_url, minutes=minutes, printing=printing),
-        form_router(forms),
+        form_router(forms, desk),
     ]
 
 
