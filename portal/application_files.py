@@ -9,7 +9,15 @@ from dataclasses import replace
 from datetime import datetime
 
 from portal import applications as apps
-from portal.forms import AttachmentRef, FormCatalogue, Refusal, add_attachment
+from portal.forms import (
+    AttachmentRef,
+    Field,
+    FieldType,
+    FormCatalogue,
+    Refusal,
+    add_attachment,
+    resume_question,
+)
 from portal.model import OPEN, ClientFile, NewAttachment, NoAccess, NotEditable
 from portal.ports import Notifier, UnitOfWork
 
@@ -69,3 +77,24 @@ async def attach_file(
         now=now,
     )
     return apps.Opened(record, opened.form, answers, opened.access, opened.person_id)
+
+
+async def waiting_for_files(
+    *, uow: UnitOfWork, forms: FormCatalogue, telegram_user_id: int, limit: int = 3
+) -> list[tuple[apps.Opened, Field]]:
+    """Open applications of the chat's current client whose question now asked is an
+    attachment (newest first): where a file sent outside the form may go («Kas tas ir?»)."""
+    page = await apps.list_applications(
+        uow=uow, telegram_user_id=telegram_user_id, statuses=OPEN, limit=20
+    )
+    found: list[tuple[apps.Opened, Field]] = []
+    for record in page.items:
+        opened = await apps.open_application(
+            uow=uow, forms=forms, telegram_user_id=telegram_user_id, application_id=record.id
+        )
+        field = resume_question(opened.form, opened.answers, record.current_field)
+        if field is not None and field.type is FieldType.ATTACHMENT:
+            found.append((opened, field))
+        if len(found) == limit:
+            break
+    return found

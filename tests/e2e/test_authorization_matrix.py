@@ -164,6 +164,11 @@ RULES: dict[str, Rule] = {
         "chat's current client and the file is stored for that client "
         "(tests/e2e/test_application_files.py)",
     ),
+    "quick_upload.draft_chosen": Rule(
+        Level.MEMBER,
+        why="only in «Kas tas ir?» with a file in hand; the application is loaded through the "
+        "chat's current client and a file of another client is refused (NoAccess)",
+    ),
 }
 
 
