@@ -39,6 +39,7 @@ from dialogs.uploads import FileDesk
 from integrations.email import SmtpMailer
 from integrations.files import ContentStore, FileInspector, PhotoPdfBinder
 from integrations.forms import load_forms
+from integrations.pdf import FpdfWriter
 from portal import languages
 from portal.ports import IdentityProvider
 from storage.database import Database
@@ -218,6 +219,7 @@ def create_app(settings: Settings, *, extra_routers: tuple[Any, ...] = ()) -> Ap
                 guide=user_guide(i18n, settings),
                 signature_minutes=settings.signature_confirmation_minutes,
                 reminders=settings.reminder_policy,
+                pdf=FpdfWriter(),
             )
         )
     )

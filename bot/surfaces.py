@@ -28,6 +28,7 @@ from integrations.files import ContentStore, FileInspector
 from integrations.forms import load_forms
 from integrations.identity.demo import AUTHORIZE_PATH, DemoProvider
 from integrations.pdf import FpdfWriter
+from portal.application_pdf import Printing
 from portal.miniapp import secret_key
 from portal.ports import Notifier, UnitOfWork
 from storage.database import DatabaseUnavailable, is_unavailable
@@ -87,6 +88,7 @@ def web_surface(app: App) -> Surface:
         registration_review=settings.registration.review == "required",
         guide=user_guide(app.i18n, settings),
         forms=load_forms(),
+        printing=Printing(pdf=FpdfWriter(), store=ContentStore(settings.files.dir)),
     )
 
 

@@ -21,7 +21,9 @@ from dialogs.form_actions import form_routers
 from dialogs.form_dialog import resume, show_summary
 from dialogs.outgoing import Outgoing
 from dialogs.sections import DialogSettings, MenuEntry, Routing, Section, Visibility
+from dialogs.uploads import FileDesk
 from portal import applications as apps
+from portal.application_pdf import Printing
 from portal.forms import FormCatalogue, FormKind
 from portal.model import (
     OPEN,
@@ -79,9 +81,18 @@ def router(
     public_url: str = "",
     minutes: int = 5,
     reminders: ReminderPolicy | None = None,
+    printing: Printing | None = None,
+    desk: FileDesk | None = None,
 ) -> Router:
     router = Router(name="application_forms")
-    for part in form_routers(forms, public_url=public_url, minutes=minutes, reminders=reminders):
+    for part in form_routers(
+        forms,
+        public_url=public_url,
+        minutes=minutes,
+        reminders=reminders,
+        printing=printing,
+        desk=desk,
+    ):
         router.include_router(part)
     offered = forms.offered(FormKind.APPLICATION)
     questionnaires = frozenset(f.id for f in forms.offered(FormKind.QUESTIONNAIRE))
@@ -217,11 +228,16 @@ def router(
 
 
 def _router(settings: DialogSettings) -> Router:
+    printing = None
+    if settings.files is not None and settings.pdf is not None:
+        printing = Printing(pdf=settings.pdf, store=settings.files.store)
     return router(
         settings.forms,
         public_url=settings.public_url,
         minutes=settings.signature_minutes,
         reminders=settings.reminders,
+        printing=printing,
+        desk=settings.files,
     )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import get_i18n
 
-from dialogs.notices import render
+from dialogs.notices import attached, render
 from dialogs.outgoing import Outgoing
 from portal import languages
 from portal.model import Notice
@@ -35,3 +35,6 @@ class OutgoingNotifier:
         with i18n.use_locale(locale):
             text, keyboard = render(notice)
         self._outgoing.send_to(chat, text, keyboard=keyboard)
+        document = attached(notice)
+        if document is not None:
+            self._outgoing.send_stored_to(chat, document.sha256, document.name)

@@ -39,8 +39,10 @@ from dialogs.questionnaire_texts import (
     saved_text,
     submitted_text,
 )
+from dialogs.uploads import FileDesk
 from portal import applications as apps
 from portal import confirming
+from portal.application_pdf import Printing
 from portal.forms import FormCatalogue, FormKind, visible_fields
 from portal.model import (
     OPEN,
@@ -65,16 +67,26 @@ def form_routers(
     public_url: str = "",
     minutes: int = 5,
     reminders: ReminderPolicy | None = None,
+    printing: Printing | None = None,
+    desk: FileDesk | None = None,
 ) -> list[Router]:
     """The form dialog for any form kind: its whole-application actions and its questions.
     `public_url`: where the signature confirmation pages are; `minutes`: how long a signer has
-    to confirm (SIGNATURE_CONFIRMATION_MINUTES); `reminders`: when signers are reminded."""
-    actions = actions_router(forms, public_url=public_url, minutes=minutes, reminders=reminders)
-    return [actions, form_router(forms)]
+    to confirm (SIGNATURE_CONFIRMATION_MINUTES); `reminders`: when signers are reminded;
+    `printing`: the submitted PDF in chat."""
+    actions = actions_router(
+        forms, public_url=public_url, minutes=minutes, reminders=reminders, printing=printing
+    )
+    return [actions, form_router(forms, desk)]
 
 
 def actions_router(
-    forms: FormCatalogue, *, public_url: str, minutes: int, reminders: ReminderPolicy | None
+    forms: FormCatalogue,
+    *,
+    public_url: str,
+    minutes: int,
+    reminders: ReminderPolicy | None = None,
+    printing: Printing | None = None,
 ) -> Router:
     router = Router(name="form_actions")
 
@@ -373,6 +385,7 @@ def actions_router(
                 telegram_user_id=query.from_user.id,
                 application_id=opened.application.id,
                 now=utcnow(),
+                printing=printing,
             )
         except RuleNotMet:
             if not answered:

@@ -17,7 +17,7 @@ import calendar
 from datetime import UTC, date, datetime
 from html import escape
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -30,8 +30,11 @@ from dialogs.callbacks import FormAct
 from dialogs.chat_notices import OutgoingNotifier
 from dialogs.clients import not_logged_in
 from dialogs.form_texts import accumulating_hint, question_text, refusal_text, value_text
+from dialogs.message_common import take_file
 from dialogs.outgoing import Outgoing
+from dialogs.uploads import FileDesk, Prefetched
 from portal import applications as apps
+from portal.application_files import attach_file
 from portal.forms import (
     ACCUMULATING,
     Code,
@@ -187,15 +190,6 @@ def question_message(opened: apps.Opened, field: Field) -> str:
     value = opened.answers.get(field.id)
     if field.id in opened.answers and value is not None:
         lines.append(_("Now: {value}").format(value=escape(value_text(field, value))))
-    if field.type is FieldType.ATTACHMENT and field.required:
-        lines.append(
-            _(
-                "Files cannot be attached in the chat yet, and this form needs them here: "
-                "save the draft; it can be finished once files can be sent in the chat."
-            )
-        )
-    elif field.type is FieldType.ATTACHMENT:
-        lines.append(_("Files cannot be attached in the chat yet: press «Done» to go on."))
     return "\n".join(lines)
 
 
@@ -312,8 +306,9 @@ async def load_opened(
     return None
 
 
-def form_router(forms: FormCatalogue) -> Router:
-    """The questions of any form kind; the whole-form actions are `dialogs.form_actions`."""
+def form_router(forms: FormCatalogue, desk: FileDesk | None = None) -> Router:
+    """The questions of any form kind; the whole-form actions are `dialogs.form_actions`.
+    `desk`: where an attachment question's files are checked and stored."""
     router = Router(name="form_dialog")
 
     async def answered(
@@ -365,6 +360,58 @@ def form_router(forms: FormCatalogue) -> Router:
         else:
             result = answer(opened.form, answers, field.id, message.text, context=context)
             await answered(user_id, opened, field, result, uow, state, outgoing)
+
+    @router.message(StateFilter(FormDialog.question), F.document | F.photo)
+    async def file_sent(
+        message: Message,
+        bot: Bot,
+        state: FSMContext,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        prefetched: Prefetched | None = None,
+    ) -> None:
+        """A file for the attachment question asked now: checked by the upload pipeline,
+        stored, and added to the answer; «Gatavs» goes on."""
+        assert message.from_user is not None
+        user_id = message.from_user.id
+        app = (await state.get_data()).get("app")
+        opened = await load_opened(forms, user_id, int(app or 0), uow, outgoing)
+        if opened is None:
+            await state.clear()
+            return
+        if opened.application.status not in OPEN:
+            await state.clear()
+            outgoing.send(_("This application can no longer be changed."))
+            return
+        field = resume_question(opened.form, opened.answers, opened.application.current_field)
+        if field is None or field.type is not FieldType.ATTACHMENT:
+            outgoing.send(_("This question is not answered with a file."))
+            if field is not None:
+                await ask(outgoing, state, opened, field)
+            return
+        if desk is None:
+            outgoing.send(_("Documents cannot be received here."))
+            return
+        client_id = opened.application.client_id
+        file = await take_file(message, bot, desk, client_id, outgoing, prefetched)
+        if file is None:  # refused: the reason was said; the question stays
+            await ask(outgoing, state, opened, field)
+            return
+        result = await attach_file(
+            uow=uow,
+            notifier=OutgoingNotifier(uow, outgoing),
+            forms=forms,
+            telegram_user_id=user_id,
+            application_id=opened.application.id,
+            field_id=field.id,
+            file=file,
+            now=utcnow(),
+        )
+        if isinstance(result, Refusal):
+            _refused(outgoing, opened, field, result)
+            return
+        outgoing.send(_("📎 Attached: {name}").format(name=escape(file.name)))
+        await ask(outgoing, state, result, field)
 
     @router.callback_query(FormAct.filter(~F.act.in_(ACTIONS)))
     async def pressed(

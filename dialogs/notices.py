@@ -25,6 +25,7 @@ from portal.model import (
     AccessGrantedByMainUser,
     AccessRestored,
     AccessRestoredByMainUser,
+    ApplicationSubmitted,
     DealAdded,
     InvoiceAdded,
     MessageReceived,
@@ -33,6 +34,7 @@ from portal.model import (
     RegistrationRejected,
     RejectionReason,
     ReminderDue,
+    StoredDocument,
 )
 
 
@@ -210,3 +212,6 @@ def reminder_keyboard(reminder_id: int) -> InlineKeyboardMarkup:
     builder.button(text=_("⬅️ Main menu"), callback_data=MenuAction(section="main"))
     builder.adjust(1)
     return builder.as_markup()
+def attached(notice: Notice) -> StoredDocument | None:
+    """A file sent after the notice's text (the submitted application's PDF)."""
+    return notice.document if isinstance(notice, ApplicationSubmitted) else None

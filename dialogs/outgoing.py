@@ -155,3 +155,18 @@ class Outgoing:
                 chat_id=chat_id, document=document, caption=caption, reply_markup=keyboard
             ),
         )
+
+    def push_stored_to(
+        self, chat_id: int, sha256: str, name: str, *, caption: str | None = None
+    ) -> None:
+        """A stored file nobody in that chat just asked for (a notice's PDF): paced."""
+        document = f"{STORED}{sha256}/{name}"
+        method = SendDocument(chat_id=chat_id, document=document, caption=caption)
+        self.queued.append(Queued(chat_id, method, push=True))
+
+    def send_stored_to(
+        self, chat_id: int, sha256: str, name: str, *, caption: str | None = None
+    ) -> None:
+        """A file the bot made and stored (a submitted application's PDF) to another chat."""
+        document = f"{STORED}{sha256}/{name}"
+        self._queue(chat_id, SendDocument(chat_id=chat_id, document=document, caption=caption))

@@ -32,9 +32,11 @@ from dialogs.message_common import (
     type_keyboard,
 )
 from dialogs.outgoing import Outgoing
+from dialogs.quick_upload_forms import ACTION, add_draft_targets, file_to_draft
 from dialogs.sections import DialogSettings, Routing, Section
 from dialogs.uploads import Prefetched
 from portal import messages
+from portal.forms import FormCatalogue
 from portal.model import MessageStatus, NoAccess, NotLinked, ThreadQuery
 from portal.ports import UnitOfWork
 
@@ -42,7 +44,12 @@ SHOWN_THREADS = 3
 
 
 async def ask_target(
-    user_id: int, uow: UnitOfWork, outgoing: Outgoing, state: FSMContext, name: str
+    user_id: int,
+    uow: UnitOfWork,
+    outgoing: Outgoing,
+    state: FSMContext,
+    name: str,
+    forms: FormCatalogue | None = None,
 ) -> None:
     """«Kas tas ir?»: recent threads (ALTUM's unread first), a new message, a deal."""
     view = await messages.overview(uow=uow, telegram_user_id=user_id, query=ThreadQuery())
@@ -58,6 +65,8 @@ async def ask_target(
             text=_("↩️ Answer: {subject}").format(subject=thread.subject)[:60],
             callback_data=Msg(action="qthread", id=thread.id),
         )
+    if forms is not None:  # drafts asking for a file now
+        await add_draft_targets(builder, forms, user_id, uow)
     builder.button(text=_("✉️ New message to ALTUM"), callback_data=Msg(action="qnew"))
     for deal in deals[:SHOWN_THREADS]:
         builder.button(
@@ -111,7 +120,7 @@ def router(settings: DialogSettings) -> Router:
             return
         if message.document is not None:
             await state.set_data({"c": {"parts": [], "att": [], "pending": file_entry(file)}})
-            await ask_target(user_id, uow, outgoing, state, file.name)
+            await ask_target(user_id, uow, outgoing, state, file.name, settings.forms)
             return
         if len(pages) >= desk.rules.max_pages:
             outgoing.send(_("That is the most pages one document may have; press «Done»."))
@@ -150,7 +159,7 @@ def router(settings: DialogSettings) -> Router:
             await state.clear()
             return
         await state.set_data({"c": {"parts": [], "att": [], "pending": file_entry(bound)}})
-        await ask_target(user_id, uow, outgoing, state, bound.name)
+        await ask_target(user_id, uow, outgoing, state, bound.name, settings.forms)
 
     @router.callback_query(
         QuickUpload.target, Msg.filter(F.action.in_({"qthread", "qnew", "qdeal"}))
@@ -191,6 +200,21 @@ def router(settings: DialogSettings) -> Router:
         await state.set_data({"c": compose})
         await state.set_state(MessageDialog.doc_type)
         outgoing.send(_("What document is it («dokumenta tips»)?"), keyboard=type_keyboard())
+
+    @router.callback_query(QuickUpload.target, Msg.filter(F.action == ACTION))
+    async def draft_chosen(
+        query: CallbackQuery,
+        callback_data: Msg,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        state: FSMContext,
+    ) -> None:
+        """«Kas tas ir?» → a draft form's attachment question (dialogs/quick_upload_forms.py)."""
+        pending = ((await state.get_data()).get("c") or {}).get("pending")
+        if not pending:
+            outgoing.answer_callback(query.id, _("This button is no longer valid."), alert=True)
+            return
+        await file_to_draft(query, callback_data, settings.forms, pending, uow, outgoing, state)
 
     @router.message(QuickUpload.target)
     async def choose_first(message: Message, outgoing: Outgoing) -> None:

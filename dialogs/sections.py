@@ -24,6 +24,7 @@ from babel.support import LazyProxy
 from dialogs.uploads import FileDesk
 from portal.forms import FormCatalogue
 from portal.model import ReminderPolicy, TimeLimits
+from portal.ports import PdfWriter
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,7 @@ class DialogSettings:
     guide: Callable[[str], bytes] | None = None
     # REMINDER_*: the default quiet hours, for «Atlikt uz rītu» and the preferences screen
     reminders: ReminderPolicy = field(default_factory=lambda: ReminderPolicy(quiet_hours=None))
+    pdf: PdfWriter | None = None  # draws a submitted application's PDF for the chat
 
 
 class Visibility(StrEnum):

@@ -195,6 +195,7 @@ def printed(
         blocks=tuple(blocks),
         subtitle=client_name,
         footer=f"{words['hash']}: {application.content_hash or '—'}",
+        created_at=application.submitted_at,
     )
 
 

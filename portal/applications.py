@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from portal import feed
 from portal.application_document import value_text
+from portal.application_pdf import Printing, store_submitted_pdf
 from portal.clients import current_client, person_of
 from portal.forms import (
     Answers,
@@ -551,9 +552,11 @@ async def submit(
     application_id: int,
     now: datetime,
     counts: Counts = "others",
+    printing: Printing | None = None,
 ) -> tuple[ApplicationRecord, bool]:
     """«Iesniegt ALTUM»: once (a second tap finds it submitted: False), only with the form valid
-    and, when it needs them, the signatures the rule asks for on this very content."""
+    and, when it needs them, the signatures the rule asks for on this very content. With
+    `printing`, the client's users get the submitted application's PDF with the notice."""
     opened = await _load(uow, forms, telegram_user_id, application_id, lock=True)
     application = opened.application
     if application.status is S.SUBMITTED or application.status in ALTUM_STATUSES:
@@ -596,6 +599,11 @@ async def submit(
         application_id=application.id,
     )
     amount = opened.answers.get("amount")
+    document = None
+    if printing is not None:
+        document = await store_submitted_pdf(
+            uow=uow, forms=forms, printing=printing, application_id=application.id
+        )
     for person_id in await uow.client_users.active_people(application.client_id):
         await notifier.notify(
             ApplicationSubmitted(
@@ -605,6 +613,7 @@ async def submit(
                 form_title_lv=opened.form.title.lv,
                 form_title_en=opened.form.title.en,
                 amount=amount if isinstance(amount, Decimal) else None,
+                document=document,
             )
         )
     return submitted, True

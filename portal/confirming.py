@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from portal import applications as apps
+from portal.application_pdf import Printing
 from portal.forms import FormCatalogue
 from portal.identity import IdentityError, ProviderIdentity, Refusal, natural_person
 from portal.model import (
@@ -199,6 +200,7 @@ async def confirm_signature(
     identity: ProviderIdentity,
     now: datetime,
     counts: Counts = "others",
+    printing: Printing | None = None,
 ) -> Confirmed:
     """The provider confirmed someone: if it is the person linked to the chat, the signature
     binds the content the link was made for (and a sole signatory's form is submitted)."""
@@ -236,5 +238,6 @@ async def confirm_signature(
             application_id=application_id,
             now=now,
             counts=counts,
+            printing=printing,
         )
     return Confirmed(replace(state), submitted)

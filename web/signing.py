@@ -200,6 +200,7 @@ async def finish(
                 flow=flow,
                 identity=identity,
                 now=now,
+                printing=surface.printing,
             )
             if not confirmed.submitted:
                 text, keyboard = signed_reply(

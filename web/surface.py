@@ -12,6 +12,7 @@ from aiogram.utils.i18n import I18n
 from aiohttp import web
 
 from dialogs.outgoing import Outgoing
+from portal.application_pdf import Printing
 from portal.forms import FormCatalogue
 from portal.model import TimeLimits
 from portal.ports import IdentityProvider, UnitOfWork
@@ -45,6 +46,7 @@ class Surface:
     guide: Callable[[str], bytes] | None = None  # the user guide PDF of a language (CPU-bound)
     # The forms (forms/*.yaml): the signature confirmation page shows what is signed.
     forms: FormCatalogue = field(default_factory=lambda: FormCatalogue(()))
+    printing: Printing | None = None  # a submission's PDF in chat (portal.application_pdf)
 
 
 SURFACE = web.AppKey("altum_web_surface", Surface)

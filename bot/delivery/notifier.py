@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiogram.utils.i18n import I18n
 
-from dialogs.notices import render
+from dialogs.notices import attached, render
 from dialogs.outgoing import Outgoing
 from portal import languages
 from portal.model import Notice
@@ -33,3 +33,6 @@ class ChatNotifier:
         with self._i18n.context(), self._i18n.use_locale(locale):
             text, keyboard = render(notice)
         self.outgoing.push_to(chat, text, keyboard=keyboard)  # paced: bot/delivery/push.py
+        document = attached(notice)
+        if document is not None:  # after the text, paced like it
+            self.outgoing.push_stored_to(chat, document.sha256, document.name)

@@ -370,6 +370,10 @@ class OutboxSender:
             return Answer(ok=False, description=exc.message)
         return Answer(ok=True)
 
+    async def send_stored(self, row: PendingMessage) -> Answer:
+        """For the push sender too: a stored document's row, uploaded from the store."""
+        return await self._send_stored(row)
+
     async def _send_stored(self, row: PendingMessage) -> Answer:
         """A document from the file store: uploaded from disk (a row holds only its hash)."""
         reference = stored_document(row.payload)

@@ -27,9 +27,10 @@ from bot.delivery.outbox import OutboxSender
 from bot.delivery.payloads import json_params
 from bot.delivery.telegram import RETRY_AFTER, Answer, JsonBotApi, RetryPolicy
 from bot.logs import fields
+from dialogs.outgoing import stored_document
 from storage.database import Database, DatabaseUnavailable
 from storage.push import Pace, PushQueue, Slot
-from storage.repositories import Outbox
+from storage.repositories import Outbox, PendingMessage
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ class PushSender:
                 self.late += 1
                 await self._release([row.id], now)
                 return
-            answer = await self._call(row.payload)
+            answer = await self._call(row)
             if answer.transient == RETRY_AFTER:
                 await self._pause(row.id, float(answer.parameters.get("retry_after", 1)))
                 return
@@ -158,7 +159,10 @@ class PushSender:
             # Still leased: another claim sends it once the lease has run out.
             log.exception("push: sending failed", extra=fields(id=row.id))
 
-    async def _call(self, payload: dict[str, object]) -> Answer:
+    async def _call(self, row: PendingMessage) -> Answer:
+        if stored_document(row.payload) is not None:  # a file from the store, uploaded
+            return await self._outbox.send_stored(row)
+        payload = row.payload
         params = None if self._api is None else json_params(self._bot, dict(payload))
         if self._api is None or params is None:
             return await self._outbox.send_with_aiogram(dict(payload))

@@ -3,6 +3,7 @@ font, and a bundled one draws the same on every machine (fonts/LICENSE)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fpdf import FPDF
@@ -16,6 +17,12 @@ _LINE = 6.0  # mm, body text
 _LABEL_SHARE = 0.38  # of the text width, for a field's label
 
 
+def _utc(moment: datetime) -> datetime:
+    """A database may give a naive UTC time back (SQLite): the same instant either way."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).replace(microsecond=0)
+
+
 class FpdfWriter:
     """`portal.ports.PdfWriter`: A4, one column, headings, paragraphs, label/value fields."""
 
@@ -25,6 +32,8 @@ class FpdfWriter:
         pdf.set_title(document.title)
         pdf.set_author("ALTUM")
         pdf.set_creator("ALTUM Telegram assistant")
+        if document.created_at is not None:  # fpdf2 hashes it into the file's /ID too
+            pdf.set_creation_date(_utc(document.created_at))
         pdf.add_font(FAMILY, "", str(FONTS / "DejaVuSans.ttf"))
         pdf.add_font(FAMILY, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
         pdf.set_auto_page_break(auto=True, margin=18)

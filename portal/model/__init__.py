@@ -47,6 +47,7 @@ from portal.model.applications import (
     SignaturesVoided,
     Signer,
     StatusNotAllowed,
+    StoredDocument,
 )
 from portal.model.clients import (
     AlreadyRegistered,
@@ -260,6 +261,7 @@ __all__ = [
     "Signer",
     "Staged",
     "StatusNotAllowed",
+    "StoredDocument",
     "Subject",
     "TelegramAccount",
     "ThreadQuery",

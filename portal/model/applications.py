@@ -203,3 +203,12 @@ class ApplicationSubmitted(Notice):
     form_title_lv: str = ""
     form_title_en: str = ""
     amount: Decimal | None = None
+    document: StoredDocument | None = None  # the submitted application's PDF, sent with it
+
+
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """A file the bot made and keeps in the content store, to be sent as a document."""
+
+    sha256: str
+    name: str

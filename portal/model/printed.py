@@ -4,6 +4,7 @@ in blocks, already in the reader's language. How it is drawn is the `PdfWriter`'
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,3 +39,6 @@ class PrintedDocument:
     blocks: tuple[Block, ...]
     subtitle: str = ""
     footer: str = ""  # on every page, e.g. the content hash a signature binds
+    # The PDF's creation date (UTC); given, the same document draws the same bytes each time
+    # (a submitted application: the chat's copy and the API's are byte for byte the same).
+    created_at: datetime | None = None

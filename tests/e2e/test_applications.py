@@ -141,6 +141,10 @@ async def test_a_sole_signatory_prepares_signs_and_submits_a_disbursement(
         assert status == 200 and "Signed." in page, page
         told = await anna.reply()
         assert "was submitted to ALTUM" in told["text"] and "€12,000.00" in told["text"]
+        # With it, the submitted application as a PDF: the file ALTUM gets from the API.
+        sent = await anna.reply()
+        assert sent["document"]["file_name"] == "application-1.pdf"
+        in_chat = await emu.download(987654321, sent["document"]["file_id"])
         # The link's secret is not kept once sent: the outbox holds it scrubbed.
         secret = button_web_app_url(link).rsplit("/", 1)[1]
         kept = [json.dumps(row.payload) for row in await outbox_rows(database_url)]
@@ -178,6 +182,7 @@ async def test_a_sole_signatory_prepares_signs_and_submits_a_disbursement(
             listing["content_hash"],
         ):
             assert expected in text, expected
+        assert in_chat == await pdf_bytes(settings.public_url, token, 1)  # byte for byte
 
         status = await api.post(
             "/applications/1/status", {"status": "in_review", "comment": "Pārbaudām."}
@@ -196,11 +201,18 @@ async def test_a_sole_signatory_prepares_signs_and_submits_a_disbursement(
 
 async def pdf_text(public_url: str, token: str, application_id: int) -> str:
     """The PDF's text, every page, read back with pdfium."""
+    return pdf_bytes_text(await pdf_bytes(public_url, token, application_id))
+
+
+async def pdf_bytes(public_url: str, token: str, application_id: int) -> bytes:
     async with aiohttp.ClientSession() as http:
         url = f"{public_url}/api/v1/applications/{application_id}/pdf"
         async with http.get(url, headers={"Authorization": f"Bearer {token}"}) as response:
             assert response.status == 200 and response.content_type == "application/pdf"
-            data = await response.read()
+            return await response.read()
+
+
+def pdf_bytes_text(data: bytes) -> str:
     assert data.startswith(b"%PDF-")
     document = pdfium.PdfDocument(data)
     try:

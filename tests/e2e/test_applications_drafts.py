@@ -6,9 +6,10 @@ shows the newest first, a page at a time, filtered by status; «Atcelt» deletes
 from __future__ import annotations
 
 from api_support import Api, make_token, serving
-from applications_support import DEAL, choose_client, client_with_deal
+from applications_support import DEAL, choose_client, client_with_deal, confirm_at_provider
 from conftest import PersonFactory
 from e2e_support import BOT_ID, bot_settings, browser, buttons
+from messages_support import file_samples
 from registration_walk import log_in
 
 from bot.ops.demo import DEMO_DATA
@@ -143,12 +144,12 @@ async def test_a_saved_draft_resumes_after_a_restart_and_the_list_pages_and_filt
 
 
 async def test_every_kind_of_question_up_to_the_files_a_product_application_needs(
-    database_url: str, emulator: EmulatorServer, person: PersonFactory
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
 ) -> None:
     """The start-up loan's questions: an optional date skipped, long texts in parts, a percent,
     money, an integer, a choice, yes/no, a multi choice toggled, a condition that asks about a
-    guarantor, a personal code, contacts; then its business plan, which cannot be attached in
-    the chat yet: «Gatavs» without a file is refused, and the draft is kept."""
+    guarantor, a personal code, contacts; then its business plan: «Gatavs» without a file is
+    refused, and the draft is kept; the files sent in the chat, it is signed and submitted."""
     await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
     token = await make_token(database_url)
     anna = await person("Anna", language_code="en")
@@ -200,11 +201,11 @@ async def test_every_kind_of_question_up_to_the_files_a_product_application_need
             await anna.reply()
         plan = await anna.message(anna.seen)
         assert "Attach" in plan["text"] or "business plan" in plan["text"].lower()
-        assert "cannot be attached in the chat yet" in plan["text"]
+        assert "Send it as a document or a photo" in plan["text"] or "Send them" in plan["text"]
         await anna.press_newest("✔️ Done")
         assert "Please send at least one file." in (await anna.reply())["text"]
         asked = await anna.reply()
-        assert "cannot be attached in the chat yet" in asked["text"]
+        assert "Attach the business plan" in asked["text"]
         record = (await api.get("/applications/1")).body
         assert record["status"] == "draft"
         answers = record["answers"]
@@ -216,3 +217,25 @@ async def test_every_kind_of_question_up_to_the_files_a_product_application_need
         assert answers["guarantor_kind"] == "person"
         assert answers["guarantor_personal_code"] == "12058412349"
         assert answers["de_minimis"] is False and "business_plan" not in answers
+
+        # The files, sent in the chat (issue 9 item 1); then signed and submitted.
+        plan_pdf = file_samples.pdf(text="Biznesa plans")
+        await emu.send_document(BOT_ID, anna.user_id, plan_pdf, "biznesa plāns.pdf")
+        assert "📎 Attached: biznesa plāns.pdf" in (await anna.reply())["text"]
+        await anna.reply()
+        await anna.press_newest("✔️ Done")
+        assert "cash-flow forecast" in (await anna.reply())["text"]
+        flow_pdf = file_samples.pdf(text="Naudas plusma")
+        await emu.send_document(BOT_ID, anna.user_id, flow_pdf, "plūsma.pdf")
+        await anna.replies(2)
+        await anna.press_newest("✔️ Done")
+        assert "CVs" in (await anna.reply())["text"]
+        await anna.press_newest("⏭ Skip")
+        summary = await anna.reply()
+        assert "check the answers" in summary["text"] and "biznesa plāns.pdf" in summary["text"]
+        await anna.press(summary, "✍️ Sign and submit")
+        status, page = await confirm_at_provider(anna, await anna.reply(), "anna")
+        assert status == 200 and "Signed." in page, page
+        assert "was submitted to ALTUM" in (await anna.reply())["text"]
+        record = (await api.get("/applications/1")).body
+        assert record["status"] == "submitted" and len(record["attachment_ids"]) == 2

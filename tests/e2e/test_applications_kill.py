@@ -85,8 +85,10 @@ async def test_killed_while_signing_nothing_is_lost_or_done_twice(
         told = await anna.reply(timeout=15)
         assert "was submitted to ALTUM" in told["text"]
         await asyncio.sleep(1.5)  # time for a duplicate to show up, if there were one
-        texts = [m["text"] for m in await emu.messages(BOT_ID, anna.user_id)]
+        sent = await emu.messages(BOT_ID, anna.user_id)
+        texts = [m.get("text") or "" for m in sent]  # the submitted PDF has no text
         assert sum("confirm who you are" in t for t in texts) == 1
+        assert any((m.get("document") or {}).get("file_name") == "application-1.pdf" for m in sent)
         # Sent right before the kill, it may come again (the outbox sends at least once, and
         # marks rows sent in 50 ms batches: docs/architecture.md); never lost.
         assert sum("was submitted to ALTUM" in t for t in texts) >= 1

@@ -283,6 +283,18 @@ RULES: dict[str, Rule] = {
     # «Anketas» (issue 11): the client's questionnaires; filling one is the form dialog's.
     "questionnaires.opened": Rule(Level.MEMBER, ("m:qs",)),
     "questionnaires.pressed": Rule(Level.MEMBER, ("qs:open:0", "qs:open:2", "qs:fill:1")),
+    # Files in forms (issue 9 item 1, helper apps2).
+    "form_dialog.file_sent": Rule(
+        Level.MEMBER,
+        why="a file while a form question is asked: the application is loaded through the "
+        "chat's current client and the file is stored for that client "
+        "(tests/e2e/test_application_files.py)",
+    ),
+    "quick_upload.draft_chosen": Rule(
+        Level.MEMBER,
+        why="only in «Kas tas ir?» with a file in hand; the application is loaded through the "
+        "chat's current client and a file of another client is refused (NoAccess)",
+    ),
 }
 
 
