@@ -306,7 +306,7 @@ async def load_opened(
     query_id: str | None = None,
 ) -> apps.Opened | None:
     """The application through the chat's current client; a clear answer when it is not
-    (to a pressed button, `query_id`, the refusal is an alert)."""
+    (a pressed button, `query_id`, is answered with the refusal as an alert, too)."""
     try:
         return await apps.open_application(
             uow=uow, forms=forms, telegram_user_id=user_id, application_id=app
@@ -319,8 +319,7 @@ async def load_opened(
         refused = _("This application is not among those of the client you act for.")
         if query_id is not None:
             outgoing.answer_callback(query_id, refused, alert=True)
-        else:
-            outgoing.send(refused)
+        outgoing.send(refused)
     return None
 
 
