@@ -214,22 +214,20 @@ def actions_router(
         outgoing: Outgoing,
     ) -> None:
         user_id, act, app = query.from_user.id, callback_data.act, callback_data.app
-        if act in ("sg", "rf"):
-            outgoing.answer_callback(query.id)
-            if act == "sg":
-                opened = await load_opened(forms, user_id, app, uow, outgoing)
-                if opened is not None:
-                    await confirmation_link(user_id, opened, callback_data.v, False, uow, outgoing)
-            else:
-                await state.set_state(FormDialog.reason)
-                await state.set_data({"app": app, "hash": callback_data.v})
-                outgoing.send(
-                    _("Why do you refuse to sign? Type the reason; the preparer sees it.")
-                )
-            return
-        opened = await load_opened(forms, user_id, app, uow, outgoing)
+        # Every button names an application: refused at once (with an alert) unless it is
+        # the acted-for client's. «Sign» and «Refuse» check it again when deciding.
+        opened = await load_opened(forms, user_id, app, uow, outgoing, query.id)
         if opened is None:
+            return
+        if act == "sg":
             outgoing.answer_callback(query.id)
+            await confirmation_link(user_id, opened, callback_data.v, False, uow, outgoing)
+            return
+        if act == "rf":
+            outgoing.answer_callback(query.id)
+            await state.set_state(FormDialog.reason)
+            await state.set_data({"app": app, "hash": callback_data.v})
+            outgoing.send(_("Why do you refuse to sign? Type the reason; the preparer sees it."))
             return
         if act == "sub":
             await submit(query, opened, uow, outgoing)

@@ -292,17 +292,28 @@ def _refused(outgoing: Outgoing, opened: apps.Opened, field: Field, refusal: Ref
 
 
 async def load_opened(
-    forms: FormCatalogue, user_id: int, app: int, uow: UnitOfWork, outgoing: Outgoing
+    forms: FormCatalogue,
+    user_id: int,
+    app: int,
+    uow: UnitOfWork,
+    outgoing: Outgoing,
+    query_id: str | None = None,
 ) -> apps.Opened | None:
-    """The application through the chat's current client; a clear answer when it is not."""
+    """The application through the chat's current client; a clear answer when it is not
+    (a pressed button, `query_id`, is answered with the refusal as an alert, too)."""
     try:
         return await apps.open_application(
             uow=uow, forms=forms, telegram_user_id=user_id, application_id=app
         )
     except NotLinked:
+        if query_id is not None:
+            outgoing.answer_callback(query_id)
         not_logged_in(outgoing)
     except (NoAccess, ApplicationNotFound):
-        outgoing.send(_("This application is not among those of the client you act for."))
+        refused = _("This application is not among those of the client you act for.")
+        if query_id is not None:
+            outgoing.answer_callback(query_id, refused, alert=True)
+        outgoing.send(refused)
     return None
 
 
@@ -425,9 +436,8 @@ def form_router(forms: FormCatalogue, desk: FileDesk | None = None) -> Router:
         if act == "nop":
             outgoing.answer_callback(query.id)
             return
-        opened = await load_opened(forms, user_id, app, uow, outgoing)
+        opened = await load_opened(forms, user_id, app, uow, outgoing, query.id)
         if opened is None:
-            outgoing.answer_callback(query.id)
             return
         if opened.application.status not in OPEN:
             outgoing.answer_callback(

@@ -129,19 +129,29 @@ def no_client(outgoing: Outgoing, query_id: str | None = None) -> None:
 
 
 async def show_list(
-    user_id: int, uow: UnitOfWork, outgoing: Outgoing, state: FSMContext, offset: int = 0
+    user_id: int,
+    uow: UnitOfWork,
+    outgoing: Outgoing,
+    state: FSMContext,
+    offset: int = 0,
+    query_id: str | None = None,
 ) -> None:
+    """The list; a pressed button (`query_id`) is answered here."""
     data = await state.get_data()
     try:
         view = await messages.overview(
             uow=uow, telegram_user_id=user_id, query=query_of(data), offset=offset
         )
     except NotLinked:
+        if query_id is not None:
+            outgoing.answer_callback(query_id)
         not_logged_in(outgoing)
         return
     except NoAccess:
-        no_client(outgoing)
+        no_client(outgoing, query_id)
         return
+    if query_id is not None:
+        outgoing.answer_callback(query_id)
     outgoing.send(
         list_text(
             view.threads.items,

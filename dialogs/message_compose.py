@@ -70,11 +70,10 @@ def compose_router(settings: DialogSettings) -> Router:
             not_logged_in(outgoing)
             return
         except NoAccess:
-            outgoing.answer_callback(query.id)
-            no_client(outgoing)
+            no_client(outgoing, query.id)
             return
-        outgoing.answer_callback(query.id)
         if callback_data.action == "new":
+            outgoing.answer_callback(query.id)
             await state.set_state(MessageDialog.subject)
             await state.update_data(c={"subject": None, "parts": [], "att": []})
             outgoing.send(_("✉️ <b>New message</b>\nWrite the subject («tēma»)."))
@@ -84,8 +83,9 @@ def compose_router(settings: DialogSettings) -> Router:
                 uow=uow, telegram_user_id=user_id, thread_id=callback_data.id, now=now()
             )
         except NotFound:
-            outgoing.send(_("This message is not available."))
+            outgoing.answer_callback(query.id, _("This message is not available."), alert=True)
             return
+        outgoing.answer_callback(query.id)
         await state.set_state(MessageDialog.body)
         await state.update_data(c={"thread": view.thread.id, "parts": [], "att": []})
         outgoing.send(
@@ -202,9 +202,8 @@ def compose_router(settings: DialogSettings) -> Router:
         try:
             who = await messages.acting(uow=uow, telegram_user_id=query.from_user.id)
         except (NotLinked, NoAccess):
-            outgoing.answer_callback(query.id)
             await state.clear()
-            no_client(outgoing)
+            no_client(outgoing, query.id)
             return
         outgoing.answer_callback(query.id)
         bound = await bind_pages(desk, who.client_id, entries, outgoing)

@@ -72,8 +72,7 @@ def search_router() -> Router:
         try:
             who = await messages.acting(uow=uow, telegram_user_id=user_id)
         except (NotLinked, NoAccess):
-            outgoing.answer_callback(query.id)
-            no_client(outgoing)
+            no_client(outgoing, query.id)
             return
         outgoing.answer_callback(query.id)
         data = await state.get_data()

@@ -54,9 +54,8 @@ def router(settings: DialogSettings) -> Router:
     async def messages_button(
         query: CallbackQuery, uow: UnitOfWork, outgoing: Outgoing, state: FSMContext
     ) -> None:
-        outgoing.answer_callback(query.id)
         await state.clear()
-        await show_list(query.from_user.id, uow, outgoing, state)
+        await show_list(query.from_user.id, uow, outgoing, state, query_id=query.id)
 
     @router.callback_query(Msg.filter(F.action == "list"))
     async def listed(
@@ -66,9 +65,10 @@ def router(settings: DialogSettings) -> Router:
         outgoing: Outgoing,
         state: FSMContext,
     ) -> None:
-        outgoing.answer_callback(query.id)
         await state.set_state(None)
-        await show_list(query.from_user.id, uow, outgoing, state, offset=callback_data.id)
+        await show_list(
+            query.from_user.id, uow, outgoing, state, offset=callback_data.id, query_id=query.id
+        )
 
     @router.callback_query(Msg.filter(F.action == "open"))
     async def opened(
@@ -133,8 +133,7 @@ def router(settings: DialogSettings) -> Router:
                 uow=uow, telegram_user_id=query.from_user.id, offset=callback_data.id
             )
         except (NotLinked, NoAccess):
-            outgoing.answer_callback(query.id)
-            no_client(outgoing)
+            no_client(outgoing, query.id)
             return
         outgoing.answer_callback(query.id)
         builder = InlineKeyboardBuilder()

@@ -93,6 +93,7 @@ RULES: dict[str, Rule] = {
     "help.help_button": Rule(Level.ANYONE, ("m:help",)),
     "help.help_command": Rule(Level.ANYONE, ("/help",)),
     "help.support_button": Rule(Level.ANYONE, ("hp:support",)),
+    "help.guide_button": Rule(Level.ANYONE, ("hp:guide",)),
     "language.language_button": Rule(Level.ANYONE, ("m:language",)),
     "language.chosen": Rule(Level.ANYONE, ("lang:en",)),
     "language.language_command": Rule(Level.ANYONE, ("/language",)),
@@ -196,7 +197,7 @@ RULES: dict[str, Rule] = {
         ),
     ),
     "messages.archive": Rule(Level.MEMBER, ("ms:docs:0:",)),
-    "messages.search_changed": Rule(
+    "messages_search.search_changed": Rule(
         Level.MEMBER,
         (
             "ms:search:0:",
@@ -207,22 +208,28 @@ RULES: dict[str, Rule] = {
             "ms:sclear:0:",
         ),
     ),
-    "messages.search_text_asked": Rule(Level.ANYONE, ("ms:stext:0:",)),
-    "messages.search_text_given": Rule(
+    "messages_search.search_text_asked": Rule(Level.ANYONE, ("ms:stext:0:",)),
+    "messages_search.search_text_given": Rule(
         Level.ANYONE, why="text after «Search text»: shown through the search, which checks"
     ),
-    "messages.start_writing": Rule(
+    "messages_compose.start_writing": Rule(
         Level.MEMBER, ("ms:new:0:", "ms:reply:{b_thread}:", "ms:reply:{a_thread}:")
     ),
     # Pressed right after «Reply» above: members are writing then (MessageDialog.body).
-    "messages.deal_choice": Rule(Level.MEMBER, ("ms:deal:0:",)),
-    "messages.deal_picked": Rule(Level.MEMBER, ("ms:dealpick:{b_deal}:", "ms:dealpick:{a_deal}:")),
-    "messages.cancelled": Rule(Level.ANYONE, ("ms:cancel:0:",)),
+    "messages_compose.deal_choice": Rule(Level.MEMBER, ("ms:deal:0:",)),
+    "messages_compose.deal_picked": Rule(
+        Level.MEMBER, ("ms:dealpick:{b_deal}:", "ms:dealpick:{a_deal}:")
+    ),
+    "messages_compose.another_page": Rule(Level.MEMBER, ("ms:cpage:0:",)),
+    "messages_compose.pages_done": Rule(
+        Level.MEMBER, why="binds one's own photos while writing; checks the client again"
+    ),
+    "messages_compose.cancelled": Rule(Level.ANYONE, ("ms:cancel:0:",)),
     **{
-        f"messages.{step}": Rule(Level.ANYONE, why="a step of the presser's own message")
+        f"messages_compose.{step}": Rule(Level.ANYONE, why="a step of the presser's own message")
         for step in ("subject_given", "body_part", "date_typed", "not_now")
     },
-    "messages.body_file": Rule(
+    "messages_compose.body_file": Rule(
         Level.MEMBER, why="a file while writing: stored for the client the writer acts for"
     ),
     "quick_upload.choose_first": Rule(Level.ANYONE, why="text while «Kas tas ir?» is asked"),
@@ -236,9 +243,9 @@ RULES: dict[str, Rule] = {
     "quick_upload.target_chosen": Rule(
         Level.MEMBER, ("ms:qthread:{b_thread}:", "ms:qdeal:{b_deal}:", "ms:qthread:{a_thread}:")
     ),
-    "messages.type_chosen": Rule(Level.MEMBER, ("ms:type:0:other",)),
-    "messages.today_chosen": Rule(Level.MEMBER, ("ms:today:0:",)),
-    "messages.finished": Rule(Level.MEMBER, ("ms:send:0:",)),
+    "messages_compose.type_chosen": Rule(Level.MEMBER, ("ms:type:0:other",)),
+    "messages_compose.today_chosen": Rule(Level.MEMBER, ("ms:today:0:",)),
+    "messages_compose.finished": Rule(Level.MEMBER, ("ms:send:0:",)),
     # «Pieteikumi»: A's draft (Anna's), B's draft; the form dialog's buttons on them.
     "application_forms.section": Rule(Level.MEMBER, ("m:apps",)),
     "application_forms.pressed": Rule(
@@ -256,9 +263,18 @@ RULES: dict[str, Rule] = {
         (
             ("fa:nop:{b_app}:-1:", Level.ANYONE),
             "fa:back:{a_app}:0:",
-            "fa:save:{a_app}:-1:",
             "fa:a:{b_app}:0:1",
             "fa:back:{b_app}:0:",
+        ),
+    ),
+    "form_dialog.typed": Rule(
+        Level.MEMBER, why="an answer to one's own draft's question; the draft is loaded again"
+    ),
+    # Saving, sending, signing (through the identity confirmation link), withdrawing.
+    "form_actions.pressed": Rule(
+        Level.MEMBER,
+        (
+            "fa:save:{a_app}:-1:",
             "fa:save:{b_app}:-1:",
             "fa:send:{b_app}:-1:",
             "fa:sign:{b_app}:-1:",
@@ -270,10 +286,7 @@ RULES: dict[str, Rule] = {
             "fa:cancel:{b_app}:-1:",
         ),
     ),
-    "form_dialog.typed": Rule(
-        Level.MEMBER, why="an answer to one's own draft's question; the draft is loaded again"
-    ),
-    "form_dialog.reason_typed": Rule(
+    "form_actions.reason_typed": Rule(
         Level.MEMBER, why="the reason after «Refuse»; the signing use case checks the client"
     ),
     "fallback.stale_button": Rule(Level.ANYONE, ("zz:forged", "ad:list", "in:log")),
