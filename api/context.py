@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from api.batch import Batches
 from api.ratelimit import RateLimiter
 from portal.ports import FeedSignal, Notifier, UnitOfWork
 
@@ -37,6 +38,14 @@ class ApiContext:
     # so a flood of API writes cannot take the connections the chat's updates need.
     concurrency: int = 8
     slots: asyncio.Semaphore = field(init=False)
+    # Requests that arrive together share a transaction (api/batch.py); at most this many
+    # such transactions at once (on SQLite 1: its one writer takes them in turn anyway).
+    batch_workers: int = 8
+    batch_items: int = 32
+    batches: Batches = field(init=False)
 
     def __post_init__(self) -> None:
         self.slots = asyncio.Semaphore(self.concurrency)
+        self.batches = Batches(
+            self.transaction, workers=self.batch_workers, max_items=self.batch_items
+        )

@@ -105,6 +105,8 @@ def api_context(app: App, stop: asyncio.Event, limiter: RateLimiter) -> ApiConte
         recheck=settings.recheck_seconds,
         stopping=stop,
         concurrency=settings.concurrency,
+        # SQLite's one writer takes the batches in turn: a second worker would only queue.
+        batch_workers=1 if app.database.is_sqlite else settings.concurrency,
     )
 
 
