@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
@@ -56,10 +57,23 @@ class _HandlerFailed(Exception):
 
 
 class Batches:
-    def __init__(self, transaction: Transaction, *, workers: int, max_items: int = 32) -> None:
+    def __init__(
+        self,
+        transaction: Transaction,
+        *,
+        workers: int,
+        max_items: int = 32,
+        budget: float = 0.005,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self._transaction = transaction
         self._workers = workers
         self._max_items = max_items
+        # A batch takes no new request after this many seconds in its transaction: the rest
+        # go first in the next one. It bounds how long the chat's updates wait for SQLite's
+        # one writer (and a PostgreSQL transaction's locks) behind the API.
+        self._budget = budget
+        self._clock = clock
         self._queue: deque[Work[Any]] = deque()
         self._running = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -99,11 +113,17 @@ class Batches:
         admitted: dict[Work[Any], Any] = {}
         results: dict[Work[Any], Any] = {}
         tokens: dict[str, ApiTokenRecord | None] = {}
+        later: list[Work[Any]] = []  # not reached within the budget: the next batch's
         try:
             async with self._transaction() as (uow, notifier):
+                started = self._clock()
                 for secret in {work.secret for work in batch}:
                     tokens[secret] = await api_tokens.authenticate(uow=uow, secret=secret)
-                for work in batch:
+                for index, work in enumerate(batch):
+                    if index and self._clock() - started > self._budget:
+                        later = batch[index:]
+                        self._queue.extendleft(reversed(later))
+                        break
                     try:
                         admitted[work] = await work.admit(tokens[work.secret])
                     except Exception as exc:
@@ -125,7 +145,8 @@ class Batches:
         except Exception as exc:
             await self._touch(batch, tokens)
             for work in batch:
-                _settle(work, exc)
+                if work not in later:
+                    _settle(work, exc)
             return
         await self._touch(batch, tokens)
         for work, result in results.items():

@@ -141,3 +141,16 @@ async def test_a_revoked_token_is_refused_by_the_next_batch() -> None:
     assert await api_tokens.revoke_token(uow=store.uow, name="crm")
     with pytest.raises(PermissionError):
         await batches.run(work(store, secret, "/b"))
+
+
+async def test_a_batch_past_its_time_budget_leaves_the_rest_to_the_next() -> None:
+    store = Store()
+    secret = await make_token(store)
+    ticks = iter(range(1000))  # each look at the clock: a millisecond later
+    batches = Batches(store.transaction, workers=1, budget=0.0025, clock=lambda: next(ticks) / 1000)
+    keys = [f"/{n}" for n in range(7)]
+    results = await asyncio.gather(*(batches.run(work(store, secret, key)) for key in keys))
+    assert results == [f"done {key}" for key in keys]
+    # Started at 0 ms; the clock read before each next request: 1, 2, 3 ms -> three per batch.
+    assert batches.sizes == [7, 4, 1]
+    assert store.committed == keys
