@@ -7,7 +7,8 @@
    (bench/bot_bench.py: 100 updates/s, latency = update sent -> last reply) alone, then the
    same loop while 500 API writes/s (PUT deals and invoices) arrive; the chat's p50/p99 with
    writes are printed as ratios to the chat-only run of the same round, beside the chat's
-   latency target (p99 <= 50 ms) and the writes' own latency and achieved rate.
+   latency target (p99 <= 50 ms) and the writes' own latency and achieved rate. The writes
+   come from a process of their own (ALTUM's systems are not in Telegram's event loop).
 
 Usage: .venv/bin/python bench/api_bench.py [--quick] [--only sqlite|postgres]
 """
@@ -16,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
+import json
 import os
 import random
 import signal
@@ -188,6 +191,52 @@ async def closed_writes(base: str, token: str, client_id: int, workers: int, sec
     return done
 
 
+class Writer:
+    """ALTUM's system in a process of its own (as in production, not in the emulator's and
+    the chat users' event loop, whose delays would count as the chat's): started and ready
+    before the round, told to go when the chat's loop starts."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(cls, base: str, token: str, client_id: int, args: argparse.Namespace) -> Writer:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            *("--writer", f"{base} {client_id}"),
+            *("--write-rate", str(args.write_rate), "--seconds", str(args.seconds)),
+            env={**os.environ, "BENCH_API_TOKEN": token},  # not in the process list
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert process.stdout is not None
+        assert (await process.stdout.readline()).strip() == b"ready"
+        return cls(process)
+
+    async def run(self) -> list[float]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(b"go\n")
+        await self.process.stdin.drain()
+        result = json.loads(await self.process.stdout.read())
+        await self.process.wait()
+        FAILED.extend(result["failed"])
+        ELAPSED.append(result["elapsed"])
+        return [float(value) for value in result["latencies"]]
+
+
+async def writer_main(args: argparse.Namespace) -> None:
+    """The --writer process: waits for "go" on stdin, writes, prints what it saw as JSON."""
+    base, client_id = args.writer.split()
+    token = os.environ["BENCH_API_TOKEN"]
+    print("ready", flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+    gc.collect()
+    gc.freeze()
+    latencies = await writes_at_rate(base, token, int(client_id), args.write_rate, args.seconds)
+    print(json.dumps({"latencies": latencies, "failed": FAILED, "elapsed": sum(ELAPSED)}))
+
+
 FAILED: list[int] = []  # statuses of writes that failed (503 when the pool ran dry)
 ELAPSED: list[float] = []  # seconds from the first write sent to the last one answered
 
@@ -299,15 +348,14 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
                 cpu_before = cpu_seconds(process.pid)
                 chat = await open_loop(emu, subject, users, args.rate, args.seconds)
                 cpu_alone = cpu_seconds(process.pid) - cpu_before
+                writer = await Writer.start(base, token, client_id, args)
                 machine = machine_times()
                 cpu_before = cpu_seconds(process.pid)
                 profiler = await profile(process.pid, name, args) if round_ == 0 else None
                 chat_task = asyncio.create_task(
                     open_loop(emu, subject, users, args.rate, args.seconds)
                 )
-                written = await writes_at_rate(
-                    base, token, client_id, args.write_rate, args.seconds
-                )
+                written = await writer.run()
                 with_writes = await chat_task
                 cpu_mixed = cpu_seconds(process.pid) - cpu_before
                 if profiler is not None:
@@ -413,9 +461,10 @@ if __name__ == "__main__":
     parser.add_argument(
         "--closed", type=int, default=0, help="only N closed-loop writers: the bot's CPU per write"
     )
+    parser.add_argument("--writer", default="", help=argparse.SUPPRESS)  # "BASE CLIENT_ID"
     parser.add_argument("--no-feed", action="store_true", help="only the writes beside the chat")
     parser.add_argument("--quick", action="store_true", help="one round of 3-second phases")
     arguments = parser.parse_args()
     if arguments.quick:
         arguments.seconds, arguments.rounds, arguments.pages = 3.0, 1, 50
-    asyncio.run(main(arguments))
+    asyncio.run(writer_main(arguments) if arguments.writer else main(arguments))
