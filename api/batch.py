@@ -63,15 +63,15 @@ class Batches:
         *,
         workers: int,
         max_items: int = 32,
-        budget: float = 0.005,
+        budget: float | None = 0.005,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._transaction = transaction
         self._workers = workers
         self._max_items = max_items
-        # A batch takes no new request after this many seconds in its transaction: the rest
-        # go first in the next one. It bounds how long the chat's updates wait for SQLite's
-        # one writer (and a PostgreSQL transaction's locks) behind the API.
+        # A batch takes no new request after this many seconds in its transaction (None: no
+        # limit): the rest go first in the next one. It bounds how long the chat's updates
+        # wait for SQLite's one writer behind the API.
         self._budget = budget
         self._clock = clock
         self._queue: deque[Work[Any]] = deque()
@@ -120,7 +120,7 @@ class Batches:
                 for secret in {work.secret for work in batch}:
                     tokens[secret] = await api_tokens.authenticate(uow=uow, secret=secret)
                 for index, work in enumerate(batch):
-                    if index and self._clock() - started > self._budget:
+                    if index and self._over_budget(started):
                         later = batch[index:]
                         self._queue.extendleft(reversed(later))
                         break
@@ -151,6 +151,9 @@ class Batches:
         await self._touch(batch, tokens)
         for work, result in results.items():
             _settle(work, result)
+
+    def _over_budget(self, started: float) -> bool:
+        return self._budget is not None and self._clock() - started > self._budget
 
     async def _alone(self, work: Work[Any], admitted: Any) -> None:
         try:

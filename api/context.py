@@ -42,10 +42,14 @@ class ApiContext:
     # such transactions at once (on SQLite 1: its one writer takes them in turn anyway).
     batch_workers: int = 8
     batch_items: int = 32
+    batch_budget: float | None = None  # seconds; see api/batch.py
     batches: Batches = field(init=False)
 
     def __post_init__(self) -> None:
         self.slots = asyncio.Semaphore(self.concurrency)
         self.batches = Batches(
-            self.transaction, workers=self.batch_workers, max_items=self.batch_items
+            self.transaction,
+            workers=self.batch_workers,
+            max_items=self.batch_items,
+            budget=self.batch_budget,
         )
