@@ -39,6 +39,9 @@ P = TypeVar("P")  # what admission gives the handler (the request as a call)
 Transaction = Callable[[], AbstractAsyncContextManager[tuple[UnitOfWork, Notifier]]]
 
 
+_PENDING = object()
+
+
 @dataclass(eq=False)
 class Work(Generic[P]):
     """One request: `admit(token)` decides whether it may run (no database, may raise),
@@ -50,6 +53,7 @@ class Work(Generic[P]):
     admit: Callable[[ApiTokenRecord | None], Awaitable[P]]
     execute: Callable[[P, UnitOfWork, Notifier], Awaitable[Any]]
     future: asyncio.Future[Any] = field(default_factory=lambda: _loop().create_future())
+    admitted: Any = field(default_factory=lambda: _PENDING)  # what `admit` gave: admitted once
 
 
 class _HandlerFailed(Exception):
@@ -110,37 +114,45 @@ class Batches:
             self._running -= 1
 
     async def _run(self, batch: list[Work[Any]]) -> None:
-        admitted: dict[Work[Any], Any] = {}
         results: dict[Work[Any], Any] = {}
         tokens: dict[str, ApiTokenRecord | None] = {}
+        tried: list[Work[Any]] = []  # whose handler ran in this transaction
         later: list[Work[Any]] = []  # not reached within the budget: the next batch's
         try:
             async with self._transaction() as (uow, notifier):
                 started = self._clock()
-                for secret in {work.secret for work in batch}:
+                fresh = [work for work in batch if work.admitted is _PENDING]
+                for secret in {work.secret for work in fresh}:
                     tokens[secret] = await api_tokens.authenticate(uow=uow, secret=secret)
-                for index, work in enumerate(batch):
+                # Admissions need no database; together, a shared (Redis) rate limit's round
+                # trips overlap instead of following each other inside the transaction.
+                outcomes = await asyncio.gather(
+                    *(work.admit(tokens[work.secret]) for work in fresh), return_exceptions=True
+                )
+                for work, outcome in zip(fresh, outcomes, strict=True):
+                    if isinstance(outcome, BaseException):
+                        _settle(work, outcome)
+                    else:
+                        work.admitted = outcome
+                runnable = [work for work in batch if not work.future.done()]
+                for index, work in enumerate(runnable):
                     if index and self._over_budget(started):
-                        later = batch[index:]
+                        later = runnable[index:]
                         self._queue.extendleft(reversed(later))
                         break
+                    tried.append(work)
                     try:
-                        admitted[work] = await work.admit(tokens[work.secret])
+                        results[work] = await work.execute(work.admitted, uow, notifier)
                     except Exception as exc:
-                        _settle(work, exc)
-                        continue
-                    try:
-                        results[work] = await work.execute(admitted[work], uow, notifier)
-                    except Exception as exc:
-                        if len(batch) == 1:
+                        if len(runnable) == 1:
                             raise
                         raise _HandlerFailed from exc
         except _HandlerFailed:
             await self._touch(batch, tokens)
-            for work, call in admitted.items():
-                await self._alone(work, call)
+            for work in tried:
+                await self._alone(work)
             # Those after the failing one were not reached: they go first in the next batch.
-            self._queue.extendleft(reversed([w for w in batch if not _reached(w, admitted)]))
+            self._queue.extendleft(reversed([w for w in runnable if w not in tried]))
             return
         except Exception as exc:
             await self._touch(batch, tokens)
@@ -155,10 +167,10 @@ class Batches:
     def _over_budget(self, started: float) -> bool:
         return self._budget is not None and self._clock() - started > self._budget
 
-    async def _alone(self, work: Work[Any], admitted: Any) -> None:
+    async def _alone(self, work: Work[Any]) -> None:
         try:
             async with self._transaction() as (uow, notifier):
-                result = await work.execute(admitted, uow, notifier)
+                result = await work.execute(work.admitted, uow, notifier)
         except Exception as exc:
             _settle(work, exc)
         else:
@@ -183,10 +195,6 @@ class Batches:
                     await api_tokens.record_use(uow=uow, token=token, now=now)
         except Exception:  # the requests' answers do not depend on it; the next use retries
             log.warning("api: could not record a token's use", exc_info=True)
-
-
-def _reached(work: Work[Any], admitted: dict[Work[Any], Any]) -> bool:
-    return work in admitted or work.future.done()
 
 
 def _loop() -> asyncio.AbstractEventLoop:

@@ -29,6 +29,7 @@ class Store:
         self.transactions = 0
         self.rolled_back = 0
         self.pending: list[str] = []
+        self.admissions: list[str] = []
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[tuple[UnitOfWork, Notifier]]:
@@ -53,6 +54,7 @@ def work(store: Store, secret: str, key: str, *, fail: Exception | None = None) 
     """Admitted when the token is known; writes `key` (then raises `fail`, if given)."""
 
     async def admit(token: ApiTokenRecord | None) -> str:
+        store.admissions.append(key)  # (where the rate limit is taken)
         if token is None:
             raise PermissionError("401")
         return key
@@ -115,6 +117,7 @@ async def test_a_failing_handler_rolls_back_its_batch_and_the_others_run_alone()
     assert batches.sizes == [4, 2]
     assert store.committed == ["/a", "/c", "/first"]
     assert store.rolled_back == 2
+    assert sorted(store.admissions) == ["/a", "/b", "/c", "/first"]  # each once
 
 
 async def test_a_request_whose_client_went_away_is_not_run() -> None:
@@ -154,3 +157,4 @@ async def test_a_batch_past_its_time_budget_leaves_the_rest_to_the_next() -> Non
     # Started at 0 ms; the clock read before each next request: 1, 2, 3 ms -> three per batch.
     assert batches.sizes == [7, 4, 1]
     assert store.committed == keys
+    assert store.admissions == keys  # all seven admitted by the first batch, each once
