@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from api.batch import Batches
 from api.ratelimit import RateLimiter
 from portal.documents import DocumentRules
 from portal.forms import FormCatalogue
@@ -55,6 +56,18 @@ class ApiContext:
     forms: FormCatalogue = field(default_factory=lambda: FormCatalogue(()))
     files: ApiFiles | None = None  # None: messages without attachments only
     pdf: PdfWriter | None = None  # draws a submitted application's PDF
+    # Requests that arrive together share a transaction (api/batch.py); at most this many
+    # such transactions at once (on SQLite 1: its one writer takes them in turn anyway).
+    batch_workers: int = 8
+    batch_items: int = 32
+    batch_budget: float | None = None  # seconds; see api/batch.py
+    batches: Batches = field(init=False)
 
     def __post_init__(self) -> None:
         self.slots = asyncio.Semaphore(self.concurrency)
+        self.batches = Batches(
+            self.transaction,
+            workers=self.batch_workers,
+            max_items=self.batch_items,
+            budget=self.batch_budget,
+        )

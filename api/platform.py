@@ -20,11 +20,13 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar, get_type_hints
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
+from api.batch import Work
 from api.context import ApiContext
 from api.problems import FieldError, ProblemError
 from portal import api_tokens
@@ -165,26 +167,31 @@ def endpoint(
     async def handle(request: web.Request) -> web.StreamResponse:
         secret = _bearer(request)
         now = context.clock()
-        used: list[ApiTokenRecord] = []  # the token, when its `last used` should be written
         # Read before the transaction: a slow client must not hold it (SQLite's writer).
         raw_body = await request.read() if operation.body_model is not None else b""
-        try:
-            if operation.transactional:
-                async with context.slots, context.transaction() as (uow, notifier):
-                    call = await _authorized(context, operation, uow, secret, request, now, used)
-                    inputs = _inputs(operation, request, raw_body)
-                    call._uow, call._notifier = uow, notifier
-                    result = await _run(operation, call, inputs)
-            else:
-                async with context.slots, context.transaction() as (uow, _):
-                    call = await _authorized(context, operation, uow, secret, request, now, used)
-                inputs = _inputs(operation, request, raw_body)
-                result = await _run(operation, call, inputs)
-        finally:
-            if used:
-                async with context.transaction() as (uow, _):
-                    await api_tokens.record_use(uow=uow, token=used[0], now=now)
-        status = call.status or operation.status
+        admit = partial(_admit, context, operation, request, raw_body, now)
+        if operation.transactional:
+            result, status = await context.batches.run(
+                Work(
+                    key=request.path,
+                    secret=secret,
+                    now=now,
+                    admit=admit,
+                    execute=partial(_execute, operation),
+                )
+            )
+        else:
+            async with context.slots, context.transaction() as (uow, _):
+                token = await api_tokens.authenticate(uow=uow, secret=secret)
+            try:
+                call, inputs = await admit(token)
+            finally:
+                if token is not None and api_tokens.use_is_stale(token, now):
+                    async with context.transaction() as (uow, _):
+                        await api_tokens.record_use(uow=uow, token=token, now=now)
+            result = await _run(operation, call, inputs)
+            status = call.status
+        status = status or operation.status
         if result is None:
             return web.Response(status=204 if status == 200 else status)
         if isinstance(result, FileAnswer):
@@ -210,24 +217,24 @@ def _bearer(request: web.Request) -> str:
     return secret.strip()
 
 
-async def _authorized(
+Admitted = tuple[Call, dict[str, BaseModel]]
+
+
+async def _admit(
     context: ApiContext,
     operation: Operation,
-    uow: UnitOfWork,
-    secret: str,
     request: web.Request,
+    raw_body: bytes,
     now: datetime,
-    used: list[ApiTokenRecord],
-) -> Call:
-    token = await api_tokens.authenticate(uow=uow, secret=secret)
+    token: ApiTokenRecord | None,
+) -> Admitted:
+    """Whether the request may run: its token, scope, rate and inputs (no database)."""
     if token is None:
         raise ProblemError(
             401,
             "unknown or revoked token",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
         )
-    if api_tokens.use_is_stale(token, now):
-        used.append(token)
     if operation.scope not in token.scopes:
         raise ProblemError(403, f"this operation needs the scope {operation.scope}")
     wait = await context.limiter.take(token.name)
@@ -237,7 +244,16 @@ async def _authorized(
             "this token's rate limit is reached",
             headers={"Retry-After": str(max(1, int(wait + 0.999)))},
         )
-    return Call(context=context, token=token, request=request, now=now)
+    inputs = _inputs(operation, request, raw_body)
+    return Call(context=context, token=token, request=request, now=now), inputs
+
+
+async def _execute(
+    operation: Operation, admitted: Admitted, uow: UnitOfWork, notifier: Notifier
+) -> tuple[BaseModel | None, int | None]:
+    call, inputs = admitted
+    call._uow, call._notifier = uow, notifier
+    return await _run(operation, call, inputs), call.status
 
 
 def _inputs(operation: Operation, request: web.Request, raw_body: bytes) -> dict[str, BaseModel]:

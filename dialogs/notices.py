@@ -212,6 +212,8 @@ def reminder_keyboard(reminder_id: int) -> InlineKeyboardMarkup:
     builder.button(text=_("⬅️ Main menu"), callback_data=MenuAction(section="main"))
     builder.adjust(1)
     return builder.as_markup()
+
+
 def attached(notice: Notice) -> StoredDocument | None:
     """A file sent after the notice's text (the submitted application's PDF)."""
     return notice.document if isinstance(notice, ApplicationSubmitted) else None

@@ -220,6 +220,9 @@ class SqlUsedAssertions:
 class SqlClients:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
+        # Names read in this transaction (a client's name is set once, when it is created):
+        # the API's batched writes name the same client again and again.
+        self._names: dict[int, str] = {}
 
     def _access_query(self, person_id: int):  # type: ignore[no-untyped-def]
         awaiting_review = (
@@ -313,7 +316,12 @@ class SqlClients:
         return None if row is None else await self._record(row)
 
     async def name(self, client_id: int) -> str | None:
-        return await self._session.scalar(select(Client.name).where(Client.id == client_id))
+        if client_id in self._names:
+            return self._names[client_id]
+        name = await self._session.scalar(select(Client.name).where(Client.id == client_id))
+        if name is not None:
+            self._names[client_id] = name
+        return name
 
     async def find_by_number(self, registration_number: str) -> ClientRecord | None:
         row = await self._session.scalar(
@@ -356,6 +364,7 @@ class SqlClients:
         )
 
     async def delete(self, client_id: int) -> None:
+        self._names.pop(client_id, None)
         await self._session.execute(delete(Client).where(Client.id == client_id))
 
 

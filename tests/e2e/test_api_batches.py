@@ -1,0 +1,73 @@
+"""API writes in flight together share transactions (api/batch.py) over HTTP against the
+running bot: each is answered as if alone, a failing one (404, 422) costs the others nothing,
+and every change is committed and logged exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+
+from api_support import Answer, Api, make_token, serving
+from e2e_support import bot_settings
+from sqlalchemy import func, select
+
+from bot.ops.demo import DEMO_DATA
+from bot.ops.ur_import import run_import
+from emulator import EmulatorServer
+from storage.database import Database
+from storage.models import ActivityEventRow
+
+DEAL = {
+    "product": "Investīciju aizdevums",
+    "amount": "50000",
+    "balance": "40000",
+    "start_date": "2025-03-01",
+    "status": "active",
+}
+INVOICE = {"amount": "1200.50", "due_date": "2026-06-15"}
+
+
+async def test_concurrent_writes_with_failures_among_them(
+    database_url: str, emulator: EmulatorServer
+) -> None:
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    settings = bot_settings(database_url, emulator.base_url)
+    async with serving(settings), Api(settings.public_url, token) as api:
+        cid = (await api.post("/clients", {"registration_number": "40103999940"})).body["id"]
+        for n in range(4):
+            assert (await api.put(f"/clients/{cid}/deals/OLD-{n}", DEAL)).status == 201
+
+        writes = [api.put(f"/clients/{cid}/deals/NEW-{n}", DEAL) for n in range(20)]
+        writes += [
+            api.put(f"/clients/{cid}/deals/OLD-{n % 4}/invoices/R-{n}", INVOICE) for n in range(16)
+        ]
+        writes += [api.put(f"/clients/{cid}/deals/MISSING/invoices/R-{n}", INVOICE) for n in (1, 2)]
+        writes += [
+            api.put(f"/clients/{cid}/deals/BAD-{n}", {**DEAL, "amount": "-1"}) for n in (1, 2)
+        ]
+        writes += [api.put(f"/clients/{cid + 1000}/deals/X-1", DEAL)]
+        answers: list[Answer] = await asyncio.gather(*writes)
+
+        statuses = [answer.status for answer in answers]
+        assert statuses == [201] * 36 + [404, 404, 422, 422, 404], statuses
+        assert answers[0].body["number"] == "NEW-0"
+        assert answers[20].body["number"] == "R-0" and answers[20].body["deal_number"] == "OLD-0"
+        deals = (await api.get(f"/clients/{cid}/deals")).body["items"]
+        assert sorted(deal["number"] for deal in deals) == sorted(
+            [f"NEW-{n}" for n in range(20)] + [f"OLD-{n}" for n in range(4)]
+        )
+        invoices = (await api.get(f"/clients/{cid}/deals/OLD-1/invoices")).body["items"]
+        assert sorted(invoice["number"] for invoice in invoices) == ["R-1", "R-13", "R-5", "R-9"]
+
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            logged = await session.scalar(
+                select(func.count())
+                .select_from(ActivityEventRow)
+                .where(ActivityEventRow.client_id == cid, ActivityEventRow.actor == "api:crm")
+            )
+    finally:
+        await database.dispose()
+    # The client opened, 4 deals before, 36 writes now: one line each, none twice.
+    assert logged == 1 + 4 + 36

@@ -1,0 +1,160 @@
+"""The API's group commit (api/batch.py) with an in-memory transaction: requests in flight
+together share one transaction; a refusal changes nothing for the others; a failing handler
+rolls its batch back and the others run again alone, each change committed once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fakes import FakeNotifier, FakeUnitOfWork
+
+from api.batch import Batches, Work
+from portal import api_tokens
+from portal.model import ApiTokenRecord
+from portal.ports import Notifier, UnitOfWork
+
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+
+
+class Store:
+    """Committed changes survive; a transaction's changes vanish when its block raises."""
+
+    def __init__(self) -> None:
+        self.uow = FakeUnitOfWork()
+        self.committed: list[str] = []
+        self.transactions = 0
+        self.rolled_back = 0
+        self.pending: list[str] = []
+        self.admissions: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[tuple[UnitOfWork, Notifier]]:
+        self.transactions += 1
+        self.pending = []
+        try:
+            yield self.uow, FakeNotifier()  # type: ignore[misc]
+        except BaseException:
+            self.rolled_back += 1
+            raise
+        self.committed += self.pending
+
+
+async def make_token(store: Store, name: str = "crm") -> str:
+    _record, secret = await api_tokens.create_token(
+        uow=store.uow, name=name, scopes=("deals:write",), now=NOW - timedelta(hours=1)
+    )
+    return secret
+
+
+def work(store: Store, secret: str, key: str, *, fail: Exception | None = None) -> Work[str]:
+    """Admitted when the token is known; writes `key` (then raises `fail`, if given)."""
+
+    async def admit(token: ApiTokenRecord | None) -> str:
+        store.admissions.append(key)  # (where the rate limit is taken)
+        if token is None:
+            raise PermissionError("401")
+        return key
+
+    async def execute(admitted: str, _uow: UnitOfWork, _notifier: Notifier) -> str:
+        store.pending.append(admitted)
+        if fail is not None:
+            raise fail
+        return f"done {admitted}"
+
+    return Work(key=key, secret=secret, now=NOW, admit=admit, execute=execute)
+
+
+async def test_requests_in_flight_together_share_one_transaction_in_path_order() -> None:
+    store = Store()
+    secret = await make_token(store)
+    batches = Batches(store.transaction, workers=1)
+    keys = [f"/deals/{n}" for n in (3, 1, 2, 5, 4)]
+    results = await asyncio.gather(*(batches.run(work(store, secret, key)) for key in keys))
+    assert results == [f"done {key}" for key in keys]
+    # All five were queued before the worker ran: one transaction, sorted by path. The
+    # token's `last used` is written in a transaction of its own.
+    assert batches.sizes == [5]
+    assert store.committed == sorted(keys)
+    assert store.transactions == 2 and store.rolled_back == 0
+    assert (await store.uow.api_tokens.listed())[0].last_used_at == NOW
+
+
+async def test_a_refused_request_does_not_disturb_its_batch() -> None:
+    store = Store()
+    secret = await make_token(store)
+    batches = Batches(store.transaction, workers=1)
+    outcomes = await asyncio.gather(
+        batches.run(work(store, secret, "/a")),
+        batches.run(work(store, "altum_unknown", "/b")),
+        batches.run(work(store, secret, "/c")),
+        return_exceptions=True,
+    )
+    assert outcomes[0] == "done /a" and outcomes[2] == "done /c"
+    assert isinstance(outcomes[1], PermissionError)
+    assert store.committed == ["/a", "/c"] and store.rolled_back == 0
+
+
+async def test_a_failing_handler_rolls_back_its_batch_and_the_others_run_alone() -> None:
+    store = Store()
+    secret = await make_token(store)
+    batches = Batches(store.transaction, workers=1)
+    outcomes = await asyncio.gather(
+        batches.run(work(store, secret, "/first")),
+        batches.run(work(store, secret, "/a")),
+        batches.run(work(store, secret, "/b", fail=LookupError("no such deal"))),
+        batches.run(work(store, secret, "/c")),
+        return_exceptions=True,
+    )
+    assert outcomes[0] == "done /first"
+    assert outcomes[1] == "done /a" and outcomes[3] == "done /c"
+    assert isinstance(outcomes[2], LookupError)
+    # The batch (sorted: /a, /b, /c, /first) was rolled back at /b; /a and /b then ran alone
+    # (/b failed again), and /c and /first, not reached, went together in the next batch.
+    assert batches.sizes == [4, 2]
+    assert store.committed == ["/a", "/c", "/first"]
+    assert store.rolled_back == 2
+    assert sorted(store.admissions) == ["/a", "/b", "/c", "/first"]  # each once
+
+
+async def test_a_request_whose_client_went_away_is_not_run() -> None:
+    store = Store()
+    secret = await make_token(store)
+    batches = Batches(store.transaction, workers=1)
+    first = asyncio.create_task(batches.run(work(store, secret, "/first")))
+    await asyncio.sleep(0)  # the worker has started on /first
+    gone = asyncio.create_task(batches.run(work(store, secret, "/gone")))
+    kept = asyncio.create_task(batches.run(work(store, secret, "/kept")))
+    await asyncio.sleep(0)
+    gone.cancel()
+    assert await first == "done /first" and await kept == "done /kept"
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    assert store.committed == ["/first", "/kept"]
+
+
+async def test_a_revoked_token_is_refused_by_the_next_batch() -> None:
+    store = Store()
+    secret = await make_token(store)
+    batches = Batches(store.transaction, workers=1)
+    assert await batches.run(work(store, secret, "/a")) == "done /a"
+    assert await api_tokens.revoke_token(uow=store.uow, name="crm")
+    with pytest.raises(PermissionError):
+        await batches.run(work(store, secret, "/b"))
+
+
+async def test_a_batch_past_its_time_budget_leaves_the_rest_to_the_next() -> None:
+    store = Store()
+    secret = await make_token(store)
+    ticks = iter(range(1000))  # each look at the clock: a millisecond later
+    batches = Batches(store.transaction, workers=1, budget=0.0025, clock=lambda: next(ticks) / 1000)
+    keys = [f"/{n}" for n in range(7)]
+    results = await asyncio.gather(*(batches.run(work(store, secret, key)) for key in keys))
+    assert results == [f"done {key}" for key in keys]
+    # Started at 0 ms; the clock read before each next request: 1, 2, 3 ms -> three per batch.
+    assert batches.sizes == [7, 4, 1]
+    assert store.committed == keys
+    assert store.admissions == keys  # all seven admitted by the first batch, each once
