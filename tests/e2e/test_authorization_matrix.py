@@ -145,6 +145,16 @@ RULES: dict[str, Rule] = {
         why="reached only in the state «➕ Add new» sets; checks the main user again "
         "(tests/e2e/test_administration.py: blocked in the middle of it)",
     ),
+    # The person's own notification settings and reminders (dialogs/notifications.py).
+    "notifications.command": Rule(Level.ANYONE, ("/notifications",)),
+    "notifications.button": Rule(Level.LINKED, ("m:notifications",)),
+    "notifications.toggle": Rule(Level.LINKED, ("nt:invoice_due:0", "nt:invoice_due:1")),
+    "notifications.quiet": Rule(Level.LINKED, ("nq:d",)),
+    "notifications.snoozed": Rule(
+        Level.LINKED,
+        why="a reminder's own «Atlikt uz rītu»: the use case snoozes only the presser's own "
+        "reminder (tests/e2e/test_reminders.py: forged and stale)",
+    ),
     "profile.opened": Rule(Level.LINKED, ("m:profile",)),
     "profile.pressed": Rule(
         Level.LINKED,
