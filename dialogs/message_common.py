@@ -80,6 +80,7 @@ def query_of(data: dict[str, Any]) -> ThreadQuery:
         since=date.fromisoformat(raw["since"]) if raw.get("since") else None,
         unread_only=bool(raw.get("unread")),
         deal_id=raw.get("deal_id"),
+        application_id=raw.get("app_id"),
     )
 
 
@@ -200,8 +201,9 @@ def compose_keyboard(*, can_link: bool) -> InlineKeyboardMarkup:
     builder.button(text=_("💾 Save"), callback_data=Msg(action="save"))
     if can_link:
         builder.button(text=_("🔗 Concerns a deal"), callback_data=Msg(action="deal"))
+        builder.button(text=_("🔗 Concerns an application"), callback_data=Msg(action="app"))
     builder.button(text=_("✖️ Cancel"), callback_data=Msg(action="cancel"))
-    builder.adjust(2, 1, 1)
+    builder.adjust(2, 1, 1, 1)
     return builder.as_markup()
 
 
@@ -224,6 +226,7 @@ def show_compose(outgoing: Outgoing, compose: dict[str, Any]) -> None:
             body="\n\n".join(compose.get("parts", [])),
             attachments=compose.get("att", []),
             deal=compose.get("deal"),
+            application=compose.get("app"),
         ),
         keyboard=compose_keyboard(can_link=compose.get("thread") is None),
     )

@@ -1,5 +1,6 @@
 """«Jauna ziņa» and «Atbildēt»: subject, text in several parts, documents each with its
-type and preparation date, the deal it concerns, then «Nosūtīt» or «Saglabāt»."""
+type and preparation date, the deal or application it concerns, then «Nosūtīt» or
+«Saglabāt»."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.clients import not_logged_in
+from dialogs.message_application import application_router
 from dialogs.message_common import (
     MessageDialog,
     Msg,
@@ -53,6 +55,7 @@ from portal.ports import UnitOfWork
 def compose_router(settings: DialogSettings) -> Router:
     router = Router(name="messages_compose")
     desk = settings.files
+    router.include_router(application_router(settings.forms))
 
     @router.callback_query(Msg.filter(F.action.in_({"new", "reply"})))
     async def start_writing(
@@ -342,6 +345,7 @@ def compose_router(settings: DialogSettings) -> Router:
                 subject=subject_of(compose),
                 thread_id=compose.get("thread"),
                 deal_number=compose.get("deal"),
+                application_id=compose.get("app"),
                 attachments=attachments_of(compose),
                 draft=draft,
             )

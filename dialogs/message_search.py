@@ -1,4 +1,4 @@
-"""«Detalizēta meklēšana»: text, status, period, deal and unread only, kept in the
+"""«Detalizēta meklēšana»: text, status, period, deal, application and unread only, kept in the
 conversation state and applied to the thread list."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from dialogs.message_texts import (
 )
 from dialogs.outgoing import Outgoing
 from portal import messages
+from portal.forms import FormCatalogue, FormKind
 from portal.model import (
     MessageStatus,
     NoAccess,
@@ -34,8 +35,9 @@ from portal.model import (
 from portal.ports import UnitOfWork
 
 
-def search_router() -> Router:
+def search_router(forms: FormCatalogue) -> Router:
     router = Router(name="messages_search")
+    questionnaires = frozenset(f.id for f in forms.offered(FormKind.QUESTIONNAIRE))
 
     async def show_search(
         user_id: int, uow: UnitOfWork, outgoing: Outgoing, state: FSMContext
@@ -52,14 +54,17 @@ def search_router() -> Router:
         builder.button(text=_("Status"), callback_data=Msg(action="sstatus"))
         builder.button(text=_("Period"), callback_data=Msg(action="speriod"))
         builder.button(text=_("Deal"), callback_data=Msg(action="sdeal"))
+        builder.button(text=_("Application"), callback_data=Msg(action="sapp"))
         builder.button(text=_("Unread only"), callback_data=Msg(action="sunread"))
         builder.button(text=_("🔎 Search"), callback_data=Msg(action="list"))
         builder.button(text=_("Clear"), callback_data=Msg(action="sclear"))
-        builder.adjust(2, 2, 1, 2)
+        builder.adjust(2, 2, 2, 1, 2)
         outgoing.send(query_text(query, deal_number), keyboard=builder.as_markup())
 
     @router.callback_query(
-        Msg.filter(F.action.in_({"search", "sstatus", "speriod", "sunread", "sdeal", "sclear"}))
+        Msg.filter(
+            F.action.in_({"search", "sstatus", "speriod", "sunread", "sdeal", "sapp", "sclear"})
+        )
     )
     async def search_changed(
         query: CallbackQuery,
@@ -98,6 +103,14 @@ def search_router() -> Router:
             current_deal = raw.get("deal_id")
             position = ids.index(current_deal) if current_deal in ids else 0
             raw["deal_id"] = ids[(position + 1) % len(ids)]
+        elif action == "sapp":  # the client's own applications, newest first, then none
+            found = await messages.linkable_applications(
+                uow=uow, telegram_user_id=user_id, without_forms=questionnaires
+            )
+            app_ids = [None, *[a.id for a in found]]
+            current_app = raw.get("app_id")
+            at = app_ids.index(current_app) if current_app in app_ids else 0
+            raw["app_id"] = app_ids[(at + 1) % len(app_ids)]
         elif action == "sclear":
             raw = {}
         await state.set_state(None)

@@ -114,6 +114,8 @@ def thread_text(
     head = [f"<b>{escape(thread.subject)}</b>", status_label(thread.status)]
     if thread.deal_number:
         head.append(_("Deal {number}").format(number=escape(thread.deal_number)))
+    if thread.about.application_id is not None:
+        head.append(_("Application No. {id}").format(id=thread.about.application_id))
     blocks = [" · ".join(head)]
     by_message: dict[int | None, list[DocumentRecord]] = {}
     for document in documents:
@@ -172,6 +174,7 @@ def _outside_entity(text: str, cut: int) -> int:
 
 
 def query_text(query: ThreadQuery, deal_number: str | None) -> str:
+    application = _("No. {id}").format(id=query.application_id) if query.application_id else "—"
     status = status_label(query.status) if query.status else _("any")
     if query.since is None:
         period = _("any time")
@@ -183,6 +186,7 @@ def query_text(query: ThreadQuery, deal_number: str | None) -> str:
         _("Status: {status}").format(status=status),
         _("Period: {period}").format(period=period),
         _("Deal: {deal}").format(deal=escape(deal_number) if deal_number else "—"),
+        _("Application: {application}").format(application=application),
         _("Unread only: {answer}").format(answer=_("yes") if query.unread_only else _("no")),
         "",
         _("Change a condition with the buttons or press «Search»."),
@@ -191,13 +195,20 @@ def query_text(query: ThreadQuery, deal_number: str | None) -> str:
 
 
 def compose_text(
-    *, subject: str | None, body: str, attachments: list[dict[str, str]], deal: str | None
+    *,
+    subject: str | None,
+    body: str,
+    attachments: list[dict[str, str]],
+    deal: str | None,
+    application: int | None = None,
 ) -> str:
     lines = [_("<b>Your message</b>")]
     if subject is not None:
         lines.append(_("Subject: {subject}").format(subject=escape(subject)))
     if deal:
         lines.append(_("Concerns deal {number}").format(number=escape(deal)))
+    if application:
+        lines.append(_("Concerns application No. {id}").format(id=application))
     shown = body if len(body) <= 600 else body[:600] + "…"
     lines.append(escape(shown) if shown else _("(no text yet)"))
     for attachment in attachments:

@@ -159,7 +159,7 @@ def router(settings: DialogSettings) -> Router:
         outgoing.send(archive_text(page.items, archived=archived), keyboard=builder.as_markup())
 
     router.include_router(compose_router(settings))
-    router.include_router(search_router())
+    router.include_router(search_router(settings.forms))
     return router
 
 

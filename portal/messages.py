@@ -20,6 +20,8 @@ from portal.feed import publish
 from portal.model import (
     Action,
     ActivityEvent,
+    ApplicationRecord,
+    ApplicationStatus,
     ClientAccess,
     Consultant,
     DocumentRecord,
@@ -165,6 +167,41 @@ async def _deal_id(uow: UnitOfWork, client_id: int, deal_number: str | None) -> 
     return deal.id
 
 
+# What a message may concern: the client's own applications, except those taken back.
+LINKABLE = frozenset(set(ApplicationStatus) - {ApplicationStatus.WITHDRAWN})
+
+
+async def linkable_applications(
+    *,
+    uow: UnitOfWork,
+    telegram_user_id: int,
+    without_forms: frozenset[str] = frozenset(),
+    limit: int = PAGE,
+) -> list[ApplicationRecord]:
+    """«Jauna ziņa»: the applications a message may concern, newest first."""
+    who = await acting(uow=uow, telegram_user_id=telegram_user_id)
+    page = await uow.applications.page(
+        who.client_id, before=None, limit=limit, statuses=LINKABLE, without_forms=without_forms
+    )
+    return page.items
+
+
+async def linkable_application(
+    *, uow: UnitOfWork, telegram_user_id: int, application_id: int
+) -> ApplicationRecord:
+    """The chat's client's application a message may concern; NotFound for another
+    client's (loaded through a client-scoped query) or a withdrawn one."""
+    who = await acting(uow=uow, telegram_user_id=telegram_user_id)
+    return await _application(uow, who.client_id, application_id)
+
+
+async def _application(uow: UnitOfWork, client_id: int, application_id: int) -> ApplicationRecord:
+    application = await uow.applications.get(client_id, application_id)
+    if application is None or application.status not in LINKABLE:
+        raise NotFound("application")
+    return application
+
+
 async def write(
     *,
     uow: UnitOfWork,
@@ -176,6 +213,7 @@ async def write(
     deal_number: str | None = None,
     attachments: Sequence[NewAttachment] = (),
     draft: bool = False,
+    application_id: int | None = None,
 ) -> MessageRecord:
     """«Jauna ziņa» (a subject, no thread) or «Atbildēt» (a thread): «Nosūtīt», or
     «Saglabāt» as a draft."""
@@ -183,11 +221,13 @@ async def write(
     text = clean_body(body, attachments=len(attachments))
     check_attachments(who.client_id, attachments, today=now.date())
     deal_id = await _deal_id(uow, who.client_id, deal_number)
+    if application_id is not None:
+        await _application(uow, who.client_id, application_id)
     if thread_id is None:
         thread_id = await uow.messages.start_thread(
             who.client_id,
             clean_subject(subject or ""),
-            Subject(deal_id=deal_id),
+            Subject(deal_id=deal_id, application_id=application_id),
             now=now,
         )
     else:

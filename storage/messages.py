@@ -64,6 +64,8 @@ class SqlMessages:
             statement = statement.where(MessageThread.unread > 0)
         if query.deal_id is not None:
             statement = statement.where(MessageThread.deal_id == query.deal_id)
+        if query.application_id is not None:
+            statement = statement.where(MessageThread.application_id == query.application_id)
         if query.since is not None:
             start = datetime.combine(query.since, time.min, tzinfo=UTC)
             statement = statement.where(MessageThread.last_at >= start)

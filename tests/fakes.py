@@ -1147,6 +1147,9 @@ class FakeMessages:
             (query.status is None or thread.status is query.status)
             and (not query.unread_only or thread.unread > 0)
             and (query.deal_id is None or thread.about.deal_id == query.deal_id)
+            and (
+                query.application_id is None or thread.about.application_id == query.application_id
+            )
             and (query.since is None or day >= query.since)
             and (query.until is None or day <= query.until)
             and (not text or text in thread.subject.lower() or any(text in b for b in bodies))

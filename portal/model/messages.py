@@ -94,6 +94,7 @@ class ThreadQuery:
     until: date | None = None
     unread_only: bool = False
     deal_id: int | None = None
+    application_id: int | None = None
 
 
 T = TypeVar("T")

@@ -215,6 +215,7 @@ RULES: dict[str, Rule] = {
             "ms:speriod:0:",
             "ms:sunread:0:",
             "ms:sdeal:0:",
+            "ms:sapp:0:",
             "ms:sclear:0:",
         ),
     ),
@@ -229,6 +230,10 @@ RULES: dict[str, Rule] = {
     "messages_compose.deal_choice": Rule(Level.MEMBER, ("ms:deal:0:",)),
     "messages_compose.deal_picked": Rule(
         Level.MEMBER, ("ms:dealpick:{b_deal}:", "ms:dealpick:{a_deal}:")
+    ),
+    "messages_application.application_choice": Rule(Level.MEMBER, ("ms:app:0:",)),
+    "messages_application.application_picked": Rule(
+        Level.MEMBER, ("ms:apppick:{b_app}:", "ms:apppick:{a_app}:")
     ),
     "messages_compose.another_page": Rule(Level.MEMBER, ("ms:cpage:0:",)),
     "messages_compose.pages_done": Rule(
