@@ -16,7 +16,14 @@ from api.resources.common import Body, ClientPath, Id, Request
 from portal import messages
 from portal.document_types import BY_ID
 from portal.documents import Refusal
-from portal.model import DocumentRecord, Invalid, MessageRecord, MessageStatus, NewAttachment
+from portal.model import (
+    DocumentRecord,
+    Invalid,
+    MessageRecord,
+    MessageStatus,
+    NewAttachment,
+    ThreadSummary,
+)
 from portal.uploads import receive_document
 
 resource = Resource("messages", "Messages with a client («Saziņa») and their documents.")
@@ -110,23 +117,25 @@ class Message(BaseModel):
     deal_number: str | None
     created_at: datetime
     documents: list[DocumentInfo]
+    application_id: int | None = None  # the client's application the thread concerns
 
 
 def _message(
-    message: MessageRecord, subject: str, deal: str | None, documents: list[DocumentRecord]
+    message: MessageRecord, thread: ThreadSummary, documents: list[DocumentRecord]
 ) -> Message:
     return Message(
         id=message.id,
         client_id=message.client_id,
         thread_id=message.thread_id,
-        subject=subject,
+        subject=thread.subject,
         status="received" if message.status is MessageStatus.RECEIVED else "sent",
         body=message.body,
         from_altum=message.status is MessageStatus.RECEIVED,
         person_id=message.person_id,
-        deal_number=deal,
+        deal_number=thread.deal_number,
         created_at=message.created_at,
         documents=[DocumentInfo.of(d) for d in documents],
+        application_id=thread.about.application_id,
     )
 
 
@@ -205,7 +214,7 @@ async def post_message(call: Call, path: ClientPath, body: MessageBody) -> Messa
         attachments=attachments,
     )
     _, thread, _ = await messages.message_for_altum(uow=call.uow, message_id=message.id)
-    return _message(message, thread.subject, thread.deal_number, documents)
+    return _message(message, thread, documents)
 
 
 @resource.operation(
@@ -219,7 +228,7 @@ async def get_message(call: Call, path: MessagePath) -> Message:
     message, thread, documents = await messages.message_for_altum(
         uow=call.uow, message_id=path.message_id
     )
-    return _message(message, thread.subject, thread.deal_number, documents)
+    return _message(message, thread, documents)
 
 
 @resource.operation(

@@ -1,6 +1,7 @@
 """«Jauna ziņa» about an application: Anna picks her client's application by number and form
-title, the thread shows it, «Detalizēta meklēšana» finds the thread by it; a forged callback
-naming another client's application is refused and the message does not carry it."""
+title, the thread shows it (and ALTUM's API), «Detalizēta meklēšana» finds the thread by it;
+a forged callback naming another client's application is refused and the message does not
+carry it."""
 
 from __future__ import annotations
 
@@ -94,6 +95,12 @@ async def test_a_message_about_an_application(
         thread = await anna.reply()
         assert "Par pieteikumu" in thread["text"]
         assert f"Application No. {own_app}" in thread["text"]
+        # ALTUM reads the message with the application it concerns.
+        events = (await api.get("/events")).body["events"]
+        (event,) = [e for e in events if e["type"] == "message.sent"]
+        message = (await api.get(f"/messages/{event['message_id']}")).body
+        assert message["subject"] == "Par pieteikumu"
+        assert message["application_id"] == own_app
 
         # «Detalizēta meklēšana» by the application: only the thread about it.
         await anna.say("/messages")
