@@ -12,6 +12,7 @@ last, as it takes everything.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from collections.abc import Awaitable, Callable
@@ -49,7 +50,31 @@ def root_router(settings: DialogSettings, sections: Sections | None = None) -> R
     root.message.outer_middleware(provide)
     root.callback_query.outer_middleware(provide)
     root.include_routers(*sections.routers(settings), fallback.router())
+    _inline_sync_filters(root)
     return root
+
+
+def _inline_sync_filters(router: Router) -> None:
+    """aiogram runs a filter that is not a coroutine (a bare `State`, `F.…`) in a thread:
+    a thread hop per check, and an update not yet matched checks one in every flow it
+    passes. Ours only compare what the update carries, so they run inline."""
+    for observer in router.observers.values():
+        handlers = [*observer.handlers, getattr(observer, "_handler", None)]
+        for handler in handlers:
+            for check in (handler.filters or []) if handler is not None else []:
+                if not check.awaitable:
+                    check.callback = _awaitable(check.callback)
+                    check.awaitable = True
+    for sub_router in router.sub_routers:
+        _inline_sync_filters(sub_router)
+
+
+def _awaitable(check: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    @functools.wraps(check)  # `inspect.unwrap` gives the filter back (the matrix reads it)
+    async def inline(*args: Any, **kwargs: Any) -> Any:
+        return check(*args, **kwargs)
+
+    return inline
 
 
 class _Provide(BaseMiddleware):

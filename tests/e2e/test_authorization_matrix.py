@@ -16,6 +16,7 @@ may is answered without an alert; and nobody is ever shown a client they have no
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -343,7 +344,7 @@ def handlers() -> dict[str, tuple[list[Any], bool]]:
         for observer, is_callback in ((router.callback_query, True), (router.message, False)):
             for handler in observer.handlers:
                 key = f"{router.name}.{handler.callback.__name__}"
-                filters = [f.callback for f in handler.filters or []]
+                filters = [inspect.unwrap(f.callback) for f in handler.filters or []]
                 previous = found.get(key)
                 found[key] = ((previous[0] if previous else []) + filters, is_callback)
     return found
