@@ -17,6 +17,7 @@ from api_support import Api, make_token, serving
 from conftest import PersonFactory
 from e2e_support import BOT_ID, Person, bot_settings, browser, buttons
 from messages_support import acts_for, file_samples, open_client
+from test_quick_upload import Counted
 
 from dialogs.message_common import Msg
 from emulator import EmulatorClient, EmulatorServer
@@ -118,11 +119,13 @@ async def test_a_file_about_an_application(
         foreign = await _application(database_url, other, preparer, ApplicationStatus.SUBMITTED)
 
         # File, «About an application», the application, type, today, «Send»: 6 actions.
+        cost = Counted(anna, emu)
         data = file_samples.pdf(text="Papildu informacija")
+        cost.taps += 1
         what = await _what_is_it(emu, anna, data, "papildu.pdf")
         shown = buttons(what)
         assert shown.index(LIST) < shown.index(NEW)  # ALTUM asks: the likely choice first
-        await anna.press(what, LIST)
+        await cost.press(what, LIST)
         listing = await anna.reply()
         assert "Which application" in listing["text"]
         assert "Additional information needed" in listing["text"]
@@ -138,17 +141,18 @@ async def test_a_file_about_an_application(
         drafted = Msg(action="qapp", id=draft).pack()  # a draft's file goes into its form
         assert "not available" in await _refused(emu, anna, listing["message_id"], drafted)
 
-        await anna.press(listing, buttons(listing)[0])
+        await cost.press(listing, buttons(listing)[0])
         kinds = await anna.reply()
         assert "What document is it" in kinds["text"]
-        await anna.press(kinds, "Invoice")
+        await cost.press(kinds, "Invoice")
         dated = await anna.reply()
-        await anna.press(dated, buttons(dated)[0])
+        await cost.press(dated, buttons(dated)[0])
         compose = await anna.reply()
         assert f"Concerns application No. {info}" in compose["text"]
         assert "papildu.pdf" in compose["text"]
-        await anna.press(compose, "📨 Send")
+        await cost.press(compose, "📨 Send")
         assert "Sent to ALTUM" in (await anna.reply())["text"]
+        assert cost.taps == 6, cost.taps
 
         # ALTUM's view: the message concerns the application; the document, byte for byte.
         events = (await api.get("/events")).body["events"]
