@@ -321,13 +321,18 @@ def attachments_of(compose: dict[str, Any]) -> list[NewAttachment]:
 
 
 def subject_of(compose: dict[str, Any]) -> str | None:
-    """The subject written, or for a quick upload the first document's type (and deal)."""
+    """The subject written, or for a quick upload the first document's type (and the deal or
+    application it is about)."""
     subject: str | None = compose.get("subject")
     attachments = compose.get("att", [])
     if subject or not compose.get("auto_subject") or not attachments:
         return subject
     label = type_label(attachments[0]["doc_type"])
-    return f"{label} — {compose['deal']}" if compose.get("deal") else label
+    if compose.get("deal"):
+        return f"{label} — {compose['deal']}"
+    if compose.get("app"):
+        return _("{type} — application No. {id}").format(type=label, id=compose["app"])
+    return label
 
 
 def open_keyboard(thread_id: int, client_id: int) -> InlineKeyboardMarkup:

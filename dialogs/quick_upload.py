@@ -3,7 +3,8 @@
 Photos sent together (an album) or in a row become the pages of one PDF, in the order sent,
 with the page count shown and «Pievienot lappusi» / «Gatavs» ("one document, one file").
 Then the person picks what it is for — an answer in a recent thread (the likely choice
-first: ALTUM's unread ones), a new message to ALTUM, or a message about a deal — and the
+first: ALTUM's unread ones), a draft form's file question, a new message to ALTUM, a message
+about a deal or about an application (dialogs/quick_upload_applications.py) — and the
 document type and date; the message is then ready to send, with room for a few words.
 """
 
@@ -32,12 +33,13 @@ from dialogs.message_common import (
     type_keyboard,
 )
 from dialogs.outgoing import Outgoing
+from dialogs.quick_upload_applications import LIST, PICK, application_target, show_applications
 from dialogs.quick_upload_forms import ACTION, add_draft_targets, file_to_draft
 from dialogs.sections import DialogSettings, Routing, Section
 from dialogs.uploads import Prefetched
 from portal import messages
 from portal.forms import FormCatalogue
-from portal.model import MessageStatus, NoAccess, NotLinked, ThreadQuery
+from portal.model import MessageStatus, NoAccess, NotFound, NotLinked, ThreadQuery
 from portal.ports import UnitOfWork
 
 SHOWN_THREADS = 3
@@ -51,7 +53,8 @@ async def ask_target(
     name: str,
     forms: FormCatalogue | None = None,
 ) -> None:
-    """«Kas tas ir?»: recent threads (ALTUM's unread first), a new message, a deal."""
+    """«Kas tas ir?»: recent threads (ALTUM's unread first), drafts asking for a file, a new
+    message, a deal, an application (before «New message» when ALTUM asks more of it)."""
     view = await messages.overview(uow=uow, telegram_user_id=user_id, query=ThreadQuery())
     threads = sorted(
         (t for t in view.threads.items if t.status is not MessageStatus.DRAFT),
@@ -59,6 +62,7 @@ async def ask_target(
     )[:SHOWN_THREADS]
     who = await messages.acting(uow=uow, telegram_user_id=user_id)
     deals = await uow.deals.of_client(who.client_id)
+    application, urgent = await application_target(forms, user_id, uow)
     builder = InlineKeyboardBuilder()
     for thread in threads:
         builder.button(
@@ -67,12 +71,16 @@ async def ask_target(
         )
     if forms is not None:  # drafts asking for a file now
         await add_draft_targets(builder, forms, user_id, uow)
+    if application is not None and urgent:
+        builder.button(text=application[0][:60], callback_data=application[1])
     builder.button(text=_("✉️ New message to ALTUM"), callback_data=Msg(action="qnew"))
     for deal in deals[:SHOWN_THREADS]:
         builder.button(
             text=_("📄 About deal {number}").format(number=deal.number)[:60],
             callback_data=Msg(action="qdeal", id=deal.id),
         )
+    if application is not None and not urgent:
+        builder.button(text=application[0][:60], callback_data=application[1])
     builder.button(text=_("✖️ Cancel"), callback_data=Msg(action="cancel"))
     builder.adjust(1)
     await state.set_state(QuickUpload.target)
@@ -162,7 +170,7 @@ def router(settings: DialogSettings) -> Router:
         await ask_target(user_id, uow, outgoing, state, bound.name, settings.forms)
 
     @router.callback_query(
-        QuickUpload.target, Msg.filter(F.action.in_({"qthread", "qnew", "qdeal"}))
+        QuickUpload.target, Msg.filter(F.action.in_({"qthread", "qnew", "qdeal", PICK}))
     )
     async def target_chosen(
         query: CallbackQuery,
@@ -195,11 +203,29 @@ def router(settings: DialogSettings) -> Router:
                 outgoing.answer_callback(query.id, _("This deal is not available."), alert=True)
                 return
             compose["deal"] = deal.number
+        elif callback_data.action == PICK:
+            try:
+                application = await messages.upload_application(
+                    uow=uow, telegram_user_id=user_id, application_id=callback_data.id
+                )
+            except NotFound:
+                outgoing.answer_callback(
+                    query.id, _("This application is not available."), alert=True
+                )
+                return
+            compose["app"] = application.id
         compose["auto_subject"] = compose.get("thread") is None
         outgoing.answer_callback(query.id)
         await state.set_data({"c": compose})
         await state.set_state(MessageDialog.doc_type)
         outgoing.send(_("What document is it («dokumenta tips»)?"), keyboard=type_keyboard())
+
+    @router.callback_query(QuickUpload.target, Msg.filter(F.action == LIST))
+    async def applications_listed(
+        query: CallbackQuery, uow: UnitOfWork, outgoing: Outgoing, state: FSMContext
+    ) -> None:
+        """«Kas tas ir?» → «Par pieteikumu»: the client's applications to choose from."""
+        await show_applications(query, settings.forms, uow, outgoing, state)
 
     @router.callback_query(QuickUpload.target, Msg.filter(F.action == ACTION))
     async def draft_chosen(

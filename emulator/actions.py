@@ -67,8 +67,13 @@ def send_file(
     file_name: str | None,
     mime_type: str | None,
     caption: str | None,
+    *,
+    allow_empty: bool = False,
 ) -> tuple[Update, Message]:
-    if not data:
+    """A photo or document from the user. Telegram's apps send no empty file, so 0 bytes are
+    refused unless a test asks for an empty document explicitly (`allow_empty`): the bot must
+    still answer one sensibly."""
+    if not data and not (allow_empty and kind == "document"):
         raise ActionError(400, "the file is empty")
     _prepare_user(world, user)
     fields: JSON = {}

@@ -230,6 +230,7 @@ class EmulatorClient:
         file_name: str,
         mime_type: str | None,
         caption: str | None,
+        allow_empty: bool = False,
     ) -> UploadInfo:
         form = aiohttp.FormData(quote_fields=False)  # raw UTF-8 names, as aiogram sends
         form.add_field(
@@ -237,6 +238,8 @@ class EmulatorClient:
         )
         if caption is not None:
             form.add_field("caption", caption)
+        if allow_empty:
+            form.add_field("allow_empty", "1")
         result: UploadInfo = await self._request(
             "POST", f"/bots/{bot_id}/users/{user_id}/{kind}", data=form
         )
@@ -251,8 +254,12 @@ class EmulatorClient:
         *,
         mime_type: str | None = None,
         caption: str | None = None,
+        allow_empty: bool = False,
     ) -> UploadInfo:
-        return await self._upload(bot_id, user_id, "documents", data, file_name, mime_type, caption)
+        """`allow_empty`: send 0 bytes, which Telegram's apps never do (refused otherwise)."""
+        return await self._upload(
+            bot_id, user_id, "documents", data, file_name, mime_type, caption, allow_empty
+        )
 
     async def send_photo(
         self,

@@ -247,6 +247,13 @@ async def _upload_fields(request: web.Request) -> JSON:
     return fields
 
 
+def _flag(value: Any) -> bool:
+    """A JSON boolean or a multipart text field ("1", "true")."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes"}
+    return value is True
+
+
 def _upload_handler(kind: str) -> Handler:
     async def handler(request: web.Request) -> web.Response:
         world = _world(request)
@@ -261,6 +268,7 @@ def _upload_handler(kind: str) -> Handler:
             fields.get("file_name"),
             fields.get("mime_type"),
             fields.get("caption"),
+            allow_empty=_flag(fields.get("allow_empty")),
         )
         result = _sent(world, update.update_id, message)
         media = message.document or (message.photo or [{}])[-1]

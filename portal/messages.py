@@ -18,6 +18,7 @@ from portal.clients import current_client, person_of
 from portal.document_types import document_type
 from portal.feed import publish
 from portal.model import (
+    ALTUM_STATUSES,
     Action,
     ActivityEvent,
     ApplicationRecord,
@@ -193,6 +194,52 @@ async def linkable_application(
     client's (loaded through a client-scoped query) or a withdrawn one."""
     who = await acting(uow=uow, telegram_user_id=telegram_user_id)
     return await _application(uow, who.client_id, application_id)
+
+
+# What a quick upload (a file sent outside any dialog) may be about: an application that has
+# left the client's hands — sent for signing or submitted; a draft's file goes into its form.
+UPLOAD_TARGETS = frozenset({ApplicationStatus.SENT_FOR_SIGNING} | ALTUM_STATUSES)
+
+
+async def upload_applications(
+    *,
+    uow: UnitOfWork,
+    telegram_user_id: int,
+    without_forms: frozenset[str] = frozenset(),
+    limit: int = PAGE,
+) -> list[ApplicationRecord]:
+    """«Kas tas ir?» → «Par pieteikumu»: the applications a file may be sent about, those ALTUM
+    asks more of («Nepieciešama papildu informācija», the likely reason to send a document)
+    first, then the rest newest first; at most `limit`."""
+    who = await acting(uow=uow, telegram_user_id=telegram_user_id)
+    found: list[ApplicationRecord] = []
+    for statuses in (
+        frozenset({ApplicationStatus.INFO_NEEDED}),
+        UPLOAD_TARGETS - {ApplicationStatus.INFO_NEEDED},
+    ):
+        page = await uow.applications.page(
+            who.client_id,
+            before=None,
+            limit=limit - len(found),
+            statuses=statuses,
+            without_forms=without_forms,
+        )
+        found += page.items
+        if len(found) >= limit:
+            break
+    return found
+
+
+async def upload_application(
+    *, uow: UnitOfWork, telegram_user_id: int, application_id: int
+) -> ApplicationRecord:
+    """The chat's client's application a file may be sent about; NotFound for another
+    client's (loaded through a client-scoped query), a deleted one or a draft."""
+    who = await acting(uow=uow, telegram_user_id=telegram_user_id)
+    application = await uow.applications.get(who.client_id, application_id)
+    if application is None or application.status not in UPLOAD_TARGETS:
+        raise NotFound("application")
+    return application
 
 
 async def _application(uow: UnitOfWork, client_id: int, application_id: int) -> ApplicationRecord:

@@ -6,6 +6,7 @@ nobody in the matrix's chats acts for B, which is the point."""
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import select
 from integrations.forms import load_forms
 from portal import applications as apps
 from portal.forms import FormKind
-from portal.model import MessageStatus, NewApplication
+from portal.model import ApplicationStatus, MessageStatus, NewApplication
 from storage.database import Database
 from storage.models import Membership
 from storage.repositories import SqlUnitOfWork
@@ -101,6 +102,14 @@ async def make_objects(
                 NewApplication(clients["b"], form.id, form.version, person_id, None, now)
             )
             objects["b_app"] = b_app.id
+            # B's submitted application: a quick upload may be about one, but not from A's chats.
+            b_sent = await uow.applications.add(
+                NewApplication(clients["b"], form.id, form.version, person_id, None, now)
+            )
+            await uow.applications.save(
+                replace(b_sent, status=ApplicationStatus.SUBMITTED, submitted_at=now)
+            )
+            objects["b_sent_app"] = b_sent.id
             # A draft of B's user in B's thread: «Send the draft» names it from A's chats.
             draft = await uow.messages.add_message(
                 clients["b"],

@@ -253,11 +253,21 @@ RULES: dict[str, Rule] = {
     "quick_upload.pages_done": Rule(
         Level.MEMBER, why="binds one's own photos; checks the client acted for again"
     ),
-    # A file sent outside a dialog, then «Kas tas ir?» → B's thread, B's deal (refused), A's
-    # thread → its type → today → «Send»: members walk the whole quick upload, in state.
+    # A file sent outside a dialog, then «Kas tas ir?» → «About an application», B's thread,
+    # deal and applications (refused), A's thread → its type → today → «Send»: members walk
+    # the whole quick upload, in state.
     "quick_upload.received": Rule(Level.MEMBER, (FILE,)),
+    # «About an application»: A has only a draft (none offered); B's applications, forged.
+    "quick_upload.applications_listed": Rule(Level.MEMBER, ("ms:qapps:0:",)),
     "quick_upload.target_chosen": Rule(
-        Level.MEMBER, ("ms:qthread:{b_thread}:", "ms:qdeal:{b_deal}:", "ms:qthread:{a_thread}:")
+        Level.MEMBER,
+        (
+            "ms:qthread:{b_thread}:",
+            "ms:qdeal:{b_deal}:",
+            "ms:qapp:{b_sent_app}:",
+            "ms:qapp:{b_app}:",
+            "ms:qthread:{a_thread}:",
+        ),
     ),
     "messages_compose.type_chosen": Rule(Level.MEMBER, ("ms:type:0:other",)),
     "messages_compose.today_chosen": Rule(Level.MEMBER, ("ms:today:0:",)),

@@ -73,6 +73,30 @@ async def test_pressing_what_is_not_there_is_refused(
     assert missing_user.value.status == 404
 
 
+async def test_an_empty_file_only_when_asked_for(
+    emu: EmulatorClient, bot: Bot, user: dict[str, Any]
+) -> None:
+    """Telegram's apps send no empty file; a test may still send a 0 B document explicitly."""
+    for send in (emu.send_document, emu.send_photo):
+        with pytest.raises(EmulatorError, match="the file is empty") as refused:
+            await send(BOT_ID, user["id"], b"")
+        assert refused.value.status == 400
+    with pytest.raises(EmulatorError, match="the file is empty"):  # never an empty photo
+        await emu._upload(BOT_ID, user["id"], "photos", b"", "p.jpg", None, None, True)
+    sent = await emu.send_document(BOT_ID, user["id"], b"", "tukss.pdf", allow_empty=True)
+    (update,) = await bot.get_updates()
+    assert update.message is not None and update.message.document is not None
+    document = update.message.document
+    assert (document.file_id, document.file_size, document.file_name) == (
+        sent["file_id"],
+        0,
+        "tukss.pdf",
+    )
+    downloaded = io.BytesIO()
+    await bot.download(document.file_id, downloaded)
+    assert downloaded.getvalue() == b""
+
+
 async def test_forged_callback_on_a_deleted_message(
     emu: EmulatorClient, bot: Bot, user: dict[str, Any]
 ) -> None:
