@@ -27,9 +27,10 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from api.batch import Work
-from api.context import ApiContext
+from api.context import ApiContext, ApiFiles
 from api.problems import FieldError, ProblemError
 from portal import api_tokens
+from portal.documents import MIB
 from portal.model import ApiTokenRecord, Conflict, Invalid, NotFound
 from portal.ports import Notifier, UnitOfWork
 
@@ -94,6 +95,7 @@ class Operation:
     response_model: type[BaseModel] | None
     transactional: bool
     links: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: bool = False  # the body carries files (base64): see `_room_for_files`
 
     @property
     def operation_id(self) -> str:
@@ -122,6 +124,7 @@ class Resource:
         errors: tuple[int, ...] = (),
         transactional: bool = True,
         links: dict[str, dict[str, Any]] | None = None,
+        files: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             hints = get_type_hints(handler)
@@ -144,6 +147,7 @@ class Resource:
                     response_model=None if response is type(None) else response,
                     transactional=transactional,
                     links=links or {},
+                    files=files,
                 )
             )
             return handler
@@ -167,6 +171,8 @@ def endpoint(
     async def handle(request: web.Request) -> web.StreamResponse:
         secret = _bearer(request)
         now = context.clock()
+        if operation.files:
+            request = await _room_for_files(context, operation, request, secret)
         # Read before the transaction: a slow client must not hold it (SQLite's writer).
         raw_body = await request.read() if operation.body_model is not None else b""
         admit = partial(_admit, context, operation, request, raw_body, now)
@@ -220,6 +226,40 @@ def _bearer(request: web.Request) -> str:
 Admitted = tuple[Call, dict[str, BaseModel]]
 
 
+def body_limit(files: ApiFiles | None) -> int | None:
+    """What a body that carries files may weigh: one file at the store's limit, base64,
+    and room for the rest of the JSON; None without a file store (the server's 1 MiB)."""
+    if files is None:
+        return None
+    return 4 * -(-files.rules.max_bytes // 3) + MIB
+
+
+async def _room_for_files(
+    context: ApiContext, operation: Operation, request: web.Request, secret: str
+) -> web.Request:
+    """The request, allowed a body as large as `body_limit`. Its token is checked first, so
+    that only a token with the operation's scope can make the bot hold that much."""
+    limit = body_limit(context.files)
+    if limit is None:
+        return request
+    async with context.slots, context.transaction() as (uow, _):
+        token = await api_tokens.authenticate(uow=uow, secret=secret)
+    _check_token(operation, token)
+    return request.clone(client_max_size=limit)
+
+
+def _check_token(operation: Operation, token: ApiTokenRecord | None) -> ApiTokenRecord:
+    if token is None:
+        raise ProblemError(
+            401,
+            "unknown or revoked token",
+            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+        )
+    if operation.scope not in token.scopes:
+        raise ProblemError(403, f"this operation needs the scope {operation.scope}")
+    return token
+
+
 async def _admit(
     context: ApiContext,
     operation: Operation,
@@ -229,14 +269,7 @@ async def _admit(
     token: ApiTokenRecord | None,
 ) -> Admitted:
     """Whether the request may run: its token, scope, rate and inputs (no database)."""
-    if token is None:
-        raise ProblemError(
-            401,
-            "unknown or revoked token",
-            headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-        )
-    if operation.scope not in token.scopes:
-        raise ProblemError(403, f"this operation needs the scope {operation.scope}")
+    token = _check_token(operation, token)
     wait = await context.limiter.take(token.name)
     if wait > 0:
         raise ProblemError(

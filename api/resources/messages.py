@@ -28,6 +28,11 @@ from portal.uploads import receive_document
 
 resource = Resource("messages", "Messages with a client («Saziņa») and their documents.")
 
+FILE_IN_BODY = (
+    "the file, base64. A body that carries files may weigh as much as one file at the "
+    "bot's file limit (FILES_MAX_BYTES, 20 MiB by default) in base64 and 1 MiB more: one "
+    "file at the limit, or several that together stay under it; a larger body is 413"
+)
 DocType = Literal[tuple(BY_ID)]  # type: ignore[valid-type]
 
 
@@ -41,7 +46,7 @@ class DocumentPath(Request):
 
 class AttachmentBody(Body):
     name: str = Field(min_length=1, max_length=200, examples=["grafiks.pdf"])
-    content_base64: str = Field(description="the file, base64")
+    content_base64: str = Field(description=FILE_IN_BODY)
     doc_type: DocType = Field(description="«dokumenta tips»")  # type: ignore[valid-type]
     prepared_on: date = Field(description="«dokumenta sagatavošanas datums»")
 
@@ -95,7 +100,7 @@ class DocumentInfo(BaseModel):
 
 class ArchiveBody(Body):
     name: str = Field(min_length=1, max_length=200, examples=["gada-parskats-2020.pdf"])
-    content_base64: str = Field(description="the file, base64")
+    content_base64: str = Field(description=FILE_IN_BODY)
     doc_type: DocType = Field(description="«dokumenta tips»")  # type: ignore[valid-type]
     prepared_on: date = Field(description="«dokumenta sagatavošanas datums»")
     sent_on: date = Field(description="when the client sent it; before 2022-01-22")
@@ -191,6 +196,7 @@ async def _received(call: Call, client_id: int, body: MessageBody) -> list[NewAt
     summary="Write to the client",
     status=201,
     errors=(404,),
+    files=True,
     links={
         "GetMessage": {
             "operationId": "get_message",
@@ -255,6 +261,7 @@ async def get_document(call: Call, path: DocumentPath) -> DocumentContent:
     summary="Import a document the client sent through the old portal",
     status=201,
     errors=(404,),
+    files=True,
     links={
         "GetDocument": {
             "operationId": "get_document",

@@ -222,3 +222,61 @@ async def test_the_archive_of_documents_sent_in_the_old_portal(
         await anna.press(archive, "2. 📎 gada-parskats-2019.pdf")
         back = await anna.reply()
         assert await emu.download(BOT_ID, back["document"]["file_id"]) == reports[0]
+
+
+async def test_a_document_of_megabytes_comes_in_and_a_larger_body_is_refused(
+    database_url: str, emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """The web server's 1 MiB cap would refuse any document over ~760 KiB in base64; a body
+    that carries files may weigh one file at the file limit (here 2 MiB) in base64 + 1 MiB.
+    The token is checked before such a body is read."""
+    token = await make_token(database_url)
+    settings = bot_settings(
+        database_url,
+        emulator.base_url,
+        files={"dir": f"{tmp_path}/files", "max_bytes": 2 * 1024 * 1024},
+    )
+    big = file_samples.pdf(size=2 * 1024 * 1024 - 4096, text="Gada parskats 2020")
+
+    def archived(data: bytes) -> dict[str, str]:
+        return {
+            "name": "gada-parskats-2020.pdf",
+            "content_base64": b64(data),
+            "doc_type": "annual",
+            "prepared_on": "2021-03-31",
+            "sent_on": "2021-04-15",
+        }
+
+    async with serving(settings), Api(settings.public_url, token) as api:
+        cid = await open_client(database_url, api)
+        imported = await api.post(f"/clients/{cid}/archive-documents", archived(big))
+        assert imported.status == 201, imported.body
+        assert imported.body["size"] == len(big)
+        back = await api.get(f"/documents/{imported.body['id']}")
+        assert base64.b64decode(back.body["content_base64"]) == big
+
+        sent = await api.post(
+            f"/clients/{cid}/messages",
+            {
+                "subject": "Gada pārskats",
+                "body": "Pielikumā.",
+                "attachments": [{k: v for k, v in archived(big).items() if k != "sent_on"}],
+            },
+        )
+        assert sent.status == 201, sent.body
+        assert sent.body["documents"][0]["size"] == len(big)
+
+        too_big = archived(file_samples.pdf(size=3 * 1024 * 1024, text="Par lielu"))
+        refused = await api.post(f"/clients/{cid}/archive-documents", too_big)
+        assert refused.status == 413
+        assert refused.content_type.startswith("application/problem+json")
+
+        stranger = await api.call(
+            "POST", f"/clients/{cid}/archive-documents", archived(big), token="nobody"
+        )
+        assert stranger.status == 401
+        reader = await make_token(database_url, "documents:read", name="reader")
+        no_scope = await api.call(
+            "POST", f"/clients/{cid}/archive-documents", archived(big), token=reader
+        )
+        assert no_scope.status == 403
