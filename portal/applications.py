@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from portal import feed
 from portal.application_document import value_text
 from portal.application_pdf import Printing, store_submitted_pdf
-from portal.clients import current_client, person_of
+from portal.clients import acting_for
 from portal.forms import (
     Answers,
     Form,
@@ -50,7 +50,6 @@ from portal.model import (
     Invalid,
     MayNotSign,
     NewApplication,
-    NoAccess,
     NotEditable,
     ReminderPolicy,
     RuleNotMet,
@@ -110,18 +109,10 @@ async def awaiting_signature(
     return waiting
 
 
-async def _acting(uow: UnitOfWork, telegram_user_id: int) -> tuple[int, ClientAccess]:
-    person_id = await person_of(uow=uow, telegram_user_id=telegram_user_id)
-    access = await current_client(uow=uow, telegram_user_id=telegram_user_id)
-    if access is None:
-        raise NoAccess
-    return person_id, access
-
-
 async def _load(
     uow: UnitOfWork, forms: FormCatalogue, telegram_user_id: int, application_id: int, *, lock: bool
 ) -> Opened:
-    person_id, access = await _acting(uow, telegram_user_id)
+    person_id, access = await acting_for(uow=uow, telegram_user_id=telegram_user_id)
     repo = uow.applications
     found = await (repo.lock if lock else repo.get)(access.client_id, application_id)
     if found is None:
@@ -169,7 +160,7 @@ async def start_application(
     deal_number: str | None = None,
 ) -> ApplicationRecord:
     """«Jauns pieteikums» (or a deal's new application): an empty draft of the current client."""
-    person_id, access = await _acting(uow, telegram_user_id)
+    person_id, access = await acting_for(uow=uow, telegram_user_id=telegram_user_id)
     if (form.kind is FormKind.DEAL_APPLICATION) != (deal_number is not None):
         raise Invalid("deal_number", "a deal application needs its deal, no other form one")
     if deal_number is not None:
@@ -313,7 +304,7 @@ async def list_applications(
 ) -> ApplicationPage:
     """«Pieteikumu saraksts»: drafts and submitted, newest first, a page at a time (without
     the questionnaires, which share the table)."""
-    _, access = await _acting(uow, telegram_user_id)
+    _, access = await acting_for(uow=uow, telegram_user_id=telegram_user_id)
     return await uow.applications.page(
         access.client_id,
         before=before,
