@@ -95,7 +95,7 @@ def pending_signers(state: SigningState) -> tuple[int, ...]:
 
 
 async def awaiting_signature(
-    *, uow: UnitOfWork, person_id: int, client_id: int, counts: Counts = "others"
+    *, uow: UnitOfWork, person_id: int, client_id: int, counts: Counts
 ) -> int:
     """How many of the client's applications wait for this person's signature (the main
     menu's header). Few are ever out for signing at once; a hundred is plenty to count."""
@@ -193,7 +193,7 @@ async def save_answers(
     answers: Answers,
     current_field: str | None,
     now: datetime,
-    counts: Counts = "others",
+    counts: Counts,
 ) -> ApplicationRecord:
     """Every answer is stored as it is given (and where the dialog is, so a draft resumes
     there). A change of content while signatures are being collected voids them and tells
@@ -233,7 +233,7 @@ async def _void(
     *,
     now: datetime,
     telegram_user_id: int,
-    counts: Counts = "others",
+    counts: Counts,
     withdrawn: bool = False,
 ) -> None:
     application = opened.application
@@ -388,7 +388,7 @@ async def send_for_signing(
     telegram_user_id: int,
     application_id: int,
     now: datetime,
-    counts: Counts = "others",
+    counts: Counts,
     reminders: ReminderPolicy | None = None,
 ) -> SigningState:
     """«Nosūtīt apstiprināšanai»: the content is fixed (its hash) and every signer still needed
@@ -464,7 +464,7 @@ async def decide(
     decision: Decision,
     now: datetime,
     reason: str | None = None,
-    counts: Counts = "others",
+    counts: Counts,
 ) -> SigningState:
     """«Parakstīt» or «Atteikt»: binds the content the signer saw (its hash). Only a signatory
     by the Company Register may; a content changed since the button was sent is refused."""
@@ -542,7 +542,7 @@ async def submit(
     telegram_user_id: int,
     application_id: int,
     now: datetime,
-    counts: Counts = "others",
+    counts: Counts,
     printing: Printing | None = None,
 ) -> tuple[ApplicationRecord, bool]:
     """«Iesniegt ALTUM»: once (a second tap finds it submitted: False), only with the form valid
@@ -643,13 +643,23 @@ async def withdraw(
     telegram_user_id: int,
     application_id: int,
     now: datetime,
+    counts: Counts,
 ) -> ApplicationRecord:
-    """The preparer takes it back before submission; signatures so far are void."""
+    """The preparer takes it back before submission; signatures so far are void (the signers
+    still asked are told: who they are follows the rule as `counts` reads it)."""
     opened = await _load(uow, forms, telegram_user_id, application_id, lock=True)
     application = opened.application
     if application.status not in OPEN or application.prepared_by != opened.person_id:
         raise NotEditable
-    await _void(uow, notifier, opened, now=now, telegram_user_id=telegram_user_id, withdrawn=True)
+    await _void(
+        uow,
+        notifier,
+        opened,
+        now=now,
+        telegram_user_id=telegram_user_id,
+        counts=counts,
+        withdrawn=True,
+    )
     withdrawn = replace(application, status=S.WITHDRAWN, updated_at=now)
     await uow.applications.save(withdrawn)
     await uow.activity.record(

@@ -46,6 +46,7 @@ async def _at_the_files(uow: FakeUnitOfWork, notifier: FakeNotifier, chat: int) 
         answers=answers,
         current_field="supporting_documents",
         now=NOW,
+        counts="others",
     )
     return record.id
 
@@ -76,6 +77,7 @@ async def test_a_photo_is_attached_as_a_document_of_the_client_and_bound_by_the_
             field_id="supporting_documents",
             file=file,
             now=NOW,
+            counts="others",
         )
 
     opened = await attach(_file(client_id, DocumentKind.JPEG))
