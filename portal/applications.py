@@ -434,7 +434,8 @@ async def send_for_signing(
                 application_id=application.id,
                 person_id=person_id,
                 client_id=application.client_id,
-                title=opened.form.title.lv,
+                title_lv=opened.form.title.lv,
+                title_en=opened.form.title.en,
                 policy=reminders,
                 now=now,
             )
