@@ -20,6 +20,8 @@ from portal.application_pdf import Printing, store_submitted_pdf
 from portal.clients import acting_for
 from portal.forms import (
     Answers,
+    AttachmentRef,
+    FieldType,
     Form,
     FormCatalogue,
     FormKind,
@@ -275,21 +277,46 @@ async def discard(
     application_id: int,
     now: datetime,
 ) -> None:
-    """«Atcelt» on a draft nobody signed: it is deleted."""
+    """«Atcelt» on a draft nobody signed: it is deleted, and with it the files uploaded into
+    it: they were the draft's, so they leave the client's documents too — unless something
+    else still names them (another application's answers, as a questionnaire carried over
+    from its last submission, a message, a deal)."""
     opened = await _load(uow, forms, telegram_user_id, application_id, lock=True)
     if opened.application.status is not S.DRAFT:
         raise NotEditable
-    await uow.applications.delete(opened.access.client_id, application_id)
+    client_id = opened.access.client_id
+    await uow.applications.delete(client_id, application_id)
+    attached = attached_documents(opened.form, opened.answers)
+    kept = await uow.applications.documents_in_use(client_id, attached)
+    dropped = await uow.messages.drop_documents(
+        client_id, sorted(int(d) for d in attached - kept if d.isdigit())
+    )
     await uow.activity.record(
         ActivityEvent(
             action=Action.APPLICATION_DISCARDED,
             telegram_user_id=telegram_user_id,
             person_id=opened.person_id,
-            client_id=opened.access.client_id,
+            client_id=client_id,
             occurred_at=now,
-            details={"application": application_id},
+            details={"application": application_id, "documents_dropped": dropped},
         )
     )
+
+
+def attached_documents(form: Form, answers: Answers) -> set[str]:
+    """The document ids of the files in a draft's attachment answers (hidden ones too)."""
+    return {
+        ref.document_id
+        for field in form.fields
+        if field.type is FieldType.ATTACHMENT
+        for ref in _attachments(answers.get(field.id))
+    }
+
+
+def _attachments(value: Value | None) -> tuple[AttachmentRef, ...]:
+    if not isinstance(value, tuple):
+        return ()
+    return tuple(v for v in value if isinstance(v, AttachmentRef))
 
 
 async def list_applications(
