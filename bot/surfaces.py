@@ -86,6 +86,7 @@ def web_surface(app: App) -> Surface:
         form_origins=form_origins(settings),
         limits=settings.limits,
         registration_review=settings.registration.review == "required",
+        at_least_counts=settings.registration.at_least_counts,
         guide=user_guide(app.i18n, settings),
         forms=load_forms(),
         printing=Printing(pdf=FpdfWriter(), store=ContentStore(settings.files.dir)),

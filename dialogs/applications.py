@@ -35,6 +35,7 @@ from portal.model import (
     ReminderPolicy,
 )
 from portal.ports import UnitOfWork
+from portal.signing import Counts
 
 S = ApplicationStatus
 # The list's filters: an opaque key each, and the statuses it shows.
@@ -83,6 +84,7 @@ def router(
     reminders: ReminderPolicy | None = None,
     printing: Printing | None = None,
     desk: FileDesk | None = None,
+    counts: Counts,
 ) -> Router:
     router = Router(name="application_forms")
     for part in form_routers(
@@ -92,6 +94,7 @@ def router(
         reminders=reminders,
         printing=printing,
         desk=desk,
+        counts=counts,
     ):
         router.include_router(part)
     offered = forms.offered(FormKind.APPLICATION)
@@ -155,7 +158,7 @@ def router(
             opened = await apps.open_application(
                 uow=uow, forms=forms, telegram_user_id=user_id, application_id=record.id
             )
-            await resume(outgoing, state, uow, opened)
+            await resume(outgoing, state, uow, opened, counts=counts)
         elif act == "list":
             await listing(user_id, value, uow, outgoing)
         elif opening:
@@ -172,9 +175,9 @@ def router(
                 return
             outgoing.answer_callback(query.id)
             if opened.application.status is S.DRAFT:
-                await resume(outgoing, state, uow, opened)
+                await resume(outgoing, state, uow, opened, counts=counts)
             elif opened.application.status in OPEN:
-                await show_summary(outgoing, state, uow, opened)
+                await show_summary(outgoing, state, uow, opened, counts=counts)
             else:
                 outgoing.send(
                     application_line(opened.application, opened.form),
@@ -238,6 +241,7 @@ def _router(settings: DialogSettings) -> Router:
         reminders=settings.reminders,
         printing=printing,
         desk=settings.files,
+        counts=settings.at_least_counts,
     )
 
 

@@ -62,6 +62,14 @@ async def list_clients(user_id: int, uow: UnitOfWork, outgoing: Outgoing) -> Non
     outgoing.send(text, keyboard=clients_keyboard(listing.clients, listing.current_client_id))
 
 
+def now_acting_text(access: ClientAccess) -> str:
+    """What the chat says whenever it starts acting for another client: /client, or «Atvērt»
+    on a notice of another client than the one chosen."""
+    return _("🏢 You now act for <b>{client}</b> ({role}).").format(
+        client=escape(access.name), role=role_label(access)
+    )
+
+
 def router() -> Router:
     router = Router(name="clients")
 
@@ -101,11 +109,7 @@ def router() -> Router:
             return
         await state.clear()
         outgoing.answer_callback(query.id)
-        outgoing.send(
-            _("🏢 You now act for <b>{client}</b> ({role}).").format(
-                client=escape(access.name), role=role_label(access)
-            )
-        )
+        outgoing.send(now_acting_text(access))
         await send_main_menu(outgoing, uow, user_id, sections)
 
     return router

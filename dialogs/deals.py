@@ -28,6 +28,7 @@ from portal.deals import list_deals
 from portal.forms import FormCatalogue, FormKind
 from portal.model import ApplicationNotFound, DealRecord, DealStatus
 from portal.ports import UnitOfWork
+from portal.signing import Counts
 
 DEALS = "deals"
 
@@ -55,7 +56,7 @@ def deal_text(deal: DealRecord) -> str:
     )
 
 
-def router(forms: FormCatalogue) -> Router:
+def router(forms: FormCatalogue, *, counts: Counts) -> Router:
     router = Router(name="deals")
     offered = forms.offered(FormKind.DEAL_APPLICATION)
 
@@ -176,13 +177,13 @@ def router(forms: FormCatalogue) -> Router:
             opened = await apps.open_application(
                 uow=uow, forms=forms, telegram_user_id=user_id, application_id=record.id
             )
-            await resume(outgoing, state, uow, opened)
+            await resume(outgoing, state, uow, opened, counts=counts)
 
     return router
 
 
 def _router(settings: DialogSettings) -> Router:
-    return router(settings.forms)
+    return router(settings.forms, counts=settings.at_least_counts)
 
 
 SECTION = Section(

@@ -65,7 +65,10 @@ def router() -> Router:
                 "I work with buttons and commands, so I cannot answer free text yet. "
                 "Choose an action in the menu or send /help."
             ),
-            keyboard=main_menu_keyboard(await menu_view(uow, message.from_user.id), sections),
+            keyboard=main_menu_keyboard(
+                await menu_view(uow, message.from_user.id, counts=sections.at_least_counts),
+                sections,
+            ),
         )
 
     @router.message()
@@ -78,7 +81,10 @@ def router() -> Router:
                 "I cannot take files, photos or stickers here yet. "
                 "Choose an action in the menu or send /help."
             ),
-            keyboard=main_menu_keyboard(await menu_view(uow, message.from_user.id), sections),
+            keyboard=main_menu_keyboard(
+                await menu_view(uow, message.from_user.id, counts=sections.at_least_counts),
+                sections,
+            ),
         )
 
     @router.callback_query()

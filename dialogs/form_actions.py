@@ -59,6 +59,7 @@ from portal.model import (
     RuleNotMet,
 )
 from portal.ports import UnitOfWork
+from portal.signing import Counts
 
 
 def form_routers(
@@ -69,15 +70,22 @@ def form_routers(
     reminders: ReminderPolicy | None = None,
     printing: Printing | None = None,
     desk: FileDesk | None = None,
+    counts: Counts,
 ) -> list[Router]:
     """The form dialog for any form kind: its whole-application actions and its questions.
     `public_url`: where the signature confirmation pages are; `minutes`: how long a signer has
     to confirm (SIGNATURE_CONFIRMATION_MINUTES); `reminders`: when signers are reminded;
-    `printing`: the submitted PDF in chat."""
+    `printing`: the submitted PDF in chat; `counts`: how the register's "with at least N" is
+    read (REGISTRATION_AT_LEAST_COUNTS), for who must sign."""
     actions = actions_router(
-        forms, public_url=public_url, minutes=minutes, reminders=reminders, printing=printing
+        forms,
+        public_url=public_url,
+        minutes=minutes,
+        reminders=reminders,
+        printing=printing,
+        counts=counts,
     )
-    return [actions, form_router(forms, desk)]
+    return [actions, form_router(forms, desk, counts=counts)]
 
 
 def actions_router(
@@ -87,6 +95,7 @@ def actions_router(
     minutes: int,
     reminders: ReminderPolicy | None = None,
     printing: Printing | None = None,
+    counts: Counts,
 ) -> Router:
     router = Router(name="form_actions")
 
@@ -109,6 +118,7 @@ def actions_router(
                 submit=submit,
                 now=utcnow(),
                 minutes=minutes,
+                counts=counts,
             )
         except MayNotSign:
             outgoing.send(
@@ -175,6 +185,7 @@ def actions_router(
                 decision=Decision.REFUSED,
                 reason=reason,
                 now=utcnow(),
+                counts=counts,
             )
         except NotLinked:
             not_logged_in(outgoing)
@@ -288,6 +299,7 @@ def actions_router(
                     telegram_user_id=user_id,
                     application_id=app,
                     now=utcnow(),
+                    counts=counts,
                 )
             except NotEditable:
                 outgoing.send(_("Only the person who prepared it can withdraw it."))
@@ -300,15 +312,23 @@ def actions_router(
             index = data.f
             shown = {f.id for f in visible_fields(opened.form, opened.answers)}
             if not 0 <= index < len(fields) or fields[index].id not in shown:
-                await resume(outgoing, state, uow, opened)
+                await resume(outgoing, state, uow, opened, counts=counts)
                 return
             await go_on(
-                outgoing, state, uow, forms, user_id, opened, dict(opened.answers), fields[index]
+                outgoing,
+                state,
+                uow,
+                forms,
+                user_id,
+                opened,
+                dict(opened.answers),
+                fields[index],
+                counts=counts,
             )
             return
         if not opened.form.needs_signatures:  # a questionnaire: a forged or stale button
             outgoing.send(_("This form needs no signatures: submit it from its summary."))
-            await resume(outgoing, state, uow, opened)
+            await resume(outgoing, state, uow, opened, counts=counts)
             return
         try:
             if act == "send":
@@ -320,6 +340,7 @@ def actions_router(
                     application_id=app,
                     now=utcnow(),
                     reminders=reminders,
+                    counts=counts,
                 )
                 await state.clear()
                 outgoing.send(
@@ -332,7 +353,7 @@ def actions_router(
             # «Parakstīt»: the signer's own signature; alone it is enough, else the others
             # are asked.
             rule = await apps.signing_rule(
-                uow=uow, client_id=opened.application.client_id, counts="others"
+                uow=uow, client_id=opened.application.client_id, counts=counts
             )
             if opened.person_id not in rule.rules:
                 raise MayNotSign
@@ -347,6 +368,7 @@ def actions_router(
                     application_id=app,
                     now=utcnow(),
                     reminders=reminders,
+                    counts=counts,
                 )
             await state.clear()
             # A sole signatory's signature submits too, once the provider confirms them.
@@ -360,7 +382,7 @@ def actions_router(
                     fields=escape(names)
                 )
             )
-            await resume(outgoing, state, uow, opened)
+            await resume(outgoing, state, uow, opened, counts=counts)
         except MayNotSign:
             outgoing.send(_("Only a person with signing rights by the Company Register can sign."))
         except AwaitingReview:
@@ -384,6 +406,7 @@ def actions_router(
                 application_id=opened.application.id,
                 now=utcnow(),
                 printing=printing,
+                counts=counts,
             )
         except RuleNotMet:
             if not answered:

@@ -63,6 +63,7 @@ from portal.model import (
     NotLinked,
 )
 from portal.ports import UnitOfWork
+from portal.signing import Counts
 
 Answers = dict[str, Value | None]
 
@@ -200,18 +201,21 @@ async def ask(outgoing: Outgoing, state: FSMContext, opened: apps.Opened, field:
 
 
 async def show_summary(
-    outgoing: Outgoing, state: FSMContext, uow: UnitOfWork, opened: apps.Opened
+    outgoing: Outgoing, state: FSMContext, uow: UnitOfWork, opened: apps.Opened, *, counts: Counts
 ) -> None:
     await state.clear()
     outgoing.send(
         summary_text(opened.form, opened.answers),
-        keyboard=await summary_keyboard(uow, opened),
+        keyboard=await summary_keyboard(uow, opened, counts=counts),
     )
 
 
-async def summary_keyboard(uow: UnitOfWork, opened: apps.Opened) -> InlineKeyboardMarkup:
+async def summary_keyboard(
+    uow: UnitOfWork, opened: apps.Opened, *, counts: Counts
+) -> InlineKeyboardMarkup:
     """Any answer changed in two taps (its button, then the answer); then the way on that
-    fits the person: sign (alone: and submit), or send to the signers, or submit."""
+    fits the person: sign (alone: and submit), or send to the signers, or submit. Whether the
+    person signs alone follows the register's rule as `counts` reads its "with at least N"."""
     application, app = opened.application, opened.application.id
     builder = InlineKeyboardBuilder()
     sizes: list[int] = []
@@ -223,7 +227,7 @@ async def summary_keyboard(uow: UnitOfWork, opened: apps.Opened) -> InlineKeyboa
     fields = len(visible_fields(opened.form, opened.answers))
     sizes += [2] * (fields // 2) + ([1] if fields % 2 else [])
     if opened.form.needs_signatures:
-        rule = await apps.signing_rule(uow=uow, client_id=application.client_id, counts="others")
+        rule = await apps.signing_rule(uow=uow, client_id=application.client_id, counts=counts)
         if opened.person_id in rule.rules:
             alone = rule.needed_with(opened.person_id) == 1
             text = _("✍️ Sign and submit") if alone else _("✍️ Sign and send for signing")
@@ -252,6 +256,8 @@ async def go_on(
     opened: apps.Opened,
     answers: Answers,
     field: Field | None,
+    *,
+    counts: Counts,
 ) -> None:
     """Store the answers with the question now asked (None: the summary), then ask it."""
     notifier = OutgoingNotifier(uow, outgoing)
@@ -264,10 +270,11 @@ async def go_on(
         answers=answers,
         current_field=field.id if field else None,
         now=utcnow(),
+        counts=counts,
     )
     opened = apps.Opened(record, opened.form, answers, opened.access, opened.person_id)
     if field is None:
-        await show_summary(outgoing, state, uow, opened)
+        await show_summary(outgoing, state, uow, opened, counts=counts)
     else:
         await ask(outgoing, state, opened, field)
 
@@ -277,11 +284,13 @@ async def resume(
     state: FSMContext,
     uow: UnitOfWork,
     opened: apps.Opened,
+    *,
+    counts: Counts,
 ) -> None:
     """A saved draft goes on where it stopped (or at its summary when all is answered)."""
     field = resume_question(opened.form, opened.answers, opened.application.current_field)
     if field is None:
-        await show_summary(outgoing, state, uow, opened)
+        await show_summary(outgoing, state, uow, opened, counts=counts)
     else:
         await ask(outgoing, state, opened, field)
 
@@ -317,9 +326,10 @@ async def load_opened(
     return None
 
 
-def form_router(forms: FormCatalogue, desk: FileDesk | None = None) -> Router:
+def form_router(forms: FormCatalogue, desk: FileDesk | None = None, *, counts: Counts) -> Router:
     """The questions of any form kind; the whole-form actions are `dialogs.form_actions`.
-    `desk`: where an attachment question's files are checked and stored."""
+    `desk`: where an attachment question's files are checked and stored; `counts`: how the
+    register's "with at least N" is read (REGISTRATION_AT_LEAST_COUNTS)."""
     router = Router(name="form_dialog")
 
     async def answered(
@@ -337,10 +347,10 @@ def form_router(forms: FormCatalogue, desk: FileDesk | None = None) -> Router:
             _refused(outgoing, opened, field, result)
             return
         if stay:  # a part of a long text, a multi choice's toggle: the same question again
-            await go_on(outgoing, state, uow, forms, user_id, opened, result, field)
+            await go_on(outgoing, state, uow, forms, user_id, opened, result, field, counts=counts)
             return
         following = next_question(opened.form, result)
-        await go_on(outgoing, state, uow, forms, user_id, opened, result, following)
+        await go_on(outgoing, state, uow, forms, user_id, opened, result, following, counts=counts)
 
     @router.message(StateFilter(FormDialog.question), F.text)
     async def typed(
@@ -359,7 +369,7 @@ def form_router(forms: FormCatalogue, desk: FileDesk | None = None) -> Router:
             return
         field = resume_question(opened.form, opened.answers, opened.application.current_field)
         if field is None:
-            await show_summary(outgoing, state, uow, opened)
+            await show_summary(outgoing, state, uow, opened, counts=counts)
             return
         answers = dict(opened.answers)
         context = await apps.form_context(uow=uow, application=opened.application, now=utcnow())
@@ -417,6 +427,7 @@ def form_router(forms: FormCatalogue, desk: FileDesk | None = None) -> Router:
             field_id=field.id,
             file=file,
             now=utcnow(),
+            counts=counts,
         )
         if isinstance(result, Refusal):
             _refused(outgoing, opened, field, result)
@@ -449,7 +460,7 @@ def form_router(forms: FormCatalogue, desk: FileDesk | None = None) -> Router:
         index = callback_data.f
         if asked is None or not 0 <= index < len(fields) or fields[index].id != asked.id:
             outgoing.answer_callback(query.id, _("That question is no longer asked."), alert=True)
-            await resume(outgoing, state, uow, opened)
+            await resume(outgoing, state, uow, opened, counts=counts)
             return
         outgoing.answer_callback(query.id)
         if query.message is not None:
@@ -490,7 +501,17 @@ def form_router(forms: FormCatalogue, desk: FileDesk | None = None) -> Router:
                 await answered(user_id, opened, field, result, uow, state, outgoing)
             elif act == "back":
                 before = previous_question(opened.form, answers, field.id)
-                await go_on(outgoing, state, uow, forms, user_id, opened, answers, before or field)
+                await go_on(
+                    outgoing,
+                    state,
+                    uow,
+                    forms,
+                    user_id,
+                    opened,
+                    answers,
+                    before or field,
+                    counts=counts,
+                )
             elif act == "cal":
                 raw = callback_data.v
                 month = (
@@ -503,6 +524,6 @@ def form_router(forms: FormCatalogue, desk: FileDesk | None = None) -> Router:
                     keyboard=question_keyboard(opened, field, month=month),
                 )
         except NotAQuestion:
-            await resume(outgoing, state, uow, opened)
+            await resume(outgoing, state, uow, opened, counts=counts)
 
     return router

@@ -24,6 +24,7 @@ from portal.clients import current_client
 from portal.linking import linked_person
 from portal.model import ClientAccess, Role, Waiting
 from portal.ports import UnitOfWork
+from portal.signing import Counts
 from portal.waiting import what_waits
 
 LOGIN = "login"
@@ -124,19 +125,21 @@ def _main_menu_keyboard(
     return builder.as_markup()
 
 
-async def menu_view(uow: UnitOfWork, telegram_user_id: int) -> MenuView:
+async def menu_view(uow: UnitOfWork, telegram_user_id: int, *, counts: Counts) -> MenuView:
+    """Who the chat acts as and for, and what waits there (who is to sign: by the register's
+    rule as `counts`, REGISTRATION_AT_LEAST_COUNTS, reads it)."""
     person = await linked_person(uow=uow, telegram_user_id=telegram_user_id)
     if person is None:
         return MenuView()
     client = await current_client(uow=uow, telegram_user_id=telegram_user_id)
-    waiting = await what_waits(uow=uow, person_id=person.id, access=client)
+    waiting = await what_waits(uow=uow, person_id=person.id, access=client, counts=counts)
     return MenuView(person_name=person.full_name, client=client, waiting=waiting)
 
 
 async def send_main_menu(
     outgoing: Outgoing, uow: UnitOfWork, telegram_user_id: int, sections: Sections
 ) -> None:
-    view = await menu_view(uow, telegram_user_id)
+    view = await menu_view(uow, telegram_user_id, counts=sections.at_least_counts)
     outgoing.send(main_menu_text(view), keyboard=main_menu_keyboard(view, sections))
 
 

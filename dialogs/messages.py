@@ -17,7 +17,7 @@ from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import MenuAction
-from dialogs.clients import not_logged_in
+from dialogs.clients import not_logged_in, now_acting_text
 from dialogs.message_common import Msg, no_client, now, sent_reply, show_list, show_thread
 from dialogs.message_compose import compose_router
 from dialogs.message_search import search_router
@@ -27,7 +27,7 @@ from dialogs.message_texts import (
 from dialogs.outgoing import Outgoing
 from dialogs.sections import CommandEntry, DialogSettings, MenuEntry, Routing, Section, Visibility
 from portal import messages
-from portal.clients import choose_client
+from portal.clients import choose_client, current_client
 from portal.model import (
     Invalid,
     NoAccess,
@@ -72,14 +72,25 @@ def router(settings: DialogSettings) -> Router:
 
     @router.callback_query(Msg.filter(F.action == "open"))
     async def opened(
-        query: CallbackQuery, callback_data: Msg, uow: UnitOfWork, outgoing: Outgoing
+        query: CallbackQuery,
+        callback_data: Msg,
+        uow: UnitOfWork,
+        outgoing: Outgoing,
+        state: FSMContext,
     ) -> None:
+        user_id = query.from_user.id
         try:
             if callback_data.value.isdigit():  # from a notice: act for that client first
-                await choose_client(
-                    uow=uow, telegram_user_id=query.from_user.id, client_id=int(callback_data.value)
+                before = await current_client(uow=uow, telegram_user_id=user_id)
+                access = await choose_client(
+                    uow=uow, telegram_user_id=user_id, client_id=int(callback_data.value)
                 )
-            await show_thread(query.from_user.id, callback_data.id, uow, outgoing)
+                if before is None or before.client_id != access.client_id:
+                    # Said as /client says it: what follows is done for this client now; a
+                    # flow begun for the other one ends, as a switch by /client ends it.
+                    await state.clear()
+                    outgoing.send(now_acting_text(access))
+            await show_thread(user_id, callback_data.id, uow, outgoing)
         except NotLinked:
             outgoing.answer_callback(query.id)
             not_logged_in(outgoing)

@@ -197,7 +197,10 @@ def reminder_text(notice: ReminderDue) -> str:
             "⚠️ Invoice No. {number} of deal No. {deal} of <b>{client}</b>, {amount}, was "
             "due on {due} and is not marked as paid yet."
         ).format(**values)
-    title = escape(details.get("title", ""))
+    # The form's title in the signer's language (`title` is the Latvian one; a reminder
+    # scheduled before the English one was kept has only that).
+    locale = get_i18n().current_locale
+    title = escape(details.get(f"title_{locale}") or details.get("title", ""))
     return _("✍️ Reminder: «{title}» of <b>{client}</b> waits for your signature.").format(
         title=title, client=client
     )

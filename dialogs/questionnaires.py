@@ -35,6 +35,7 @@ from portal import questionnaires as qs
 from portal.forms import FormCatalogue, decode_answers, summary
 from portal.model import ApplicationNotFound, NoAccess, NotLinked
 from portal.ports import UnitOfWork
+from portal.signing import Counts
 
 
 class QsAct(CallbackData, prefix="qs"):
@@ -99,7 +100,7 @@ def last_submission_keyboard(standing: qs.Standing, i: int) -> InlineKeyboardMar
     return builder.as_markup()
 
 
-def router(forms: FormCatalogue) -> Router:
+def router(forms: FormCatalogue, *, counts: Counts) -> Router:
     router = Router(name="questionnaires")
 
     async def overview(user_id: int, uow: UnitOfWork, outgoing: Outgoing) -> None:
@@ -117,7 +118,7 @@ def router(forms: FormCatalogue) -> Router:
         opened = await apps.open_application(
             uow=uow, forms=forms, telegram_user_id=user_id, application_id=record.id
         )
-        await resume(outgoing, state, uow, opened)
+        await resume(outgoing, state, uow, opened, counts=counts)
 
     async def act(
         query: CallbackQuery, data: QsAct, state: FSMContext, uow: UnitOfWork, outgoing: Outgoing
@@ -185,7 +186,7 @@ def router(forms: FormCatalogue) -> Router:
 
 
 def _router(settings: DialogSettings) -> Router:
-    return router(settings.forms)
+    return router(settings.forms, counts=settings.at_least_counts)
 
 
 SECTION = Section(

@@ -240,7 +240,16 @@ def router(settings: DialogSettings) -> Router:
         if not pending:
             outgoing.answer_callback(query.id, _("This button is no longer valid."), alert=True)
             return
-        await file_to_draft(query, callback_data, settings.forms, pending, uow, outgoing, state)
+        await file_to_draft(
+            query,
+            callback_data,
+            settings.forms,
+            pending,
+            uow,
+            outgoing,
+            state,
+            counts=settings.at_least_counts,
+        )
 
     @router.message(QuickUpload.target)
     async def choose_first(message: Message, outgoing: Outgoing) -> None:

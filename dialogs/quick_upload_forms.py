@@ -21,6 +21,7 @@ from portal.application_files import attach_file, waiting_for_files
 from portal.forms import FieldType, FormCatalogue, Refusal, resume_question
 from portal.model import OPEN, NoAccess
 from portal.ports import UnitOfWork
+from portal.signing import Counts
 
 ACTION = "qform"
 
@@ -44,6 +45,8 @@ async def file_to_draft(
     uow: UnitOfWork,
     outgoing: Outgoing,
     state: FSMContext,
+    *,
+    counts: Counts,
 ) -> None:
     """The pending file into the application's attachment question asked now; then that
     question again, in the form dialog. A forged or stale button attaches nothing."""
@@ -70,6 +73,7 @@ async def file_to_draft(
             field_id=field.id,
             file=file_of(pending),
             now=utcnow(),
+            counts=counts,
         )
     except NoAccess:  # the file was received while another client was chosen
         outgoing.answer_callback(query.id, _("This button is no longer valid."), alert=True)

@@ -40,7 +40,7 @@ def registered_sections() -> Sections:
 
 
 def root_router(settings: DialogSettings, sections: Sections | None = None) -> Router:
-    sections = sections or registered_sections()
+    sections = (sections or registered_sections()).configured(settings.at_least_counts)
     root = Router(name="dialogs")
     # The portal is personal: groups and channels get nothing.
     root.message.filter(F.chat.type == "private")

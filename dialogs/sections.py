@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import Literal
 
 from aiogram import Router
 from babel.support import LazyProxy
@@ -25,6 +24,7 @@ from dialogs.uploads import FileDesk
 from portal.forms import FormCatalogue
 from portal.model import ReminderPolicy, TimeLimits
 from portal.ports import PdfWriter
+from portal.signing import Counts
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,7 @@ class DialogSettings:
     public_url: str  # the bot's web address, for login and confirmation links
     limits: TimeLimits
     # REGISTRATION_AT_LEAST_COUNTS: how the register's "with at least N" is read
-    at_least_counts: Literal["others", "total"] = "others"
+    at_least_counts: Counts = "others"
     # The forms (forms/*.yaml), loaded once at start-up; none in tests that need none.
     forms: FormCatalogue = field(default_factory=lambda: FormCatalogue(()))
     files: FileDesk | None = None  # documents from the chat (None: the chat takes none)
@@ -105,9 +105,11 @@ class Section:
 class Sections:
     """The registry: sections in the order people see them (menu, map, command list).
 
-    Compared and hashed by identity, so derived keyboards can be cached per registry."""
+    Compared and hashed by identity, so derived keyboards can be cached per registry.
+    `at_least_counts` is REGISTRATION_AT_LEAST_COUNTS, for the menu's "to sign" count: the
+    runtime's registry is `configured` with the setting (`dialogs.routers.root_router`)."""
 
-    def __init__(self, *sections: Section) -> None:
+    def __init__(self, *sections: Section, at_least_counts: Counts = "others") -> None:
         for what, names in (
             ("section key", [s.key for s in sections]),
             ("position", [str(s.position) for s in sections]),
@@ -117,6 +119,13 @@ class Sections:
             if twice:
                 raise ValueError(f"{what} declared twice: {', '.join(twice)}")
         self._sections = tuple(sorted(sections, key=lambda section: section.position))
+        self.at_least_counts: Counts = at_least_counts
+
+    def configured(self, at_least_counts: Counts) -> Sections:
+        """The same sections, reading the register's "with at least N" as the setting says."""
+        if at_least_counts == self.at_least_counts:
+            return self
+        return Sections(*self._sections, at_least_counts=at_least_counts)
 
     def __iter__(self) -> Iterator[Section]:
         return iter(self._sections)

@@ -20,6 +20,7 @@ from portal.forms import (
 )
 from portal.model import OPEN, ClientFile, NewAttachment, NoAccess, NotEditable
 from portal.ports import Notifier, UnitOfWork
+from portal.signing import Counts
 
 # The documents module calls a JPEG "jpeg"; forms name it as the manual does.
 _FORM_KIND = {"jpeg": "jpg"}
@@ -41,6 +42,7 @@ async def attach_file(
     field_id: str,
     file: ClientFile,
     now: datetime,
+    counts: Counts,
 ) -> apps.Opened | Refusal:
     """Add `file` to the attachment question `field_id` (the one asked now: the caller
     checked it). A file the form does not take is refused before anything is recorded."""
@@ -75,6 +77,7 @@ async def attach_file(
         answers=answers,
         current_field=field_id,
         now=now,
+        counts=counts,
     )
     return apps.Opened(record, opened.form, answers, opened.access, opened.person_id)
 

@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 from portal import feed
 from portal.application_document import value_text
 from portal.application_pdf import Printing, store_submitted_pdf
-from portal.clients import current_client, person_of
+from portal.clients import acting_for
 from portal.forms import (
     Answers,
+    AttachmentRef,
+    FieldType,
     Form,
     FormCatalogue,
     FormKind,
@@ -50,7 +52,6 @@ from portal.model import (
     Invalid,
     MayNotSign,
     NewApplication,
-    NoAccess,
     NotEditable,
     ReminderPolicy,
     RuleNotMet,
@@ -96,7 +97,7 @@ def pending_signers(state: SigningState) -> tuple[int, ...]:
 
 
 async def awaiting_signature(
-    *, uow: UnitOfWork, person_id: int, client_id: int, counts: Counts = "others"
+    *, uow: UnitOfWork, person_id: int, client_id: int, counts: Counts
 ) -> int:
     """How many of the client's applications wait for this person's signature (the main
     menu's header). Few are ever out for signing at once; a hundred is plenty to count."""
@@ -110,18 +111,10 @@ async def awaiting_signature(
     return waiting
 
 
-async def _acting(uow: UnitOfWork, telegram_user_id: int) -> tuple[int, ClientAccess]:
-    person_id = await person_of(uow=uow, telegram_user_id=telegram_user_id)
-    access = await current_client(uow=uow, telegram_user_id=telegram_user_id)
-    if access is None:
-        raise NoAccess
-    return person_id, access
-
-
 async def _load(
     uow: UnitOfWork, forms: FormCatalogue, telegram_user_id: int, application_id: int, *, lock: bool
 ) -> Opened:
-    person_id, access = await _acting(uow, telegram_user_id)
+    person_id, access = await acting_for(uow=uow, telegram_user_id=telegram_user_id)
     repo = uow.applications
     found = await (repo.lock if lock else repo.get)(access.client_id, application_id)
     if found is None:
@@ -169,7 +162,7 @@ async def start_application(
     deal_number: str | None = None,
 ) -> ApplicationRecord:
     """«Jauns pieteikums» (or a deal's new application): an empty draft of the current client."""
-    person_id, access = await _acting(uow, telegram_user_id)
+    person_id, access = await acting_for(uow=uow, telegram_user_id=telegram_user_id)
     if (form.kind is FormKind.DEAL_APPLICATION) != (deal_number is not None):
         raise Invalid("deal_number", "a deal application needs its deal, no other form one")
     if deal_number is not None:
@@ -202,7 +195,7 @@ async def save_answers(
     answers: Answers,
     current_field: str | None,
     now: datetime,
-    counts: Counts = "others",
+    counts: Counts,
 ) -> ApplicationRecord:
     """Every answer is stored as it is given (and where the dialog is, so a draft resumes
     there). A change of content while signatures are being collected voids them and tells
@@ -242,7 +235,7 @@ async def _void(
     *,
     now: datetime,
     telegram_user_id: int,
-    counts: Counts = "others",
+    counts: Counts,
     withdrawn: bool = False,
 ) -> None:
     application = opened.application
@@ -284,21 +277,46 @@ async def discard(
     application_id: int,
     now: datetime,
 ) -> None:
-    """«Atcelt» on a draft nobody signed: it is deleted."""
+    """«Atcelt» on a draft nobody signed: it is deleted, and with it the files uploaded into
+    it: they were the draft's, so they leave the client's documents too — unless something
+    else still names them (another application's answers, as a questionnaire carried over
+    from its last submission, a message, a deal)."""
     opened = await _load(uow, forms, telegram_user_id, application_id, lock=True)
     if opened.application.status is not S.DRAFT:
         raise NotEditable
-    await uow.applications.delete(opened.access.client_id, application_id)
+    client_id = opened.access.client_id
+    await uow.applications.delete(client_id, application_id)
+    attached = attached_documents(opened.form, opened.answers)
+    kept = await uow.applications.documents_in_use(client_id, attached)
+    dropped = await uow.messages.drop_documents(
+        client_id, sorted(int(d) for d in attached - kept if d.isdigit())
+    )
     await uow.activity.record(
         ActivityEvent(
             action=Action.APPLICATION_DISCARDED,
             telegram_user_id=telegram_user_id,
             person_id=opened.person_id,
-            client_id=opened.access.client_id,
+            client_id=client_id,
             occurred_at=now,
-            details={"application": application_id},
+            details={"application": application_id, "documents_dropped": dropped},
         )
     )
+
+
+def attached_documents(form: Form, answers: Answers) -> set[str]:
+    """The document ids of the files in a draft's attachment answers (hidden ones too)."""
+    return {
+        ref.document_id
+        for field in form.fields
+        if field.type is FieldType.ATTACHMENT
+        for ref in _attachments(answers.get(field.id))
+    }
+
+
+def _attachments(value: Value | None) -> tuple[AttachmentRef, ...]:
+    if not isinstance(value, tuple):
+        return ()
+    return tuple(v for v in value if isinstance(v, AttachmentRef))
 
 
 async def list_applications(
@@ -313,7 +331,7 @@ async def list_applications(
 ) -> ApplicationPage:
     """«Pieteikumu saraksts»: drafts and submitted, newest first, a page at a time (without
     the questionnaires, which share the table)."""
-    _, access = await _acting(uow, telegram_user_id)
+    _, access = await acting_for(uow=uow, telegram_user_id=telegram_user_id)
     return await uow.applications.page(
         access.client_id,
         before=before,
@@ -397,7 +415,7 @@ async def send_for_signing(
     telegram_user_id: int,
     application_id: int,
     now: datetime,
-    counts: Counts = "others",
+    counts: Counts,
     reminders: ReminderPolicy | None = None,
 ) -> SigningState:
     """«Nosūtīt apstiprināšanai»: the content is fixed (its hash) and every signer still needed
@@ -443,7 +461,8 @@ async def send_for_signing(
                 application_id=application.id,
                 person_id=person_id,
                 client_id=application.client_id,
-                title=opened.form.title.lv,
+                title_lv=opened.form.title.lv,
+                title_en=opened.form.title.en,
                 policy=reminders,
                 now=now,
             )
@@ -473,7 +492,7 @@ async def decide(
     decision: Decision,
     now: datetime,
     reason: str | None = None,
-    counts: Counts = "others",
+    counts: Counts,
 ) -> SigningState:
     """«Parakstīt» or «Atteikt»: binds the content the signer saw (its hash). Only a signatory
     by the Company Register may; a content changed since the button was sent is refused."""
@@ -551,7 +570,7 @@ async def submit(
     telegram_user_id: int,
     application_id: int,
     now: datetime,
-    counts: Counts = "others",
+    counts: Counts,
     printing: Printing | None = None,
 ) -> tuple[ApplicationRecord, bool]:
     """«Iesniegt ALTUM»: once (a second tap finds it submitted: False), only with the form valid
@@ -652,13 +671,23 @@ async def withdraw(
     telegram_user_id: int,
     application_id: int,
     now: datetime,
+    counts: Counts,
 ) -> ApplicationRecord:
-    """The preparer takes it back before submission; signatures so far are void."""
+    """The preparer takes it back before submission; signatures so far are void (the signers
+    still asked are told: who they are follows the rule as `counts` reads it)."""
     opened = await _load(uow, forms, telegram_user_id, application_id, lock=True)
     application = opened.application
     if application.status not in OPEN or application.prepared_by != opened.person_id:
         raise NotEditable
-    await _void(uow, notifier, opened, now=now, telegram_user_id=telegram_user_id, withdrawn=True)
+    await _void(
+        uow,
+        notifier,
+        opened,
+        now=now,
+        telegram_user_id=telegram_user_id,
+        counts=counts,
+        withdrawn=True,
+    )
     withdrawn = replace(application, status=S.WITHDRAWN, updated_at=now)
     await uow.applications.save(withdrawn)
     await uow.activity.record(

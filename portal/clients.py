@@ -70,3 +70,14 @@ async def current_client(*, uow: UnitOfWork, telegram_user_id: int) -> ClientAcc
             )
         )
     return access
+
+
+async def acting_for(*, uow: UnitOfWork, telegram_user_id: int) -> tuple[int, ClientAccess]:
+    """The person the chat acts as and the client it acts for now (checked again): what every
+    use case on the current client's applications, questionnaires… starts from. Raises
+    `NotLinked` without a linked person, `NoAccess` without a current client."""
+    person_id = await person_of(uow=uow, telegram_user_id=telegram_user_id)
+    access = await current_client(uow=uow, telegram_user_id=telegram_user_id)
+    if access is None:
+        raise NoAccess
+    return person_id, access

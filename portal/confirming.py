@@ -68,7 +68,7 @@ async def request_confirmation(
     submit: bool,
     now: datetime,
     minutes: int,
-    counts: Counts = "others",
+    counts: Counts,
 ) -> Issued:
     """«Parakstīt»: every check a signature makes, now (a non-signatory is refused at once);
     then a link to confirm the identity, valid `minutes`."""
@@ -199,7 +199,7 @@ async def confirm_signature(
     flow: LoginFlowRecord,
     identity: ProviderIdentity,
     now: datetime,
-    counts: Counts = "others",
+    counts: Counts,
     printing: Printing | None = None,
 ) -> Confirmed:
     """The provider confirmed someone: if it is the person linked to the chat, the signature

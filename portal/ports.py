@@ -8,7 +8,7 @@ Ports import only records (`portal.model`) and rules, never a use case.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
@@ -363,6 +363,9 @@ class Applications(Protocol):
 
     async def delete(self, client_id: int, application_id: int) -> None: ...
 
+    async def documents_in_use(self, client_id: int, document_ids: Collection[str]) -> set[str]:
+        """Of these document ids, those an application of the client names in its answers."""
+
     async def page(
         self,
         client_id: int,
@@ -475,6 +478,11 @@ class Messages(Protocol):
 
     async def archived(self, client_id: int, *, offset: int, limit: int) -> Page[DocumentRecord]:
         """Documents sent through the old portal («Nosūtīto dokumentu arhīvs»), newest first."""
+
+    async def drop_documents(self, client_id: int, document_ids: Collection[int]) -> int:
+        """Delete those of the client's documents of these ids that only a form's answer
+        refers to (of no message or deal, not in the archive, not from ALTUM); how many. The
+        stored bytes stay: the content store is shared and may be named elsewhere."""
 
 
 class UnitOfWork(Protocol):

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from portal import applications as apps
+from portal.clients import acting_for
 from portal.forms import Form, FormCatalogue, FormKind, decode_answers, encode_answers
 from portal.model import (
     ALTUM_STATUSES,
@@ -56,7 +57,7 @@ async def overview(
     *, uow: UnitOfWork, forms: FormCatalogue, telegram_user_id: int
 ) -> tuple[ClientAccess, list[Standing]]:
     """«Anketas»: every questionnaire with the client's draft and last submission."""
-    _person_id, access = await apps._acting(uow, telegram_user_id)
+    _person_id, access = await acting_for(uow=uow, telegram_user_id=telegram_user_id)
     standings = [
         Standing(
             form,
@@ -92,7 +93,7 @@ async def start(
     form = offered.get(form_id)
     if form is None:
         raise ApplicationNotFound
-    _person_id, access = await apps._acting(uow, telegram_user_id)
+    _person_id, access = await acting_for(uow=uow, telegram_user_id=telegram_user_id)
     draft = await _newest(uow, access.client_id, form.id, DRAFTS)
     if draft is not None:
         return draft

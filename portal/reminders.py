@@ -193,12 +193,15 @@ async def schedule_signature_reminder(
     application_id: int,
     person_id: int,
     client_id: int,
-    title: str,
+    title_lv: str,
+    title_en: str,
     policy: ReminderPolicy,
     now: datetime,
 ) -> int:
     """A signer still needed is reminded `first_delay` after this, then every `repeat`, at
-    most `max_count` times (outside quiet hours). Scheduling again starts over."""
+    most `max_count` times (outside quiet hours). Scheduling again starts over. The form's
+    title goes in both languages, for the signer's own when it is rendered: `title` (Latvian,
+    as reminders scheduled before kept it) and `title_en`."""
     return await uow.reminders.schedule(
         NewReminder(
             key=signature_key(application_id, person_id),
@@ -208,7 +211,7 @@ async def schedule_signature_reminder(
             due_at=now + policy.first_delay,
             repeat=policy.repeat,
             max_count=policy.max_count,
-            details={"title": title, "application": str(application_id)},
+            details={"title": title_lv, "title_en": title_en, "application": str(application_id)},
         ),
         now=now,
     )

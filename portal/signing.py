@@ -28,7 +28,7 @@ class SigningRule:
 
     rules: Mapping[int, RepresentationRule]
     signatories: int
-    counts: Counts = "others"
+    counts: Counts
 
     def needed_with(self, person_id: int) -> int:
         rule = self.rules[person_id]
@@ -65,5 +65,5 @@ def company_rule(
 
 
 def own_rule(person_id: int) -> SigningRule:
-    """A natural person signs for themselves alone."""
-    return SigningRule({person_id: ALONE}, 1)
+    """A natural person signs for themselves alone (how N is read does not matter then)."""
+    return SigningRule({person_id: ALONE}, 1, "total")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -121,6 +123,19 @@ class SqlApplications:
             .where(Application.id == application_id, Application.client_id == client_id)
             .execution_options(synchronize_session=False)
         )
+
+    async def documents_in_use(self, client_id: int, document_ids: Collection[str]) -> set[str]:
+        """A client has tens of applications, not thousands: their answers are read and the
+        attachments' `document_id`s picked out (the form engine's JSON, `encode_answers`)."""
+        wanted = set(document_ids)
+        if not wanted:
+            return set()
+        named: set[str] = set()
+        for answers in await self._session.scalars(
+            select(Application.answers).where(Application.client_id == client_id)
+        ):
+            named |= _document_ids(answers)
+        return wanted & named
 
     async def page(
         self,
@@ -264,3 +279,15 @@ class SqlApplications:
             .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _document_ids(value: Any) -> set[str]:
+    """Every `document_id` in an answers' JSON (an attachment answer is a list of objects)."""
+    if isinstance(value, dict):
+        found = {str(value["document_id"])} if "document_id" in value else set()
+        for item in value.values():
+            found |= _document_ids(item)
+        return found
+    if isinstance(value, list):
+        return set().union(*(_document_ids(item) for item in value))
+    return set()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.documents import DocumentKind
@@ -326,6 +327,23 @@ class SqlMessages:
         )
         items = [self._document(*row) for row in rows[:limit]]
         return Page(items=items, has_more=len(rows) > limit, offset=offset)
+
+    async def drop_documents(self, client_id: int, document_ids: Collection[int]) -> int:
+        if not document_ids:
+            return 0
+        result = await self._session.execute(
+            delete(ClientDocument)
+            .where(
+                ClientDocument.client_id == client_id,
+                ClientDocument.id.in_(list(document_ids)),
+                ClientDocument.message_id.is_(None),
+                ClientDocument.deal_id.is_(None),
+                ClientDocument.sent_on.is_(None),
+                ClientDocument.incoming.is_(False),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def archived(self, client_id: int, *, offset: int, limit: int) -> Page[DocumentRecord]:
         rows = list(

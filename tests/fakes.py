@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -767,6 +767,18 @@ class FakeApplications:
                 s for s in self.signature_rows if s.application_id != application_id
             ]
 
+    async def documents_in_use(self, client_id: int, document_ids: Collection[str]) -> set[str]:
+        named = {
+            str(ref["document_id"])
+            for row in self.rows.values()
+            if row.client_id == client_id
+            for value in row.answers.values()
+            if isinstance(value, list)
+            for ref in value
+            if isinstance(ref, dict) and "document_id" in ref
+        }
+        return set(document_ids) & named
+
     async def page(
         self,
         client_id: int,
@@ -1292,6 +1304,21 @@ class FakeMessages:
             reverse=True,
         )
         return Page(found[offset : offset + limit], len(found) > offset + limit, offset)
+
+    async def drop_documents(self, client_id: int, document_ids: Collection[int]) -> int:
+        dropped = [
+            d.id
+            for d in self.docs.values()
+            if d.id in set(document_ids)
+            and d.file.client_id == client_id
+            and d.message_id is None
+            and d.deal_number is None
+            and d.sent_on is None
+            and not d.incoming
+        ]
+        for document_id in dropped:
+            del self.docs[document_id]
+        return len(dropped)
 
     async def archived(self, client_id: int, *, offset: int, limit: int) -> Page[DocumentRecord]:
         found = sorted(

@@ -93,7 +93,8 @@ async def confirm_submit(request: web.Request) -> web.Response:
             if confirmed.awaiting_review:
                 text += "\n\n" + awaiting_review_text()
             chat.send(text)
-            await send_main_menu(chat, uow, confirmed.telegram_user_id, registered_sections())
+            sections = registered_sections().configured(surface.at_least_counts)
+            await send_main_menu(chat, uow, confirmed.telegram_user_id, sections)
         outgoing.queued.extend(chat.queued)
         return confirmed.name, locale
 

@@ -201,6 +201,7 @@ async def finish(
                 identity=identity,
                 now=now,
                 printing=surface.printing,
+                counts=surface.at_least_counts,
             )
             if not confirmed.submitted:
                 text, keyboard = signed_reply(

@@ -16,6 +16,7 @@ from portal.application_pdf import Printing
 from portal.forms import FormCatalogue
 from portal.model import TimeLimits
 from portal.ports import IdentityProvider, UnitOfWork
+from portal.signing import Counts
 
 T = TypeVar("T")
 
@@ -47,6 +48,9 @@ class Surface:
     # The forms (forms/*.yaml): the signature confirmation page shows what is signed.
     forms: FormCatalogue = field(default_factory=lambda: FormCatalogue(()))
     printing: Printing | None = None  # a submission's PDF in chat (portal.application_pdf)
+    # REGISTRATION_AT_LEAST_COUNTS: how the register's "with at least N" is read, for who must
+    # sign (a signature confirmed here) and the main menu's "to sign" count
+    at_least_counts: Counts
 
 
 SURFACE = web.AppKey("altum_web_surface", Surface)

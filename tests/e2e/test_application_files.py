@@ -135,3 +135,68 @@ async def test_a_file_sent_outside_the_form_goes_to_a_drafts_attachment_question
 
         draft = (await api.get("/applications/1")).body
         assert draft["status"] == "draft" and len(draft["attachment_ids"]) == 1
+
+
+async def test_a_file_of_a_cancelled_draft_leaves_the_clients_documents(
+    database_url: str,
+    emulator: EmulatorServer,
+    emu: EmulatorClient,
+    person: PersonFactory,
+    tmp_path: Path,
+) -> None:
+    """The upload belonged to the draft only: «Atcelt» deletes the draft and the document the
+    file became, so neither «Dokumenti» nor ALTUM's API finds it afterwards. A document sent
+    to ALTUM in a message stays."""
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    anna = await person("Anna", language_code="en")
+    settings = bot_settings(database_url, emulator.base_url, files={"dir": f"{tmp_path}/files"})
+    async with serving(settings), Api(settings.public_url, token) as api, browser() as http:
+        cid = await client_with_deal(api, ("anna", "main"))
+        await log_in(anna, http, "anna")
+        await choose_client(anna, 'SIA "Ozolkalna Koks" — main user')
+        # ALTUM's message with a document: the client's document, whatever happens to drafts.
+        letter = file_samples.pdf(text="Grafiks")
+        posted = await api.post(
+            f"/clients/{cid}/messages",
+            {
+                "subject": "Grafiks",
+                "body": "Pielikumā.",
+                "attachments": [
+                    {
+                        "name": "grafiks.pdf",
+                        "content_base64": base64.b64encode(letter).decode(),
+                        "doc_type": "contract",
+                        "prepared_on": "2026-12-01",
+                    }
+                ],
+            },
+        )
+        assert posted.status == 201, posted.body
+        (kept,) = posted.body["documents"]
+        await anna.reply()
+
+        await new_disbursement(anna)
+        tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+        for typed in ("12 500", "LV80BANK0000435195001", tomorrow.strftime("%d.%m.%Y")):
+            await anna.say(typed)
+            await anna.reply()
+        await anna.say("Raw timber for the spring season.")
+        await anna.reply()
+        await anna.press_newest("✔️ Done")
+        await anna.reply()
+        await emu.send_document(BOT_ID, anna.user_id, file_samples.pdf(text="Rekins 19"), "r.pdf")
+        assert "📎 Attached: r.pdf" in (await anna.reply())["text"]
+        await anna.reply()
+        (attached,) = (await api.get("/applications/1")).body["attachment_ids"]
+        assert (await api.get(f"/documents/{attached}")).status == 200
+
+        await anna.press_newest("✖️ Cancel")
+        assert "cancelled and its draft deleted" in (await anna.reply())["text"]
+        assert (await api.get("/applications/1")).status == 404
+        assert (await api.get(f"/documents/{attached}")).status == 404
+        assert (await api.get(f"/documents/{kept['id']}")).status == 200
+        await anna.say("/messages")
+        await anna.press(await anna.reply(), "📂 Documents")
+        listing = await anna.reply()
+        assert "grafiks.pdf" in listing["text"] and "r.pdf" not in listing["text"]

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from api_support import Api, make_token, serving
+from applications_support import choose_client, client_with_deal, fill_disbursement
 from conftest import PersonFactory
 from e2e_support import BOT_ID, TOKEN, bot_settings, browser, buttons
 from registration_walk import log_in
@@ -278,6 +279,59 @@ async def test_a_repeating_reminder_stops_at_its_count_or_when_cancelled(
                     assert "gaida jūsu parakstu" in told["text"]
                     assert buttons(told)[0] == "🌅 Atlikt uz rītu"
             assert await reminders(database_url) == []
+    finally:
+        await database.dispose()
+        await bot.session.close()
+
+
+async def test_a_signature_reminder_names_the_form_in_each_signers_language(
+    database_url: str, emulator: EmulatorServer, emu: EmulatorClient, person: PersonFactory
+) -> None:
+    """Dace sends a disbursement request for signing; Jānis reads Latvian, Pēteris English:
+    each one's reminder names the form in their own language."""
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    settings = bot_settings(database_url, emulator.base_url)
+    clock = Clock()
+    bot = create_bot(TOKEN, emulator.base_url)
+    database = Database(database_url)
+    sender = OutboxSender(database, bot, lease=timedelta(seconds=60))
+    scheduler = ReminderScheduler(
+        database, sender, create_i18n(), policy=settings.reminder_policy, every=60, clock=clock
+    )
+    try:
+        async with serving(settings), Api(settings.public_url, token) as api, browser() as http:
+            await client_with_deal(
+                api, ("janis", "main"), ("peteris", "additional"), ("dace", "additional")
+            )
+            janis = await person("Jānis", language_code="lv")
+            await log_in(janis, http, "janis")
+            await choose_client(janis, 'SIA "Ozolkalna Koks" — galvenais lietotājs')
+            peteris = await person("Pēteris", language_code="en")
+            await log_in(peteris, http, "peteris")
+            await choose_client(peteris, 'SIA "Ozolkalna Koks" — additional user')
+            dace = await person("Dace", language_code="en")
+            await log_in(dace, http, "dace")
+            await choose_client(dace, 'SIA "Ozolkalna Koks" — additional user')
+
+            summary = await fill_disbursement(dace)
+            await dace.press(summary, "📨 Send for signing")
+            await dace.reply()
+            assert "«Naudas līdzekļu izsniegšana»" in (await janis.reply())["text"]
+            assert "«Disbursement request»" in (await peteris.reply())["text"]
+
+            # When they fall due (after the quiet hours, if they fall in them), both are told.
+            sent = 0
+            for _ in range(2):
+                if sent == 0:
+                    clock.now = max(due for _, due, _ in await reminders(database_url))
+                    sent = await scheduler.tick()
+            assert sent == 2
+            latvian = (await janis.reply())["text"]
+            assert "«Naudas līdzekļu izsniegšana»" in latvian and "gaida jūsu parakstu" in latvian
+            english = (await peteris.reply())["text"]
+            assert "«Disbursement request»" in english and "waits for your signature" in english
+            assert "Naudas" not in english
     finally:
         await database.dispose()
         await bot.session.close()

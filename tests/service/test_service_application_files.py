@@ -5,6 +5,7 @@ outside the form finds the draft whose question asks for one. In memory, no data
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from portal import applications as apps
 from portal.application_files import attach_file, waiting_for_files
 from portal.documents import DocumentKind
 from portal.forms import AttachmentRef, Code, Refusal, Value, answer
-from portal.model import ClientFile, NoAccess
+from portal.model import ClientFile, NewAttachment, NoAccess
 
 
 async def _at_the_files(uow: FakeUnitOfWork, notifier: FakeNotifier, chat: int) -> int:
@@ -46,6 +47,7 @@ async def _at_the_files(uow: FakeUnitOfWork, notifier: FakeNotifier, chat: int) 
         answers=answers,
         current_field="supporting_documents",
         now=NOW,
+        counts="others",
     )
     return record.id
 
@@ -76,6 +78,7 @@ async def test_a_photo_is_attached_as_a_document_of_the_client_and_bound_by_the_
             field_id="supporting_documents",
             file=file,
             now=NOW,
+            counts="others",
         )
 
     opened = await attach(_file(client_id, DocumentKind.JPEG))
@@ -98,3 +101,65 @@ async def test_a_photo_is_attached_as_a_document_of_the_client_and_bound_by_the_
     with pytest.raises(NoAccess):
         await attach(_file(client_id + 1, DocumentKind.PDF, "c"))
     assert len(uow.messages.docs) == docs
+
+
+async def test_a_discarded_draft_takes_its_own_files_along_not_those_named_elsewhere() -> None:
+    """«Atcelt»: the draft's uploads leave the client's documents, unless another application
+    names them too (a draft carried over from a submission's answers) or they belong to a
+    message; the bytes stay in the shared store."""
+    uow = FakeUnitOfWork(company(board_member("Bērziņa Anna", "120584-*****")))
+    notifier = FakeNotifier()
+    await _setup(uow)
+    first = await _at_the_files(uow, notifier, 42)
+    second = await _at_the_files(uow, notifier, 42)
+    client_id = (await uow.applications.by_id(first)).client_id
+    attached = []
+    for app, digit in ((first, "a"), (second, "b")):
+        opened = await attach_file(
+            uow=uow,
+            notifier=notifier,
+            forms=FORMS,
+            telegram_user_id=42,
+            application_id=app,
+            field_id="supporting_documents",
+            file=_file(client_id, DocumentKind.PDF, digit),
+            now=NOW,
+            counts="others",
+        )
+        assert not isinstance(opened, Refusal)
+        attached.append(opened)
+    shared = attached[0].application.answers["supporting_documents"]
+    own = attached[1].application.answers["supporting_documents"]
+    # The second draft names the first one's file as well, as a carried-over answer would.
+    record = attached[1].application
+    both = {**record.answers, "supporting_documents": [*own, *shared]}
+    await uow.applications.save(replace(record, answers=both))
+    (shared_id,) = [int(f["document_id"]) for f in shared]
+    (own_id,) = [int(f["document_id"]) for f in own]
+    mail = await uow.messages.add_document(
+        client_id,
+        NewAttachment(
+            _file(client_id, DocumentKind.PDF, "c"), doc_type="other", prepared_on=NOW.date()
+        ),
+        incoming=False,
+        now=NOW,
+        message_id=77,
+    )
+
+    await apps.discard(uow=uow, forms=FORMS, telegram_user_id=42, application_id=first, now=NOW)
+    assert await uow.applications.by_id(first) is None
+    assert {shared_id, own_id, mail.id} <= set(uow.messages.docs)  # still named by the second
+
+    await apps.discard(uow=uow, forms=FORMS, telegram_user_id=42, application_id=second, now=NOW)
+    assert shared_id not in uow.messages.docs and own_id not in uow.messages.docs
+    assert mail.id in uow.messages.docs
+    # A forged id in a draft's answers cannot take a message's document along either.
+    third = await _at_the_files(uow, notifier, 42)
+    record = await uow.applications.by_id(third)
+    assert record is not None
+    forged = {"document_id": str(mail.id), "sha256": "c" * 64, "kind": "pdf", "name": "x.pdf"}
+    await uow.applications.save(
+        replace(record, answers={**record.answers, "supporting_documents": [forged]})
+    )
+    await apps.discard(uow=uow, forms=FORMS, telegram_user_id=42, application_id=third, now=NOW)
+    assert mail.id in uow.messages.docs

@@ -109,6 +109,7 @@ class Lifecycle(RuleBasedStateMachine):
             "telegram_user_id": chat,
             "application_id": self.app,
             "now": NOW,
+            "counts": "others",
         }
 
     @rule(chat=st.sampled_from([JANIS, PETERIS, DACE]), cents=st.integers(1, 8_500_000))

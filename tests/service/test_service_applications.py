@@ -43,14 +43,16 @@ WITH_ALL = RepresentationRule("with_all")
 
 
 def test_the_rule_alone_with_at_least_n_and_with_all() -> None:
-    rule = SigningRule({1: ALONE, 2: WITH_ONE, 3: WITH_ONE, 4: WITH_ALL}, signatories=4)
+    rule = SigningRule(
+        {1: ALONE, 2: WITH_ONE, 3: WITH_ONE, 4: WITH_ALL}, signatories=4, counts="others"
+    )
     assert rule.met([1]) and not rule.met([2]) and rule.met([2, 3])
     assert rule.met([4, 2, 3])  # two «with 1» suffice, whoever else signs
     assert not rule.met([4]) and not rule.met([99, 2])  # 99 is no signatory: never counts
     assert rule.pending([2]) == (1, 3, 4)
     assert rule.pending([2], refused=[3]) == (1, 4)
     assert rule.pending([2, 3]) == ()
-    everyone = SigningRule({1: WITH_ALL, 2: WITH_ALL}, signatories=3)
+    everyone = SigningRule({1: WITH_ALL, 2: WITH_ALL}, signatories=3, counts="others")
     assert not everyone.met([1, 2])  # the register names a third the client has not linked
     total = SigningRule({2: WITH_ONE, 3: WITH_ONE}, signatories=2, counts="total")
     assert total.met([2])  # "at least 1" counting everyone: one is enough
@@ -146,6 +148,7 @@ async def _filled(uow: FakeUnitOfWork, notifier: FakeNotifier, chat: int) -> int
         answers=done,
         current_field=None,
         now=NOW,
+        counts="others",
     )
     return record.id
 
@@ -158,7 +161,13 @@ async def test_a_sole_signatory_signs_and_submits_once_and_a_non_representative_
     anna, dace = await _setup(uow)
     app = await _filled(uow, notifier, 43)  # Dace prepares
 
-    kwargs = {"uow": uow, "notifier": notifier, "forms": FORMS, "application_id": app}
+    kwargs = {
+        "uow": uow,
+        "notifier": notifier,
+        "forms": FORMS,
+        "application_id": app,
+        "counts": "others",
+    }
     with pytest.raises(RuleNotMet):
         await apps.submit(telegram_user_id=43, now=NOW, **kwargs)  # type: ignore[arg-type]
     opened = await apps.open_application(
@@ -203,7 +212,14 @@ async def test_a_signature_waits_for_the_provider_to_confirm_the_very_person() -
         uow=uow, forms=FORMS, telegram_user_id=42, application_id=app
     )
     digest = apps.hash_of(opened)
-    ask = {"uow": uow, "forms": FORMS, "application_id": app, "now": NOW, "minutes": 5}
+    ask = {
+        "uow": uow,
+        "forms": FORMS,
+        "application_id": app,
+        "now": NOW,
+        "minutes": 5,
+        "counts": "others",
+    }
     with pytest.raises(MayNotSign):  # Dace is refused before any link is made
         await confirming.request_confirmation(
             telegram_user_id=43,
@@ -254,11 +270,17 @@ async def test_a_signature_waits_for_the_provider_to_confirm_the_very_person() -
 
     with pytest.raises(NotThePerson):  # the provider confirmed Dace, not Anna
         await confirming.confirm_signature(
-            uow=uow, notifier=notifier, forms=FORMS, flow=flow, identity=DACE, now=NOW
+            uow=uow,
+            notifier=notifier,
+            forms=FORMS,
+            flow=flow,
+            identity=DACE,
+            now=NOW,
+            counts="others",
         )
     assert await uow.applications.signatures(app) == []
     confirmed = await confirming.confirm_signature(
-        uow=uow, notifier=notifier, forms=FORMS, flow=flow, identity=ANNA, now=NOW
+        uow=uow, notifier=notifier, forms=FORMS, flow=flow, identity=ANNA, now=NOW, counts="others"
     )
     assert confirmed.submitted and confirmed.state.signed == (anna,)
     assert await uow.applications.purge_confirmations(now=NOW) == 1

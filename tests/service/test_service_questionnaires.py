@@ -28,7 +28,13 @@ async def _start(uow: FakeUnitOfWork, chat: int, form_id: str = "client_question
 
 async def _submit(uow: FakeUnitOfWork, notifier: FakeNotifier, chat: int, app: int) -> Any:
     return await apps.submit(
-        uow=uow, notifier=notifier, forms=FORMS, telegram_user_id=chat, application_id=app, now=NOW
+        uow=uow,
+        notifier=notifier,
+        forms=FORMS,
+        telegram_user_id=chat,
+        application_id=app,
+        now=NOW,
+        counts="others",
     )
 
 
@@ -66,6 +72,7 @@ async def _answer_all(uow: FakeUnitOfWork, chat: int, draft_id: int) -> None:
         answers=done,
         current_field=None,
         now=NOW,
+        counts="others",
     )
 
 

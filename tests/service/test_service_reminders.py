@@ -273,7 +273,8 @@ async def test_signature_reminders_as_the_signing_use_cases_will_call_them() -> 
             application_id=application,
             person_id=person,
             client_id=client,
-            title="Naudas līdzekļu izsniegšana",
+            title_lv="Naudas līdzekļu izsniegšana",
+            title_en="Disbursement request",
             policy=POLICY,
             now=now,
         )
@@ -289,7 +290,8 @@ async def test_signature_reminders_as_the_signing_use_cases_will_call_them() -> 
         application_id=9,
         person_id=person,
         client_id=client,
-        title="x",
+        title_lv="x",
+        title_en="x",
         policy=POLICY,
         now=now,
     )

@@ -34,6 +34,7 @@ async def test_reminders_start_with_sending_and_end_with_each_decision_or_change
             "telegram_user_id": chat,
             "application_id": app,
             "now": NOW,
+            "counts": "others",
         }
 
     def reminded() -> dict[int, object]:

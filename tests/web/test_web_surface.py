@@ -80,6 +80,7 @@ async def test_an_outage_while_linking_answers_503_and_tells_the_chat_nothing() 
             confirmation=timedelta(hours=24),
         ),
         registration_review=True,
+        at_least_counts="others",
     )
     async with TestClient(TestServer(create_web_app(surface))) as client:
         client.session.cookie_jar.update_cookies({COOKIE: "flow-session"})
