@@ -601,6 +601,10 @@ class FileStore(Protocol):
     def chunks(self, file: ClientFile) -> AsyncIterator[bytes]:
         """A stored file's bytes, checked against its hash at the end."""
 
+    def keep(self, sha256: str) -> bool:
+        """Mark a stored file as in use now, for a holder that names it without any row (the
+        sweeper leaves recently kept files alone); False if it is gone (then store it again)."""
+
 
 class DocumentInspector(Protocol):
     async def inspect(
