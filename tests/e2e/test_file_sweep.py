@@ -1,7 +1,8 @@
 """A file uploaded into a draft leaves the disk after «Atcelt»: the draft and its document row
 go at once, and the bytes with the next sweep once older than the grace
 (`altum-bot files sweep`, which says how many files and bytes, never which). ALTUM's document
-in a message, as old, stays: a row names it."""
+in a message, as old, stays: a row names it. A rejected registration's files go the same way,
+and the user guide, which only the bot's memory names, is made again after a sweep."""
 
 from __future__ import annotations
 
@@ -19,10 +20,12 @@ from applications_support import choose_client, client_with_deal, new_disburseme
 from conftest import PersonFactory
 from e2e_support import BOT_ID, bot_settings, browser, polling_bot
 from messages_support import file_samples
-from registration_walk import log_in
+from registration_walk import confirmation_link, log_in, register_company
+from smtp_support import SmtpCapture
 
 from bot.ops.demo import DEMO_DATA
 from bot.ops.ur_import import run_import
+from bot.settings import SmtpSettings
 from emulator import EmulatorClient, EmulatorServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -168,3 +171,65 @@ async def test_the_user_guide_made_before_a_sweep_is_made_again_after_it(
         assert again["document"]["file_name"] == "ALTUM-lietotaja-rokasgramata.pdf"
         (remade,) = stored(files).values()
         assert remade.read_bytes() == made_again
+
+
+async def test_a_rejected_registrations_files_leave_files_dir(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory, tmp_path: Path
+) -> None:
+    """`POST /registrations/{id}/reject` deletes the client and all its data; its documents'
+    rows go with it (cascade), and the sweep takes their bytes."""
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    anna = await person("Anna", language_code="en")
+    async with SmtpCapture() as smtp:
+        settings = bot_settings(
+            database_url,
+            emulator.base_url,
+            smtp=SmtpSettings(host="127.0.0.1", port=smtp.port, SMTP_FROM="ALTUM <bot@altum.test>"),
+            files={"dir": str(tmp_path / "files")},
+        )
+        files = settings.files.dir
+        async with serving(settings), Api(settings.public_url, token) as api, browser() as http:
+            await log_in(anna, http, "anna")
+            await register_company(anna, "40103999940", "anna@ozolkalns.lv")
+            mails = await smtp.wait_for(1)
+            async with http.post(confirmation_link(mails[0])) as page:
+                assert page.status == 200, await page.text()
+            await anna.replies(2)
+            found = await api.get("/clients", registration_number="40103999940")
+            client_id = found.body["items"][0]["id"]
+            letter = file_samples.pdf(text="Noteikumi")
+            posted = await api.post(
+                f"/clients/{client_id}/messages",
+                {
+                    "subject": "Noteikumi",
+                    "body": "Pielikumā.",
+                    "attachments": [
+                        {
+                            "name": "noteikumi.pdf",
+                            "content_base64": base64.b64encode(letter).decode(),
+                            "doc_type": "contract",
+                            "prepared_on": "2026-12-01",
+                        }
+                    ],
+                },
+            )
+            assert posted.status == 201, posted.body
+            await anna.reply()
+            (blob,) = stored(files).values()
+            os.utime(blob, (time.time() - 2 * 86_400,) * 2)
+            kept = await sweep_cli(database_url, files)
+            assert "removed 0 stored file(s)" in kept.stdout, kept.stderr
+            assert blob.exists()
+
+            registration_id = (await api.get("/registrations")).body["items"][0]["id"]
+            rejected = await api.post(
+                f"/registrations/{registration_id}/reject", {"reason": "other"}
+            )
+            assert rejected.status == 204
+            await anna.reply()
+            assert (await api.get(f"/clients/{client_id}")).status == 404
+
+    swept = await sweep_cli(database_url, files)
+    assert f"removed 1 stored file(s), {len(letter)} bytes" in swept.stdout, swept.stderr
+    assert not blob.exists() and stored(files) == {}
