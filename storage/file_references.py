@@ -22,6 +22,7 @@ file's name from a conversation to a row is seen entirely before or entirely aft
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from sqlalchemy import Text, cast, select, union_all
@@ -48,10 +49,15 @@ async def referenced_files(session: AsyncSession) -> set[str]:
     )
     found: set[str] = set()
     result = await session.stream(statement)
-    async for (text,) in result:
-        if text:
-            found.update(hashes_in(text))
+    # Streamed, and searched in a thread a batch at a time: years of applications' answers
+    # are neither held in memory at once nor scanned on the event loop.
+    async for rows in result.partitions(500):
+        found |= await asyncio.to_thread(_hashes_of, [text for (text,) in rows if text])
     return found
+
+
+def _hashes_of(texts: list[str]) -> set[str]:
+    return set().union(*map(hashes_in, texts)) if texts else set()
 
 
 def hashes_in(text: str) -> set[str]:
