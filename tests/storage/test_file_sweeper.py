@@ -241,3 +241,34 @@ def test_hashes_are_found_wherever_they_sit() -> None:
     assert sha in hashes_in(f'{{"document": "altum-store:{sha}/a.pdf"}}')
     assert sha in hashes_in(f"deadbeef{sha}")  # a name running into it: kept, to be safe
     assert hashes_in("no hash here, 0123") == set()
+
+
+async def test_the_running_sweeper_goes_by_its_clock(
+    database: Database, store: ContentStore
+) -> None:
+    """A cancelled draft's upload (its row deleted) stored just now: the sweeper's clock 23
+    hours on keeps it, 25 hours on the loop the bot runs takes it, and stops when told."""
+    upload = await put(store, b"%PDF- uploaded into a draft, then cancelled", age=0)
+    async with database.transaction() as session:
+        client_id = await SqlUnitOfWork(session).clients.create(new_client(1))
+        session.add(document(client_id, upload))
+    async with database.transaction() as session:
+        await session.execute(delete(ClientDocument))  # «Atcelt»
+
+    start = datetime.now(UTC)
+    sweeper = file_sweeper.FileSweeper(
+        database, store, every=3600, grace=GRACE, clock=lambda: start + timedelta(hours=23)
+    )
+    assert not await sweeper.tick()
+    assert on_disk(store, upload)
+
+    sweeper.clock = lambda: start + timedelta(hours=25)
+    stop = asyncio.Event()
+    running = asyncio.create_task(sweeper.run(stop))
+    for _ in range(100):
+        if not on_disk(store, upload):
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await asyncio.wait_for(running, timeout=5)
+    assert not on_disk(store, upload)
