@@ -8,6 +8,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import re
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +31,7 @@ from storage.models import ConversationState, OutboxMessage
 from storage.repositories import SqlUnitOfWork
 
 GRACE = timedelta(hours=24)
+ROOT = Path(__file__).resolve().parents[2]
 DAY = 86_400.0
 
 
@@ -272,3 +276,44 @@ async def test_the_running_sweeper_goes_by_its_clock(
     stop.set()
     await asyncio.wait_for(running, timeout=5)
     assert not on_disk(store, upload)
+
+
+def test_two_processes_sweeping_at_once(
+    database_url: str, store: ContentStore, tmp_path: Path
+) -> None:
+    """`altum-bot files sweep` twice at the same moment, as two bot processes would: each
+    file is deleted by one of them, neither fails."""
+    sizes = [len(asyncio.run(_orphan(store, n))) for n in range(300)]
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"BOT_TOKEN", "APP_ENV", "WEBHOOK_SECRET", "DEMO_MODE"}
+        and not key.startswith("FILES_")
+    }
+    env |= {"DATABASE_URL": database_url, "FILES_DIR": str(store.root), "PYTHONPATH": str(ROOT)}
+    sweeps = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "files", "sweep"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [sweep.communicate(timeout=120) for sweep in sweeps]
+    assert [sweep.returncode for sweep in sweeps] == [0, 0], [err for _, err in outputs]
+    counted = [re.search(r"removed (\d+) stored file\(s\), (\d+) bytes", out) for out, _ in outputs]
+    assert all(counted), outputs
+    assert sum(int(m[1]) for m in counted if m) == 300
+    assert sum(int(m[2]) for m in counted if m) == sum(sizes)
+    assert not list(store.root.rglob("*.swept")) and not any(
+        p.is_file() for p in (store.root / "sha256").rglob("*")
+    )
+
+
+async def _orphan(store: ContentStore, n: int) -> bytes:
+    data = f"%PDF- orphan number {n}".encode()
+    await put(store, data)
+    return data
