@@ -69,6 +69,7 @@ async def sweep_once(
 ) -> Swept:
     """One sweep; `now` is for tests (the files' times are compared with `now - grace`)."""
     deadline = ((now or utcnow()) - grace).timestamp()
+    await asyncio.to_thread(store.put_back_swept)  # what a sweep that died left aside
     old = await asyncio.to_thread(_old_files, store, deadline)
     kept = removed = freed = 0
     if old:

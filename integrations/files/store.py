@@ -12,7 +12,8 @@ modification time is older than a grace period; every `commit` of content alread
 every `keep`, sets that time to now, so a file being stored again is never old. `remove_if_old`
 closes the race with such a commit: it renames the file out of the way first, then looks at
 its time again, and puts it back if it was touched meanwhile; a commit whose touch finds the
-file gone renames its own copy into place.
+file gone renames its own copy into place. A file a dead sweep left aside is put back by the
+next (`put_back_swept`).
 
 FILES_DIR must be outside anything a web server serves: files come back only through
 `ClientFile`s (see `portal/model.py`), never by a URL.
@@ -126,13 +127,13 @@ class ContentStore:
         return _touch(self._blob_path(sha256))
 
     def purge_staging(self, *, older_than_seconds: float = 3600.0) -> tuple[int, int]:
-        """Delete staged files a crashed process left behind (and a sweep's leftovers);
-        returns how many and their bytes."""
+        """Delete staged files a crashed process left behind; returns how many and their
+        bytes."""
         if not self._staging.is_dir():
             return 0, 0
         deadline = time.time() - older_than_seconds
         removed = freed = 0
-        for leftover in (*self._staging.glob("*.part"), *self._staging.glob("*.swept")):
+        for leftover in self._staging.glob("*.part"):
             try:
                 found = leftover.stat()
                 if found.st_mtime >= deadline:
@@ -177,7 +178,7 @@ class ContentStore:
         except FileNotFoundError:
             return None
         self._staging.mkdir(mode=0o700, parents=True, exist_ok=True)
-        aside = self._staging / f"{sha256}.{os.getpid()}.{time.monotonic_ns()}.swept"
+        aside = self._staging / f"{sha256}.{time.time_ns()}.{os.getpid()}.swept"
         try:
             target.rename(aside)
         except FileNotFoundError:
@@ -188,6 +189,27 @@ class ContentStore:
             return None
         aside.unlink()
         return found.st_size
+
+    def put_back_swept(self, *, older_than_seconds: float = 60.0) -> int:
+        """Put back files a sweep moved aside and then died before deciding on (its name says
+        when); the next sweep decides again. How many."""
+        if not self._staging.is_dir():
+            return 0
+        deadline = time.time_ns() - int(older_than_seconds * 1e9)
+        restored = 0
+        for aside in self._staging.glob("*.swept"):
+            sha256, _, rest = aside.name.partition(".")
+            moved_at = rest.partition(".")[0]
+            if not _HASH.fullmatch(sha256) or not moved_at.isdigit() or int(moved_at) > deadline:
+                continue
+            target = self._blob_path(sha256)
+            try:
+                target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                aside.replace(target)  # the same bytes as anything there now
+            except FileNotFoundError:
+                continue  # another sweep put it back
+            restored += 1
+        return restored
 
     def _blob_path(self, sha256: str) -> Path:
         if not _HASH.fullmatch(sha256):

@@ -262,3 +262,21 @@ async def test_a_commit_whose_touch_finds_the_file_moved_aside_stores_its_own(
     file = ClientFile(CLIENT, sha256, len(data), DocumentKind.PDF, "a.pdf")
     assert await read_back(store, file) == data
     assert not again.path.exists()
+
+
+async def test_a_file_a_dead_sweep_left_aside_is_put_back(store: ContentStore) -> None:
+    """A sweep moves a file aside before deciding; if it dies there, the next one puts the
+    file back (and decides again) instead of losing a file a row may name."""
+    data = samples.pdf(size=2000)
+    sha256 = await _stored_old(store, data)
+    path = store.sending_path(sha256)
+    assert path is not None
+    minute_ago = time.time_ns() - 61 * 10**9
+    aside = store.root / "staging" / f"{sha256}.{minute_ago}.4242.swept"
+    path.rename(aside)
+    fresh = store.root / "staging" / f"{sha256}.{time.time_ns()}.4243.swept"
+    fresh.write_bytes(data)  # another sweep's, being decided now: left alone
+    assert store.put_back_swept() == 1
+    assert store.contains(sha256) and not aside.exists() and fresh.exists()
+    file = ClientFile(CLIENT, sha256, len(data), DocumentKind.PDF, "a.pdf")
+    assert await read_back(store, file) == data
