@@ -1,4 +1,5 @@
-"""`altum-bot`: run, webhook, set-webhook, migrate, ur-import, quarantine, api-token, demo."""
+"""`altum-bot`: run, webhook, set-webhook, migrate, ur-import, quarantine, api-token, files,
+demo."""
 
 from __future__ import annotations
 
@@ -109,6 +110,20 @@ def _parser() -> argparse.ArgumentParser:
     token_commands.add_parser("list", help="names, scopes, created, last used")
     revoke = token_commands.add_parser("revoke", help="the token stops working at once")
     revoke.add_argument("name")
+    files = commands.add_parser(
+        "files",
+        help="the stored files: sweep away those nothing uses any more",
+        description="Stored files (FILES_DIR) that no row names any more (a deleted "
+        "document, a cancelled draft, a rejected registration) leave the disk once older "
+        "than FILES_SWEEP_GRACE_HOURS; the bot does this every FILES_SWEEP_SECONDS.",
+    )
+    files_commands = files.add_subparsers(dest="action", required=True, metavar="ACTION")
+    files_commands.add_parser(
+        "sweep",
+        help="one sweep now; prints how many files and bytes it removed",
+        description="Delete the stored files nothing names that are older than the grace, "
+        "and staged leftovers as old. Safe while the bot runs. Prints counts and bytes only.",
+    )
     demo = commands.add_parser(
         "demo",
         help="the local demo: emulator, web chat, SQLite, demo data",
@@ -144,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _quarantine(settings, args)
     if args.command == "api-token":
         return _api_token(settings, args)
+    if args.command == "files":
+        return _files(settings)
     from bot import runtime
     from storage.migrate import upgrade
 
@@ -209,6 +226,18 @@ def _api_token(settings: Settings, args: argparse.Namespace) -> int:
     except (ValueError, RuntimeError) as exc:
         print(f"altum-bot: {exc}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _files(settings: Settings) -> int:
+    from bot.ops.file_sweeper import sweep_stored_files
+
+    try:
+        swept = asyncio.run(sweep_stored_files(settings))
+    except (ValueError, RuntimeError) as exc:  # no database, an old schema
+        print(f"altum-bot: {exc}", file=sys.stderr)
+        return 2
+    print(swept.text())
     return 0
 
 

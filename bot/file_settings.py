@@ -22,6 +22,11 @@ class FileSettings(BaseSettings):
     max_bytes: int = Field(default=20 * MIB, ge=MIB, le=2000 * MIB)
     # A picture's shorter side in pixels below which it gets the "hard to read" warning.
     photo_min_side: int = Field(default=800, ge=1, le=10_000)
+    # The sweeper (bot/ops/file_sweeper.py): how often it looks, and how old a stored file
+    # that nothing names (or a staged leftover) must be before it goes. The grace covers an
+    # upload stored but not yet written into a row; never under an hour.
+    sweep_seconds: float = Field(default=3600.0, ge=60, le=7 * 86_400)
+    sweep_grace_hours: float = Field(default=24.0, ge=1, le=24 * 365)
 
     def rules(self) -> DocumentRules:
         return DocumentRules(

@@ -8,6 +8,7 @@ import gc
 import logging
 import signal
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -15,10 +16,12 @@ from aiohttp import web
 from bot.app import App, create_app
 from bot.logs import fields
 from bot.metrics import Scrape, metrics_app
+from bot.ops.file_sweeper import FileSweeper
 from bot.ops.housekeeping import housekeeping
 from bot.settings import Settings
 from bot.surfaces import create_http_app
 from bot.transport.polling import Poller
+from integrations.files import ContentStore
 from storage.migrate import ensure_current
 
 log = logging.getLogger(__name__)
@@ -90,12 +93,21 @@ async def run_webhook(
 
 @contextlib.asynccontextmanager
 async def _serving(app: App, stop: asyncio.Event, *, webhook: bool) -> AsyncIterator[None]:
-    """The web server (pages, health, webhook), the outbox sender and housekeeping."""
+    """The web server (pages, health, webhook), the outbox sender, housekeeping and the file
+    sweeper."""
     settings = app.settings
     background = [
         asyncio.create_task(app.sender.run(stop)),
         asyncio.create_task(app.pushes.run(stop)),
         asyncio.create_task(app.reminders.run(stop)),
+        asyncio.create_task(
+            FileSweeper(
+                app.database,
+                ContentStore(settings.files.dir),
+                every=settings.files.sweep_seconds,
+                grace=timedelta(hours=settings.files.sweep_grace_hours),
+            ).run(stop)
+        ),
         asyncio.create_task(housekeeping(app.database, stop, every=settings.housekeeping_seconds)),
     ]
     runner = web.AppRunner(

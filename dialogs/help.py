@@ -124,7 +124,9 @@ def router(settings: DialogSettings) -> Router:
             outgoing.send(portal_map_link(settings))
             return
         locale = get_i18n().current_locale
-        if locale not in stored:
+        # Only this process's memory names the guide's file: `keep` tells the sweeper it is
+        # in use (the queued sendDocument names it from then on), or that it was swept.
+        if locale not in stored or not files.store.keep(stored[locale]):
             pdf = await asyncio.to_thread(make, locale)  # CPU: off the event loop
             staged = await files.store.stage(MemorySource(pdf), max_bytes=len(pdf))
             assert staged is not None  # exactly its own size

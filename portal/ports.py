@@ -482,7 +482,8 @@ class Messages(Protocol):
     async def drop_documents(self, client_id: int, document_ids: Collection[int]) -> int:
         """Delete those of the client's documents of these ids that only a form's answer
         refers to (of no message or deal, not in the archive, not from ALTUM); how many. The
-        stored bytes stay: the content store is shared and may be named elsewhere."""
+        stored bytes stay (the content store is shared and may be named elsewhere) until the
+        file sweeper finds nothing naming them (`bot/ops/file_sweeper.py`)."""
 
 
 class UnitOfWork(Protocol):
@@ -600,6 +601,10 @@ class FileStore(Protocol):
 
     def chunks(self, file: ClientFile) -> AsyncIterator[bytes]:
         """A stored file's bytes, checked against its hash at the end."""
+
+    def keep(self, sha256: str) -> bool:
+        """Mark a stored file as in use now, for a holder that names it without any row (the
+        sweeper leaves recently kept files alone); False if it is gone (then store it again)."""
 
 
 class DocumentInspector(Protocol):

@@ -1043,6 +1043,9 @@ class FakeFileStore:
     async def chunks(self, file: ClientFile) -> AsyncIterator[bytes]:
         yield self.stored[file.sha256]
 
+    def keep(self, sha256: str) -> bool:
+        return sha256 in self.stored
+
     def bytes_at(self, path: Path) -> bytes:
         """For the fake inspector and binder: what a staged or stored path holds."""
         if path in self.staged:

@@ -4,9 +4,12 @@ inspection and the content-addressed store (portal/uploads.py over integrations/
 from __future__ import annotations
 
 import hashlib
+import os
 import stat
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import file_samples as samples
 import pytest
@@ -182,6 +185,98 @@ def test_stale_staging_files_are_purged(store: ContentStore) -> None:
     store.prepare()
     leftover = store.root / "staging" / "crashed.part"
     leftover.write_bytes(b"half a file")
-    assert store.purge_staging(older_than_seconds=3600) == 0
-    assert store.purge_staging(older_than_seconds=-1) == 1
+    assert store.purge_staging(older_than_seconds=3600) == (0, 0)
+    assert store.purge_staging(older_than_seconds=-1) == (1, len(b"half a file"))
     assert not leftover.exists()
+
+
+async def _stored_old(store: ContentStore, data: bytes) -> str:
+    """Store the bytes and make the file two days old."""
+    staged = await store.stage(BytesSource(data), max_bytes=len(data))
+    assert staged is not None
+    await store.commit(staged)
+    path = store.sending_path(staged.sha256)
+    assert path is not None
+    os.utime(path, (time.time() - 2 * 86_400,) * 2)
+    return staged.sha256
+
+
+async def test_storing_the_same_content_again_makes_it_new(store: ContentStore) -> None:
+    data = samples.pdf(size=2000)
+    sha256 = await _stored_old(store, data)
+    deadline = time.time() - 86_400
+    again = await store.stage(BytesSource(data), max_bytes=len(data))
+    assert again is not None
+    await store.commit(again)
+    assert store.remove_if_old(sha256, older_than=deadline) is None  # touched: not old
+    assert store.contains(sha256)
+    assert store.keep(sha256)
+    os.utime(store.sending_path(sha256) or "", (0, 0))
+    assert store.remove_if_old(sha256, older_than=deadline) == len(data)
+    assert not store.contains(sha256) and not store.keep(sha256)
+    assert store.remove_if_old(sha256, older_than=deadline) is None  # twice is fine
+
+
+async def test_a_commit_touching_just_before_the_sweepers_move_keeps_the_file(
+    store: ContentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sweeper read the old time; the upload's touch comes before its move aside: the
+    sweeper sees the new time there and puts the file back."""
+    data = samples.pdf(size=2000)
+    sha256 = await _stored_old(store, data)
+    rename = Path.rename
+
+    def touched_first(self: Path, target: Path) -> Path:
+        os.utime(self)  # the racing commit
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", touched_first)
+    assert store.remove_if_old(sha256, older_than=time.time() - 86_400) is None
+    monkeypatch.undo()
+    assert store.contains(sha256)
+    file = ClientFile(CLIENT, sha256, len(data), DocumentKind.PDF, "a.pdf")
+    assert await read_back(store, file) == data
+    assert not list((store.root / "staging").iterdir())
+
+
+async def test_a_commit_whose_touch_finds_the_file_moved_aside_stores_its_own(
+    store: ContentStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit saw the file; the sweeper moved it aside and deleted it before the touch:
+    the touch fails and the commit puts its own copy in place."""
+    data = samples.pdf(size=2000)
+    sha256 = await _stored_old(store, data)
+    again = await store.stage(BytesSource(data), max_bytes=len(data))
+    assert again is not None
+    utime = os.utime
+
+    def swept_first(path: Any, *args: Any, **kwargs: Any) -> None:
+        if store.contains(sha256):
+            assert store.remove_if_old(sha256, older_than=time.time()) == len(data)
+        utime(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "utime", swept_first)
+    await store.commit(again)
+    monkeypatch.undo()
+    assert store.contains(sha256)
+    file = ClientFile(CLIENT, sha256, len(data), DocumentKind.PDF, "a.pdf")
+    assert await read_back(store, file) == data
+    assert not again.path.exists()
+
+
+async def test_a_file_a_dead_sweep_left_aside_is_put_back(store: ContentStore) -> None:
+    """A sweep moves a file aside before deciding; if it dies there, the next one puts the
+    file back (and decides again) instead of losing a file a row may name."""
+    data = samples.pdf(size=2000)
+    sha256 = await _stored_old(store, data)
+    path = store.sending_path(sha256)
+    assert path is not None
+    minute_ago = time.time_ns() - 61 * 10**9
+    aside = store.root / "staging" / f"{sha256}.{minute_ago}.4242.swept"
+    path.rename(aside)
+    fresh = store.root / "staging" / f"{sha256}.{time.time_ns()}.4243.swept"
+    fresh.write_bytes(data)  # another sweep's, being decided now: left alone
+    assert store.put_back_swept() == 1
+    assert store.contains(sha256) and not aside.exists() and fresh.exists()
+    file = ClientFile(CLIENT, sha256, len(data), DocumentKind.PDF, "a.pdf")
+    assert await read_back(store, file) == data
