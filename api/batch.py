@@ -11,6 +11,12 @@ with its refusal. When a handler fails, the transaction is rolled back (the othe
 with it) and every admitted request of the batch is run again alone, in a transaction of its
 own, exactly as without batching: one request's failure never reaches another's answer.
 
+Load shedding: when the oldest queued request has waited longer than `shed_after` seconds
+(the queue holds more writes than the workers commit in that time; it drains in order, so a
+new request would wait as long), a new request is refused at once with `Overloaded` (the API
+answers 503 with Retry-After) instead of joining the queue. A backlog of API writes then
+costs its senders a retry, not the chat its latency, and the queue cannot grow for ever.
+
 Requests in a batch were all in flight at once, so any order is a valid one; they run sorted by
 path, so that batches committing in parallel (PostgreSQL) take their row locks in one order and
 cannot deadlock on each other.
@@ -20,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -54,6 +61,15 @@ class Work(Generic[P]):
     execute: Callable[[P, UnitOfWork, Notifier], Awaitable[Any]]
     future: asyncio.Future[Any] = field(default_factory=lambda: _loop().create_future())
     admitted: Any = field(default_factory=lambda: _PENDING)  # what `admit` gave: admitted once
+    queued_at: float = 0.0  # the batches' clock when it was first queued
+
+
+class Overloaded(Exception):
+    """The queue holds more than `shed_after` seconds of requests: try again later."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"the queue is full; retry after {retry_after} s")
+        self.retry_after = retry_after
 
 
 class _HandlerFailed(Exception):
@@ -68,6 +84,7 @@ class Batches:
         workers: int,
         max_items: int = 32,
         budget: float | None = 0.005,
+        shed_after: float | None = 1.0,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._transaction = transaction
@@ -77,14 +94,24 @@ class Batches:
         # limit): the rest go first in the next one. It bounds how long the chat's updates
         # wait for SQLite's one writer behind the API.
         self._budget = budget
+        self._shed_after = shed_after  # seconds; None: never shed
         self._clock = clock
+        self.shed = 0  # requests refused with Overloaded (diagnostics)
         self._queue: deque[Work[Any]] = deque()
         self._running = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self.sizes: list[int] = []  # the last batches' sizes (tests, diagnostics)
 
     async def run(self, work: Work[P]) -> Any:
-        """The request's result once its batch has committed; its error otherwise."""
+        """The request's result once its batch has committed; its error otherwise.
+        `Overloaded` at once when the queue holds more than `shed_after` seconds of work."""
+        now = self._clock()
+        if self._queue and self._shed_after is not None:
+            waited = now - self._queue[0].queued_at
+            if waited > self._shed_after:
+                self.shed += 1
+                raise Overloaded(max(1, math.ceil(waited)))
+        work.queued_at = now
         self._queue.append(work)
         if self._running < self._workers:
             self._running += 1

@@ -61,6 +61,9 @@ class ApiContext:
     batch_workers: int = 8
     batch_items: int = 32
     batch_budget: float | None = None  # seconds; see api/batch.py
+    # 503 with Retry-After for a new request once the oldest queued one has waited this long
+    # (seconds; None: never): a backlog of API writes must not take the chat's latency.
+    shed_after: float | None = 1.0
     batches: Batches = field(init=False)
 
     def __post_init__(self) -> None:
@@ -70,4 +73,5 @@ class ApiContext:
             workers=self.batch_workers,
             max_items=self.batch_items,
             budget=self.batch_budget,
+            shed_after=self.shed_after,
         )

@@ -90,7 +90,7 @@ def _operation(
     problem = {CONTENT_TYPE: {"schema": schemas[(Problem, "serialization")]}}
     for status in error_statuses(operation):
         answer = {"description": KINDS[status][1], "content": problem}
-        if status == 429:
+        if status in (429, 503):
             answer["headers"] = {
                 "Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}
             }

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fakes import FakeNotifier, FakeUnitOfWork
 
-from api.batch import Batches, Work
+from api.batch import Batches, Overloaded, Work
 from portal import api_tokens
 from portal.model import ApiTokenRecord
 from portal.ports import Notifier, UnitOfWork
@@ -158,3 +158,48 @@ async def test_a_batch_past_its_time_budget_leaves_the_rest_to_the_next() -> Non
     assert batches.sizes == [7, 4, 1]
     assert store.committed == keys
     assert store.admissions == keys  # all seven admitted by the first batch, each once
+
+
+async def test_a_queue_older_than_shed_after_refuses_new_requests_with_a_retry_time() -> None:
+    store = Store()
+    secret = await make_token(store)
+    gate = asyncio.Event()
+
+    @contextlib.asynccontextmanager
+    async def held() -> AsyncIterator[tuple[UnitOfWork, Notifier]]:
+        await gate.wait()  # the worker's transaction waits: what arrives meanwhile queues
+        async with store.transaction() as pair:
+            yield pair
+
+    clock = [100.0]
+    batches = Batches(held, workers=1, shed_after=1.0, clock=lambda: clock[0])
+    first = asyncio.ensure_future(batches.run(work(store, secret, "/deals/1")))
+    await asyncio.sleep(0.01)  # the worker took it and waits for the gate
+    second = asyncio.ensure_future(batches.run(work(store, secret, "/deals/2")))
+    await asyncio.sleep(0.01)
+    clock[0] += 0.9  # the oldest queued has waited less than a second: a new one queues
+    third = asyncio.ensure_future(batches.run(work(store, secret, "/deals/3")))
+    await asyncio.sleep(0.01)
+    assert not batches.shed
+    clock[0] += 1.6  # now 2.5 s
+    with pytest.raises(Overloaded) as refused:
+        await batches.run(work(store, secret, "/deals/4"))
+    assert refused.value.retry_after == 3 and batches.shed == 1
+    gate.set()
+    assert [await first, await second, await third] == [f"done /deals/{n}" for n in (1, 2, 3)]
+    assert store.committed == ["/deals/1", "/deals/2", "/deals/3"]
+    assert "/deals/4" not in store.admissions  # refused before anything ran
+    # The queue drained: the next request is taken again.
+    assert await batches.run(work(store, secret, "/deals/5")) == "done /deals/5"
+
+
+async def test_no_shedding_when_shed_after_is_none() -> None:
+    store = Store()
+    secret = await make_token(store)
+    clock = [0.0]
+    batches = Batches(store.transaction, workers=1, shed_after=None, clock=lambda: clock[0])
+    first = asyncio.ensure_future(batches.run(work(store, secret, "/deals/1")))
+    await asyncio.sleep(0)
+    clock[0] += 3600
+    assert await batches.run(work(store, secret, "/deals/2")) == "done /deals/2"
+    assert await first == "done /deals/1"
