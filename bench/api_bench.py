@@ -183,6 +183,10 @@ async def closed_writes(base: str, token: str, client_id: int, workers: int, sec
                     body = {"amount": f"{1000 + n % 13}.50", "due_date": "2026-06-15"}
                 async with http.put(base + "/api/v1" + path, json=body) as response:
                     await response.read()
+                    if response.status == 503:  # shed: the queue held more than a second
+                        SHED.append(int(response.headers.get("Retry-After", "1")))
+                        await asyncio.sleep(float(SHED[-1]))
+                        continue
                     assert response.status < 300, response.status
                 done += 1
                 n += workers
@@ -237,6 +241,7 @@ async def writer_main(args: argparse.Namespace) -> None:
     print(json.dumps({"latencies": latencies, "failed": FAILED, "elapsed": sum(ELAPSED)}))
 
 
+SHED: list[int] = []  # closed loop: the Retry-After of each write refused with 503
 FAILED: list[int] = []  # statuses of writes that failed (503 when the pool ran dry)
 ELAPSED: list[float] = []  # seconds from the first write sent to the last one answered
 
@@ -325,7 +330,9 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
                 print(
                     f"{name}: {count / elapsed:.0f} writes/s by {args.closed} closed-loop "
                     f"writers, bot CPU {cpu * 1000 / count:.2f} ms per write"
+                    + (f"; {len(SHED)} shed with 503" if SHED else "")
                 )
+                SHED.clear()
                 return out
 
             # 1. The feed at 10^3 and 10^6 events (writes are idle meanwhile).

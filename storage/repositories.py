@@ -14,6 +14,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    event,
     func,
     insert,
     null,
@@ -25,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from portal.model import Action, ActivityEvent, TelegramAccount
 from storage.applications import SqlApplications
@@ -165,29 +167,43 @@ class SqlTelegramAccounts:
 
 
 class SqlActivityLog:
+    """Events wait in the session until just before its COMMIT, then go in one INSERT for
+    the whole transaction (`_insert_pending_activity`): the back-office API writes an event
+    with every change, and a batch of its requests shares one transaction (api/batch.py), so
+    N events cost one statement and one round trip instead of N. A read of the log in the
+    same transaction inserts them first. Inside a savepoint an event is inserted at once, so
+    that rolling back to the savepoint takes it back."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def record(self, event: ActivityEvent) -> None:
-        # One INSERT now rather than an object for the unit of work's flush: cheaper, and the
-        # back-office API writes an event with every change. A Core statement built once (an
-        # ORM one cost twice the CPU), so pending rows are flushed first by hand: the client
-        # or person it names must exist.
+        row = {
+            "client_id": event.client_id,
+            "person_id": event.person_id,
+            "telegram_user_id": event.telegram_user_id,
+            "action": str(event.action),
+            "details": event.details,
+            "occurred_at": event.occurred_at,
+            "actor": event.actor,
+        }
+        session = self._session
+        if session.in_nested_transaction():
+            await self._insert([row])
+        else:
+            session.sync_session.info.setdefault(ACTIVITY_PENDING, []).append(row)
+
+    async def _insert(self, rows: list[dict[str, Any]]) -> None:
+        # Pending ORM rows first: the client or person an event names must exist.
         session = self._session
         if session.new or session.dirty or session.deleted:
             await session.flush()
-        await session.execute(
-            _RECORD_ACTIVITY,
-            {
-                "client_id": event.client_id,
-                "person_id": event.person_id,
-                "telegram_user_id": event.telegram_user_id,
-                "action": str(event.action),
-                "details": event.details,
-                "occurred_at": event.occurred_at,
-                "actor": event.actor,
-            },
-        )
+        await session.execute(_RECORD_ACTIVITY, rows)
+
+    async def _insert_pending(self) -> None:
+        pending = self._session.sync_session.info.pop(ACTIVITY_PENDING, None)
+        if pending:
+            await self._insert(pending)
 
     async def of_client(
         self,
@@ -198,6 +214,7 @@ class SqlActivityLog:
         offset: int,
         limit: int,
     ) -> tuple[list[ActivityEvent], int]:
+        await self._insert_pending()
         # Along ix_activity_events_client_time: the client's rows, newest first.
         where = [ActivityEventRow.client_id == client_id]
         if since is not None:
@@ -227,7 +244,28 @@ class SqlActivityLog:
 
 
 _ACTIVITY_TABLE: Any = ActivityEventRow.__table__
-_RECORD_ACTIVITY = insert(_ACTIVITY_TABLE)
+# RETURNING makes SQLAlchemy send N rows as one multi-row INSERT ("insertmanyvalues") rather
+# than N executions of a one-row one (asyncpg's executemany: one statement each).
+_RECORD_ACTIVITY = insert(_ACTIVITY_TABLE).returning(_ACTIVITY_TABLE.c.id)
+ACTIVITY_PENDING = "activity_pending"  # session.info: events waiting for the COMMIT
+
+
+@event.listens_for(Session, "before_commit")
+def _insert_pending_activity(session: Session) -> None:
+    """Runs inside the COMMIT's greenlet, so these statements may use the async driver."""
+    pending: list[dict[str, Any]] | None = session.info.pop(ACTIVITY_PENDING, None)
+    if not pending:
+        return
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    session.execute(_RECORD_ACTIVITY, pending)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_activity(session: Session, transaction: Any) -> None:
+    """A rolled-back transaction's events go with it."""
+    if transaction.parent is None:
+        session.info.pop(ACTIVITY_PENDING, None)
 
 
 # Built once: the statement every update starts with (a fresh one costs a cache-key walk).
