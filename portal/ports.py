@@ -249,6 +249,12 @@ class Invoices(Protocol):
     ) -> tuple[InvoiceRecord, bool]:
         """Insert or update; True when it was inserted."""
 
+    async def put_in_deal(
+        self, client_id: int, deal_number: str, number: str, data: InvoiceData, *, now: datetime
+    ) -> tuple[InvoiceRecord, bool] | None:
+        """`put` into the client's deal of that number, found by the same statement where
+        the database allows (one round trip); None when there is no such deal."""
+
 
 class ApiTokens(Protocol):
     async def add(

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, exists, select, update
+from sqlalchemy import Select, bindparam, cast, delete, exists, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -165,6 +165,33 @@ _PUT_DEAL = _prebuilt_upsert(_DEALS, ("client_id", "number"))
 _PUT_INVOICE = _prebuilt_upsert(_INVOICES, ("deal_id", "number"))
 
 
+def _put_invoice_in_deal() -> Any:
+    """PostgreSQL: the invoice's upsert that finds its deal by the client and deal number in
+    the same statement (a CTE), and answers with the deal's currency. No row: no such deal.
+    (SQLite allows no INSERT in a CTE; there the deal is read first, in-process.)"""
+    deal = (
+        select(_DEALS.c.id, _DEALS.c.currency)
+        .where(
+            _DEALS.c.client_id == bindparam("client_id"),
+            _DEALS.c.number == bindparam("deal_number"),
+        )
+        .cte("deal")
+    )
+    columns = [c.name for c in _INVOICES.c if c.name not in ("id", "deal_id")]
+    values = select(deal.c.id, *(cast(bindparam(c), _INVOICES.c[c].type) for c in columns))
+    statement = postgresql.insert(_INVOICES).from_select(["deal_id", *columns], values)
+    updated = {c: statement.excluded[c] for c in columns if c not in ("number", "created_at")}
+    upsert = (
+        statement.on_conflict_do_update(index_elements=["deal_id", "number"], set_=updated)
+        .returning(*_INVOICES.c)
+        .cte("upserted")
+    )
+    return select(upsert, deal.c.currency).select_from(upsert.join(deal, true()))
+
+
+_PUT_INVOICE_IN_DEAL = _put_invoice_in_deal()
+
+
 class SqlDeals:
     """Core statements: an upsert is one round trip (ALTUM's systems write at a high rate)."""
 
@@ -232,12 +259,12 @@ class SqlInvoices:
         self._session = session
 
     @staticmethod
-    def _record(row: Any, deal: DealRecord) -> InvoiceRecord:
+    def _record(row: Any, deal: DealRecord | None) -> InvoiceRecord:
         return InvoiceRecord(
             id=row.id,
             deal_id=row.deal_id,
             number=row.number,
-            currency=deal.data.currency,
+            currency=row.currency if deal is None else deal.data.currency,
             data=InvoiceData(
                 amount=money(row.amount_cents),
                 due_date=row.due_date,
@@ -281,6 +308,26 @@ class SqlInvoices:
         }
         row = (await self._session.execute(_PUT_INVOICE[_dialect(self._session)], params)).one()
         return self._record(row, deal), row.created_at == now
+
+    async def put_in_deal(
+        self, client_id: int, deal_number: str, number: str, data: InvoiceData, *, now: datetime
+    ) -> tuple[InvoiceRecord, bool] | None:
+        if _dialect(self._session) == "sqlite":
+            deal = await SqlDeals(self._session).get(client_id, deal_number)
+            return None if deal is None else await self.put(deal, number, data, now=now)
+        params = {
+            "client_id": client_id,
+            "deal_number": deal_number,
+            "number": number,
+            "amount_cents": cents(data.amount),
+            "due_date": data.due_date,
+            "paid": data.paid,
+            "paid_on": data.paid_on,
+            "created_at": now,
+            "updated_at": now,
+        }
+        row = (await self._session.execute(_PUT_INVOICE_IN_DEAL, params)).first()
+        return None if row is None else (self._record(row, None), row.created_at == now)
 
 
 class SqlApiTokens:
