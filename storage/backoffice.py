@@ -139,7 +139,7 @@ class SqlConsultants:
 
 
 _DEALS = Deal.__table__
-_INVOICES = Invoice.__table__
+_INVOICES: Any = Invoice.__table__
 
 
 def _dialect(session: AsyncSession) -> str:
