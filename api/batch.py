@@ -85,6 +85,7 @@ class Batches:
         max_items: int = 32,
         budget: float | None = 0.005,
         shed_after: float | None = 1.0,
+        spread_at: int = 8,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._transaction = transaction
@@ -95,6 +96,7 @@ class Batches:
         # wait for SQLite's one writer behind the API.
         self._budget = budget
         self._shed_after = shed_after  # seconds; None: never shed
+        self._spread_at = spread_at  # see _worth_a_worker
         self._clock = clock
         self.shed = 0  # requests refused with Overloaded (diagnostics)
         self._queue: deque[Work[Any]] = deque()
@@ -113,16 +115,24 @@ class Batches:
                 raise Overloaded(max(1, math.ceil(waited)))
         work.queued_at = now
         self._queue.append(work)
-        if self._running < self._workers:
+        if self._running < self._workers and self._worth_a_worker(self._running):
             self._running += 1
             task = asyncio.create_task(self._worker())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return await work.future
 
+    def _worth_a_worker(self, others: int) -> bool:
+        """A first worker takes whatever is queued; another (a transaction in parallel) only
+        a queue of `spread_at` requests or more. Each transaction costs more than a request in
+        it (BEGIN, the token, COMMIT, a connection's round trips), so while the queue is short
+        the requests wait for the running batch and then go together in the next one, rather
+        than each worker taking one or two: fewer, larger batches for the same writes."""
+        return others == 0 or len(self._queue) >= self._spread_at
+
     async def _worker(self) -> None:
         try:
-            while self._queue:
+            while self._queue and self._worth_a_worker(self._running - 1):
                 batch: list[Work[Any]] = []
                 while self._queue and len(batch) < self._max_items:
                     work = self._queue.popleft()

@@ -203,3 +203,31 @@ async def test_no_shedding_when_shed_after_is_none() -> None:
     clock[0] += 3600
     assert await batches.run(work(store, secret, "/deals/2")) == "done /deals/2"
     assert await first == "done /deals/1"
+
+
+async def test_a_short_queue_waits_for_the_running_batch_a_long_one_gets_another_worker() -> None:
+    store = Store()
+    secret = await make_token(store)
+    gate = asyncio.Event()
+    open_transactions = []
+
+    @contextlib.asynccontextmanager
+    async def held() -> AsyncIterator[tuple[UnitOfWork, Notifier]]:
+        open_transactions.append(1)
+        await gate.wait()
+        async with store.transaction() as pair:
+            yield pair
+
+    batches = Batches(held, workers=8, spread_at=4)
+    first = asyncio.ensure_future(batches.run(work(store, secret, "/deals/0")))
+    await asyncio.sleep(0.01)  # the first worker holds /deals/0 in its transaction
+    short = [asyncio.ensure_future(batches.run(work(store, secret, f"/deals/{n}"))) for n in (1, 2)]
+    await asyncio.sleep(0.01)
+    assert len(open_transactions) == 1  # two queued: they wait for the running batch
+    long = [asyncio.ensure_future(batches.run(work(store, secret, f"/deals/{n}"))) for n in (3, 4)]
+    await asyncio.sleep(0.01)
+    assert len(open_transactions) == 2  # four queued: a second worker takes them together
+    gate.set()
+    await asyncio.gather(first, *short, *long)
+    assert sorted(batches.sizes) == [1, 4]
+    assert sorted(store.committed) == [f"/deals/{n}" for n in range(5)]
