@@ -11,11 +11,13 @@ with its refusal. When a handler fails, the transaction is rolled back (the othe
 with it) and every admitted request of the batch is run again alone, in a transaction of its
 own, exactly as without batching: one request's failure never reaches another's answer.
 
-Load shedding: when the oldest queued request has waited longer than `shed_after` seconds
-(the queue holds more writes than the workers commit in that time; it drains in order, so a
-new request would wait as long), a new request is refused at once with `Overloaded` (the API
-answers 503 with Retry-After) instead of joining the queue. A backlog of API writes then
-costs its senders a retry, not the chat its latency, and the queue cannot grow for ever.
+Load shedding: when the queue holds more requests than the batches committed in the last
+`shed_after` seconds (their rate over the last two seconds, taken as at least 64 a second),
+a new request is refused at once with `Overloaded` (the API answers 503 with Retry-After)
+instead of joining the queue. A backlog of API writes then costs its senders a retry, not the
+chat its latency, and the queue cannot grow for ever. Its length, not its oldest request's
+age, is the measure: a pause of the database (a checkpoint's fsync) makes a few requests
+wait, which shedding would not shorten; only more requests than can be served are refused.
 
 Requests in a batch were all in flight at once, so any order is a valid one; they run sorted by
 path, so that batches committing in parallel (PostgreSQL) take their row locks in one order and
@@ -47,6 +49,8 @@ Transaction = Callable[[], AbstractAsyncContextManager[tuple[UnitOfWork, Notifie
 
 
 _PENDING = object()
+_WINDOW = 2.0  # seconds over which the served rate is taken (load shedding)
+_MIN_RATE = 64.0  # requests a second assumed served at least (a fresh or idle process)
 
 
 @dataclass(eq=False)
@@ -61,7 +65,6 @@ class Work(Generic[P]):
     execute: Callable[[P, UnitOfWork, Notifier], Awaitable[Any]]
     future: asyncio.Future[Any] = field(default_factory=lambda: _loop().create_future())
     admitted: Any = field(default_factory=lambda: _PENDING)  # what `admit` gave: admitted once
-    queued_at: float = 0.0  # the batches' clock when it was first queued
 
 
 class Overloaded(Exception):
@@ -99,6 +102,7 @@ class Batches:
         self._spread_at = spread_at  # see _worth_a_worker
         self._clock = clock
         self.shed = 0  # requests refused with Overloaded (diagnostics)
+        self._served: deque[tuple[float, int]] = deque()  # (clock, requests) per batch
         self._queue: deque[Work[Any]] = deque()
         self._running = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -107,13 +111,11 @@ class Batches:
     async def run(self, work: Work[P]) -> Any:
         """The request's result once its batch has committed; its error otherwise.
         `Overloaded` at once when the queue holds more than `shed_after` seconds of work."""
-        now = self._clock()
-        if self._queue and self._shed_after is not None:
-            waited = now - self._queue[0].queued_at
-            if waited > self._shed_after:
+        if self._shed_after is not None:
+            rate = self._rate()
+            if len(self._queue) > rate * self._shed_after:
                 self.shed += 1
-                raise Overloaded(max(1, math.ceil(waited)))
-        work.queued_at = now
+                raise Overloaded(max(1, math.ceil(len(self._queue) / rate)))
         self._queue.append(work)
         if self._running < self._workers and self._worth_a_worker(self._running):
             self._running += 1
@@ -121,6 +123,14 @@ class Batches:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return await work.future
+
+    def _rate(self) -> float:
+        """Requests served a second over the last `_WINDOW` seconds, at least `_MIN_RATE`."""
+        horizon = self._clock() - _WINDOW
+        served = self._served
+        while served and served[0][0] < horizon:
+            served.popleft()
+        return max(_MIN_RATE, sum(count for _at, count in served) / _WINDOW)
 
     def _worth_a_worker(self, others: int) -> bool:
         """A first worker takes whatever is queued; another (a transaction in parallel) only
@@ -147,6 +157,8 @@ class Batches:
                         for work in batch:
                             _settle(work, exc)
                         raise
+                    served = sum(1 for work in batch if work.future.done())
+                    self._served.append((self._clock(), served))
         finally:
             self._running -= 1
 

@@ -61,8 +61,9 @@ class ApiContext:
     batch_workers: int = 8
     batch_items: int = 32
     batch_budget: float | None = None  # seconds; see api/batch.py
-    # 503 with Retry-After for a new request once the oldest queued one has waited this long
-    # (seconds; None: never): a backlog of API writes must not take the chat's latency.
+    # 503 with Retry-After for a new request once the queue holds more than this many seconds
+    # of writes at the rate they are served (None: never): a backlog of API writes must not
+    # take the chat's latency with it.
     shed_after: float | None = 1.0
     batches: Batches = field(init=False)
 

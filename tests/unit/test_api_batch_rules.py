@@ -160,49 +160,56 @@ async def test_a_batch_past_its_time_budget_leaves_the_rest_to_the_next() -> Non
     assert store.admissions == keys  # all seven admitted by the first batch, each once
 
 
-async def test_a_queue_older_than_shed_after_refuses_new_requests_with_a_retry_time() -> None:
+async def test_a_queue_longer_than_shed_after_at_the_served_rate_refuses_new_requests() -> None:
     store = Store()
     secret = await make_token(store)
     gate = asyncio.Event()
+    gate.set()
 
     @contextlib.asynccontextmanager
     async def held() -> AsyncIterator[tuple[UnitOfWork, Notifier]]:
-        await gate.wait()  # the worker's transaction waits: what arrives meanwhile queues
+        await gate.wait()  # while closed, what arrives queues behind the running batch
         async with store.transaction() as pair:
             yield pair
 
     clock = [100.0]
-    batches = Batches(held, workers=1, shed_after=1.0, clock=lambda: clock[0])
-    first = asyncio.ensure_future(batches.run(work(store, secret, "/deals/1")))
-    await asyncio.sleep(0.01)  # the worker took it and waits for the gate
-    second = asyncio.ensure_future(batches.run(work(store, secret, "/deals/2")))
+    batches = Batches(held, workers=1, max_items=500, shed_after=1.0, clock=lambda: clock[0])
+    # 300 served within the last two seconds, 50 at a time: 150 a second.
+    for start in range(0, 300, 50):
+        await asyncio.gather(
+            *(batches.run(work(store, secret, f"/warm/{n}")) for n in range(start, start + 50))
+        )
+    gate.clear()
+    running = asyncio.ensure_future(batches.run(work(store, secret, "/deals/0")))
+    await asyncio.sleep(0.01)  # the worker holds it in its transaction
+    queued = [
+        asyncio.ensure_future(batches.run(work(store, secret, f"/deals/{n}")))
+        for n in range(1, 152)
+    ]
     await asyncio.sleep(0.01)
-    clock[0] += 0.9  # the oldest queued has waited less than a second: a new one queues
-    third = asyncio.ensure_future(batches.run(work(store, secret, "/deals/3")))
-    await asyncio.sleep(0.01)
-    assert not batches.shed
-    clock[0] += 1.6  # now 2.5 s
+    assert batches.shed == 0  # 151 queued: up to a second's worth was taken
     with pytest.raises(Overloaded) as refused:
-        await batches.run(work(store, secret, "/deals/4"))
-    assert refused.value.retry_after == 3 and batches.shed == 1
+        await batches.run(work(store, secret, "/late/1"))
+    assert refused.value.retry_after == 2 and batches.shed == 1  # 151 at 150 a second
+    clock[0] += 5  # the rate is forgotten: at least 64 a second is assumed
+    with pytest.raises(Overloaded) as refused:
+        await batches.run(work(store, secret, "/late/2"))
+    assert refused.value.retry_after == 3  # 151 at 64 a second
     gate.set()
-    assert [await first, await second, await third] == [f"done /deals/{n}" for n in (1, 2, 3)]
-    assert store.committed == ["/deals/1", "/deals/2", "/deals/3"]
-    assert "/deals/4" not in store.admissions  # refused before anything ran
+    await asyncio.gather(running, *queued)
+    assert len(store.committed) == 300 + 152
+    assert not any(key.startswith("/late") for key in store.committed + store.admissions)
     # The queue drained: the next request is taken again.
-    assert await batches.run(work(store, secret, "/deals/5")) == "done /deals/5"
+    assert await batches.run(work(store, secret, "/deals/x")) == "done /deals/x"
 
 
 async def test_no_shedding_when_shed_after_is_none() -> None:
     store = Store()
     secret = await make_token(store)
-    clock = [0.0]
-    batches = Batches(store.transaction, workers=1, shed_after=None, clock=lambda: clock[0])
-    first = asyncio.ensure_future(batches.run(work(store, secret, "/deals/1")))
-    await asyncio.sleep(0)
-    clock[0] += 3600
-    assert await batches.run(work(store, secret, "/deals/2")) == "done /deals/2"
-    assert await first == "done /deals/1"
+    batches = Batches(store.transaction, workers=1, max_items=500, shed_after=None)
+    keys = [f"/deals/{n}" for n in range(200)]  # far more than 64 queued at once
+    results = await asyncio.gather(*(batches.run(work(store, secret, key)) for key in keys))
+    assert results == [f"done {key}" for key in keys] and batches.shed == 0
 
 
 async def test_a_short_queue_waits_for_the_running_batch_a_long_one_gets_another_worker() -> None:
