@@ -107,17 +107,21 @@ class SqlClientUsers:
         )
 
     async def active_people(self, client_id: int) -> list[int]:
-        rows = await self._session.scalars(
-            select(Membership.person_id)
-            .join(Client, Client.id == Membership.client_id)
-            .where(
-                Membership.client_id == client_id,
-                Membership.status == ACTIVE,
-                Client.status == ACTIVE,
-            )
-            .order_by(Membership.id)
-        )
+        rows = await self._session.scalars(_ACTIVE_PEOPLE, {"client_id": client_id})
         return list(rows)
+
+
+# Built once: asked for every invoice the API writes (its reminders) and every new deal.
+_ACTIVE_PEOPLE = (
+    select(Membership.person_id)
+    .join(Client, Client.id == Membership.client_id)
+    .where(
+        Membership.client_id == bindparam("client_id"),
+        Membership.status == ACTIVE,
+        Client.status == ACTIVE,
+    )
+    .order_by(Membership.id)
+)
 
 
 class SqlConsultants:
@@ -161,6 +165,9 @@ def _prebuilt_upsert(table: Any, keys: tuple[str, ...]) -> dict[str, Any]:
     return built
 
 
+_GET_DEAL = select(_DEALS).where(
+    _DEALS.c.client_id == bindparam("client_id"), _DEALS.c.number == bindparam("number")
+)
 _PUT_DEAL = _prebuilt_upsert(_DEALS, ("client_id", "number"))
 _PUT_INVOICE = _prebuilt_upsert(_INVOICES, ("deal_id", "number"))
 
@@ -218,11 +225,8 @@ class SqlDeals:
         )
 
     async def get(self, client_id: int, number: str) -> DealRecord | None:
-        row = (
-            await self._session.execute(
-                select(_DEALS).where(_DEALS.c.client_id == client_id, _DEALS.c.number == number)
-            )
-        ).first()
+        params = {"client_id": client_id, "number": number}
+        row = (await self._session.execute(_GET_DEAL, params)).first()
         return None if row is None else self._record(row)
 
     async def of_client(self, client_id: int) -> list[DealRecord]:

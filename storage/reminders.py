@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +30,10 @@ def _reminder(row: ReminderRow) -> Reminder:
         sent_count=row.sent_count,
         details=dict(row.details),
     )
+
+
+_REMINDERS: Any = ReminderRow.__table__
+_CANCEL_PREFIX = delete(_REMINDERS).where(_REMINDERS.c.key.like(bindparam("pattern"), escape="\\"))
 
 
 class SqlReminders:
@@ -67,9 +72,10 @@ class SqlReminders:
 
     async def cancel_prefix(self, prefix: str) -> int:
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        result = await self._session.execute(
-            delete(ReminderRow).where(ReminderRow.key.like(escaped + "%", escape="\\"))
-        )
+        # Core, built once: every invoice the API writes cancels its reminders first, and
+        # the ORM's bulk delete (which also looks through the session) cost more CPU than
+        # the statement. No reminder row is changed through the ORM, so nothing goes stale.
+        result = await self._session.execute(_CANCEL_PREFIX, {"pattern": escaped + "%"})
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def get(self, reminder_id: int) -> Reminder | None:
