@@ -322,6 +322,10 @@ class Reminders(Protocol):
 
     async def cancel(self, key: str) -> int: ...
 
+    async def cancel_prefix_later(self, prefix: str) -> None:
+        """`cancel_prefix`, done before the reminders' next use in this transaction or before
+        its COMMIT at the latest (so that a batch's cancellations go together)."""
+
     async def cancel_prefix(self, prefix: str) -> int:
         """Every reminder whose key starts with `prefix` (`signature:<application>:`)."""
 

@@ -1349,6 +1349,9 @@ class FakeReminders:
     async def cancel_prefix(self, prefix: str) -> int:
         return self._drop(lambda r: r.key.startswith(prefix))
 
+    async def cancel_prefix_later(self, prefix: str) -> None:
+        self._drop(lambda r: r.key.startswith(prefix))
+
     def _drop(self, gone: Callable[[Reminder], bool]) -> int:
         ids = [rid for rid, row in self.rows.items() if gone(row)]
         for rid in ids:
