@@ -14,7 +14,6 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
-    event,
     func,
     insert,
     null,
@@ -26,9 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from portal.model import Action, ActivityEvent, TelegramAccount
+from storage.activity_pending import ACTIVITY_PENDING, insert_activity, insert_pending_activity
 from storage.applications import SqlApplications
 from storage.backoffice import (
     SqlApiTokens,
@@ -168,7 +167,7 @@ class SqlTelegramAccounts:
 
 class SqlActivityLog:
     """Events wait in the session until just before its COMMIT, then go in one INSERT for
-    the whole transaction (`_insert_pending_activity`): the back-office API writes an event
+    the whole transaction (storage/activity_pending.py): the back-office API writes an event
     with every change, and a batch of its requests shares one transaction (api/batch.py), so
     N events cost one statement and one round trip instead of N. A read of the log in the
     same transaction inserts them first. Inside a savepoint an event is inserted at once, so
@@ -194,16 +193,11 @@ class SqlActivityLog:
             session.sync_session.info.setdefault(ACTIVITY_PENDING, []).append(row)
 
     async def _insert(self, rows: list[dict[str, Any]]) -> None:
-        # Pending ORM rows first: the client or person an event names must exist.
-        session = self._session
-        if session.new or session.dirty or session.deleted:
-            await session.flush()
-        await session.execute(_RECORD_ACTIVITY, rows)
+        await self._session.run_sync(insert_activity, rows)
 
     async def _insert_pending(self) -> None:
-        pending = self._session.sync_session.info.pop(ACTIVITY_PENDING, None)
-        if pending:
-            await self._insert(pending)
+        if ACTIVITY_PENDING in self._session.sync_session.info:
+            await self._session.run_sync(insert_pending_activity)
 
     async def of_client(
         self,
@@ -241,31 +235,6 @@ class SqlActivityLog:
             )
             for row in rows
         ], int(total or 0)
-
-
-_ACTIVITY_TABLE: Any = ActivityEventRow.__table__
-# RETURNING makes SQLAlchemy send N rows as one multi-row INSERT ("insertmanyvalues") rather
-# than N executions of a one-row one (asyncpg's executemany: one statement each).
-_RECORD_ACTIVITY = insert(_ACTIVITY_TABLE).returning(_ACTIVITY_TABLE.c.id)
-ACTIVITY_PENDING = "activity_pending"  # session.info: events waiting for the COMMIT
-
-
-@event.listens_for(Session, "before_commit")
-def _insert_pending_activity(session: Session) -> None:
-    """Runs inside the COMMIT's greenlet, so these statements may use the async driver."""
-    pending: list[dict[str, Any]] | None = session.info.pop(ACTIVITY_PENDING, None)
-    if not pending:
-        return
-    if session.new or session.dirty or session.deleted:
-        session.flush()
-    session.execute(_RECORD_ACTIVITY, pending)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_activity(session: Session, transaction: Any) -> None:
-    """A rolled-back transaction's events go with it."""
-    if transaction.parent is None:
-        session.info.pop(ACTIVITY_PENDING, None)
 
 
 # Built once: the statement every update starts with (a fresh one costs a cache-key walk).
