@@ -9,7 +9,9 @@ another in one transaction, committed before any of them is answered.
 A request refused before its handler ran (401, 403, 429, 422) changed nothing and is answered
 with its refusal. When a handler fails, the transaction is rolled back (the others' changes
 with it) and every admitted request of the batch is run again alone, in a transaction of its
-own, exactly as without batching: one request's failure never reaches another's answer.
+own, exactly as without batching: one request's failure never reaches another's answer. So
+too when the COMMIT fails (statements that wait for it, such as the activity log's INSERT,
+may have been one request's).
 
 Load shedding: when the queue holds more requests than the batches committed in the last
 `shed_after` seconds (their rate over the last two seconds, taken as at least 64 a second),
@@ -167,6 +169,7 @@ class Batches:
         tokens: dict[str, ApiTokenRecord | None] = {}
         tried: list[Work[Any]] = []  # whose handler ran in this transaction
         later: list[Work[Any]] = []  # not reached within the budget: the next batch's
+        committing = False
         try:
             async with self._transaction() as (uow, notifier):
                 started = self._clock()
@@ -196,6 +199,7 @@ class Batches:
                         if len(runnable) == 1:
                             raise
                         raise _HandlerFailed from exc
+                committing = True
         except _HandlerFailed:
             await self._touch(batch, tokens)
             for work in tried:
@@ -205,6 +209,12 @@ class Batches:
             return
         except Exception as exc:
             await self._touch(batch, tokens)
+            if committing and len(tried) > 1:
+                # The COMMIT failed: statements that wait for it (the activity log's INSERT,
+                # the reminders' DELETE) may have been one request's. Each runs again alone.
+                for work in tried:
+                    await self._alone(work)
+                return
             for work in batch:
                 if work not in later:
                     _settle(work, exc)

@@ -238,3 +238,26 @@ async def test_a_short_queue_waits_for_the_running_batch_a_long_one_gets_another
     await asyncio.gather(first, *short, *long)
     assert sorted(batches.sizes) == [1, 4]
     assert sorted(store.committed) == [f"/deals/{n}" for n in range(5)]
+
+
+async def test_a_failing_commit_runs_each_request_again_alone() -> None:
+    """A statement left for the COMMIT (the activity log's INSERT) fails it: the batch's
+    requests run again one by one, and only the one whose change cannot commit fails."""
+    store = Store()
+    secret = await make_token(store)
+
+    @contextlib.asynccontextmanager
+    async def strict() -> AsyncIterator[tuple[UnitOfWork, Notifier]]:
+        async with store.transaction() as pair:
+            yield pair
+            if "/deals/bad" in store.pending:
+                raise RuntimeError("COMMIT failed")
+
+    batches = Batches(strict, workers=1)
+    keys = ["/deals/1", "/deals/bad", "/deals/3"]
+    results = await asyncio.gather(
+        *(batches.run(work(store, secret, key)) for key in keys), return_exceptions=True
+    )
+    assert results[0] == "done /deals/1" and results[2] == "done /deals/3"
+    assert isinstance(results[1], RuntimeError)
+    assert store.committed == ["/deals/1", "/deals/3"]  # each once
