@@ -103,7 +103,7 @@ async def test_writes_beyond_the_queue_limit_are_shed_with_503_and_retry_after(
         unavailable = spec["paths"]["/clients/{client_id}/deals/{deal_number}"]["put"]["responses"][
             "503"
         ]
-        assert "Retry-After" in unavailable["headers"]
+        assert "Retry-After" in unavailable["headers"] and "shedding" in unavailable["description"]
         assert "application/problem+json" in unavailable["content"]
 
     database = Database(database_url)
