@@ -173,9 +173,9 @@ async def test_a_queue_longer_than_shed_after_at_the_served_rate_refuses_new_req
             yield pair
 
     clock = [100.0]
-    batches = Batches(held, workers=1, max_items=500, shed_after=1.0, clock=lambda: clock[0])
-    # 300 served within the last two seconds, 50 at a time: 150 a second.
-    for start in range(0, 300, 50):
+    batches = Batches(held, workers=1, max_items=1000, shed_after=1.0, clock=lambda: clock[0])
+    # 600 served within the last two seconds, 50 at a time: 300 a second.
+    for start in range(0, 600, 50):
         await asyncio.gather(
             *(batches.run(work(store, secret, f"/warm/{n}")) for n in range(start, start + 50))
         )
@@ -184,20 +184,20 @@ async def test_a_queue_longer_than_shed_after_at_the_served_rate_refuses_new_req
     await asyncio.sleep(0.01)  # the worker holds it in its transaction
     queued = [
         asyncio.ensure_future(batches.run(work(store, secret, f"/deals/{n}")))
-        for n in range(1, 152)
+        for n in range(1, 302)
     ]
     await asyncio.sleep(0.01)
-    assert batches.shed == 0  # 151 queued: up to a second's worth was taken
+    assert batches.shed == 0  # 301 queued: up to a second's worth was taken
     with pytest.raises(Overloaded) as refused:
         await batches.run(work(store, secret, "/late/1"))
-    assert refused.value.retry_after == 2 and batches.shed == 1  # 151 at 150 a second
-    clock[0] += 5  # the rate is forgotten: at least 64 a second is assumed
+    assert refused.value.retry_after == 2 and batches.shed == 1  # 301 at 300 a second
+    clock[0] += 5  # the rate is forgotten: at least 200 a second is assumed
     with pytest.raises(Overloaded) as refused:
         await batches.run(work(store, secret, "/late/2"))
-    assert refused.value.retry_after == 3  # 151 at 64 a second
+    assert refused.value.retry_after == 2 and batches.shed == 2  # 301 at 200 a second
     gate.set()
     await asyncio.gather(running, *queued)
-    assert len(store.committed) == 300 + 152
+    assert len(store.committed) == 600 + 302
     assert not any(key.startswith("/late") for key in store.committed + store.admissions)
     # The queue drained: the next request is taken again.
     assert await batches.run(work(store, secret, "/deals/x")) == "done /deals/x"
@@ -206,8 +206,8 @@ async def test_a_queue_longer_than_shed_after_at_the_served_rate_refuses_new_req
 async def test_no_shedding_when_shed_after_is_none() -> None:
     store = Store()
     secret = await make_token(store)
-    batches = Batches(store.transaction, workers=1, max_items=500, shed_after=None)
-    keys = [f"/deals/{n}" for n in range(200)]  # far more than 64 queued at once
+    batches = Batches(store.transaction, workers=1, max_items=1000, shed_after=None)
+    keys = [f"/deals/{n}" for n in range(500)]  # far more than 200 queued at once
     results = await asyncio.gather(*(batches.run(work(store, secret, key)) for key in keys))
     assert results == [f"done {key}" for key in keys] and batches.shed == 0
 
