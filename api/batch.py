@@ -9,7 +9,17 @@ another in one transaction, committed before any of them is answered.
 A request refused before its handler ran (401, 403, 429, 422) changed nothing and is answered
 with its refusal. When a handler fails, the transaction is rolled back (the others' changes
 with it) and every admitted request of the batch is run again alone, in a transaction of its
-own, exactly as without batching: one request's failure never reaches another's answer.
+own, exactly as without batching: one request's failure never reaches another's answer. So
+too when the COMMIT fails (statements that wait for it, such as the activity log's INSERT,
+may have been one request's).
+
+Load shedding: when the queue holds more requests than the batches committed in the last
+`shed_after` seconds (their rate over the last two seconds, taken as at least 200 a second),
+a new request is refused at once with `Overloaded` (the API answers 503 with Retry-After)
+instead of joining the queue. A backlog of API writes then costs its senders a retry, not the
+chat its latency, and the queue cannot grow for ever. Its length, not its oldest request's
+age, is the measure: a pause of the database (a checkpoint's fsync) makes a few requests
+wait, which shedding would not shorten; only more requests than can be served are refused.
 
 Requests in a batch were all in flight at once, so any order is a valid one; they run sorted by
 path, so that batches committing in parallel (PostgreSQL) take their row locks in one order and
@@ -20,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -40,6 +51,10 @@ Transaction = Callable[[], AbstractAsyncContextManager[tuple[UnitOfWork, Notifie
 
 
 _PENDING = object()
+_WINDOW = 2.0  # seconds over which the served rate is taken (load shedding)
+# Requests a second assumed served at least: a burst at an idle process (which has served
+# nothing lately) is taken up to this many; the bot serves 400-1300 writes/s (docs/performance.md).
+_MIN_RATE = 200.0
 
 
 @dataclass(eq=False)
@@ -56,6 +71,14 @@ class Work(Generic[P]):
     admitted: Any = field(default_factory=lambda: _PENDING)  # what `admit` gave: admitted once
 
 
+class Overloaded(Exception):
+    """The queue holds more than `shed_after` seconds of requests: try again later."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"the queue is full; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
 class _HandlerFailed(Exception):
     """Rolls the batch back: one of its handlers failed."""
 
@@ -68,6 +91,8 @@ class Batches:
         workers: int,
         max_items: int = 32,
         budget: float | None = 0.005,
+        shed_after: float | None = 1.0,
+        spread_at: int = 8,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._transaction = transaction
@@ -77,25 +102,51 @@ class Batches:
         # limit): the rest go first in the next one. It bounds how long the chat's updates
         # wait for SQLite's one writer behind the API.
         self._budget = budget
+        self._shed_after = shed_after  # seconds; None: never shed
+        self._spread_at = spread_at  # see _worth_a_worker
         self._clock = clock
+        self.shed = 0  # requests refused with Overloaded (diagnostics)
+        self._served: deque[tuple[float, int]] = deque()  # (clock, requests) per batch
         self._queue: deque[Work[Any]] = deque()
         self._running = 0
         self._tasks: set[asyncio.Task[None]] = set()
         self.sizes: list[int] = []  # the last batches' sizes (tests, diagnostics)
 
     async def run(self, work: Work[P]) -> Any:
-        """The request's result once its batch has committed; its error otherwise."""
+        """The request's result once its batch has committed; its error otherwise.
+        `Overloaded` at once when the queue holds more than `shed_after` seconds of work."""
+        if self._shed_after is not None:
+            rate = self._rate()
+            if len(self._queue) > rate * self._shed_after:
+                self.shed += 1
+                raise Overloaded(max(1, math.ceil(len(self._queue) / rate)))
         self._queue.append(work)
-        if self._running < self._workers:
+        if self._running < self._workers and self._worth_a_worker(self._running):
             self._running += 1
             task = asyncio.create_task(self._worker())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return await work.future
 
+    def _rate(self) -> float:
+        """Requests served a second over the last `_WINDOW` seconds, at least `_MIN_RATE`."""
+        horizon = self._clock() - _WINDOW
+        served = self._served
+        while served and served[0][0] < horizon:
+            served.popleft()
+        return max(_MIN_RATE, sum(count for _at, count in served) / _WINDOW)
+
+    def _worth_a_worker(self, others: int) -> bool:
+        """A first worker takes whatever is queued; another (a transaction in parallel) only
+        a queue of `spread_at` requests or more. Each transaction costs more than a request in
+        it (BEGIN, the token, COMMIT, a connection's round trips), so while the queue is short
+        the requests wait for the running batch and then go together in the next one, rather
+        than each worker taking one or two: fewer, larger batches for the same writes."""
+        return others == 0 or len(self._queue) >= self._spread_at
+
     async def _worker(self) -> None:
         try:
-            while self._queue:
+            while self._queue and self._worth_a_worker(self._running - 1):
                 batch: list[Work[Any]] = []
                 while self._queue and len(batch) < self._max_items:
                     work = self._queue.popleft()
@@ -110,6 +161,8 @@ class Batches:
                         for work in batch:
                             _settle(work, exc)
                         raise
+                    served = sum(1 for work in batch if work.future.done())
+                    self._served.append((self._clock(), served))
         finally:
             self._running -= 1
 
@@ -118,6 +171,7 @@ class Batches:
         tokens: dict[str, ApiTokenRecord | None] = {}
         tried: list[Work[Any]] = []  # whose handler ran in this transaction
         later: list[Work[Any]] = []  # not reached within the budget: the next batch's
+        committing = False
         try:
             async with self._transaction() as (uow, notifier):
                 started = self._clock()
@@ -147,6 +201,7 @@ class Batches:
                         if len(runnable) == 1:
                             raise
                         raise _HandlerFailed from exc
+                committing = True
         except _HandlerFailed:
             await self._touch(batch, tokens)
             for work in tried:
@@ -156,6 +211,12 @@ class Batches:
             return
         except Exception as exc:
             await self._touch(batch, tokens)
+            if committing and len(tried) > 1:
+                # The COMMIT failed: statements that wait for it (the activity log's INSERT,
+                # the reminders' DELETE) may have been one request's. Each runs again alone.
+                for work in tried:
+                    await self._alone(work)
+                return
             for work in batch:
                 if work not in later:
                     _settle(work, exc)

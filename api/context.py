@@ -61,6 +61,10 @@ class ApiContext:
     batch_workers: int = 8
     batch_items: int = 32
     batch_budget: float | None = None  # seconds; see api/batch.py
+    # 503 with Retry-After for a new request once the queue holds more than this many seconds
+    # of writes at the rate they are served (None: never): a backlog of API writes must not
+    # take the chat's latency with it.
+    shed_after: float | None = 1.0
     batches: Batches = field(init=False)
 
     def __post_init__(self) -> None:
@@ -70,4 +74,5 @@ class ApiContext:
             workers=self.batch_workers,
             max_items=self.batch_items,
             budget=self.batch_budget,
+            shed_after=self.shed_after,
         )

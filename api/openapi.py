@@ -89,13 +89,21 @@ def _operation(
         spec["responses"][str(status)] = answer
     problem = {CONTENT_TYPE: {"schema": schemas[(Problem, "serialization")]}}
     for status in error_statuses(operation):
-        answer = {"description": KINDS[status][1], "content": problem}
-        if status == 429:
+        answer = {"description": _ERRORS.get(status, KINDS[status][1]), "content": problem}
+        if status in (429, 503):
             answer["headers"] = {
                 "Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}
             }
         spec["responses"][str(status)] = answer
     return spec
+
+
+_ERRORS = {
+    429: "Too many requests: this token's rate limit; retry after `Retry-After` seconds",
+    503: "Temporarily unavailable: the database cannot be reached, or more writes are queued "
+    "than are served in a second (load shedding); nothing was changed; retry after "
+    "`Retry-After` seconds",
+}
 
 
 def _is_file(model: type[BaseModel]) -> bool:

@@ -26,7 +26,7 @@ from typing import Any, ClassVar, get_type_hints
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from api.batch import Work
+from api.batch import Overloaded, Work
 from api.context import ApiContext, ApiFiles
 from api.problems import FieldError, ProblemError
 from portal import api_tokens
@@ -177,15 +177,22 @@ def endpoint(
         raw_body = await request.read() if operation.body_model is not None else b""
         admit = partial(_admit, context, operation, request, raw_body, now)
         if operation.transactional:
-            result, status = await context.batches.run(
-                Work(
-                    key=request.path,
-                    secret=secret,
-                    now=now,
-                    admit=admit,
-                    execute=partial(_execute, operation),
+            try:
+                result, status = await context.batches.run(
+                    Work(
+                        key=request.path,
+                        secret=secret,
+                        now=now,
+                        admit=admit,
+                        execute=partial(_execute, operation),
+                    )
                 )
-            )
+            except Overloaded as exc:
+                raise ProblemError(
+                    503,
+                    "too many requests are waiting; try again later",
+                    headers={"Retry-After": str(exc.retry_after)},
+                ) from None
         else:
             async with context.slots, context.transaction() as (uow, _):
                 token = await api_tokens.authenticate(uow=uow, secret=secret)

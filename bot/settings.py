@@ -125,6 +125,11 @@ class ApiSettings(BaseSettings):
     # API requests in a database transaction at once per process; more wait their turn
     # without a connection, so API floods leave the chat its connections.
     concurrency: int = Field(default=8, ge=1, le=200)
+    # Write requests queue for a shared transaction (api/batch.py); once the queue holds more
+    # than this many seconds of writes (at the rate they are served), new ones are answered
+    # 503 with Retry-After (load shedding): a backlog of API writes cannot take the chat's
+    # latency with it.
+    shed_after_seconds: float = Field(default=1.0, ge=0, le=60)
 
 
 class Settings(BaseSettings):

@@ -126,6 +126,7 @@ def api_context(app: App, stop: asyncio.Event, limiter: RateLimiter) -> ApiConte
         # and a batch is cut short after 5 ms so that the chat's updates wait little for it.
         batch_workers=1 if app.database.is_sqlite else settings.concurrency,
         batch_budget=0.005 if app.database.is_sqlite else None,
+        shed_after=settings.shed_after_seconds,
     )
 
 

@@ -146,18 +146,24 @@ async def put_invoice(
     """`reminders`: when given, the invoice's reminders are scheduled (or cancelled when it
     is paid) as it now stands (portal/reminders.py)."""
     client = await client_name(uow=uow, client_id=client_id)
-    deal = await get_deal(uow=uow, client_id=client_id, number=deal_number)
-    if data.paid_on is not None and not data.paid:
-        raise Invalid("paid_on", "given for an unpaid invoice")
-    clean = InvoiceData(
-        amount=_money(data.amount, "amount"),
-        due_date=data.due_date,
-        paid=data.paid,
-        paid_on=data.paid_on,
-    )
-    invoice, created = await uow.invoices.put(
-        deal, check_number(number, "invoice_number"), clean, now=now
-    )
+    try:
+        if data.paid_on is not None and not data.paid:
+            raise Invalid("paid_on", "given for an unpaid invoice")
+        clean = InvoiceData(
+            amount=_money(data.amount, "amount"),
+            due_date=data.due_date,
+            paid=data.paid,
+            paid_on=data.paid_on,
+        )
+        check_number(number, "invoice_number")
+    except Invalid:
+        await get_deal(uow=uow, client_id=client_id, number=deal_number)  # a missing deal: 404
+        raise
+    # The deal is found by the upsert itself: one round trip, not two.
+    put = await uow.invoices.put_in_deal(client_id, deal_number, number, clean, now=now)
+    if put is None:
+        raise NotFound("deal")
+    invoice, created = put
     await uow.activity.record(
         ActivityEvent(
             action=Action.INVOICE_ADDED if created else Action.INVOICE_UPDATED,
@@ -185,7 +191,7 @@ async def put_invoice(
                     deal_number=deal_number,
                     number=number,
                     amount=clean.amount,
-                    currency=deal.data.currency,
+                    currency=invoice.currency,
                     due_date=clean.due_date,
                 )
             )

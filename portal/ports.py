@@ -249,6 +249,12 @@ class Invoices(Protocol):
     ) -> tuple[InvoiceRecord, bool]:
         """Insert or update; True when it was inserted."""
 
+    async def put_in_deal(
+        self, client_id: int, deal_number: str, number: str, data: InvoiceData, *, now: datetime
+    ) -> tuple[InvoiceRecord, bool] | None:
+        """`put` into the client's deal of that number, found by the same statement where
+        the database allows (one round trip); None when there is no such deal."""
+
 
 class ApiTokens(Protocol):
     async def add(
@@ -315,6 +321,10 @@ class Reminders(Protocol):
         """Add it, or replace the schedule of the one with the same key (sent count reset)."""
 
     async def cancel(self, key: str) -> int: ...
+
+    async def cancel_prefix_later(self, prefix: str) -> None:
+        """`cancel_prefix`, done before the reminders' next use in this transaction or before
+        its COMMIT at the latest (so that a batch's cancellations go together)."""
 
     async def cancel_prefix(self, prefix: str) -> int:
         """Every reminder whose key starts with `prefix` (`signature:<application>:`)."""

@@ -142,7 +142,7 @@ async def schedule_invoice_reminders(
     (those who did not opt in are skipped when it falls due). A paid invoice has none; a
     changed one is scheduled anew. Returns how many were scheduled."""
     prefix = invoice_key(client_id, deal_number, invoice.number)
-    await uow.reminders.cancel_prefix(prefix)
+    await uow.reminders.cancel_prefix_later(prefix)
     if invoice.data.paid:
         return 0
     due = invoice.data.due_date

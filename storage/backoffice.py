@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, exists, select, update
+from sqlalchemy import Select, bindparam, cast, delete, exists, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -107,17 +107,21 @@ class SqlClientUsers:
         )
 
     async def active_people(self, client_id: int) -> list[int]:
-        rows = await self._session.scalars(
-            select(Membership.person_id)
-            .join(Client, Client.id == Membership.client_id)
-            .where(
-                Membership.client_id == client_id,
-                Membership.status == ACTIVE,
-                Client.status == ACTIVE,
-            )
-            .order_by(Membership.id)
-        )
+        rows = await self._session.scalars(_ACTIVE_PEOPLE, {"client_id": client_id})
         return list(rows)
+
+
+# Built once: asked for every invoice the API writes (its reminders) and every new deal.
+_ACTIVE_PEOPLE = (
+    select(Membership.person_id)
+    .join(Client, Client.id == Membership.client_id)
+    .where(
+        Membership.client_id == bindparam("client_id"),
+        Membership.status == ACTIVE,
+        Client.status == ACTIVE,
+    )
+    .order_by(Membership.id)
+)
 
 
 class SqlConsultants:
@@ -139,7 +143,7 @@ class SqlConsultants:
 
 
 _DEALS = Deal.__table__
-_INVOICES = Invoice.__table__
+_INVOICES: Any = Invoice.__table__
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -161,8 +165,38 @@ def _prebuilt_upsert(table: Any, keys: tuple[str, ...]) -> dict[str, Any]:
     return built
 
 
+_GET_DEAL = select(_DEALS).where(
+    _DEALS.c.client_id == bindparam("client_id"), _DEALS.c.number == bindparam("number")
+)
 _PUT_DEAL = _prebuilt_upsert(_DEALS, ("client_id", "number"))
 _PUT_INVOICE = _prebuilt_upsert(_INVOICES, ("deal_id", "number"))
+
+
+def _put_invoice_in_deal() -> Any:
+    """PostgreSQL: the invoice's upsert that finds its deal by the client and deal number in
+    the same statement (a CTE), and answers with the deal's currency. No row: no such deal.
+    (SQLite allows no INSERT in a CTE; there the deal is read first, in-process.)"""
+    deal = (
+        select(_DEALS.c.id, _DEALS.c.currency)
+        .where(
+            _DEALS.c.client_id == bindparam("client_id"),
+            _DEALS.c.number == bindparam("deal_number"),
+        )
+        .cte("deal")
+    )
+    columns = [c.name for c in _INVOICES.c if c.name not in ("id", "deal_id")]
+    values = select(deal.c.id, *(cast(bindparam(c), _INVOICES.c[c].type) for c in columns))
+    statement = postgresql.insert(_INVOICES).from_select(["deal_id", *columns], values)
+    updated = {c: statement.excluded[c] for c in columns if c not in ("number", "created_at")}
+    upsert = (
+        statement.on_conflict_do_update(index_elements=["deal_id", "number"], set_=updated)
+        .returning(*_INVOICES.c)
+        .cte("upserted")
+    )
+    return select(upsert, deal.c.currency).select_from(upsert.join(deal, true()))
+
+
+_PUT_INVOICE_IN_DEAL = _put_invoice_in_deal()
 
 
 class SqlDeals:
@@ -191,11 +225,8 @@ class SqlDeals:
         )
 
     async def get(self, client_id: int, number: str) -> DealRecord | None:
-        row = (
-            await self._session.execute(
-                select(_DEALS).where(_DEALS.c.client_id == client_id, _DEALS.c.number == number)
-            )
-        ).first()
+        params = {"client_id": client_id, "number": number}
+        row = (await self._session.execute(_GET_DEAL, params)).first()
         return None if row is None else self._record(row)
 
     async def of_client(self, client_id: int) -> list[DealRecord]:
@@ -232,12 +263,12 @@ class SqlInvoices:
         self._session = session
 
     @staticmethod
-    def _record(row: Any, deal: DealRecord) -> InvoiceRecord:
+    def _record(row: Any, deal: DealRecord | None) -> InvoiceRecord:
         return InvoiceRecord(
             id=row.id,
             deal_id=row.deal_id,
             number=row.number,
-            currency=deal.data.currency,
+            currency=row.currency if deal is None else deal.data.currency,
             data=InvoiceData(
                 amount=money(row.amount_cents),
                 due_date=row.due_date,
@@ -281,6 +312,26 @@ class SqlInvoices:
         }
         row = (await self._session.execute(_PUT_INVOICE[_dialect(self._session)], params)).one()
         return self._record(row, deal), row.created_at == now
+
+    async def put_in_deal(
+        self, client_id: int, deal_number: str, number: str, data: InvoiceData, *, now: datetime
+    ) -> tuple[InvoiceRecord, bool] | None:
+        if _dialect(self._session) == "sqlite":
+            deal = await SqlDeals(self._session).get(client_id, deal_number)
+            return None if deal is None else await self.put(deal, number, data, now=now)
+        params = {
+            "client_id": client_id,
+            "deal_number": deal_number,
+            "number": number,
+            "amount_cents": cents(data.amount),
+            "due_date": data.due_date,
+            "paid": data.paid,
+            "paid_on": data.paid_on,
+            "created_at": now,
+            "updated_at": now,
+        }
+        row = (await self._session.execute(_PUT_INVOICE_IN_DEAL, params)).first()
+        return None if row is None else (self._record(row, None), row.created_at == now)
 
 
 class SqlApiTokens:

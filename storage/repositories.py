@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.model import Action, ActivityEvent, TelegramAccount
+from storage.activity_pending import ACTIVITY_PENDING, insert_activity, insert_pending_activity
 from storage.applications import SqlApplications
 from storage.backoffice import (
     SqlApiTokens,
@@ -165,29 +166,38 @@ class SqlTelegramAccounts:
 
 
 class SqlActivityLog:
+    """Events wait in the session until just before its COMMIT, then go in one INSERT for
+    the whole transaction (storage/activity_pending.py): the back-office API writes an event
+    with every change, and a batch of its requests shares one transaction (api/batch.py), so
+    N events cost one statement and one round trip instead of N. A read of the log in the
+    same transaction inserts them first. Inside a savepoint an event is inserted at once, so
+    that rolling back to the savepoint takes it back."""
+
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def record(self, event: ActivityEvent) -> None:
-        # One INSERT now rather than an object for the unit of work's flush: cheaper, and the
-        # back-office API writes an event with every change. A Core statement built once (an
-        # ORM one cost twice the CPU), so pending rows are flushed first by hand: the client
-        # or person it names must exist.
+        row = {
+            "client_id": event.client_id,
+            "person_id": event.person_id,
+            "telegram_user_id": event.telegram_user_id,
+            "action": str(event.action),
+            "details": event.details,
+            "occurred_at": event.occurred_at,
+            "actor": event.actor,
+        }
         session = self._session
-        if session.new or session.dirty or session.deleted:
-            await session.flush()
-        await session.execute(
-            _RECORD_ACTIVITY,
-            {
-                "client_id": event.client_id,
-                "person_id": event.person_id,
-                "telegram_user_id": event.telegram_user_id,
-                "action": str(event.action),
-                "details": event.details,
-                "occurred_at": event.occurred_at,
-                "actor": event.actor,
-            },
-        )
+        if session.in_nested_transaction():
+            await self._insert([row])
+        else:
+            session.sync_session.info.setdefault(ACTIVITY_PENDING, []).append(row)
+
+    async def _insert(self, rows: list[dict[str, Any]]) -> None:
+        await self._session.run_sync(insert_activity, rows)
+
+    async def _insert_pending(self) -> None:
+        if ACTIVITY_PENDING in self._session.sync_session.info:
+            await self._session.run_sync(insert_pending_activity)
 
     async def of_client(
         self,
@@ -198,6 +208,7 @@ class SqlActivityLog:
         offset: int,
         limit: int,
     ) -> tuple[list[ActivityEvent], int]:
+        await self._insert_pending()
         # Along ix_activity_events_client_time: the client's rows, newest first.
         where = [ActivityEventRow.client_id == client_id]
         if since is not None:
@@ -224,10 +235,6 @@ class SqlActivityLog:
             )
             for row in rows
         ], int(total or 0)
-
-
-_ACTIVITY_TABLE: Any = ActivityEventRow.__table__
-_RECORD_ACTIVITY = insert(_ACTIVITY_TABLE)
 
 
 # Built once: the statement every update starts with (a fresh one costs a cache-key walk).

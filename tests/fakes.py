@@ -640,9 +640,10 @@ class FakeDeals:
 
 
 class FakeInvoices:
-    def __init__(self) -> None:
+    def __init__(self, deals: FakeDeals | None = None) -> None:
         self.rows: dict[int, InvoiceRecord] = {}
         self._ids = itertools.count(1)
+        self._deals = deals
 
     async def get(self, deal: DealRecord, number: str) -> InvoiceRecord | None:
         found = (i for i in self.rows.values() if (i.deal_id, i.number) == (deal.id, number))
@@ -664,6 +665,13 @@ class FakeInvoices:
         )
         self.rows[invoice.id] = invoice
         return invoice, True
+
+    async def put_in_deal(
+        self, client_id: int, deal_number: str, number: str, data: InvoiceData, *, now: datetime
+    ) -> tuple[InvoiceRecord, bool] | None:
+        assert self._deals is not None
+        deal = await self._deals.get(client_id, deal_number)
+        return None if deal is None else await self.put(deal, number, data, now=now)
 
 
 @dataclass
@@ -932,7 +940,7 @@ class FakeUnitOfWork:
         self.client_users = FakeClientUsers(self.clients, self.persons, self.accounts)
         self.consultants = FakeConsultants()
         self.deals = FakeDeals()
-        self.invoices = FakeInvoices()
+        self.invoices = FakeInvoices(self.deals)
         self.api_tokens = FakeApiTokens()
         self.feed = FakeFeed()
         self.waiting = FakeWaiting()
@@ -1370,6 +1378,9 @@ class FakeReminders:
 
     async def cancel_prefix(self, prefix: str) -> int:
         return self._drop(lambda r: r.key.startswith(prefix))
+
+    async def cancel_prefix_later(self, prefix: str) -> None:
+        self._drop(lambda r: r.key.startswith(prefix))
 
     def _drop(self, gone: Callable[[Reminder], bool]) -> int:
         ids = [rid for rid, row in self.rows.items() if gone(row)]

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.ops.demo import DEMO_DATA
 from bot.ops.ur_import import run_import
+from bot.settings import ApiSettings
 from emulator import EmulatorServer
 from storage.database import Database
 from storage.models import ActivityEventRow
@@ -71,3 +72,48 @@ async def test_concurrent_writes_with_failures_among_them(
         await database.dispose()
     # The client opened, 4 deals before, 36 writes now: one line each, none twice.
     assert logged == 1 + 4 + 36
+
+
+async def test_writes_beyond_the_queue_limit_are_shed_with_503_and_retry_after(
+    database_url: str, emulator: EmulatorServer
+) -> None:
+    """API_SHED_AFTER_SECONDS=0: a write that would queue behind a running batch is refused at
+    once (503, Retry-After, problem details) and changes nothing; the others are written and
+    logged once each. The 503 and its Retry-After are in the OpenAPI description."""
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    settings = bot_settings(database_url, emulator.base_url, api=ApiSettings(shed_after_seconds=0))
+    async with serving(settings), Api(settings.public_url, token) as api:
+        cid = (await api.post("/clients", {"registration_number": "40103999940"})).body["id"]
+        answers: list[Answer] = await asyncio.gather(
+            *(api.put(f"/clients/{cid}/deals/D-{n}", DEAL) for n in range(40))
+        )
+        written = {f"D-{n}" for n, answer in enumerate(answers) if answer.status == 201}
+        shed = [answer for answer in answers if answer.status == 503]
+        assert written and shed and len(written) + len(shed) == 40, [a.status for a in answers]
+        for answer in shed:
+            assert answer.content_type.startswith("application/problem+json")
+            assert answer.body["type"].endswith("#problem-unavailable")
+            assert answer.body["status"] == 503 and answer.body["instance"].startswith("/api/v1")
+            assert int(answer.headers["Retry-After"]) >= 1
+        deals = (await api.get(f"/clients/{cid}/deals")).body["items"]
+        assert {deal["number"] for deal in deals} == written
+
+        spec = (await api.get("/openapi.json")).body
+        unavailable = spec["paths"]["/clients/{client_id}/deals/{deal_number}"]["put"]["responses"][
+            "503"
+        ]
+        assert "Retry-After" in unavailable["headers"] and "shedding" in unavailable["description"]
+        assert "application/problem+json" in unavailable["content"]
+
+    database = Database(database_url)
+    try:
+        async with database.transaction() as session:
+            logged = await session.scalar(
+                select(func.count())
+                .select_from(ActivityEventRow)
+                .where(ActivityEventRow.client_id == cid, ActivityEventRow.actor == "api:crm")
+            )
+    finally:
+        await database.dispose()
+    assert logged == 1 + len(written)  # the client opened, then one line per write served

@@ -152,3 +152,96 @@ async def test_concurrent_claims_of_one_update_let_exactly_one_through(
     finally:
         await first.dispose()
         await second.dispose()
+
+
+async def test_reminders_cancelled_later_go_before_their_next_use_or_the_commit(
+    database: Database,
+) -> None:
+    from portal.model import NewReminder, ReminderKind
+    from storage.models import Person
+
+    now = datetime(2027, 3, 1, 9, tzinfo=UTC)
+
+    def reminder(key: str, person_id: int) -> NewReminder:
+        return NewReminder(
+            key=key,
+            kind=ReminderKind.INVOICE_DUE,
+            person_id=person_id,
+            client_id=None,
+            due_at=now,
+            max_count=1,
+            details={},
+        )
+
+    async with database.transaction() as session:
+        person = Person(personal_code="12058410000", given_name="Anna", family_name="Bērziņa")
+        session.add(person)
+        await session.flush()
+        reminders = SqlUnitOfWork(session).reminders
+        for key in ("inv:1:A_1:due", "inv:1:A_1:late", "inv:1:AB1:due", "inv:2:B:due", "x:1"):
+            await reminders.schedule(reminder(key, person.id), now=now)
+        person_id = person.id
+    async with database.transaction() as session:
+        reminders = SqlUnitOfWork(session).reminders
+        await reminders.cancel_prefix_later("inv:1:A_1:")  # "_" is no wildcard
+        await reminders.cancel_prefix_later("inv:2:")
+        # The next use sees them gone; a reminder scheduled again after them stays.
+        assert await reminders.of_key("inv:1:A_1:due") is None
+        await reminders.schedule(reminder("inv:2:B:due", person_id), now=now)
+        await reminders.cancel_prefix_later("x:")  # left to the COMMIT
+    async with database.transaction() as session:
+        reminders = SqlUnitOfWork(session).reminders
+        left = {
+            key
+            for key in ("inv:1:A_1:due", "inv:1:A_1:late", "inv:1:AB1:due", "inv:2:B:due", "x:1")
+            if await reminders.of_key(key) is not None
+        }
+        assert left == {"inv:1:AB1:due", "inv:2:B:due"}
+    with pytest.raises(RuntimeError):  # rolled back: what it left to cancel is forgotten
+        async with database.transaction() as session:
+            await SqlUnitOfWork(session).reminders.cancel_prefix_later("inv:")
+            raise RuntimeError("handler failed")
+    async with database.transaction() as session:
+        assert await SqlUnitOfWork(session).reminders.of_key("inv:2:B:due") is not None
+
+
+async def test_activity_waits_for_the_commit_and_goes_with_a_client_deleted_after_it(
+    database: Database,
+) -> None:
+    """Events wait in the session and go in one INSERT at COMMIT; a read of the log sees them
+    before; a client deleted later in the same transaction (another request of an API batch)
+    takes its events with it, as when they were inserted at once, instead of failing the
+    COMMIT on the foreign key."""
+    from sqlalchemy import func, select
+
+    from portal.model import Action, ActivityEvent
+    from storage.models import ActivityEventRow, Client
+
+    now = datetime(2027, 3, 1, 9, tzinfo=UTC)
+
+    def event(client_id: int, actor: str) -> ActivityEvent:
+        return ActivityEvent(
+            action=Action.DEAL_UPDATED, client_id=client_id, actor=actor, occurred_at=now
+        )
+
+    async def count(session: Any, actor: str) -> int:
+        query = select(func.count()).select_from(ActivityEventRow)
+        return int(await session.scalar(query.where(ActivityEventRow.actor == actor)) or 0)
+
+    async with database.transaction() as session:
+        kept, gone = (Client(kind="legal_entity", name=name) for name in ("SIA Kept", "SIA Gone"))
+        session.add_all([kept, gone])
+        await session.flush()
+        uow = SqlUnitOfWork(session)
+        for actor in ("api:a", "api:a", "api:b"):
+            await uow.activity.record(event(kept.id, actor))
+        await uow.activity.record(event(gone.id, "api:gone"))
+        assert await count(session, "api:a") == 0  # waiting for the COMMIT
+        events, total = await uow.activity.of_client(
+            kept.id, since=None, actions=None, offset=0, limit=10
+        )
+        assert total == 3 and [e.actor for e in events].count("api:a") == 2
+        await uow.activity.record(event(gone.id, "api:gone"))
+        await uow.clients.delete(gone.id)
+    async with database.transaction() as session:
+        assert [await count(session, a) for a in ("api:a", "api:b", "api:gone")] == [2, 1, 0]

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fakes import FakeNotifier, FakeUnitOfWork
 
-from api.batch import Batches, Work
+from api.batch import Batches, Overloaded, Work
 from portal import api_tokens
 from portal.model import ApiTokenRecord
 from portal.ports import Notifier, UnitOfWork
@@ -158,3 +158,106 @@ async def test_a_batch_past_its_time_budget_leaves_the_rest_to_the_next() -> Non
     assert batches.sizes == [7, 4, 1]
     assert store.committed == keys
     assert store.admissions == keys  # all seven admitted by the first batch, each once
+
+
+async def test_a_queue_longer_than_shed_after_at_the_served_rate_refuses_new_requests() -> None:
+    store = Store()
+    secret = await make_token(store)
+    gate = asyncio.Event()
+    gate.set()
+
+    @contextlib.asynccontextmanager
+    async def held() -> AsyncIterator[tuple[UnitOfWork, Notifier]]:
+        await gate.wait()  # while closed, what arrives queues behind the running batch
+        async with store.transaction() as pair:
+            yield pair
+
+    clock = [100.0]
+    batches = Batches(held, workers=1, max_items=1000, shed_after=1.0, clock=lambda: clock[0])
+    # 600 served within the last two seconds, 50 at a time: 300 a second.
+    for start in range(0, 600, 50):
+        await asyncio.gather(
+            *(batches.run(work(store, secret, f"/warm/{n}")) for n in range(start, start + 50))
+        )
+    gate.clear()
+    running = asyncio.ensure_future(batches.run(work(store, secret, "/deals/0")))
+    await asyncio.sleep(0.01)  # the worker holds it in its transaction
+    queued = [
+        asyncio.ensure_future(batches.run(work(store, secret, f"/deals/{n}")))
+        for n in range(1, 302)
+    ]
+    await asyncio.sleep(0.01)
+    assert batches.shed == 0  # 301 queued: up to a second's worth was taken
+    with pytest.raises(Overloaded) as refused:
+        await batches.run(work(store, secret, "/late/1"))
+    assert refused.value.retry_after == 2 and batches.shed == 1  # 301 at 300 a second
+    clock[0] += 5  # the rate is forgotten: at least 200 a second is assumed
+    with pytest.raises(Overloaded) as refused:
+        await batches.run(work(store, secret, "/late/2"))
+    assert refused.value.retry_after == 2 and batches.shed == 2  # 301 at 200 a second
+    gate.set()
+    await asyncio.gather(running, *queued)
+    assert len(store.committed) == 600 + 302
+    assert not any(key.startswith("/late") for key in store.committed + store.admissions)
+    # The queue drained: the next request is taken again.
+    assert await batches.run(work(store, secret, "/deals/x")) == "done /deals/x"
+
+
+async def test_no_shedding_when_shed_after_is_none() -> None:
+    store = Store()
+    secret = await make_token(store)
+    batches = Batches(store.transaction, workers=1, max_items=1000, shed_after=None)
+    keys = [f"/deals/{n}" for n in range(500)]  # far more than 200 queued at once
+    results = await asyncio.gather(*(batches.run(work(store, secret, key)) for key in keys))
+    assert results == [f"done {key}" for key in keys] and batches.shed == 0
+
+
+async def test_a_short_queue_waits_for_the_running_batch_a_long_one_gets_another_worker() -> None:
+    store = Store()
+    secret = await make_token(store)
+    gate = asyncio.Event()
+    open_transactions = []
+
+    @contextlib.asynccontextmanager
+    async def held() -> AsyncIterator[tuple[UnitOfWork, Notifier]]:
+        open_transactions.append(1)
+        await gate.wait()
+        async with store.transaction() as pair:
+            yield pair
+
+    batches = Batches(held, workers=8, spread_at=4)
+    first = asyncio.ensure_future(batches.run(work(store, secret, "/deals/0")))
+    await asyncio.sleep(0.01)  # the first worker holds /deals/0 in its transaction
+    short = [asyncio.ensure_future(batches.run(work(store, secret, f"/deals/{n}"))) for n in (1, 2)]
+    await asyncio.sleep(0.01)
+    assert len(open_transactions) == 1  # two queued: they wait for the running batch
+    long = [asyncio.ensure_future(batches.run(work(store, secret, f"/deals/{n}"))) for n in (3, 4)]
+    await asyncio.sleep(0.01)
+    assert len(open_transactions) == 2  # four queued: a second worker takes them together
+    gate.set()
+    await asyncio.gather(first, *short, *long)
+    assert sorted(batches.sizes) == [1, 4]
+    assert sorted(store.committed) == [f"/deals/{n}" for n in range(5)]
+
+
+async def test_a_failing_commit_runs_each_request_again_alone() -> None:
+    """A statement left for the COMMIT (the activity log's INSERT) fails it: the batch's
+    requests run again one by one, and only the one whose change cannot commit fails."""
+    store = Store()
+    secret = await make_token(store)
+
+    @contextlib.asynccontextmanager
+    async def strict() -> AsyncIterator[tuple[UnitOfWork, Notifier]]:
+        async with store.transaction() as pair:
+            yield pair
+            if "/deals/bad" in store.pending:
+                raise RuntimeError("COMMIT failed")
+
+    batches = Batches(strict, workers=1)
+    keys = ["/deals/1", "/deals/bad", "/deals/3"]
+    results = await asyncio.gather(
+        *(batches.run(work(store, secret, key)) for key in keys), return_exceptions=True
+    )
+    assert results[0] == "done /deals/1" and results[2] == "done /deals/3"
+    assert isinstance(results[1], RuntimeError)
+    assert store.committed == ["/deals/1", "/deals/3"]  # each once
