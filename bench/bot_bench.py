@@ -101,17 +101,24 @@ async def one_step(
         kind, value, replies = mix[0]  # no keyboard yet: /start first
         user.step -= 1
     started = time.perf_counter()
-    if kind == "text":
-        sent = await emu.send_text(bot_id, user.user_id, value)
-        user.seen = max(user.seen, sent["message_id"])
-    else:
-        await emu.press(bot_id, user.user_id, user.keyboard_message, text=button(user, value))
-    for _ in range(replies):
-        message = await emu.next_bot_message(bot_id, user.user_id, after=user.seen, timeout=30)
-        user.seen = message["message_id"]
-        if message.get("reply_markup"):
-            user.keyboard_message = message["message_id"]
-            user.keyboard = message
+    try:
+        if kind == "text":
+            sent = await emu.send_text(bot_id, user.user_id, value)
+            user.seen = max(user.seen, sent["message_id"])
+        else:
+            await emu.press(bot_id, user.user_id, user.keyboard_message, text=button(user, value))
+        for _ in range(replies):
+            message = await emu.next_bot_message(bot_id, user.user_id, after=user.seen, timeout=30)
+            user.seen = message["message_id"]
+            if message.get("reply_markup"):
+                user.keyboard_message = message["message_id"]
+                user.keyboard = message
+    except Exception as error:  # which step of whose walk, and what the bot had shown
+        shown = str(user.keyboard.get("text", ""))[:120]
+        raise RuntimeError(
+            f"bot {bot_id}, user {user.user_id}, step {user.step % len(mix)} "
+            f"({kind} {value!r}): {error!r}; the last keyboard's text: {shown!r}"
+        ) from error
     user.step += 1
     return (time.perf_counter() - started) * 1000
 
@@ -267,6 +274,18 @@ async def start(
         "WEB_PORT": str(free_port()),  # the bots run side by side
     }
     process = await asyncio.create_subprocess_exec(*subject.command, env=env, cwd=ROOT)
+    try:
+        people = await warm_up(emu, subject, users)
+    except BaseException:  # not measured yet, so not stopped by measure_all: stop it here
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), timeout=60)
+        raise
+    return Running(subject, process, people, Result(subject.name))
+
+
+async def warm_up(emu: EmulatorClient, subject: Subject, users: int) -> list[UserState]:
+    """Once the bot polls: its users, spread over the mix if it asks for that, and a second
+    of steps."""
     await emu.calls(subject.bot_id, method="getUpdates", wait=60, min=1)
     first = subject.first_user_id
     people = [
@@ -285,7 +304,7 @@ async def start(
     if subject.stagger:
         await stagger(emu, subject, people)
     await closed_loop(emu, subject, people[:20], 1.0)  # warm up
-    return Running(subject, process, people, Result(subject.name))
+    return people
 
 
 async def stagger(emu: EmulatorClient, subject: Subject, users: list[UserState]) -> None:
