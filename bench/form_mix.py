@@ -15,7 +15,11 @@ The walk, one step a message, each waiting for all the bot's replies to it:
   «Saglabāt melnrakstu»;
   /start -> «Pieteikumi» -> «Jauns pieteikums» -> «Mikroaizdevums»: amount, months, purpose
   (a button), description (typed), «Gatavs», «Atcelt» (the draft is deleted);
+  /start -> «Pieteikumi» -> «Pieteikumu saraksts» -> the saved draft (it reopens at the
+  question where it stopped) -> «Atcelt» (deleted: nobody's drafts pile up);
   /help, free text.
+
+Before measuring, bot_bench.py spreads the users over the walk (user i walks i steps).
 """
 
 from __future__ import annotations
