@@ -313,9 +313,12 @@ async def stagger(emu: EmulatorClient, subject: Subject, users: list[UserState])
     measured mostly at its start: the open loop gives each of 300 users one step per 3 s, and
     the closed loop would move its users through the mix in lockstep."""
 
+    walking = asyncio.Semaphore(64)  # no more at once than the closed loop's users
+
     async def walk(user: UserState, steps: int) -> None:
-        for _ in range(steps):
-            await one_step(emu, subject.bot_id, user, subject.mix)
+        async with walking:
+            for _ in range(steps):
+                await one_step(emu, subject.bot_id, user, subject.mix)
 
     await asyncio.gather(*(walk(user, i % len(subject.mix)) for i, user in enumerate(users)))
 
