@@ -9,7 +9,11 @@ send a realistic mix (/start, a menu button, /help, free text) and wait for the 
 All bots run side by side and are measured in turn, round after round, so that a change in
 the machine's speed (it is shared) affects the baseline and the bots alike.
 
-Usage: .venv/bin/python bench/bot_bench.py [--quick]   (needs PostgreSQL for the postgres run)
+With `--mix forms` the users are people linked to an ALTUM client with an active deal, who
+walk real forms (bench/form_mix.py); the echo bot answers the same steps.
+
+Usage: .venv/bin/python bench/bot_bench.py [--quick] [--mix forms]
+       (needs PostgreSQL for the postgres run)
 """
 
 from __future__ import annotations
@@ -61,6 +65,8 @@ class Subject:
     env: dict[str, str]
     mix: list[tuple[str, str, int]]
     bot_id: int = 0
+    first_user_id: int | None = None  # the users' Telegram ids from here (seeded people)
+    stagger: bool = False  # before measuring, user i walks i steps into the mix (see start)
 
 
 @dataclass
@@ -68,6 +74,7 @@ class UserState:
     user_id: int
     seen: int = 0
     keyboard_message: int = 0
+    keyboard: dict[str, Any] = field(default_factory=dict)  # that message
     step: int = 0
 
 
@@ -94,18 +101,35 @@ async def one_step(
         kind, value, replies = mix[0]  # no keyboard yet: /start first
         user.step -= 1
     started = time.perf_counter()
-    if kind == "text":
-        sent = await emu.send_text(bot_id, user.user_id, value)
-        user.seen = max(user.seen, sent["message_id"])
-    else:
-        await emu.press(bot_id, user.user_id, user.keyboard_message, text=value)
-    for _ in range(replies):
-        message = await emu.next_bot_message(bot_id, user.user_id, after=user.seen, timeout=30)
-        user.seen = message["message_id"]
-        if message.get("reply_markup"):
-            user.keyboard_message = message["message_id"]
+    try:
+        if kind == "text":
+            sent = await emu.send_text(bot_id, user.user_id, value)
+            user.seen = max(user.seen, sent["message_id"])
+        else:
+            await emu.press(bot_id, user.user_id, user.keyboard_message, text=button(user, value))
+        for _ in range(replies):
+            message = await emu.next_bot_message(bot_id, user.user_id, after=user.seen, timeout=30)
+            user.seen = message["message_id"]
+            if message.get("reply_markup"):
+                user.keyboard_message = message["message_id"]
+                user.keyboard = message
+    except Exception as error:  # which step of whose walk, and what the bot had shown
+        shown = str(user.keyboard.get("text", ""))[:120]
+        raise RuntimeError(
+            f"bot {bot_id}, user {user.user_id}, step {user.step % len(mix)} "
+            f"({kind} {value!r}): {error!r}; the last keyboard's text: {shown!r}"
+        ) from error
     user.step += 1
     return (time.perf_counter() - started) * 1000
+
+
+def button(user: UserState, value: str) -> str:
+    """A button's text; `Nr. …` stands for the first button starting with `Nr. ` (an item of
+    a list, whose number the bot chose)."""
+    if not value.endswith("…"):
+        return value
+    rows = user.keyboard["reply_markup"]["inline_keyboard"]
+    return str(next(b["text"] for row in rows for b in row if b["text"].startswith(value[:-1])))
 
 
 async def closed_loop(
@@ -250,13 +274,53 @@ async def start(
         "WEB_PORT": str(free_port()),  # the bots run side by side
     }
     process = await asyncio.create_subprocess_exec(*subject.command, env=env, cwd=ROOT)
+    try:
+        people = await warm_up(emu, subject, users)
+    except BaseException:  # not measured yet, so not stopped by measure_all: stop it here
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), timeout=60)
+        raise
+    return Running(subject, process, people, Result(subject.name))
+
+
+async def warm_up(emu: EmulatorClient, subject: Subject, users: int) -> list[UserState]:
+    """Once the bot polls: its users, spread over the mix if it asks for that, and a second
+    of steps."""
     await emu.calls(subject.bot_id, method="getUpdates", wait=60, min=1)
+    first = subject.first_user_id
     people = [
-        UserState((await emu.create_user(subject.bot_id, f"User{i}", language_code="lv"))["id"])
+        UserState(
+            (
+                await emu.create_user(
+                    subject.bot_id,
+                    f"User{i}",
+                    language_code="lv",
+                    user_id=None if first is None else first + i,
+                )
+            )["id"]
+        )
         for i in range(users)
     ]
+    if subject.stagger:
+        await stagger(emu, subject, people)
     await closed_loop(emu, subject, people[:20], 1.0)  # warm up
-    return Running(subject, process, people, Result(subject.name))
+    return people
+
+
+async def stagger(emu: EmulatorClient, subject: Subject, users: list[UserState]) -> None:
+    """User i walks i steps (modulo the mix's length) before anything is measured, so that at
+    any moment the users are spread over the whole mix. Otherwise a long mix (a form walk) is
+    measured mostly at its start: the open loop gives each of 300 users one step per 3 s, and
+    the closed loop would move its users through the mix in lockstep."""
+
+    walking = asyncio.Semaphore(64)  # no more at once than the closed loop's users
+
+    async def walk(user: UserState, steps: int) -> None:
+        async with walking:
+            for _ in range(steps):
+                await one_step(emu, subject.bot_id, user, subject.mix)
+
+    await asyncio.gather(*(walk(user, i % len(subject.mix)) for i, user in enumerate(users)))
 
 
 async def throughput_round(
@@ -422,6 +486,17 @@ async def main(args: argparse.Namespace) -> None:
         subjects = [subjects[0]] + [
             s for s in subjects[1:] if any(w.lower() in s.name.lower() for w in wanted)
         ]
+    if args.mix == "forms":
+        import form_mix  # only here: the default mix's driver stays as it was
+
+        people = list(range(form_mix.FIRST_USER_ID, form_mix.FIRST_USER_ID + args.users))
+        for subject in subjects:
+            subject.first_user_id, subject.stagger = form_mix.FIRST_USER_ID, True
+            if "DATABASE_URL" in subject.env:  # before the bot starts, as ALTUM and logins left it
+                subject.mix = form_mix.form_mix()
+                await form_mix.seed(subject.env["DATABASE_URL"], people)
+            else:
+                subject.mix = form_mix.echo_mix(form_mix.form_mix())
     floor = None
     if any("PostgreSQL" in subject.name for subject in subjects):
         floor = CommitFloor(make_url(pg_url).set(drivername="postgresql").render_as_string(False))
@@ -438,8 +513,10 @@ def report(bots: list[Running], args: argparse.Namespace, floor: CommitFloor | N
     """Medians over the rounds; a bot's ratio is the median of its ratios to the echo bot
     measured in the same round."""
     baseline = bots[0]
+    forms = args.mix == "forms"
     print(
-        f"\n{args.rounds} rounds; each: {args.concurrency} users closed loop for "
+        ("\nForm mix: people linked to a client with a deal, walking forms." if forms else "")
+        + f"\n{args.rounds} rounds; each: {args.concurrency} users closed loop for "
         f"{args.seconds:g} s per bot; then open loop at {args.rate:g} updates/s for "
         f"{args.seconds:g} s per bot (latency = update sent -> last reply received; "
         "drv gc = the driver's own longest GC pause meanwhile)\n"
@@ -509,11 +586,14 @@ def report(bots: list[Running], args: argparse.Namespace, floor: CommitFloor | N
         )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
-    (out / "bot_bench.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False))
+    (out / ("bot_bench_forms.json" if forms else "bot_bench.json")).write_text(
+        json.dumps(rows, indent=2, ensure_ascii=False)
+    )
     full = [r for r in rows if r["subject"].startswith("full")]
     floor_p99 = rows[-1]["p99_ms"] if floor is not None else None
     verdicts = [
-        f"{r['subject']}: throughput {r['ratio_vs_echo']:.0%} of echo "
+        ("form mix, " if forms else "")
+        + f"{r['subject']}: throughput {r['ratio_vs_echo']:.0%} of echo "
         f"({'meets' if r['ratio_vs_echo'] >= 0.5 else 'MISSES'} >= 50%), p99 "
         f"{r['p99_ms']} ms ({'meets' if r['p99_ms'] <= 50 else 'MISSES'} <= 50 ms"
         + (
@@ -534,6 +614,13 @@ if __name__ == "__main__":
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--quick", action="store_true", help="one round of 3-second phases")
+    parser.add_argument(
+        "--mix",
+        choices=["menu", "forms"],
+        default="menu",
+        help="menu: /start, a menu button, /help, free text (users not linked); forms: linked "
+        "people walking forms (bench/form_mix.py)",
+    )
     parser.add_argument(
         "--profile",
         action="store_true",
