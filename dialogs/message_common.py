@@ -28,6 +28,7 @@ from dialogs.message_texts import (
     type_labels,
 )
 from dialogs.outgoing import Outgoing
+from dialogs.shorten import shorten
 from dialogs.uploads import FileDesk, Prefetched, TelegramDownload, sent_file
 from portal import messages
 from portal.documents import DocumentKind, Refusal
@@ -93,7 +94,7 @@ def list_keyboard(threads: list[Any], *, offset: int, has_more: bool) -> InlineK
     for number, thread in enumerate(threads, start=1):
         mark = "🔵 " if thread.unread else ""
         builder.button(
-            text=f"{number}. {mark}{thread.subject}"[:60],
+            text=shorten(f"{number}. {mark}{thread.subject}", 60),
             callback_data=Msg(action="open", id=thread.id),
         )
     widths = [1] * len(threads)
@@ -177,7 +178,8 @@ async def show_thread(user_id: int, thread_id: int, uow: UnitOfWork, outgoing: O
     builder = InlineKeyboardBuilder()
     for document in view.documents:
         builder.button(
-            text=f"📎 {document.file.name}"[:60], callback_data=Msg(action="doc", id=document.id)
+            text=shorten(f"📎 {document.file.name}", 60),
+            callback_data=Msg(action="doc", id=document.id),
         )
     for message in view.messages:
         if message.status is MessageStatus.DRAFT:
