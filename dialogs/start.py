@@ -22,9 +22,8 @@ from portal.ports import UnitOfWork
 def greeting(first_name: str) -> str:
     return _(
         "Hello, {name}!\n\n"
-        "I am the ALTUM client assistant: the mans.altum.lv portal in this chat. "
-        "Step by step, applications, signing, messages with ALTUM and document uploads "
-        "will be here too.\n\n"
+        "I am the ALTUM client assistant: the mans.altum.lv portal in this chat, with "
+        "applications, signing, messages with ALTUM and documents from your phone.\n\n"
         "Commands: /help — what I can do, /language — language, /cancel — stop what you are "
         "doing."
     ).format(name=escape(first_name))
