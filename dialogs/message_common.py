@@ -353,7 +353,7 @@ def sent_reply(outgoing: Outgoing, thread_id: int) -> None:
     builder.button(text=_("Open"), callback_data=Msg(action="open", id=thread_id))
     builder.button(text=_("⬅️ Communication"), callback_data=Msg(action="list"))
     builder.adjust(1)
-    outgoing.send(_("📨 Sent to ALTUM («Nosūtīta»)."), keyboard=builder.as_markup())
+    outgoing.send(_("📨 Sent to ALTUM: the message is now «Sent»."), keyboard=builder.as_markup())
 
 
 def pages_keyboard(*, more: str, done: str) -> InlineKeyboardMarkup:
