@@ -276,7 +276,7 @@ async def test_in_latvian_the_portals_words(
         await anna.press(summary, "✍️ Parakstīt un iesniegt")
         link = await anna.reply()
         assert buttons(link) == ["🔐 Apstiprināt un parakstīt"]
-        assert "min. laikā apstipriniet savu identitāti" in link["text"]
+        assert "minūšu laikā apstipriniet, ka tas esat jūs" in link["text"]
 
 
 def button_web_app_url(message: dict[str, object]) -> str:
