@@ -57,7 +57,7 @@ async def test_a_saved_draft_resumes_after_a_restart_and_the_list_pages_and_filt
         choice = await anna.reply()
         assert "What is the loan for?" in choice["text"]
         await anna.press(choice, "💾 Save draft")
-        assert "The draft No. 1 is saved" in (await anna.reply())["text"]
+        assert "Draft No. 1 is saved" in (await anna.reply())["text"]
 
     # Days later, after a restart: the list, the draft, and the very question it stopped at.
     restarted = bot_settings(database_url, emulator.base_url)
