@@ -366,6 +366,14 @@ def pages_keyboard(*, more: str, done: str) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+def pages_waiting_text(count: int) -> str:
+    """Text typed while photos wait for «Gatavs»: their buttons again, under the message, so
+    «Nosūtīt» (refused until then) is not a dead end with «Gatavs» scrolled out of sight."""
+    return _(
+        "📄 The photos still wait to become one PDF of {pages}: send the next page or press «Done»."
+    ).format(pages=page_count_text(count))
+
+
 def page_added_text(count: int) -> str:
     return _(
         "📄 Page {number} added: the PDF has {pages} now. Send the next page "

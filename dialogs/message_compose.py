@@ -28,6 +28,7 @@ from dialogs.message_common import (
     now,
     page_added_text,
     pages_keyboard,
+    pages_waiting_text,
     save_compose,
     sent_reply,
     show_compose,
@@ -136,6 +137,11 @@ def compose_router(settings: DialogSettings) -> Router:
         compose["parts"] = parts
         await save_compose(state, compose)
         show_compose(outgoing, compose)
+        if compose.get("pages"):
+            outgoing.send(
+                pages_waiting_text(len(compose["pages"])),
+                keyboard=pages_keyboard(more="cpage", done="cdone"),
+            )
 
     @router.message(MessageDialog.body, F.document | F.photo)
     async def body_file(

@@ -86,12 +86,15 @@ async def test_write_send_read_search_and_download(
         assert "Page 2 added: the PDF has 2 pages now" in added["text"]
         since = await emu.last_seq(BOT_ID)
         await anna.say("Abas lapas.")
-        await anna.press(await anna.reply(), "📨 Send")  # not before «Done»
+        compose, waiting = await anna.replies(2)  # the photos' buttons again, under the text
+        assert "still wait to become one PDF of 2 pages" in waiting["text"]
+        assert buttons(waiting) == ["➕ Add a page", "✅ Done", "✖️ Cancel"]
+        await anna.press(compose, "📨 Send")  # not before «Done»
         (alert,) = await emu.calls(
             BOT_ID, method="answerCallbackQuery", since=since, wait=10, min=1
         )
         assert "finish the photos" in alert["params"]["text"]
-        await anna.press(added, "✅ Done")
+        await anna.press(waiting, "✅ Done")
         assert "one PDF of 2 pages" in (await anna.reply())["text"]
         await anna.press(await anna.reply(), "Payment order")
         dated = await anna.reply()
