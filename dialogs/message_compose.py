@@ -4,6 +4,7 @@ type and preparation date, the deal or application it concerns, then «Nosūtīt
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from aiogram import Bot, F, Router
@@ -269,6 +270,9 @@ def compose_router(settings: DialogSettings) -> Router:
         try:
             typed = datetime.strptime(message.text.strip(), "%d.%m.%Y").date()
         except ValueError:
+            if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", message.text.strip()):  # 31.02.2026
+                outgoing.send(_("There is no such date. Please check the day and the month."))
+                return
             outgoing.send(
                 _("Write the date as dd.mm.yyyy, for example {example}.").format(
                     example=day(now().date())

@@ -55,6 +55,8 @@ async def test_write_send_read_search_and_download(
         dated = await anna.reply()
         (today,) = buttons(dated)
         assert today.startswith("Today, ")
+        await anna.say("31.02.2026")  # the format is right, the day is not
+        assert "There is no such date" in (await anna.reply())["text"]
         await anna.press(dated, today)
         compose = await anna.reply()
         assert "📎 rēķins.pdf — Invoice" in compose["text"]
