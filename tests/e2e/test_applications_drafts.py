@@ -121,14 +121,14 @@ async def test_a_saved_draft_resumes_after_a_restart_and_the_list_pages_and_filt
         await anna.replies(2)
         await anna.press_newest("💼 My deals")
         await anna.reply()
-        await anna.press_newest("Historical deals")
+        await anna.press_newest("🗄 Historical deals")
         history = await anna.reply()
         assert [b for b in buttons(history) if b.startswith("K-")] == [
             "K-2020-1 · Apgrozāmo līdzekļu aizdevums"
         ]
         await anna.press(history, "K-2020-1 · Apgrozāmo līdzekļu aizdevums")
         deal = await anna.reply()
-        assert buttons(deal) == ["Deal applications", "⬅️ Back"]
+        assert buttons(deal) == ["📋 Deal applications", "⬅️ Back"]
         since = await emu.last_seq(BOT_ID)
         await emu.forge_callback(BOT_ID, anna.user_id, 1, "dl:form:2:0")  # forged: refused
         assert "only on an active deal" in (await anna.reply())["text"]
