@@ -67,7 +67,7 @@ async def test_invoices_and_the_activity_log_in_latvian(
         log = await anna.reply()
         # opened, access, the deal, three invoices, Anna logging in and choosing the client.
         assert "8 ieraksti" in log["text"] and "lapa" not in log["text"]
-        assert "Anna Bērziņa: pieslēdzās botam" in log["text"]
+        assert "Anna Bērziņa: pieslēdzās asistentam" in log["text"]
         assert "ALTUM: jauns rēķins R-3" in log["text"]
         assert "Anna Bērziņa: sāka rīkoties klienta vārdā" in log["text"]
         await anna.press(log, "Lietotāji")
@@ -85,7 +85,7 @@ async def test_invoices_and_the_activity_log_in_latvian(
         assert "12 ierakstu, 1. lapa no 2" in first["text"]
         await anna.press(first, "Vecākas ▶️")
         second = await anna.reply()
-        assert "2. lapa no 2" in second["text"] and "klients atvērts botā" in second["text"]
+        assert "2. lapa no 2" in second["text"] and "klients atvērts asistentā" in second["text"]
         assert "◀️ Jaunākas" in buttons(second)
 
         since = await emu.last_seq(BOT_ID)
