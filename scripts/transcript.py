@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from html import unescape
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [
@@ -32,7 +33,7 @@ sys.path[:0] = [
 ]
 
 import file_samples  # noqa: E402
-from e2e_support import browser, demo_login, running_demo  # noqa: E402
+from e2e_support import browser, demo_login, mini_app_post, running_demo  # noqa: E402
 
 from bot.ops.demo import BOT_ID  # noqa: E402
 from emulator import EmulatorClient  # noqa: E402
@@ -122,6 +123,9 @@ class Walk:
         if method == "editMessageReplyMarkup" and not keyboard(params.get("reply_markup")):
             self.print("  (buttons removed)")
             return
+        result = call.get("result")
+        if isinstance(result, dict) and "document" in result:  # the file's name shows
+            label += f" «{result['document'].get('file_name', '?')}»"
         self.print(f"{label}:")
         for line in readable(str(text)).splitlines() or [""]:
             self.print(f"  | {line}")
@@ -177,6 +181,9 @@ class Walk:
         await self.settle()
         return True
 
+    async def sign(self, demo_person: str) -> None:
+        await _sign(self, demo_person)
+
     async def log_in(self, http: Any, demo_person: str) -> None:
         self.print("\nUSER: /login")
         await self.emu.send_text(BOT_ID, self.user_id, "/login")
@@ -188,6 +195,43 @@ class Walk:
         status, _ = await demo_login(http, launch["launch_url"], demo_person)
         self.print(f"  (provider's final page: HTTP {status})")
         await self.settle()
+
+
+async def _sign(walk: Walk, demo_person: str) -> None:
+    """The signature's Mini App: the page with what is signed (its text printed), then the
+    demo identity provider, where `demo_person` confirms."""
+    messages = await walk.emu.messages(BOT_ID, walk.user_id, include_deleted=False)
+    newest = [m for m in messages if m.get("from", {}).get("is_bot")][-1]
+    rows = (newest.get("reply_markup") or {}).get("inline_keyboard", [])
+    labels = [b["text"] for row in rows for b in row if "web_app" in b]
+    if not labels:
+        walk.print("\n!! no signing button on screen")
+        return
+    walk.print(f"\nUSER opens [{labels[0]}] and confirms as «{demo_person}» at the demo provider")
+    opened = await walk.emu.open_web_app(BOT_ID, walk.user_id, newest["message_id"], text=labels[0])
+    launch = opened["launch_url"]
+    page, _, fragment = launch.partition("#")
+    init_data = dict(parse_qsl(fragment))["tgWebAppData"]
+    async with browser() as http:
+        async with http.get(launch) as response:
+            await response.text()
+        async with mini_app_post(http, launch) as response:
+            shown = await response.text()
+        walk.print("  PAGE:")
+        shown = re.sub(r"(?s)<(script|style|title).*?</\1>", "", shown)
+        shown = re.sub(r"</(tr|p|h1|h2|li)>|<br\s*/?>", "\n", re.sub(r"</th>", ": ", shown))
+        for line in readable(shown).splitlines():
+            text = re.sub(r"<[^>]+>", " ", line).strip()
+            if text:
+                walk.print(f"  | {' '.join(text.split())}")
+        async with mini_app_post(http, page + "/go", init_data=init_data) as response:
+            authorize = str(response.url)
+        query = dict(parse_qsl(urlsplit(authorize).query))
+        async with http.post(
+            authorize.split("?", 1)[0], data={**query, "person": demo_person}
+        ) as response:
+            walk.print(f"  (provider's final page: HTTP {response.status})")
+    await walk.settle()
 
 
 def jpeg() -> bytes:
@@ -285,6 +329,7 @@ async def latvian(walk: Walk, http: Any) -> None:
         if await walk.find(label):
             await walk.press(label)
             break
+    await walk.sign("anna")
 
     walk.scene("Mani darījumi → darījums → naudas līdzekļu izsniegšana")
     await walk.say("/start")
