@@ -70,7 +70,8 @@ async def test_a_saved_draft_resumes_after_a_restart_and_the_list_pages_and_filt
         assert alert["params"]["text"] == "That question is no longer asked."
         assert "What is the loan for?" in (await anna.reply())["text"]  # asked where it is
         await anna.say("/start")
-        await anna.replies(2)
+        greeting, _menu = await anna.replies(2)
+        assert greeting["text"] == "Hello, Anna!"  # logged in: no introduction again
         await anna.press_newest("📝 Applications")
         await anna.reply()
         await anna.press_newest("📋 List of applications")
