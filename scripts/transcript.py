@@ -410,7 +410,7 @@ async def english(walk: Walk) -> None:
     await walk.press("No. 1")
     await walk.say("/start")
     await walk.press("My deals")
-    await walk.press("📂 Active deals")
+    await walk.press("📑 Active deals")
     await walk.press("AL-2024-0153")
     await walk.say("/start")
     await walk.press("Communication")

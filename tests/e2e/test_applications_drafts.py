@@ -122,7 +122,7 @@ async def test_a_saved_draft_resumes_after_a_restart_and_the_list_pages_and_filt
         await anna.replies(2)
         await anna.press_newest("💼 My deals")
         await anna.reply()
-        await anna.press_newest("🗄 Historical deals")
+        await anna.press_newest("🕘 Historical deals")
         history = await anna.reply()
         assert [b for b in buttons(history) if b.startswith("K-")] == [
             "K-2020-1 · Apgrozāmo līdzekļu aizdevums"

@@ -246,7 +246,7 @@ async def test_two_signers_confirming_at_once_both_count_and_it_is_withdrawn_aft
         await janis.replies(2)
         await janis.press_newest("💼 My deals")
         await janis.reply()
-        await janis.press_newest("📂 Active deals")
+        await janis.press_newest("📑 Active deals")
         await janis.reply()
         await janis.press_newest("K-2025-17 · Apgrozāmo līdzekļu aizdevums")
         await janis.reply()
