@@ -341,7 +341,7 @@ def open_keyboard(thread_id: int, client_id: int) -> InlineKeyboardMarkup:
     """«Atvērt» on a notice: the thread, at its client."""
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=_("Open"), callback_data=Msg(action="open", id=thread_id, value=str(client_id))
+        text=_("📖 Open"), callback_data=Msg(action="open", id=thread_id, value=str(client_id))
     )
     builder.button(text=_("⬅️ Main menu"), callback_data=MenuAction(section="main"))
     builder.adjust(1)
@@ -350,7 +350,7 @@ def open_keyboard(thread_id: int, client_id: int) -> InlineKeyboardMarkup:
 
 def sent_reply(outgoing: Outgoing, thread_id: int) -> None:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Open"), callback_data=Msg(action="open", id=thread_id))
+    builder.button(text=_("📖 Open"), callback_data=Msg(action="open", id=thread_id))
     builder.button(text=_("⬅️ Communication"), callback_data=Msg(action="list"))
     builder.adjust(1)
     outgoing.send(_("📨 Sent to ALTUM: the message is now «Sent»."), keyboard=builder.as_markup())

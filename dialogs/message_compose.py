@@ -372,7 +372,9 @@ def compose_router(settings: DialogSettings) -> Router:
         await state.clear()
         if draft:
             builder = InlineKeyboardBuilder()
-            builder.button(text=_("Open"), callback_data=Msg(action="open", id=written.thread_id))
+            builder.button(
+                text=_("📖 Open"), callback_data=Msg(action="open", id=written.thread_id)
+            )
             builder.button(text=_("⬅️ Communication"), callback_data=Msg(action="list"))
             builder.adjust(1)
             outgoing.send(

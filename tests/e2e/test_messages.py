@@ -69,7 +69,7 @@ async def test_write_send_read_search_and_download(
         assert "Sent to ALTUM" in sent["text"]
 
         # The thread: in order, with its document, which comes back byte for byte.
-        await anna.press(sent, "Open")
+        await anna.press(sent, "📖 Open")
         thread = await anna.reply()
         assert "Pamatlīdzekļu iegāde" in thread["text"] and "Deal K-7" in thread["text"]
         assert "Sent" in thread["text"] and "Labdien!" in thread["text"]
@@ -170,7 +170,7 @@ async def test_write_send_read_search_and_download(
             BOT_ID, method="answerCallbackQuery", since=since, wait=10, min=1
         )
         assert "not available" in alert["params"]["text"]
-        thread_data = button_data(sent, "Open")
+        thread_data = button_data(sent, "📖 Open")
         since = await emu.last_seq(BOT_ID)
         await emu.forge_callback(BOT_ID, berta.user_id, 1, thread_data)
         (alert,) = await emu.calls(
