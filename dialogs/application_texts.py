@@ -13,6 +13,7 @@ from babel.numbers import format_currency
 
 from dialogs.callbacks import FormAct, MenuAction
 from dialogs.form_texts import value_text
+from dialogs.shorten import shorten
 from portal.forms import Form, Value, summary
 from portal.model import (
     ApplicationRecord,
@@ -54,11 +55,18 @@ def form_title(form: Form) -> str:
     return _title(form.title.lv, form.title.en)
 
 
-def application_line(application: ApplicationRecord, form: Form) -> str:
+def application_line(application: ApplicationRecord, form: Form, limit: int = 0) -> str:
+    """ "No. 1 · title · status · day"; within `limit` characters (a button's), the title is
+    what gets shorter: the status and the day stay whole."""
     day = application.updated_at.strftime("%d.%m.%Y")
-    return _("No. {id} · {title} · {status} · {day}").format(
-        id=application.id, title=form_title(form), status=status_text(application.status), day=day
-    )
+    line = _("No. {id} · {title} · {status} · {day}")
+    values = {"id": application.id, "status": status_text(application.status), "day": day}
+    title = form_title(form)
+    text = line.format(title=title, **values)
+    if limit and len(text) > limit:
+        room = max(limit - len(line.format(title="", **values)), 8)
+        text = line.format(title=shorten(title, room), **values)
+    return text
 
 
 def summary_text(form: Form, answers: dict[str, Value | None]) -> str:

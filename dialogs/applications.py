@@ -200,7 +200,7 @@ def router(
         for application in page.items:
             form = forms.get(application.form_id, application.form_version)
             builder.button(
-                text=application_line(application, form)[:64],
+                text=application_line(application, form, limit=64),
                 callback_data=AppMenu(act="open", v=str(application.id)),
             )
             sizes.append(1)

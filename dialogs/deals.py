@@ -84,8 +84,8 @@ def router(forms: FormCatalogue, *, counts: Counts) -> Router:
             return
         outgoing.answer_callback(query.id)
         builder = InlineKeyboardBuilder()
-        builder.button(text=_("Active deals"), callback_data=DealMenu(act="active"))
-        builder.button(text=_("Historical deals"), callback_data=DealMenu(act="closed"))
+        builder.button(text=_("📑 Active deals"), callback_data=DealMenu(act="active"))
+        builder.button(text=_("🕘 Historical deals"), callback_data=DealMenu(act="closed"))
         builder.button(text=_("⬅️ Main menu"), callback_data=MenuAction(section="main"))
         builder.adjust(1)
         outgoing.send(_("<b>My deals</b>"), keyboard=builder.as_markup())
@@ -129,7 +129,7 @@ def router(forms: FormCatalogue, *, counts: Counts) -> Router:
         if act == "deal":
             builder = InlineKeyboardBuilder()
             builder.button(
-                text=_("Deal applications"), callback_data=DealMenu(act="apps", d=deal.id)
+                text=_("📋 Deal applications"), callback_data=DealMenu(act="apps", d=deal.id)
             )
             if deal.data.status is DealStatus.ACTIVE:
                 builder.button(

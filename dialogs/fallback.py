@@ -62,7 +62,7 @@ def router() -> Router:
         assert message.from_user is not None
         outgoing.send(
             _(
-                "I work with buttons and commands, so I cannot answer free text yet. "
+                "I work with buttons and commands, so I cannot answer free text. "
                 "Choose an action in the menu or send /help."
             ),
             keyboard=main_menu_keyboard(

@@ -14,7 +14,7 @@ from html import escape
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, WebAppInfo
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, WebAppInfo
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -60,6 +60,15 @@ from portal.model import (
 )
 from portal.ports import UnitOfWork
 from portal.signing import Counts
+
+
+def onward_keyboard() -> InlineKeyboardMarkup:
+    """Where to go once a draft is saved or cancelled: not a message without a way on."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("📝 Applications"), callback_data=MenuAction(section=APPLICATIONS))
+    builder.button(text=_("⬅️ Main menu"), callback_data=MenuAction(section="main"))
+    builder.adjust(1)
+    return builder.as_markup()
 
 
 def form_routers(
@@ -273,9 +282,10 @@ def actions_router(
             await state.clear()
             outgoing.send(
                 _(
-                    "💾 The draft No. {id} is saved. Continue it from «Applications» → "
+                    "💾 Draft No. {id} is saved. Continue it from «Applications» → "
                     "«List of applications»."
-                ).format(id=app)
+                ).format(id=app),
+                keyboard=onward_keyboard(),
             )
             return
         if act == "cancel":
@@ -287,7 +297,8 @@ def actions_router(
                 outgoing.send(
                     cancelled_text()
                     if questionnaire
-                    else _("✖️ The application was cancelled and its draft deleted.")
+                    else _("✖️ The application was cancelled and its draft deleted."),
+                    keyboard=back_keyboard() if questionnaire else onward_keyboard(),
                 )
             return
         if act == "wd":

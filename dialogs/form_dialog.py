@@ -24,6 +24,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel.dates import format_date, get_day_names
 
 from dialogs.application_texts import form_title, summary_text
 from dialogs.callbacks import FormAct
@@ -89,15 +90,29 @@ def _index(opened: apps.Opened, field: Field) -> int:
     return [f.id for f in opened.form.fields].index(field.id)
 
 
+# Latvian calendars head the week so; Babel's abbreviations ("pirmd.") are too wide for a
+# seventh of a phone's screen and its narrow ones ("P", "P") repeat.
+LV_WEEKDAYS = ("P", "O", "T", "C", "Pk", "S", "Sv")
+
+
 def _calendar(builder: InlineKeyboardBuilder, app: int, f: int, month: date) -> int:
-    """A month of day buttons (value: the ISO date as digits) with ‹ › to move; rows used."""
-    rows = [1]
+    """A month of day buttons (value: the ISO date as digits) with ‹ › to move, under the
+    month's name ("Decembris 2026", not "12.2026") and the days of the week (P O T C P S Sv),
+    so a day's place in the week can be seen; rows used."""
+    rows = [3]
+    locale = current_locale()
+    title = format_date(month, "LLLL y", locale=locale)
     builder.button(text="‹", callback_data=button_data("cal", app, f, _shift(month, -1)))
     builder.button(
-        text=month.strftime("%m.%Y"), callback_data=button_data("cal", app, f, _shift(month, 0))
+        text=title[:1].upper() + title[1:],
+        callback_data=button_data("cal", app, f, _shift(month, 0)),
     )
     builder.button(text="›", callback_data=button_data("cal", app, f, _shift(month, 1)))
-    rows[0] = 3
+    narrow = get_day_names("narrow", "stand-alone", locale)
+    names = LV_WEEKDAYS if locale == "lv" else tuple(narrow[day] for day in range(7))
+    for name in names:
+        builder.button(text=name, callback_data=button_data("nop", app, f))
+    rows.append(7)
     for week in calendar.Calendar().monthdayscalendar(month.year, month.month):
         for day in week:
             if day == 0:

@@ -130,8 +130,8 @@ def _simple(code: Code) -> str:
             return _("The number cannot be negative.")
         case Code.NOT_A_DATE:
             return _(
-                "Please type the date as dd.mm.yyyy, e.g. 07.03.2026, or pick it in the calendar."
-            )
+                "Please type the date as dd.mm.yyyy, e.g. {example}, or pick it in the calendar."
+            ).format(example=date.today().strftime("%d.%m.%Y"))
         case Code.NO_SUCH_DATE:
             return _("There is no such date. Please check the day and the month.")
         case Code.UNKNOWN_OPTION:

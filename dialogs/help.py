@@ -30,7 +30,7 @@ def portal_map(sections: Sections) -> str:
         _(
             "<b>Portal map</b>\n\n"
             "This chat brings mans.altum.lv, ALTUM's client portal, to your phone. "
-            "It can do now:"
+            "Here is what it does:"
         ),
         "",
     ]

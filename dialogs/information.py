@@ -73,17 +73,35 @@ def kind_label(kind: ActivityKind) -> str:
         ActivityKind.USERS: _("users"),
         ActivityKind.FINANCE: _("deals and invoices"),
         ActivityKind.CLIENT: _("the client"),
-        ActivityKind.SESSIONS: _("work in the bot"),
+        ActivityKind.SESSIONS: _("logins"),
         ActivityKind.APPLICATIONS: _("applications"),
         ActivityKind.MESSAGES: _("messages"),
     }[kind]
 
 
-def entry_line(entry: ActivityEntry) -> str:
+def entry_deed(entry: ActivityEntry) -> str:
     who = _("ALTUM") if entry.by_altum else (entry.who or _("someone"))
     what = action_text(str(entry.event.action), entry.event.details)
     about = f" — {escape(entry.subject)}" if entry.subject and entry.subject != entry.who else ""
-    return f"{when(entry.event.occurred_at)} · <b>{escape(who)}</b>: {escape(what)}{about}"
+    return f"<b>{escape(who)}</b>: {escape(what)}{about}"
+
+
+def entry_lines(entries: list[ActivityEntry]) -> list[str]:
+    """One line per entry, except that the same deed repeated in a row (every answer of a
+    form is "changed an application") is one line with how many times: "(×5)"."""
+    runs: list[tuple[str, str, int]] = []  # (when, deed, times), the newest first
+    for entry in entries:
+        deed = entry_deed(entry)
+        if runs and runs[-1][1] == deed:
+            runs[-1] = (runs[-1][0], deed, runs[-1][2] + 1)
+        else:
+            runs.append((when(entry.event.occurred_at), deed, 1))
+    return [f"{at} · {deed}" + (f" (×{times})" if times > 1 else "") for at, deed, times in runs]
+
+
+def button_label(label: str) -> str:
+    """A filter's button: as a label, with a capital ("30 dienas", "Lietotāji")."""
+    return label[:1].upper() + label[1:]
 
 
 def home_keyboard() -> InlineKeyboardMarkup:
@@ -101,14 +119,14 @@ def log_keyboard(period: Period, kind: ActivityKind, page: ActivityPage) -> Inli
     for p in Period:
         mark = "• " if p is period else ""
         builder.button(
-            text=mark + period_label(p),
+            text=mark + button_label(period_label(p)),
             callback_data=InfoAction(action="log", period=p.value, kind=kind.value),
         )
     rows.append(len(Period))
     for k in ActivityKind:
         mark = "• " if k is kind else ""
         builder.button(
-            text=mark + kind_label(k),
+            text=mark + button_label(kind_label(k)),
             callback_data=InfoAction(action="log", period=period.value, kind=k.value),
         )
     rows += [3, 2, 2]
@@ -157,7 +175,7 @@ def log_text(client: str, period: Period, kind: ActivityKind, page: ActivityPage
         ),
         "",
     ]
-    lines += [entry_line(e) for e in page.entries] or [_("Nothing in this period.")]
+    lines += entry_lines(page.entries) or [_("Nothing in this period.")]
     return "\n".join(lines)
 
 

@@ -28,6 +28,7 @@ from dialogs.message_texts import (
     type_labels,
 )
 from dialogs.outgoing import Outgoing
+from dialogs.shorten import shorten
 from dialogs.uploads import FileDesk, Prefetched, TelegramDownload, sent_file
 from portal import messages
 from portal.documents import DocumentKind, Refusal
@@ -93,7 +94,7 @@ def list_keyboard(threads: list[Any], *, offset: int, has_more: bool) -> InlineK
     for number, thread in enumerate(threads, start=1):
         mark = "🔵 " if thread.unread else ""
         builder.button(
-            text=f"{number}. {mark}{thread.subject}"[:60],
+            text=shorten(f"{number}. {mark}{thread.subject}", 60),
             callback_data=Msg(action="open", id=thread.id),
         )
     widths = [1] * len(threads)
@@ -177,7 +178,8 @@ async def show_thread(user_id: int, thread_id: int, uow: UnitOfWork, outgoing: O
     builder = InlineKeyboardBuilder()
     for document in view.documents:
         builder.button(
-            text=f"📎 {document.file.name}"[:60], callback_data=Msg(action="doc", id=document.id)
+            text=shorten(f"📎 {document.file.name}", 60),
+            callback_data=Msg(action="doc", id=document.id),
         )
     for message in view.messages:
         if message.status is MessageStatus.DRAFT:
@@ -339,7 +341,7 @@ def open_keyboard(thread_id: int, client_id: int) -> InlineKeyboardMarkup:
     """«Atvērt» on a notice: the thread, at its client."""
     builder = InlineKeyboardBuilder()
     builder.button(
-        text=_("Open"), callback_data=Msg(action="open", id=thread_id, value=str(client_id))
+        text=_("📖 Open"), callback_data=Msg(action="open", id=thread_id, value=str(client_id))
     )
     builder.button(text=_("⬅️ Main menu"), callback_data=MenuAction(section="main"))
     builder.adjust(1)
@@ -348,10 +350,10 @@ def open_keyboard(thread_id: int, client_id: int) -> InlineKeyboardMarkup:
 
 def sent_reply(outgoing: Outgoing, thread_id: int) -> None:
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Open"), callback_data=Msg(action="open", id=thread_id))
+    builder.button(text=_("📖 Open"), callback_data=Msg(action="open", id=thread_id))
     builder.button(text=_("⬅️ Communication"), callback_data=Msg(action="list"))
     builder.adjust(1)
-    outgoing.send(_("📨 Sent to ALTUM («Nosūtīta»)."), keyboard=builder.as_markup())
+    outgoing.send(_("📨 Sent to ALTUM: the message is now «Sent»."), keyboard=builder.as_markup())
 
 
 def pages_keyboard(*, more: str, done: str) -> InlineKeyboardMarkup:
@@ -362,6 +364,14 @@ def pages_keyboard(*, more: str, done: str) -> InlineKeyboardMarkup:
     builder.button(text=_("✖️ Cancel"), callback_data=Msg(action="cancel"))
     builder.adjust(2, 1)
     return builder.as_markup()
+
+
+def pages_waiting_text(count: int) -> str:
+    """Text typed while photos wait for «Gatavs»: their buttons again, under the message, so
+    «Nosūtīt» (refused until then) is not a dead end with «Gatavs» scrolled out of sight."""
+    return _(
+        "📄 The photos still wait to become one PDF of {pages}: send the next page or press «Done»."
+    ).format(pages=page_count_text(count))
 
 
 def page_added_text(count: int) -> str:

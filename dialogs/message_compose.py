@@ -4,6 +4,7 @@ type and preparation date, the deal or application it concerns, then «Nosūtīt
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from aiogram import Bot, F, Router
@@ -28,6 +29,7 @@ from dialogs.message_common import (
     now,
     page_added_text,
     pages_keyboard,
+    pages_waiting_text,
     save_compose,
     sent_reply,
     show_compose,
@@ -136,6 +138,11 @@ def compose_router(settings: DialogSettings) -> Router:
         compose["parts"] = parts
         await save_compose(state, compose)
         show_compose(outgoing, compose)
+        if compose.get("pages"):
+            outgoing.send(
+                pages_waiting_text(len(compose["pages"])),
+                keyboard=pages_keyboard(more="cpage", done="cdone"),
+            )
 
     @router.message(MessageDialog.body, F.document | F.photo)
     async def body_file(
@@ -263,6 +270,9 @@ def compose_router(settings: DialogSettings) -> Router:
         try:
             typed = datetime.strptime(message.text.strip(), "%d.%m.%Y").date()
         except ValueError:
+            if re.fullmatch(r"\d{1,2}\.\d{1,2}\.\d{4}", message.text.strip()):  # 31.02.2026
+                outgoing.send(_("There is no such date. Please check the day and the month."))
+                return
             outgoing.send(
                 _("Write the date as dd.mm.yyyy, for example {example}.").format(
                     example=day(now().date())
@@ -362,7 +372,9 @@ def compose_router(settings: DialogSettings) -> Router:
         await state.clear()
         if draft:
             builder = InlineKeyboardBuilder()
-            builder.button(text=_("Open"), callback_data=Msg(action="open", id=written.thread_id))
+            builder.button(
+                text=_("📖 Open"), callback_data=Msg(action="open", id=written.thread_id)
+            )
             builder.button(text=_("⬅️ Communication"), callback_data=Msg(action="list"))
             builder.adjust(1)
             outgoing.send(

@@ -11,6 +11,7 @@ from aiogram.utils.i18n import gettext as _
 from babel.dates import format_datetime
 
 from dialogs.document_texts import kind_label, size_text
+from dialogs.shorten import shorten
 from portal.document_types import DOCUMENT_TYPES, document_type
 from portal.model import (
     Consultant,
@@ -69,7 +70,7 @@ def consultant_text(consultant: Consultant | None) -> str:
 def thread_line(thread: ThreadSummary) -> str:
     subject = escape(thread.subject)
     head = f"<b>{subject}</b>" if thread.unread else subject
-    preview = escape(thread.last_text[:80]) or "—"
+    preview = escape(shorten(thread.last_text, 80)) or "—"
     return f"{head}\n   {status_label(thread.status)} · {when(thread.last_at)} · {preview}"
 
 

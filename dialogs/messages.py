@@ -26,6 +26,7 @@ from dialogs.message_texts import (
 )
 from dialogs.outgoing import Outgoing
 from dialogs.sections import CommandEntry, DialogSettings, MenuEntry, Routing, Section, Visibility
+from dialogs.shorten import shorten
 from portal import messages
 from portal.clients import choose_client, current_client
 from portal.model import (
@@ -150,7 +151,7 @@ def router(settings: DialogSettings) -> Router:
         builder = InlineKeyboardBuilder()
         for number, document in enumerate(page.items, start=1):
             builder.button(
-                text=f"{number}. 📎 {document.file.name}"[:60],
+                text=shorten(f"{number}. 📎 {document.file.name}", 60),
                 callback_data=Msg(action="doc", id=document.id),
             )
         if page.offset > 0:

@@ -103,7 +103,8 @@ def signing_rule_text(rule: str | None, at_least: int | None, at_least_counts: s
         ).format(count=at_least)
     if rule == "with_all":
         return _("signs together with all other signatories")
-    return "—"
+    # A client ALTUM opened without the Company Register's rule: say so, not a bare dash.
+    return _("not known yet (ALTUM has not recorded it)")
 
 
 def client_text(info: ClientInformation, at_least_counts: str) -> str:

@@ -40,7 +40,7 @@ def submitted_text(form: Form) -> str:
 
 def saved_text(draft_id: int) -> str:
     return _(
-        "💾 The draft No. {id} is saved. Continue it from «Questionnaires» in the main menu."
+        "💾 Draft No. {id} is saved. Continue it from «Questionnaires» in the main menu."
     ).format(id=draft_id)
 
 

@@ -19,12 +19,15 @@ from portal.accounts import ensure_account
 from portal.ports import UnitOfWork
 
 
-def greeting(first_name: str) -> str:
+def greeting(first_name: str, *, known: bool = False) -> str:
+    """The introduction for someone not logged in; a person already logged in has read it and
+    gets only the greeting over the menu (each /start would otherwise repeat a screenful)."""
+    if known:
+        return _("Hello, {name}!").format(name=escape(first_name))
     return _(
         "Hello, {name}!\n\n"
-        "I am the ALTUM client assistant: the mans.altum.lv portal in this chat. "
-        "Step by step, applications, signing, messages with ALTUM and document uploads "
-        "will be here too.\n\n"
+        "I am the ALTUM client assistant: the mans.altum.lv portal in this chat, with "
+        "applications, signing, messages with ALTUM and documents from your phone.\n\n"
         "Commands: /help — what I can do, /language — language, /cancel — stop what you are "
         "doing."
     ).format(name=escape(first_name))
@@ -43,7 +46,7 @@ def router() -> Router:
     ) -> None:
         user = message.from_user
         assert user is not None  # private chats only (see dialogs.routers)
-        await ensure_account(
+        account = await ensure_account(
             uow=uow,
             telegram_user_id=user.id,
             first_name=user.first_name,
@@ -51,7 +54,7 @@ def router() -> Router:
             language_code=user.language_code,
         )
         await state.clear()
-        outgoing.send(greeting(user.first_name))
+        outgoing.send(greeting(user.first_name, known=account.person_id is not None))
         await send_main_menu(outgoing, uow, user.id, sections)
 
     @router.callback_query(MenuAction.filter(F.section == "main"))

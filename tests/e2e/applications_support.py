@@ -55,7 +55,7 @@ async def new_disbursement(someone: Person) -> dict[str, Any]:
     await someone.replies(2)
     await someone.press_newest("💼 My deals")
     await someone.reply()
-    await someone.press_newest("Active deals")
+    await someone.press_newest("📑 Active deals")
     await someone.reply()
     await someone.press_newest(DEAL_BUTTON)
     await someone.reply()

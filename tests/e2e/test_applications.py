@@ -79,7 +79,7 @@ async def test_a_sole_signatory_prepares_signs_and_submits_a_disbursement(
         await anna.replies(2)
         await taps.press("💼 My deals")
         await anna.reply()
-        await taps.press("Active deals")
+        await taps.press("📑 Active deals")
         await anna.reply()
         await taps.press("K-2025-17 · Apgrozāmo līdzekļu aizdevums")
         deal = await anna.reply()
@@ -239,12 +239,12 @@ async def test_in_latvian_the_portals_words(
         assert "📝 Pieteikumi" in buttons(menu) and "💼 Mani darījumi" in buttons(menu)
         await anna.press(menu, "💼 Mani darījumi")
         await anna.reply()
-        await anna.press_newest("Aktīvie darījumi")
+        await anna.press_newest("📑 Aktīvie darījumi")
         await anna.reply()
         await anna.press_newest("K-2025-17 · Apgrozāmo līdzekļu aizdevums")
         deal = await anna.reply()
         assert "Atlikums: 80\xa0000,50\xa0€" in deal["text"]  # Babel: no-break spaces
-        assert buttons(deal)[:2] == ["Darījuma pieteikumi", "➕ Jauns darījuma pieteikums"]
+        assert buttons(deal)[:2] == ["📋 Darījuma pieteikumi", "➕ Jauns darījuma pieteikums"]
         await anna.press(deal, "➕ Jauns darījuma pieteikums")
         await anna.reply()
         await anna.press_newest("Naudas līdzekļu izsniegšana")
@@ -276,7 +276,7 @@ async def test_in_latvian_the_portals_words(
         await anna.press(summary, "✍️ Parakstīt un iesniegt")
         link = await anna.reply()
         assert buttons(link) == ["🔐 Apstiprināt un parakstīt"]
-        assert "min. laikā apstipriniet savu identitāti" in link["text"]
+        assert "minūšu laikā apstipriniet, ka tas esat jūs" in link["text"]
 
 
 def button_web_app_url(message: dict[str, object]) -> str:

@@ -246,11 +246,11 @@ async def test_two_signers_confirming_at_once_both_count_and_it_is_withdrawn_aft
         await janis.replies(2)
         await janis.press_newest("💼 My deals")
         await janis.reply()
-        await janis.press_newest("Active deals")
+        await janis.press_newest("📑 Active deals")
         await janis.reply()
         await janis.press_newest("K-2025-17 · Apgrozāmo līdzekļu aizdevums")
         await janis.reply()
-        await janis.press_newest("Deal applications")
+        await janis.press_newest("📋 Deal applications")
         listed = await janis.reply()
         assert "No. 1 · Disbursement request · Sent for signing" in listed["text"]
 

@@ -54,7 +54,7 @@ async def test_map_guide_support_and_logging_out(
         guide = await anna.reply()
         pdf = await emu.download(BOT_ID, guide["document"]["file_id"])
         text = pdf_text(pdf)
-        assert "ALTUM klientu palīgs: lietotāja rokasgrāmata" in text
+        assert "ALTUM klientu asistents: lietotāja rokasgrāmata" in text
         assert "Klienta veiktās darbības" in text and "+371 67774010" in text
         # The same guide as the public page (each made on its own: only their dates may differ),
         # and once made, the same file sent again from the store.

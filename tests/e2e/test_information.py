@@ -67,25 +67,25 @@ async def test_invoices_and_the_activity_log_in_latvian(
         log = await anna.reply()
         # opened, access, the deal, three invoices, Anna logging in and choosing the client.
         assert "8 ieraksti" in log["text"] and "lapa" not in log["text"]
-        assert "Anna Bērziņa: pieslēdzās botam" in log["text"]
+        assert "Anna Bērziņa: pieslēdzās asistentam" in log["text"]
         assert "ALTUM: jauns rēķins R-3" in log["text"]
         assert "Anna Bērziņa: sāka rīkoties klienta vārdā" in log["text"]
-        await anna.press(log, "lietotāji")
+        await anna.press(log, "Lietotāji")
         users = await anna.reply()
         assert "1 ieraksts" in users["text"]
         assert "ALTUM: piešķīra piekļuvi lietotājam — Anna Bērziņa" in users["text"]
-        assert "• lietotāji" in buttons(users)
+        assert "• Lietotāji" in buttons(users)
 
         for number in ("R-4", "R-5", "R-6", "R-7"):
             body = {"amount": "1", "due_date": "2099-01-01"}
             await api.put(f"/clients/{cid}/deals/K-1/invoices/{number}", body)
             await anna.reply()  # the new invoice, told in chat
-        await anna.press(log, "• viss")
+        await anna.press(log, "• Viss")
         first = await anna.reply()
         assert "12 ierakstu, 1. lapa no 2" in first["text"]
         await anna.press(first, "Vecākas ▶️")
         second = await anna.reply()
-        assert "2. lapa no 2" in second["text"] and "klients atvērts botā" in second["text"]
+        assert "2. lapa no 2" in second["text"] and "klients atvērts asistentā" in second["text"]
         assert "◀️ Jaunākas" in buttons(second)
 
         since = await emu.last_seq(BOT_ID)

@@ -91,7 +91,7 @@ async def test_a_message_about_an_application(
         await anna.press(compose, "📨 Send")
         sent = await anna.reply()
         assert "Sent to ALTUM" in sent["text"]
-        await anna.press(sent, "Open")
+        await anna.press(sent, "📖 Open")
         thread = await anna.reply()
         assert "Par pieteikumu" in thread["text"]
         assert f"Application No. {own_app}" in thread["text"]

@@ -55,6 +55,8 @@ async def test_write_send_read_search_and_download(
         dated = await anna.reply()
         (today,) = buttons(dated)
         assert today.startswith("Today, ")
+        await anna.say("31.02.2026")  # the format is right, the day is not
+        assert "There is no such date" in (await anna.reply())["text"]
         await anna.press(dated, today)
         compose = await anna.reply()
         assert "📎 rēķins.pdf — Invoice" in compose["text"]
@@ -67,7 +69,7 @@ async def test_write_send_read_search_and_download(
         assert "Sent to ALTUM" in sent["text"]
 
         # The thread: in order, with its document, which comes back byte for byte.
-        await anna.press(sent, "Open")
+        await anna.press(sent, "📖 Open")
         thread = await anna.reply()
         assert "Pamatlīdzekļu iegāde" in thread["text"] and "Deal K-7" in thread["text"]
         assert "Sent" in thread["text"] and "Labdien!" in thread["text"]
@@ -86,12 +88,15 @@ async def test_write_send_read_search_and_download(
         assert "Page 2 added: the PDF has 2 pages now" in added["text"]
         since = await emu.last_seq(BOT_ID)
         await anna.say("Abas lapas.")
-        await anna.press(await anna.reply(), "📨 Send")  # not before «Done»
+        compose, waiting = await anna.replies(2)  # the photos' buttons again, under the text
+        assert "still wait to become one PDF of 2 pages" in waiting["text"]
+        assert buttons(waiting) == ["➕ Add a page", "✅ Done", "✖️ Cancel"]
+        await anna.press(compose, "📨 Send")  # not before «Done»
         (alert,) = await emu.calls(
             BOT_ID, method="answerCallbackQuery", since=since, wait=10, min=1
         )
         assert "finish the photos" in alert["params"]["text"]
-        await anna.press(added, "✅ Done")
+        await anna.press(waiting, "✅ Done")
         assert "one PDF of 2 pages" in (await anna.reply())["text"]
         await anna.press(await anna.reply(), "Payment order")
         dated = await anna.reply()
@@ -165,7 +170,7 @@ async def test_write_send_read_search_and_download(
             BOT_ID, method="answerCallbackQuery", since=since, wait=10, min=1
         )
         assert "not available" in alert["params"]["text"]
-        thread_data = button_data(sent, "Open")
+        thread_data = button_data(sent, "📖 Open")
         since = await emu.last_seq(BOT_ID)
         await emu.forge_callback(BOT_ID, berta.user_id, 1, thread_data)
         (alert,) = await emu.calls(

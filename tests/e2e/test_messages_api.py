@@ -65,9 +65,9 @@ async def test_altum_writes_and_reads_the_answer(
 
         pushed = await anna.reply()
         assert "A message from ALTUM" in pushed["text"] and "«Trūkst dokumentu»" in pushed["text"]
-        assert "with 1 document" in pushed["text"] and buttons(pushed)[0] == "Open"
+        assert "with 1 document" in pushed["text"] and buttons(pushed)[0] == "📖 Open"
         told = await janis.reply()
-        assert "Ziņa no ALTUM" in told["text"] and buttons(told)[0] == "Atvērt"
+        assert "Ziņa no ALTUM" in told["text"] and buttons(told)[0] == "📖 Atvērt"
 
         await anna.say("/messages")
         listing = await anna.reply()
@@ -79,7 +79,7 @@ async def test_altum_writes_and_reads_the_answer(
         assert buttons(listing)[0] == "1. 🔵 Trūkst dokumentu"
 
         # «Atvērt» on the push: the thread, read now.
-        await anna.press(pushed, "Open")
+        await anna.press(pushed, "📖 Open")
         thread = await anna.reply()
         assert "ALTUM" in thread["text"] and "pavadvēstuli" in thread["text"]
         assert "📎 grafiks.pdf — Contract, 01.12.2026" in thread["text"]
@@ -136,7 +136,7 @@ async def test_altum_writes_and_reads_the_answer(
         await api.post(f"/clients/{cid}/messages", {"thread_id": thread_id, "body": long_body})
         pushed_long = await anna.reply()
         await janis.reply()
-        await anna.press(pushed_long, "Open")
+        await anna.press(pushed_long, "📖 Open")
         parts = [await anna.reply()]
         while not buttons(parts[-1]):
             parts.append(await anna.reply())

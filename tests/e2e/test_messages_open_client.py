@@ -49,7 +49,7 @@ async def test_open_on_another_clients_notice_says_the_client_changed(
         await api.post(f"/clients/{own}/messages", {"subject": "Gada pārskats", "body": "Labi."})
         pushed = await anna.reply()
         await janis.reply()
-        await anna.press(pushed, "Open")
+        await anna.press(pushed, "📖 Open")
         thread = await anna.reply()
         assert "Labi." in thread["text"] and "act for" not in thread["text"]
 
@@ -57,8 +57,8 @@ async def test_open_on_another_clients_notice_says_the_client_changed(
         # in its own language.
         await api.post(f"/clients/{other}/messages", {"subject": "Līgums", "body": "Paraksts."})
         pushed = await anna.reply()
-        assert buttons(pushed)[0] == "Open"
-        await anna.press(pushed, "Open")
+        assert buttons(pushed)[0] == "📖 Open"
+        await anna.press(pushed, "📖 Open")
         told = await anna.reply()
         assert f"You now act for {other_name} (additional user" in told["text"]
         assert "Paraksts." in (await anna.reply())["text"]
@@ -66,12 +66,12 @@ async def test_open_on_another_clients_notice_says_the_client_changed(
         assert other_name in menu and own_name not in menu
 
         pushed = await janis.reply()
-        assert buttons(pushed)[0] == "Atvērt"
-        await janis.press(pushed, "Atvērt")
+        assert buttons(pushed)[0] == "📖 Atvērt"
+        await janis.press(pushed, "📖 Atvērt")
         told = await janis.reply()
         assert f"Tagad jūs darbojaties klienta {other_name} vārdā (papildu" in told["text"]
         assert "Paraksts." in (await janis.reply())["text"]
 
         # Opening it again, already acting for that client: nothing said about clients.
-        await janis.press(pushed, "Atvērt")
+        await janis.press(pushed, "📖 Atvērt")
         assert "Paraksts." in (await janis.reply())["text"]

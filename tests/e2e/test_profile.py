@@ -79,6 +79,8 @@ async def test_contacts_client_information_and_consultant(
             assert 'Name: SIA "Ozolkalna Koks"' in info
             assert "Registration No.: 40103999940" in info and "Address: " in info
             assert "Main users: Anna Bērziņa" in info and "030379" not in info
+            # Opened by ALTUM without the register's rule: said in words, not "—".
+            assert "Signing rule: not known yet (ALTUM has not recorded it)" in info
             await anna.press(shown, "👤 Consultant")
             assert "has not named a consultant" in (await anna.reply())["text"]
             await api.put(

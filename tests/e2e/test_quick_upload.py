@@ -104,7 +104,7 @@ async def test_photos_answer_altum_in_few_taps_and_come_back_as_one_pdf(
         await anna.say("Rēķins par decembri.")
         await anna.press(await anna.reply(), "📨 Send")
         sent_reply = await anna.reply()
-        await anna.press(sent_reply, "Open")
+        await anna.press(sent_reply, "📖 Open")
         thread = await anna.reply()
         assert "Invoice" in thread["text"] and "Rēķins par decembri." in thread["text"]
         (attachment,) = [b for b in buttons(thread) if b.startswith("📎")]

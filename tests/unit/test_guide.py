@@ -51,7 +51,7 @@ def test_the_pdf_reads_back_in_latvian() -> None:
     assert pdf.startswith(b"%PDF-")
     text = " ".join(pdf_text(pdf).split())
     for expected in (
-        "ALTUM klientu palīgs: lietotāja rokasgrāmata",
+        "ALTUM klientu asistents: lietotāja rokasgrāmata",
         "Administrēšana",
         "Klienta veiktās darbības",
         "Mainīt tālruni",
