@@ -10,7 +10,7 @@ business; 300 people through it would measure the identity provider, not the cha
 
 The walk, one step a message, each waiting for all the bot's replies to it:
 
-  /start -> «Mani darījumi» -> «Aktīvie darījumi» -> the deal -> «Jauns darījuma pieteikums»
+  /start -> «Mani darījumi» -> «📑 Aktīvie darījumi» -> the deal -> «Jauns darījuma pieteikums»
   -> «Naudas līdzekļu izsniegšana»: amount, IBAN, date, purpose (typed), «Gatavs»,
   «Saglabāt melnrakstu»;
   /start -> «Pieteikumi» -> «Jauns pieteikums» -> «Mikroaizdevums»: amount, months, purpose
@@ -61,7 +61,7 @@ def form_mix() -> list[tuple[str, str, int]]:
         # A deal's disbursement request, saved as a draft.
         ("text", "/start", 2),
         ("press", "💼 Mani darījumi", 1),
-        ("press", "Aktīvie darījumi", 1),
+        ("press", "📑 Aktīvie darījumi", 1),
         ("press", DEAL_BUTTON, 1),
         ("press", "➕ Jauns darījuma pieteikums", 1),
         ("press", "Naudas līdzekļu izsniegšana", 1),
