@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.model import (
@@ -57,6 +57,25 @@ def _signature(row: ApplicationSignature) -> SignatureRecord:
     )
 
 
+def _one_query(*, scoped: bool, lock: bool) -> Any:
+    query = select(Application).where(Application.id == bindparam("application_id"))
+    if scoped:
+        query = query.where(Application.client_id == bindparam("client_id"))
+    if lock:
+        query = query.with_for_update()
+    # Always read the row as it is now (a locked read must see the winner's commit).
+    return query.execution_options(populate_existing=True)
+
+
+# One application by id, client-scoped or not, locked or not. Built once: every step of a
+# form reads its application twice, and building the query cost about as much as running it.
+_ONE = {
+    (scoped, lock): _one_query(scoped=scoped, lock=lock)
+    for scoped in (True, False)
+    for lock in (True, False)
+}
+
+
 class SqlApplications:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -81,14 +100,11 @@ class SqlApplications:
     async def _one(
         self, client_id: int | None, application_id: int, *, lock: bool = False
     ) -> ApplicationRecord | None:
-        query = select(Application).where(Application.id == application_id)
+        query = _ONE[client_id is not None, lock]
+        params = {"application_id": application_id}
         if client_id is not None:
-            query = query.where(Application.client_id == client_id)
-        if lock:
-            query = query.with_for_update()
-        # Always read the row as it is now (a locked read must see the winner's commit).
-        query = query.execution_options(populate_existing=True)
-        row = (await self._session.scalars(query)).first()
+            params["client_id"] = client_id
+        row = (await self._session.scalars(query, params)).first()
         return None if row is None else _record(row)
 
     async def get(self, client_id: int, application_id: int) -> ApplicationRecord | None:
