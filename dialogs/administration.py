@@ -18,11 +18,11 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import MenuAction
 from dialogs.chat_notifier import OutgoingNotifier
 from dialogs.clients import not_logged_in
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.menu import CLIENTS
 from dialogs.outgoing import Outgoing
 from dialogs.sections import MenuEntry, Routing, Section, Visibility

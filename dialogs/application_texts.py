@@ -8,11 +8,11 @@ from html import escape
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.numbers import format_currency
 
 from dialogs.callbacks import FormAct, MenuAction
 from dialogs.form_texts import value_text
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.shorten import shorten
 from portal.forms import Form, Value, summary
 from portal.model import (

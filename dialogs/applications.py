@@ -12,13 +12,13 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.application_texts import APPLICATIONS, application_line, form_title, status_text
 from dialogs.callbacks import MenuAction
 from dialogs.clients import not_logged_in
 from dialogs.form_actions import form_routers
 from dialogs.form_dialog import resume, show_summary
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.outgoing import Outgoing
 from dialogs.sections import DialogSettings, MenuEntry, Routing, Section, Visibility
 from dialogs.uploads import FileDesk

@@ -10,9 +10,9 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import ClientChoice, MenuAction
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.menu import CLIENTS, LOGIN, REGISTER, role_label, send_main_menu
 from dialogs.outgoing import Outgoing
 from dialogs.sections import CommandEntry, MenuEntry, Section, Sections, Visibility

@@ -13,12 +13,12 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.application_texts import application_line, form_title
 from dialogs.callbacks import MenuAction
 from dialogs.clients import not_logged_in
 from dialogs.form_dialog import resume
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.notices import day, money
 from dialogs.outgoing import Outgoing
 from dialogs.sections import DialogSettings, MenuEntry, Section, Visibility

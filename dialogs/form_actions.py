@@ -16,7 +16,6 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, WebAppInfo
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.application_texts import APPLICATIONS, form_title
 from dialogs.callbacks import FormAct, MenuAction
@@ -32,6 +31,7 @@ from dialogs.form_dialog import (
     resume,
     utcnow,
 )
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.outgoing import Outgoing
 from dialogs.questionnaire_texts import (
     back_keyboard,

@@ -23,7 +23,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date, get_day_names
 
 from dialogs.application_texts import form_title, summary_text
@@ -31,6 +30,7 @@ from dialogs.callbacks import FormAct
 from dialogs.chat_notices import OutgoingNotifier
 from dialogs.clients import not_logged_in
 from dialogs.form_texts import accumulating_hint, question_text, refusal_text, value_text
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.message_common import take_file
 from dialogs.outgoing import Outgoing
 from dialogs.uploads import FileDesk, Prefetched

@@ -12,10 +12,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.support import LazyProxy
 
 from dialogs.callbacks import MenuAction
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.login import LOGOUT  # «Atslēgties» is /logout
 from dialogs.menu import back_to_menu_keyboard
 from dialogs.outgoing import Outgoing

@@ -14,7 +14,6 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
@@ -22,6 +21,7 @@ from dialogs.activity_texts import action_text
 from dialogs.administration import refusal
 from dialogs.callbacks import MenuAction
 from dialogs.clients import not_logged_in
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.menu import CLIENTS
 from dialogs.notices import money
 from dialogs.outgoing import Outgoing

@@ -10,9 +10,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import LanguageChoice, MenuAction
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.menu import send_main_menu
 from dialogs.outgoing import Outgoing
 from dialogs.sections import CommandEntry, MenuEntry, Section, Sections

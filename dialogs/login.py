@@ -14,9 +14,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User, We
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import MenuAction
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.menu import CLIENTS, LOGIN, send_main_menu
 from dialogs.outgoing import Outgoing
 from dialogs.sections import CommandEntry, MenuEntry, Section, Sections, Visibility

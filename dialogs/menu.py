@@ -14,10 +14,10 @@ from html import escape
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.numbers import format_decimal
 
 from dialogs.callbacks import MenuAction
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.outgoing import Outgoing
 from dialogs.sections import Sections
 from portal.clients import current_client

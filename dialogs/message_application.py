@@ -7,9 +7,9 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.application_texts import form_title
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.message_common import MessageDialog, Msg, load_compose, save_compose, show_compose
 from dialogs.outgoing import Outgoing
 from portal import messages

@@ -14,11 +14,11 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import MenuAction
 from dialogs.clients import not_logged_in
 from dialogs.document_texts import page_count_text, refusal_text, warning_text
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.message_texts import (
     compose_text,
     day,

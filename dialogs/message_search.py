@@ -10,8 +10,8 @@ from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.message_common import (
     PERIODS,
     STATUSES,

@@ -14,10 +14,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import MenuAction
 from dialogs.clients import not_logged_in, now_acting_text
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.message_common import Msg, no_client, now, sent_reply, show_list, show_thread
 from dialogs.message_compose import compose_router
 from dialogs.message_search import search_router

@@ -11,11 +11,11 @@ from html import escape
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.numbers import format_currency
 
 from dialogs.application_texts import render_application
 from dialogs.callbacks import MenuAction, ReminderSnooze
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.menu import back_to_menu_keyboard
 from dialogs.message_common import open_keyboard
 from portal.model import (

@@ -12,10 +12,10 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import MenuAction, NotificationToggle, QuietHoursChoice, ReminderSnooze
 from dialogs.clients import not_logged_in
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.outgoing import Outgoing
 from dialogs.sections import CommandEntry, DialogSettings, Section
 from portal import quiet_hours

@@ -15,11 +15,11 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.administration import refusal
 from dialogs.callbacks import MenuAction
 from dialogs.clients import not_logged_in
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.language import NATIVE_NAMES
 from dialogs.menu import CLIENTS
 from dialogs.notifications import NOTIFICATIONS

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
 
 from dialogs.application_texts import form_title
 from dialogs.callbacks import MenuAction
+from dialogs.keyboards import InlineKeyboardBuilder
 from portal.forms import Form
 
 QUESTIONNAIRES = "qs"  # the section's menu key

@@ -20,13 +20,13 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.application_texts import form_title
 from dialogs.callbacks import MenuAction
 from dialogs.clients import not_logged_in
 from dialogs.form_dialog import resume
 from dialogs.form_texts import value_text
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.outgoing import Outgoing
 from dialogs.questionnaire_texts import QUESTIONNAIRES, day_text
 from dialogs.sections import DialogSettings, MenuEntry, Section, Visibility

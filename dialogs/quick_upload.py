@@ -17,9 +17,9 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.clients import not_logged_in
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.message_common import (
     MessageDialog,
     Msg,

@@ -13,9 +13,9 @@ from __future__ import annotations
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.application_texts import application_line, form_title
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.message_common import Msg, no_client
 from dialogs.outgoing import Outgoing
 from portal import messages

@@ -10,11 +10,11 @@ from html import escape
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.chat_notices import OutgoingNotifier
 from dialogs.form_dialog import ask, current_locale, load_opened, question_message, utcnow
 from dialogs.form_texts import refusal_text
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.message_common import Msg, file_of
 from dialogs.outgoing import Outgoing
 from portal.application_files import attach_file, waiting_for_files

@@ -20,10 +20,10 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import lazy_gettext as __
 from aiogram.utils.i18n import ngettext
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from dialogs.callbacks import MenuAction, RegistrationStep
 from dialogs.clients import not_logged_in
+from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.menu import REGISTER, send_main_menu
 from dialogs.outgoing import Outgoing
 from dialogs.registration_texts import (
