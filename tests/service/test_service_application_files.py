@@ -112,7 +112,9 @@ async def test_a_discarded_draft_takes_its_own_files_along_not_those_named_elsew
     await _setup(uow)
     first = await _at_the_files(uow, notifier, 42)
     second = await _at_the_files(uow, notifier, 42)
-    client_id = (await uow.applications.by_id(first)).client_id
+    first_record = await uow.applications.by_id(first)
+    assert first_record is not None
+    client_id = first_record.client_id
     attached = []
     for app, digit in ((first, "a"), (second, "b")):
         opened = await attach_file(
@@ -155,11 +157,11 @@ async def test_a_discarded_draft_takes_its_own_files_along_not_those_named_elsew
     assert mail.id in uow.messages.docs
     # A forged id in a draft's answers cannot take a message's document along either.
     third = await _at_the_files(uow, notifier, 42)
-    record = await uow.applications.by_id(third)
-    assert record is not None
+    third_record = await uow.applications.by_id(third)
+    assert third_record is not None
     forged = {"document_id": str(mail.id), "sha256": "c" * 64, "kind": "pdf", "name": "x.pdf"}
     await uow.applications.save(
-        replace(record, answers={**record.answers, "supporting_documents": [forged]})
+        replace(third_record, answers={**third_record.answers, "supporting_documents": [forged]})
     )
     await apps.discard(uow=uow, forms=FORMS, telegram_user_id=42, application_id=third, now=NOW)
     assert mail.id in uow.messages.docs
