@@ -125,6 +125,10 @@ class ApiSettings(BaseSettings):
     # API requests in a database transaction at once per process; more wait their turn
     # without a connection, so API floods leave the chat its connections.
     concurrency: int = Field(default=8, ge=1, le=200)
+    # Of those, write transactions (batches of writes, api/batch.py) at once on PostgreSQL
+    # (on SQLite one): fewer, larger batches leave PostgreSQL's backends and the cores to
+    # the chat; 2 served 500 writes/s as 8 did, with the chat's p99 lower (docs/performance.md).
+    write_transactions: int = Field(default=2, ge=1, le=200)
     # Write requests queue for a shared transaction (api/batch.py); once the queue holds more
     # than this many seconds of writes (at the rate they are served), new ones are answered
     # 503 with Retry-After (load shedding): a backlog of API writes cannot take the chat's

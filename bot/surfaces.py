@@ -124,7 +124,9 @@ def api_context(app: App, stop: asyncio.Event, limiter: RateLimiter) -> ApiConte
         reminder_policy=app.settings.reminder_policy,
         # SQLite's one writer takes the batches in turn: a second worker would only queue,
         # and a batch is cut short after 5 ms so that the chat's updates wait little for it.
-        batch_workers=1 if app.database.is_sqlite else settings.concurrency,
+        batch_workers=1
+        if app.database.is_sqlite
+        else min(settings.write_transactions, settings.concurrency),
         batch_budget=0.005 if app.database.is_sqlite else None,
         shed_after=settings.shed_after_seconds,
     )
