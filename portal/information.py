@@ -18,6 +18,7 @@ from portal.model import (
     ActivityPage,
     ClientAccess,
     DealInvoices,
+    DealStatus,
     InvoiceLine,
     NoClientChosen,
     Period,
@@ -84,12 +85,14 @@ def riga_today(now: datetime) -> date:
 async def invoices(
     *, uow: UnitOfWork, telegram_user_id: int, now: datetime
 ) -> tuple[ClientAccess, list[DealInvoices]]:
-    """Every deal of the current client with its invoices by due date; unpaid ones whose due
-    date has passed in Riga are overdue."""
+    """Every deal of the current client with its invoices by due date, the active deals
+    first (what may still be paid), then the closed ones; unpaid invoices whose due date has
+    passed in Riga are overdue."""
     access = await _client(uow, telegram_user_id)
     today = riga_today(now)
     listed = []
-    for deal in await uow.deals.of_client(access.client_id):
+    deals = await uow.deals.of_client(access.client_id)  # by start date
+    for deal in sorted(deals, key=lambda d: d.data.status is not DealStatus.ACTIVE):
         lines = [
             InvoiceLine(invoice=i, overdue=not i.data.paid and i.data.due_date < today)
             for i in await uow.invoices.of_deal(deal)

@@ -4,6 +4,7 @@ for its systems); invoices by deal with the overdue ones marked by Riga's date."
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -138,6 +139,29 @@ async def test_invoices_are_overdue_from_the_day_after_their_due_date_in_riga() 
         ("R-2", False),
         ("R-1", True),
     ]
+
+
+async def test_the_active_deals_invoices_come_before_a_closed_deals() -> None:
+    """What may still be paid first: a closed deal that started earlier is listed last."""
+    uow, notifier = FakeUnitOfWork(), FakeNotifier()
+    _, client_id = await setup(uow)
+    closed = replace(DEAL, start_date=date(2020, 1, 1), status=DealStatus.CLOSED)
+    for number, data in (
+        ("D-OLD", closed),
+        ("D-1", DEAL),
+        ("D-2", replace(DEAL, start_date=date(2026, 6, 1))),
+    ):
+        await put_deal(
+            uow=uow,
+            notifier=notifier,
+            client_id=client_id,
+            number=number,
+            data=data,
+            actor="api:crm",
+            now=NOW,
+        )
+    _, deals = await information.invoices(uow=uow, telegram_user_id=42, now=NOW)
+    assert [d.deal.number for d in deals] == ["D-1", "D-2", "D-OLD"]
 
 
 async def test_without_a_current_client_there_is_nothing_to_show() -> None:
