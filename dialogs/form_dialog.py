@@ -163,6 +163,10 @@ def question_keyboard(
     if field.type in ACCUMULATING:
         builder.button(text=_("✔️ Done"), callback_data=button_data("ok", app, f))
         sizes.append(1)
+    if field.type is FieldType.LONG_TEXT and current:
+        # The parts typed so far, mistakes and all: gone in one tap, to be typed again.
+        builder.button(text=_("🗑 Clear the text"), callback_data=button_data("clr", app, f))
+        sizes.append(1)
     nav = 0
     if previous_question(opened.form, opened.answers, field.id) is not None:
         builder.button(text=_("⬅️ Back"), callback_data=button_data("back", app, f))
@@ -514,6 +518,12 @@ def form_router(forms: FormCatalogue, desk: FileDesk | None = None, *, counts: C
             elif act == "skip":
                 result = skip(opened.form, answers, field.id)
                 await answered(user_id, opened, field, result, uow, state, outgoing)
+            elif act == "clr" and field.type is FieldType.LONG_TEXT:
+                answers.pop(field.id, None)
+                outgoing.send(_("The text is cleared; type it again."))
+                await go_on(
+                    outgoing, state, uow, forms, user_id, opened, answers, field, counts=counts
+                )
             elif act == "back":
                 before = previous_question(opened.form, answers, field.id)
                 await go_on(
