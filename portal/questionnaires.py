@@ -104,7 +104,8 @@ async def start(
     if last is None or form.id not in PREFILLED:
         return record
     answers = _carried(forms.get(last.form_id, last.form_version), form, last.answers)
-    prefilled = replace(record, answers=answers, current_field=None, revision=1)
+    # Revision 0: nothing the person changed yet (the menu counts no draft until they do).
+    prefilled = replace(record, answers=answers, current_field=None)
     await uow.applications.save(prefilled)
     return prefilled
 

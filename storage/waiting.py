@@ -25,6 +25,8 @@ class SqlWaiting:
                 Application.client_id == client_id,
                 Application.status == ApplicationStatus.DRAFT.value,
                 Application.prepared_by == person_id,
+                # Something typed: a form opened and left untouched is no work waiting.
+                Application.revision > 0,
             )
             .scalar_subquery()
         )

@@ -1,5 +1,6 @@
 """A long answer typed in parts keeps every part; «Notīrīt tekstu» drops them all in one tap
-(a mistyped first part need not stay), and the answer is then typed again."""
+(a mistyped first part need not stay), and the answer is then typed again. A form opened and
+left untouched is not counted as a draft in the menu's header."""
 
 from __future__ import annotations
 
@@ -56,3 +57,40 @@ async def test_a_long_text_in_parts_is_cleared_and_typed_again(
         await anna.press(typed, "✔️ Gatavs")
         after = await anna.reply()
         assert "Aprakstiet, kam tieši" not in after["text"]  # the next question
+
+
+async def test_the_menu_counts_a_draft_once_something_is_typed_in_it(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    """A form opened and left with nothing typed is no work waiting; one answer makes it a
+    draft in the main menu's header."""
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    anna = await person("Anna", language_code="lv")
+    settings = bot_settings(database_url, emulator.base_url)
+    async with serving(settings), Api(settings.public_url, token) as api:
+        await client_with_deal(api, ("anna", "main"))
+        async with browser() as http:
+            await log_in(anna, http, "anna")
+        await choose_client(anna, 'SIA "Ozolkalna Koks" — galvenais lietotājs')
+        await anna.press_newest("📝 Pieteikumi")
+        await anna.reply()
+        await anna.press_newest("➕ Jauns pieteikums")
+        await anna.press(await anna.reply(), "Mikroaizdevums")
+        await anna.reply()
+        await anna.say("/start")
+        _greeting, menu = await anna.replies(2)
+        assert "melnrakst" not in menu["text"]
+
+        await anna.press_newest("📝 Pieteikumi")
+        await anna.reply()
+        await anna.press_newest("📋 Pieteikumu saraksts")
+        listing = await anna.reply()
+        (draft,) = [b for b in buttons(listing) if b.startswith("Nr. ")]
+        await anna.press(listing, draft)
+        await anna.reply()  # the first question again
+        await anna.say("25 000")
+        await anna.reply()
+        await anna.say("/start")
+        _greeting, menu = await anna.replies(2)
+        assert "📝 1 melnraksts" in menu["text"]

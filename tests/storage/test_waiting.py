@@ -54,9 +54,12 @@ async def test_drafts_are_the_persons_own_and_unread_the_clients(database_url: s
             ours = await uow.clients.create(company("40103999940"))
             theirs = await uow.clients.create(company("40003000001"))
             for client_id, who in ((ours, anna), (ours, anna), (ours, janis), (theirs, anna)):
-                await uow.applications.add(
+                draft = await uow.applications.add(
                     NewApplication(client_id, "micro_loan", 1, who, None, NOW)
                 )
+                await uow.applications.save(replace(draft, revision=1))  # an answer given
+            # Opened and left with nothing typed: not counted.
+            await uow.applications.add(NewApplication(ours, "micro_loan", 1, anna, None, NOW))
             submitted = await uow.applications.add(
                 NewApplication(ours, "micro_loan", 1, anna, None, NOW)
             )
