@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aiogram.types import InlineKeyboardButton
 from aiogram.utils.keyboard import InlineKeyboardBuilder as AiogramBuilder
 
@@ -31,3 +33,15 @@ def test_what_it_exports_does_not_change_the_builder() -> None:
     exported[0].append(InlineKeyboardButton(text="2", callback_data="2"))
     exported.append([])
     assert [[b.text for b in row] for row in builder.export()] == [["1"]]
+
+
+def test_the_dialogs_build_keyboards_with_ours() -> None:
+    """A new module importing aiogram's builder would bring the quadratic copying back."""
+    dialogs = Path(__file__).resolve().parents[2] / "dialogs"
+    direct = [
+        path.name
+        for path in dialogs.glob("*.py")
+        if path.name != "keyboards.py"
+        and "from aiogram.utils.keyboard import" in path.read_text(encoding="utf-8")
+    ]
+    assert direct == []
