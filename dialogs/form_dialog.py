@@ -548,6 +548,8 @@ def form_router(forms: FormCatalogue, desk: FileDesk | None = None, *, counts: C
                     question_message(opened, field),
                     keyboard=question_keyboard(opened, field, month=month),
                 )
+            else:  # a forged action, or one this question has no use for: asked again
+                await resume(outgoing, state, uow, opened, counts=counts)
         except NotAQuestion:
             await resume(outgoing, state, uow, opened, counts=counts)
 

@@ -45,6 +45,18 @@ async def test_a_long_text_in_parts_is_cleared_and_typed_again(
         await anna.say("un tās uzstādīšana ražotnē.")
         both = await anna.reply()
         assert "KĻŪDA" in both["text"] and "uzstādīšana" in both["text"]
+        # A forged action this question has no use for: asked again, the text kept.
+        (clear,) = [
+            button["callback_data"]
+            for row in both["reply_markup"]["inline_keyboard"]
+            for button in row
+            if button["text"] == "🗑 Notīrīt tekstu"
+        ]
+        await anna.emu.forge_callback(
+            anna.bot_id, anna.user_id, both["message_id"], clear.replace(":clr:", ":tog:")
+        )
+        both = await anna.reply()
+        assert "KĻŪDA" in both["text"] and "🗑 Notīrīt tekstu" in buttons(both)
         await anna.press(both, "🗑 Notīrīt tekstu")
         cleared, again = await anna.replies(2)
         assert cleared["text"] == "Teksts ir notīrīts — ierakstiet to vēlreiz."
