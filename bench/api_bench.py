@@ -9,6 +9,9 @@
    writes are printed as ratios to the chat-only run of the same round, beside the chat's
    latency target (p99 <= 50 ms) and the writes' own latency and achieved rate. The writes
    come from a process of their own (ALTUM's systems are not in Telegram's event loop).
+   The driver's own garbage collector is settled before each phase (as in bot_bench.py), and
+   on PostgreSQL a probe times a bare COMMIT beside the writes (the disk's fsync, which every
+   chat update waits for), so that a slow round can be told from a slow bot.
 
 Usage: .venv/bin/python bench/api_bench.py [--quick] [--only sqlite|postgres]
 """
@@ -39,6 +42,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot_bench import (  # noqa: E402
     FULL_MIX,
+    CommitFloor,
+    GcPauses,
     Result,
     Subject,
     UserState,
@@ -349,13 +354,27 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
             mixed: list[float] = []
             writes: list[float] = []
             ratios_p99: list[float] = []
+            rounds_p99: list[tuple[float, float]] = []  # (alone, with writes) per round
             busy: list[float] = []
             bot_cpu: list[float] = []  # the bot's CPU ms per write, beyond the chat's own
+            driver_gc_ms = 0.0  # the driver's longest garbage-collection pause while measuring
+            gc_pauses = GcPauses()  # the driver's (this process's) own, as in bot_bench.py
+            # PostgreSQL's bare COMMIT (BEGIN, INSERT, COMMIT) at 10/s during the writes: the
+            # disk's fsync, which every chat update's COMMIT waits for, beside 500 writes/s.
+            floor = (
+                None
+                if url.startswith("sqlite")
+                else CommitFloor(make_url(url).set(drivername="postgresql").render_as_string(False))
+            )
             for round_ in range(args.rounds):
+                gc_pauses.settle()
                 cpu_before = cpu_seconds(process.pid)
-                chat = await open_loop(emu, subject, users, args.rate, args.seconds)
+                with gc_pauses:
+                    chat = await open_loop(emu, subject, users, args.rate, args.seconds)
                 cpu_alone = cpu_seconds(process.pid) - cpu_before
+                driver_gc_ms = max(driver_gc_ms, gc_pauses.longest)
                 writer = await Writer.start(base, token, client_id, args)
+                gc_pauses.settle()
                 machine = machine_times()
                 cpu_before = cpu_seconds(process.pid)
                 profiler = await profile(process.pid, name, args) if round_ == 0 else None
@@ -363,9 +382,18 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
                     open_loop(emu, subject, users, args.rate, args.seconds)
                 )
                 failed_before = len(FAILED)
-                written = await writer.run()
+                probe = (
+                    asyncio.create_task(floor.round(10, args.seconds))
+                    if floor is not None
+                    else None
+                )
+                with gc_pauses:
+                    written = await writer.run()
+                    with_writes = await chat_task
+                if probe is not None:
+                    await probe
                 succeeded = len(written) - (len(FAILED) - failed_before)
-                with_writes = await chat_task
+                driver_gc_ms = max(driver_gc_ms, gc_pauses.longest)
                 cpu_mixed = cpu_seconds(process.pid) - cpu_before
                 if profiler is not None:
                     await profiler.wait()
@@ -376,6 +404,7 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
                 mixed += with_writes
                 writes += written
                 ratios_p99.append(percentile(with_writes, 99) / max(percentile(chat, 99), 0.001))
+                rounds_p99.append((percentile(chat, 99), percentile(with_writes, 99)))
         finally:
             process.send_signal(signal.SIGTERM)
             await asyncio.wait_for(process.wait(), timeout=60)
@@ -385,6 +414,9 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
         chat_with_writes_p50=percentile(mixed, 50),
         chat_with_writes_p99=percentile(mixed, 99),
         p99_ratio_per_round=ratios_p99,
+        p99_per_round=rounds_p99,
+        driver_gc_pause_ms=driver_gc_ms,
+        commit_p99_per_round=floor.p99_per_round if floor is not None else [],
         writes=len(writes),
         writes_per_s=(len(writes) - len(FAILED)) / sum(ELAPSED),  # written, not merely sent
         answered_per_s=len(writes) / sum(ELAPSED),  # 503s (shed) included
@@ -426,6 +458,17 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
             + " ".join(f"{r:.2f}x" for r in row["p99_ratio_per_round"])
             + f") -> {'meets' if row['chat_with_writes_p99'] <= 50 else 'MISSES'} p99 <= 50 ms"
         )
+        print(
+            "  chat p99 per round, alone -> with writes: "
+            + ", ".join(f"{alone:.1f} -> {mixed:.1f} ms" for alone, mixed in row["p99_per_round"])
+            + f"; the driver's longest GC pause {row['driver_gc_pause_ms']:.1f} ms"
+        )
+        if row["commit_p99_per_round"]:
+            print(
+                "  PostgreSQL's bare COMMIT p99 per round, beside the writes: "
+                + ", ".join(f"{p99:.1f}" for p99 in row["commit_p99_per_round"])
+                + " ms"
+            )
         print(
             f"  writes: {row['writes_per_s']:.0f}/s written of {args.write_rate:g}/s sent "
             f"({row['answered_per_s']:.0f}/s answered, {row['shed']} shed with 503), "
