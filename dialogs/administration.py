@@ -26,6 +26,7 @@ from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.menu import CLIENTS
 from dialogs.outgoing import Outgoing
 from dialogs.sections import MenuEntry, Routing, Section, Visibility
+from dialogs.shorten import shorten
 from portal import administration
 from portal.identifiers import mask_personal_code
 from portal.model import (
@@ -98,7 +99,7 @@ def list_keyboard(lines: list[UserLine]) -> InlineKeyboardMarkup:
     for line in lines:
         _button(
             builder,
-            f"{user_name(line.user)} — {role_text(line.user.role)}"[:60],
+            shorten(f"{user_name(line.user)} — {role_text(line.user.role)}", 60),
             "user",
             line.user.id,
         )

@@ -22,6 +22,7 @@ from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.notices import day, money
 from dialogs.outgoing import Outgoing
 from dialogs.sections import DialogSettings, MenuEntry, Section, Visibility
+from dialogs.shorten import shorten
 from portal import applications as apps
 from portal.clients import current_client
 from portal.deals import list_deals
@@ -107,7 +108,7 @@ def router(forms: FormCatalogue, *, counts: Counts) -> Router:
             chosen = [d for d in deals if d.data.status is wanted]
             builder = InlineKeyboardBuilder()
             for one in chosen:
-                label = f"{one.number} · {one.data.product}"[:60]
+                label = shorten(f"{one.number} · {one.data.product}", 60)
                 builder.button(text=label, callback_data=DealMenu(act="deal", d=one.id))
             builder.button(text=_("⬅️ Back"), callback_data=MenuAction(section=DEALS))
             builder.adjust(1)

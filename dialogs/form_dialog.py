@@ -33,6 +33,7 @@ from dialogs.form_texts import accumulating_hint, question_text, refusal_text, v
 from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.message_common import take_file
 from dialogs.outgoing import Outgoing
+from dialogs.shorten import shorten
 from dialogs.uploads import FileDesk, Prefetched
 from portal import applications as apps
 from portal.application_files import attach_file
@@ -241,7 +242,8 @@ async def summary_keyboard(
     for field in visible_fields(opened.form, opened.answers):
         label = field.label.get(current_locale())
         builder.button(
-            text=f"✏️ {label}"[:60], callback_data=button_data("ed", app, _index(opened, field))
+            text=shorten(f"✏️ {label}", 60),
+            callback_data=button_data("ed", app, _index(opened, field)),
         )
     fields = len(visible_fields(opened.form, opened.answers))
     sizes += [2] * (fields // 2) + ([1] if fields % 2 else [])

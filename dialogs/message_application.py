@@ -12,6 +12,7 @@ from dialogs.application_texts import form_title
 from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.message_common import MessageDialog, Msg, load_compose, save_compose, show_compose
 from dialogs.outgoing import Outgoing
+from dialogs.shorten import shorten
 from portal import messages
 from portal.forms import FormCatalogue, FormKind, UnknownForm
 from portal.model import ApplicationRecord, NoAccess, NotFound, NotLinked
@@ -46,7 +47,7 @@ def application_router(forms: FormCatalogue) -> Router:
         builder = InlineKeyboardBuilder()
         for application in found:
             builder.button(
-                text=label(application)[:60],
+                text=shorten(label(application), 60),
                 callback_data=Msg(action="apppick", id=application.id),
             )
         builder.adjust(1)

@@ -43,6 +43,7 @@ from dialogs.message_texts import (
 )
 from dialogs.outgoing import Outgoing
 from dialogs.sections import DialogSettings
+from dialogs.shorten import shorten
 from dialogs.uploads import Prefetched
 from portal import messages
 from portal.model import (
@@ -301,7 +302,7 @@ def compose_router(settings: DialogSettings) -> Router:
         builder = InlineKeyboardBuilder()
         for deal in deals:
             builder.button(
-                text=f"{deal.number} — {deal.data.product}"[:60],
+                text=shorten(f"{deal.number} — {deal.data.product}", 60),
                 callback_data=Msg(action="dealpick", id=deal.id),
             )
         builder.adjust(1)

@@ -36,6 +36,7 @@ from dialogs.outgoing import Outgoing
 from dialogs.quick_upload_applications import LIST, PICK, application_target, show_applications
 from dialogs.quick_upload_forms import ACTION, add_draft_targets, file_to_draft
 from dialogs.sections import DialogSettings, Routing, Section
+from dialogs.shorten import shorten
 from dialogs.uploads import Prefetched
 from portal import messages
 from portal.forms import FormCatalogue
@@ -66,21 +67,21 @@ async def ask_target(
     builder = InlineKeyboardBuilder()
     for thread in threads:
         builder.button(
-            text=_("↩️ Answer: {subject}").format(subject=thread.subject)[:60],
+            text=shorten(_("↩️ Answer: {subject}").format(subject=thread.subject), 60),
             callback_data=Msg(action="qthread", id=thread.id),
         )
     if forms is not None:  # drafts asking for a file now
         await add_draft_targets(builder, forms, user_id, uow)
     if application is not None and urgent:
-        builder.button(text=application[0][:60], callback_data=application[1])
+        builder.button(text=shorten(application[0], 60), callback_data=application[1])
     builder.button(text=_("✉️ New message to ALTUM"), callback_data=Msg(action="qnew"))
     for deal in deals[:SHOWN_THREADS]:
         builder.button(
-            text=_("📄 About deal {number}").format(number=deal.number)[:60],
+            text=shorten(_("📄 About deal {number}").format(number=deal.number), 60),
             callback_data=Msg(action="qdeal", id=deal.id),
         )
     if application is not None and not urgent:
-        builder.button(text=application[0][:60], callback_data=application[1])
+        builder.button(text=shorten(application[0], 60), callback_data=application[1])
     builder.button(text=_("✖️ Cancel"), callback_data=Msg(action="cancel"))
     builder.adjust(1)
     await state.set_state(QuickUpload.target)

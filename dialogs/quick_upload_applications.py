@@ -18,6 +18,7 @@ from dialogs.application_texts import application_line, form_title
 from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.message_common import Msg, no_client
 from dialogs.outgoing import Outgoing
+from dialogs.shorten import shorten
 from portal import messages
 from portal.forms import Form, FormCatalogue, FormKind, UnknownForm
 from portal.model import ApplicationRecord, ApplicationStatus, NoAccess, NotLinked
@@ -47,7 +48,7 @@ def _button_text(forms: FormCatalogue | None, application: ApplicationRecord) ->
     mark = "❗ " if application.status is ApplicationStatus.INFO_NEEDED else ""
     form = _form(forms, application)
     title = form_title(form) if form is not None else application.form_id
-    return (mark + _("No. {id} — {title}").format(id=application.id, title=title))[:60]
+    return shorten(mark + _("No. {id} — {title}").format(id=application.id, title=title), 60)
 
 
 async def application_target(

@@ -17,6 +17,7 @@ from dialogs.form_texts import refusal_text
 from dialogs.keyboards import InlineKeyboardBuilder
 from dialogs.message_common import Msg, file_of
 from dialogs.outgoing import Outgoing
+from dialogs.shorten import shorten
 from portal.application_files import attach_file, waiting_for_files
 from portal.forms import FieldType, FormCatalogue, Refusal, resume_question
 from portal.model import OPEN, NoAccess
@@ -34,7 +35,9 @@ async def add_draft_targets(
         text = _("📝 To application No. {id}: {label}").format(
             id=opened.application.id, label=field.label.get(current_locale())
         )
-        builder.button(text=text[:60], callback_data=Msg(action=ACTION, id=opened.application.id))
+        builder.button(
+            text=shorten(text, 60), callback_data=Msg(action=ACTION, id=opened.application.id)
+        )
 
 
 async def file_to_draft(
