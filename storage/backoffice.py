@@ -300,16 +300,7 @@ class SqlInvoices:
     async def put(
         self, deal: DealRecord, number: str, data: InvoiceData, *, now: datetime
     ) -> tuple[InvoiceRecord, bool]:
-        params = {
-            "deal_id": deal.id,
-            "number": number,
-            "amount_cents": cents(data.amount),
-            "due_date": data.due_date,
-            "paid": data.paid,
-            "paid_on": data.paid_on,
-            "created_at": now,
-            "updated_at": now,
-        }
+        params = {"deal_id": deal.id, **_invoice_values(number, data, now)}
         row = (await self._session.execute(_PUT_INVOICE[_dialect(self._session)], params)).one()
         return self._record(row, deal), row.created_at == now
 
@@ -322,16 +313,23 @@ class SqlInvoices:
         params = {
             "client_id": client_id,
             "deal_number": deal_number,
-            "number": number,
-            "amount_cents": cents(data.amount),
-            "due_date": data.due_date,
-            "paid": data.paid,
-            "paid_on": data.paid_on,
-            "created_at": now,
-            "updated_at": now,
+            **_invoice_values(number, data, now),
         }
         row = (await self._session.execute(_PUT_INVOICE_IN_DEAL, params)).first()
         return None if row is None else (self._record(row, None), row.created_at == now)
+
+
+def _invoice_values(number: str, data: InvoiceData, now: datetime) -> dict[str, Any]:
+    """An invoice upsert's values; `created_at` is written only by the insert."""
+    return {
+        "number": number,
+        "amount_cents": cents(data.amount),
+        "due_date": data.due_date,
+        "paid": data.paid,
+        "paid_on": data.paid_on,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 class SqlApiTokens:
