@@ -21,6 +21,11 @@ chat its latency, and the queue cannot grow for ever. Its length, not its oldest
 age, is the measure: a pause of the database (a checkpoint's fsync) makes a few requests
 wait, which shedding would not shorten; only more requests than can be served are refused.
 
+The chat first: before each batch takes its requests, `before_batch` is awaited. The runtime
+makes it wait, for at most API_YIELD_TO_CHAT_MS, until no chat update is in the database, so
+the API's transactions fill the chat's pauses instead of competing with its updates for the
+cores and the database; the requests that arrive meanwhile join the batch, so it goes fuller.
+
 Requests in a batch were all in flight at once, so any order is a valid one; they run sorted by
 path, so that batches committing in parallel (PostgreSQL) take their row locks in one order and
 cannot deadlock on each other.
@@ -93,6 +98,7 @@ class Batches:
         budget: float | None = 0.005,
         shed_after: float | None = 1.0,
         spread_at: int = 8,
+        before_batch: Callable[[], Awaitable[None]] | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self._transaction = transaction
@@ -104,6 +110,10 @@ class Batches:
         self._budget = budget
         self._shed_after = shed_after  # seconds; None: never shed
         self._spread_at = spread_at  # see _worth_a_worker
+        # Awaited before each batch takes its requests: the runtime lets the chat's updates
+        # in the database finish first (bounded), so the API's transactions fill the chat's
+        # pauses instead of competing with its updates for the cores and the database.
+        self._before_batch = before_batch
         self._clock = clock
         self.shed = 0  # requests refused with Overloaded (diagnostics)
         self._served: deque[tuple[float, int]] = deque()  # (clock, requests) per batch
@@ -147,6 +157,8 @@ class Batches:
     async def _worker(self) -> None:
         try:
             while self._queue and self._worth_a_worker(self._running - 1):
+                if self._before_batch is not None:
+                    await self._before_batch()
                 batch: list[Work[Any]] = []
                 while self._queue and len(batch) < self._max_items:
                     work = self._queue.popleft()

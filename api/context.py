@@ -5,7 +5,7 @@ chat only through these."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,6 +61,7 @@ class ApiContext:
     batch_workers: int = 8
     batch_items: int = 32
     batch_budget: float | None = None  # seconds; see api/batch.py
+    before_batch: Callable[[], Awaitable[None]] | None = None  # see api/batch.py
     # 503 with Retry-After for a new request once the queue holds more than this many seconds
     # of writes at the rate they are served (None: never): a backlog of API writes must not
     # take the chat's latency with it.
@@ -74,5 +75,6 @@ class ApiContext:
             workers=self.batch_workers,
             max_items=self.batch_items,
             budget=self.batch_budget,
+            before_batch=self.before_batch,
             shed_after=self.shed_after,
         )

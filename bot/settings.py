@@ -134,6 +134,10 @@ class ApiSettings(BaseSettings):
     # 503 with Retry-After (load shedding): a backlog of API writes cannot take the chat's
     # latency with it.
     shed_after_seconds: float = Field(default=1.0, ge=0, le=60)
+    # Before each write batch, wait up to this long for the chat's updates in the database to
+    # finish (0: not at all): the API's transactions fill the chat's pauses rather than
+    # compete with its updates, and go fuller (docs/performance.md).
+    yield_to_chat_ms: float = Field(default=20.0, ge=0, le=1000)
 
 
 class Settings(BaseSettings):

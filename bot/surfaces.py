@@ -128,8 +128,21 @@ def api_context(app: App, stop: asyncio.Event, limiter: RateLimiter) -> ApiConte
         if app.database.is_sqlite
         else min(settings.write_transactions, settings.concurrency),
         batch_budget=0.005 if app.database.is_sqlite else None,
+        before_batch=_chat_first(app, settings.yield_to_chat_ms / 1000)
+        if settings.yield_to_chat_ms
+        else None,
         shed_after=settings.shed_after_seconds,
     )
+
+
+def _chat_first(app: App, within: float) -> Callable[[], Awaitable[None]]:
+    """The API's write batches start once the chat has no update in the database, or after
+    `within` seconds (a busy chat delays the API's writes, it never stops them)."""
+
+    async def wait() -> None:
+        await app.batches.quiet(within=within)
+
+    return wait
 
 
 def mount_api(web_app: web.Application, app: App, stop: asyncio.Event) -> None:

@@ -19,6 +19,7 @@ acknowledged or sent before the batch's COMMIT.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -80,6 +81,8 @@ class GroupCommit:
         self._parallel = 1 if database.is_sqlite else parallel
         self._waiting: deque[Work] = deque()
         self._running: set[asyncio.Task[None]] = set()
+        self._quiet = asyncio.Event()  # no update waiting or in the database
+        self._quiet.set()
 
     @property
     def parallel(self) -> int:
@@ -91,9 +94,18 @@ class GroupCommit:
         """Updates waiting for a batch to start."""
         return len(self._waiting)
 
+    async def quiet(self, *, within: float) -> None:
+        """Once no update is waiting or in the database, or after `within` seconds: the
+        back-office API starts its batches in the chat's pauses (api/batch.py)."""
+        if self._quiet.is_set():
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._quiet.wait(), timeout=within)
+
     async def handle(self, work: Work) -> Outcome:
         """Handle one update in the next batch; raises what handling it alone would raise."""
         self._waiting.append(work)
+        self._quiet.clear()
         self._start_batches()
         return await work.done
 
@@ -112,6 +124,8 @@ class GroupCommit:
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
         self._start_batches()
+        if not self._running and not self._waiting:
+            self._quiet.set()
 
     async def _run(self, batch: list[Work]) -> None:
         try:

@@ -240,6 +240,27 @@ async def test_a_short_queue_waits_for_the_running_batch_a_long_one_gets_another
     assert sorted(store.committed) == [f"/deals/{n}" for n in range(5)]
 
 
+async def test_each_batch_first_lets_the_chat_finish_then_takes_what_queued_meanwhile() -> None:
+    store = Store()
+    secret = await make_token(store)
+    chat_done = asyncio.Event()
+    asked = []
+
+    async def chat_first() -> None:
+        asked.append(1)
+        await chat_done.wait()
+
+    batches = Batches(store.transaction, workers=1, before_batch=chat_first)
+    first = asyncio.ensure_future(batches.run(work(store, secret, "/deals/0")))
+    await asyncio.sleep(0.01)
+    assert store.transactions == 0 and asked == [1]  # the chat's updates go first
+    more = [asyncio.ensure_future(batches.run(work(store, secret, f"/deals/{n}"))) for n in (1, 2)]
+    await asyncio.sleep(0.01)
+    chat_done.set()
+    assert await asyncio.gather(first, *more) == [f"done /deals/{n}" for n in range(3)]
+    assert batches.sizes == [3] and asked == [1]  # one transaction for the three
+
+
 async def test_a_failing_commit_runs_each_request_again_alone() -> None:
     """A statement left for the COMMIT (the activity log's INSERT) fails it: the batch's
     requests run again one by one, and only the one whose change cannot commit fails."""
