@@ -119,11 +119,10 @@ class SqlReminders:
 
     async def cancel_prefix(self, prefix: str) -> int:
         await self._pending()
-        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         # Core, built once: every invoice the API writes cancels its reminders first, and
         # the ORM's bulk delete (which also looks through the session) cost more CPU than
         # the statement. No reminder row is changed through the ORM, so nothing goes stale.
-        result = await self._session.execute(_CANCEL_PREFIX, {"pattern": escaped + "%"})
+        result = await self._session.execute(_CANCEL_PREFIX, {"pattern": _pattern(prefix)})
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def get(self, reminder_id: int) -> Reminder | None:
