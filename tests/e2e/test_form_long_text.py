@@ -7,12 +7,25 @@ from __future__ import annotations
 from api_support import Api, make_token, serving
 from applications_support import choose_client, client_with_deal
 from conftest import PersonFactory
-from e2e_support import bot_settings, browser, buttons
+from e2e_support import Person, bot_settings, browser, buttons
 from registration_walk import log_in
 
 from bot.ops.demo import DEMO_DATA
 from bot.ops.ur_import import run_import
 from emulator import EmulatorServer
+
+
+async def open_micro_loan(anna: Person, api: Api) -> None:
+    """Anna, main user of SIA "Ozolkalna Koks", at a new micro-loan's first question."""
+    await client_with_deal(api, ("anna", "main"))
+    async with browser() as http:
+        await log_in(anna, http, "anna")
+    await choose_client(anna, 'SIA "Ozolkalna Koks" — galvenais lietotājs')
+    await anna.press_newest("📝 Pieteikumi")
+    await anna.reply()
+    await anna.press_newest("➕ Jauns pieteikums")
+    await anna.press(await anna.reply(), "Mikroaizdevums")
+    await anna.reply()
 
 
 async def test_a_long_text_in_parts_is_cleared_and_typed_again(
@@ -23,15 +36,7 @@ async def test_a_long_text_in_parts_is_cleared_and_typed_again(
     anna = await person("Anna", language_code="lv")
     settings = bot_settings(database_url, emulator.base_url)
     async with serving(settings), Api(settings.public_url, token) as api:
-        await client_with_deal(api, ("anna", "main"))
-        async with browser() as http:
-            await log_in(anna, http, "anna")
-        await choose_client(anna, 'SIA "Ozolkalna Koks" — galvenais lietotājs')
-        await anna.press_newest("📝 Pieteikumi")
-        await anna.reply()
-        await anna.press_newest("➕ Jauns pieteikums")
-        await anna.press(await anna.reply(), "Mikroaizdevums")
-        await anna.reply()
+        await open_micro_loan(anna, api)
         for answer in ("25 000", "36"):
             await anna.say(answer)
             await anna.reply()
@@ -81,15 +86,7 @@ async def test_the_menu_counts_a_draft_once_something_is_typed_in_it(
     anna = await person("Anna", language_code="lv")
     settings = bot_settings(database_url, emulator.base_url)
     async with serving(settings), Api(settings.public_url, token) as api:
-        await client_with_deal(api, ("anna", "main"))
-        async with browser() as http:
-            await log_in(anna, http, "anna")
-        await choose_client(anna, 'SIA "Ozolkalna Koks" — galvenais lietotājs')
-        await anna.press_newest("📝 Pieteikumi")
-        await anna.reply()
-        await anna.press_newest("➕ Jauns pieteikums")
-        await anna.press(await anna.reply(), "Mikroaizdevums")
-        await anna.reply()
+        await open_micro_loan(anna, api)
         await anna.say("/start")
         _greeting, menu = await anna.replies(2)
         assert "melnrakst" not in menu["text"]
