@@ -173,6 +173,8 @@ async def put_invoice(
             details={"deal": deal_number, "invoice": number, "paid": clean.paid},
         )
     )
+    # Asked once, for both the reminders and the news; an update may need neither.
+    people = await uow.client_users.active_people(client_id) if created else None
     if reminders is not None:
         await schedule_invoice_reminders(
             uow=uow,
@@ -181,9 +183,10 @@ async def put_invoice(
             invoice=invoice,
             policy=reminders,
             now=now,
+            people=people,
         )
-    if created:
-        for person_id in await uow.client_users.active_people(client_id):
+    if people:
+        for person_id in people:
             await notifier.notify(
                 InvoiceAdded(
                     person_id=person_id,

@@ -320,6 +320,9 @@ class Reminders(Protocol):
     async def schedule(self, reminder: NewReminder, *, now: datetime) -> int:
         """Add it, or replace the schedule of the one with the same key (sent count reset)."""
 
+    async def schedule_many(self, reminders: Sequence[NewReminder], *, now: datetime) -> None:
+        """`schedule` for each, together (one statement); their keys are distinct."""
+
     async def cancel(self, key: str) -> int: ...
 
     async def cancel_prefix_later(self, prefix: str) -> None:

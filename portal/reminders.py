@@ -5,6 +5,7 @@ falls due, so a change of mind counts at once. Invoice reminders are scheduled h
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -136,11 +137,13 @@ async def schedule_invoice_reminders(
     invoice: InvoiceRecord,
     policy: ReminderPolicy,
     now: datetime,
+    people: Sequence[int] | None = None,
 ) -> int:
     """For an invoice as it now stands: a reminder `invoice_days_before` days before its due
     date and one on the day after it, at nine in Riga, to each active user of the client
     (those who did not opt in are skipped when it falls due). A paid invoice has none; a
-    changed one is scheduled anew. Returns how many were scheduled."""
+    changed one is scheduled anew. `people`: the client's active users, when the caller has
+    them already. Returns how many were scheduled."""
     prefix = invoice_key(client_id, deal_number, invoice.number)
     await uow.reminders.cancel_prefix_later(prefix)
     if invoice.data.paid:
@@ -161,23 +164,27 @@ async def schedule_invoice_reminders(
     after = due + timedelta(days=1)
     if after >= today:
         plans.append((ReminderKind.INVOICE_OVERDUE, after))
-    count = 0
-    for person_id in await uow.client_users.active_people(client_id):
-        for kind, day in plans:
-            await uow.reminders.schedule(
-                NewReminder(
-                    key=f"{prefix}{kind.value}:{person_id}",
-                    kind=kind,
-                    person_id=person_id,
-                    client_id=client_id,
-                    due_at=max(now, quiet_hours.riga_time(day, INVOICE_HOUR, tz=now)),
-                    max_count=1,
-                    details=details,
-                ),
-                now=now,
+    if not plans:  # long overdue: nothing to remind of, no need to ask who
+        return 0
+    if people is None:
+        people = await uow.client_users.active_people(client_id)
+    await uow.reminders.schedule_many(
+        [
+            NewReminder(
+                key=f"{prefix}{kind.value}:{person_id}",
+                kind=kind,
+                person_id=person_id,
+                client_id=client_id,
+                due_at=max(now, quiet_hours.riga_time(day, INVOICE_HOUR, tz=now)),
+                max_count=1,
+                details=details,
             )
-            count += 1
-    return count
+            for person_id in people
+            for kind, day in plans
+        ],
+        now=now,
+    )
+    return len(people) * len(plans)
 
 
 def signature_key(application_id: int, person_id: int | None = None) -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,6 +69,40 @@ def _forget_cancels(session: Session, transaction: Any) -> None:
         session.info.pop(CANCEL_PENDING, None)
 
 
+def _schedule_values(reminder: NewReminder, now: datetime) -> dict[str, Any]:
+    repeat = reminder.repeat
+    return {
+        "key": reminder.key,
+        "kind": reminder.kind.value,
+        "person_id": reminder.person_id,
+        "client_id": reminder.client_id,
+        "due_at": reminder.due_at,
+        "repeat_seconds": None if repeat is None else int(repeat.total_seconds()),
+        "max_count": reminder.max_count,
+        "sent_count": 0,
+        "details": dict(reminder.details),
+        "created_at": now,
+    }
+
+
+def _prebuilt_schedule() -> dict[str, Any]:
+    """An upsert by key (the sent count starts over, `created_at` stays), built once per
+    dialect: every invoice the API writes with a due date ahead schedules its reminders."""
+    columns = [c.name for c in _REMINDERS.c if c.name != "id"]
+    built = {}
+    for name, module in (("postgresql", postgresql), ("sqlite", sqlite)):
+        statement = module.insert(_REMINDERS).values({c: bindparam(c) for c in columns})
+        changed = {c: statement.excluded[c] for c in columns if c not in ("key", "created_at")}
+        built[name] = statement.on_conflict_do_update(index_elements=["key"], set_=changed)
+    return built
+
+
+_SCHEDULE = _prebuilt_schedule()
+_SCHEDULE_ONE = {
+    name: statement.returning(_REMINDERS.c.id) for name, statement in _SCHEDULE.items()
+}
+
+
 class SqlReminders:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -75,29 +110,18 @@ class SqlReminders:
 
     async def schedule(self, reminder: NewReminder, *, now: datetime) -> int:
         await self._pending()
-        values = {
-            "key": reminder.key,
-            "kind": reminder.kind.value,
-            "person_id": reminder.person_id,
-            "client_id": reminder.client_id,
-            "due_at": reminder.due_at,
-            "repeat_seconds": None
-            if reminder.repeat is None
-            else int(reminder.repeat.total_seconds()),
-            "max_count": reminder.max_count,
-            "sent_count": 0,
-            "details": dict(reminder.details),
-            "created_at": now,
-        }
-        insert = postgresql.insert if self._postgres else sqlite.insert
-        statement = insert(ReminderRow).values(values)
-        changed = {k: statement.excluded[k] for k in values if k not in ("key", "created_at")}
-        result = await self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[ReminderRow.key], set_=changed
-            ).returning(ReminderRow.id)
-        )
+        statement = _SCHEDULE_ONE["postgresql" if self._postgres else "sqlite"]
+        result = await self._session.execute(statement, _schedule_values(reminder, now))
         return int(result.scalar_one())
+
+    async def schedule_many(self, reminders: Sequence[NewReminder], *, now: datetime) -> None:
+        if not reminders:
+            return
+        await self._pending()
+        statement = _SCHEDULE["postgresql" if self._postgres else "sqlite"]
+        await self._session.execute(
+            statement, [_schedule_values(reminder, now) for reminder in reminders]
+        )
 
     async def cancel(self, key: str) -> int:
         await self._pending()

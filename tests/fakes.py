@@ -1373,6 +1373,11 @@ class FakeReminders:
         )
         return reminder_id
 
+    async def schedule_many(self, reminders: Sequence[NewReminder], *, now: datetime) -> None:
+        assert len({reminder.key for reminder in reminders}) == len(reminders), "keys repeat"
+        for reminder in reminders:
+            await self.schedule(reminder, now=now)
+
     async def cancel(self, key: str) -> int:
         return self._drop(lambda r: r.key == key)
 

@@ -205,6 +205,76 @@ async def test_reminders_cancelled_later_go_before_their_next_use_or_the_commit(
         assert await SqlUnitOfWork(session).reminders.of_key("inv:2:B:due") is not None
 
 
+async def test_reminders_scheduled_together_replace_by_key_in_one_statement(
+    database: Database,
+) -> None:
+    """An invoice's reminders (every user, both kinds) go in one statement after its pending
+    cancellation; a key scheduled again gets the new time and details, its count starts over."""
+    from portal.model import NewReminder, ReminderKind
+    from storage.models import Person
+
+    now = datetime(2027, 3, 1, 9, tzinfo=UTC)
+
+    def reminder(key: str, person_id: int, hours: int) -> NewReminder:
+        return NewReminder(
+            key=key,
+            kind=ReminderKind.INVOICE_OVERDUE,
+            person_id=person_id,
+            client_id=None,
+            due_at=now + timedelta(hours=hours),
+            max_count=1,
+            details={"invoice": f"R-{hours}", "amount": "1,50 €"},
+        )
+
+    async with database.transaction() as session:
+        people = [
+            Person(personal_code=code, given_name="Anna", family_name="Bērziņa")
+            for code in ("12058410000", "12058410001")
+        ]
+        session.add_all(people)
+        await session.flush()
+        anna, janis = (person.id for person in people)
+        reminders = SqlUnitOfWork(session).reminders
+        await reminders.schedule(reminder("inv:1:due:a", anna, 1), now=now)
+        await reminders.schedule(reminder("inv:1:stale:a", anna, 1), now=now)
+        first = await reminders.of_key("inv:1:due:a")
+        assert first is not None
+        await reminders.move(first.id, due_at=now, sent_count=1)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        if not args[2].startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE
+            statements.append(args[2])
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with database.transaction() as session:
+            reminders = SqlUnitOfWork(session).reminders
+            await reminders.cancel_prefix_later("inv:1:stale:")
+            before = len(statements)
+            await reminders.schedule_many(
+                [reminder("inv:1:due:a", anna, 5), reminder("inv:1:due:j", janis, 6)], now=now
+            )
+            # The pending cancellation, then the two reminders together.
+            assert [s.split()[0] for s in statements[before:]] == ["DELETE", "INSERT"]
+            await reminders.schedule_many([], now=now)
+            assert len(statements) == before + 2
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+    async with database.transaction() as session:
+        reminders = SqlUnitOfWork(session).reminders
+        again, new = await reminders.of_key("inv:1:due:a"), await reminders.of_key("inv:1:due:j")
+        assert await reminders.of_key("inv:1:stale:a") is None
+    assert again is not None and new is not None
+    assert (again.id, again.due_at, again.sent_count) == (first.id, now + timedelta(hours=5), 0)
+    assert again.details == {"invoice": "R-5", "amount": "1,50 €"}
+    assert (new.person_id, new.due_at, new.kind) == (
+        janis,
+        now + timedelta(hours=6),
+        ReminderKind.INVOICE_OVERDUE,
+    )
+
+
 async def test_activity_waits_for_the_commit_and_goes_with_a_client_deleted_after_it(
     database: Database,
 ) -> None:
