@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, event, select, text, update
+from sqlalchemy import and_, bindparam, delete, event, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -35,27 +35,58 @@ def _reminder(row: ReminderRow) -> Reminder:
 
 
 _REMINDERS: Any = ReminderRow.__table__
-_CANCEL_PREFIX = delete(_REMINDERS).where(_REMINDERS.c.key.like(bindparam("pattern"), escape="\\"))
-# PostgreSQL: several prefixes' cancellations in one statement (backslash is LIKE's escape by
-# default there; ESCAPE is not allowed with ANY).
-_CANCEL_PREFIXES = text("DELETE FROM reminders WHERE key LIKE ANY (CAST(:patterns AS TEXT[]))")
-CANCEL_PENDING = "reminders_cancel_pending"  # session.info: LIKE patterns waiting to go
 
 
-def _pattern(prefix: str) -> str:
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+# A prefix's reminders are a range of keys in code point order, which is UTF-8's byte order:
+# SQLite's BINARY collation and PostgreSQL's "C", whose index on the key (ix_reminders_key_c)
+# finds them. LIKE 'prefix%' could use neither PostgreSQL's unique index (its collation is the
+# database's) nor, with a bound pattern, a prepared statement's generic plan: every invoice
+# the API wrote read the whole table.
+def _in_range(key: Any) -> Any:
+    return and_(key >= bindparam("low"), key < bindparam("high"))
+
+
+_CANCEL_RANGE = {
+    "postgresql": delete(_REMINDERS).where(_in_range(_REMINDERS.c.key.collate("C"))),
+    "sqlite": delete(_REMINDERS).where(_in_range(_REMINDERS.c.key)),
+}
+# PostgreSQL: several prefixes' cancellations in one statement, an index range scan each.
+_CANCEL_RANGES = text(
+    "DELETE FROM reminders USING unnest(CAST(:lows AS TEXT[]), CAST(:highs AS TEXT[]))"
+    ' AS prefix(low, high) WHERE (reminders.key COLLATE "C") >= prefix.low'
+    ' AND (reminders.key COLLATE "C") < prefix.high'
+)
+CANCEL_PENDING = "reminders_cancel_pending"  # session.info: prefixes waiting to go
+
+
+def prefix_range(prefix: str) -> tuple[str, str]:
+    """(low, high): a key starts with `prefix` exactly when low <= key < high in code point
+    order (high is the prefix with its last character's successor)."""
+    stem = prefix.rstrip(chr(0x10FFFF))
+    if not stem:
+        raise ValueError("a prefix of reminder keys must not be empty")
+    successor = ord(stem[-1]) + 1
+    if 0xD800 <= successor <= 0xDFFF:  # surrogates are no characters: the next one is
+        successor = 0xE000
+    return prefix, stem[:-1] + chr(successor)
+
+
+def _dialect(session: Session) -> str:
+    return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
 
 
 def _cancel_pending(session: Session) -> None:
     """The cancellations `cancel_prefix_later` left: one statement on PostgreSQL."""
-    patterns: list[str] | None = session.info.pop(CANCEL_PENDING, None)
-    if not patterns:
+    prefixes: list[str] | None = session.info.pop(CANCEL_PENDING, None)
+    if not prefixes:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_CANCEL_PREFIXES, {"patterns": patterns})
+    ranges = [prefix_range(prefix) for prefix in prefixes]
+    if _dialect(session) == "postgresql":
+        lows, highs = zip(*ranges, strict=True)
+        session.execute(_CANCEL_RANGES, {"lows": list(lows), "highs": list(highs)})
     else:
-        for pattern in patterns:
-            session.execute(_CANCEL_PREFIX, {"pattern": pattern})
+        for low, high in ranges:
+            session.execute(_CANCEL_RANGE["sqlite"], {"low": low, "high": high})
 
 
 @event.listens_for(Session, "before_commit")
@@ -135,7 +166,8 @@ class SqlReminders:
         if self._session.in_nested_transaction():  # a savepoint rolled back takes it back
             await self.cancel_prefix(prefix)
             return
-        self._session.sync_session.info.setdefault(CANCEL_PENDING, []).append(_pattern(prefix))
+        prefix_range(prefix)  # an empty prefix fails here, not at the COMMIT
+        self._session.sync_session.info.setdefault(CANCEL_PENDING, []).append(prefix)
 
     async def _pending(self) -> None:
         if CANCEL_PENDING in self._session.sync_session.info:
@@ -143,10 +175,9 @@ class SqlReminders:
 
     async def cancel_prefix(self, prefix: str) -> int:
         await self._pending()
-        # Core, built once: every invoice the API writes cancels its reminders first, and
-        # the ORM's bulk delete (which also looks through the session) cost more CPU than
-        # the statement. No reminder row is changed through the ORM, so nothing goes stale.
-        result = await self._session.execute(_CANCEL_PREFIX, {"pattern": _pattern(prefix)})
+        low, high = prefix_range(prefix)
+        statement = _CANCEL_RANGE["postgresql" if self._postgres else "sqlite"]
+        result = await self._session.execute(statement, {"low": low, "high": high})
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def get(self, reminder_id: int) -> Reminder | None:
