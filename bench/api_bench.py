@@ -5,7 +5,9 @@
    must stay within 2x (keyset paging on the primary key).
 2. Writes beside the chat: the full bot (`altum-bot run`) takes the chat bench's open loop
    (bench/bot_bench.py: 100 updates/s, latency = update sent -> last reply) alone, then the
-   same loop while 500 API writes/s (PUT deals and invoices) arrive; the chat's p50/p99 with
+   same loop while 500 API writes/s arrive (PUT deals and invoices, mostly updates, for a
+   client with two users: half the invoices due ahead, whose reminders are scheduled anew,
+   half paid; 10^5 other clients' reminders in the table); the chat's p50/p99 with
    writes are printed as ratios to the chat-only run of the same round, beside the chat's
    latency target (p99 <= 50 ms) and the writes' own latency and achieved rate. The writes
    come from a process of their own (ALTUM's systems are not in Telegram's event loop).
@@ -29,12 +31,13 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import asyncpg
+from sqlalchemy import insert, select, text
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,10 +62,14 @@ from bot_bench import (  # noqa: E402
 from bot.ops.api_tokens import create as create_token  # noqa: E402
 from bot.ops.ur_import import run_import  # noqa: E402
 from emulator import EmulatorClient, EmulatorServer  # noqa: E402
+from storage.database import Database  # noqa: E402
 from storage.migrate import upgrade_async  # noqa: E402
+from storage.models import Person  # noqa: E402
+from storage.reminder_models import ReminderRow  # noqa: E402
 
 DEMO_DATA = ROOT / "bot" / "ops" / "demo_data"
 PAGE = 100
+REMINDERS = 100_000  # other clients' reminders in the table while the API writes
 DEAL = {
     "product": "Apgrozāmo līdzekļu aizdevums",
     "amount": "150000.00",
@@ -135,6 +142,23 @@ async def page_times(base: str, token: str, count: int, pages: int) -> list[floa
 # ---- writes beside the chat ------------------------------------------------------------
 
 
+def write_for(client_id: int, n: int) -> tuple[str, dict[str, Any]]:
+    """The n-th write: every other one a deal's update; the rest invoices of those deals
+    (mostly updates), half unpaid and due ahead, whose reminders are scheduled anew for the
+    client's two users, half paid, whose reminders are cancelled."""
+    deal = f"B-{n % 50}"
+    if n % 2:
+        return f"/clients/{client_id}/deals/{deal}", {**DEAL, "balance": f"{100000 + n % 997}.00"}
+    today = date.today()
+    invoice: dict[str, Any] = {
+        "amount": f"{1000 + n % 13}.50",
+        "due_date": (today + timedelta(days=20 + n % 60)).isoformat(),
+    }
+    if n % 4 == 2:
+        invoice.update(paid=True, paid_on=today.isoformat())
+    return f"/clients/{client_id}/deals/{deal}/invoices/R-{n % 400}", invoice
+
+
 async def writes_at_rate(
     base: str, token: str, client_id: int, rate: float, seconds: float
 ) -> list[float]:
@@ -147,13 +171,7 @@ async def writes_at_rate(
     ) as http:
 
         async def one(n: int) -> None:
-            deal = f"B-{n % 50}"
-            if n % 2:
-                path = f"/clients/{client_id}/deals/{deal}"
-                body: dict[str, Any] = {**DEAL, "balance": f"{100000 + n % 997}.00"}
-            else:
-                path = f"/clients/{client_id}/deals/{deal}/invoices/R-{n % 400}"
-                body = {"amount": f"{1000 + n % 13}.50", "due_date": "2026-06-15"}
+            path, body = write_for(client_id, n)
             started = time.perf_counter()
             async with http.put(base + "/api/v1" + path, json=body) as response:
                 await response.read()
@@ -179,13 +197,7 @@ async def closed_writes(base: str, token: str, client_id: int, workers: int, sec
             nonlocal done
             n = w
             while time.perf_counter() < deadline:
-                deal = f"B-{n % 50}"
-                if n % 2:
-                    path = f"/clients/{client_id}/deals/{deal}"
-                    body: dict[str, Any] = {**DEAL, "balance": f"{100000 + n % 997}.00"}
-                else:
-                    path = f"/clients/{client_id}/deals/{deal}/invoices/R-{n % 400}"
-                    body = {"amount": f"{1000 + n % 13}.50", "due_date": "2026-06-15"}
+                path, body = write_for(client_id, n)
                 async with http.put(base + "/api/v1" + path, json=body) as response:
                     await response.read()
                     if response.status == 503:  # shed: the queue held more than a second
@@ -259,12 +271,49 @@ async def prepare_writes(base: str, token: str) -> int:
         ) as r:
             client = await r.json()
             assert r.status == 201, client
+        for code, role in (("120584-12349", "main"), ("03037915671", "additional")):
+            async with http.post(
+                f"{base}/api/v1/clients/{client['id']}/users",
+                json={"personal_code": code, "role": role},
+            ) as r:
+                assert r.status == 201, await r.text()
         for n in range(50):  # the deals the invoices belong to
             async with http.put(
                 f"{base}/api/v1/clients/{client['id']}/deals/B-{n}", json=DEAL
             ) as r:
                 assert r.status in (200, 201), await r.text()
     return int(client["id"])
+
+
+async def fill_reminders(url: str, count: int) -> None:
+    """Other clients' invoice reminders, `count` of them, as a bot in service has: every
+    invoice written cancels its own by their keys' prefix, which must not read them all."""
+    database = Database(url)
+    try:
+        async with database.transaction() as session:
+            person_id = await session.scalar(select(Person.id).order_by(Person.id).limit(1))
+            due, now = datetime(2099, 1, 1, 7, tzinfo=UTC), datetime.now(UTC)
+            rows: list[dict[str, Any]] = [
+                {
+                    "key": f"invoice:{9000 + n % 5000}:K-{n}:R-1:invoice_due:{person_id}",
+                    "kind": "invoice_due",
+                    "person_id": person_id,
+                    "client_id": None,
+                    "due_at": due,
+                    "repeat_seconds": None,
+                    "max_count": 1,
+                    "sent_count": 0,
+                    "details": {},
+                    "created_at": now,
+                }
+                for n in range(count)
+            ]
+            await session.execute(insert(ReminderRow), rows)
+        async with database.engine.connect() as connection:  # as autovacuum soon would
+            await connection.execute(text("ANALYZE reminders"))
+            await connection.commit()
+    finally:
+        await database.dispose()
 
 
 async def profile(pid: int, name: str, args: argparse.Namespace) -> Any:
@@ -292,7 +341,7 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
     await upgrade_async(url)
     await run_import(url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
     _record, token = await create_token(
-        url, "bench", ["clients:write", "deals:write", "events:read"]
+        url, "bench", ["clients:write", "deals:write", "users:write", "events:read"]
     )
     web_port = free_port()
     base = f"http://127.0.0.1:{web_port}"
@@ -322,6 +371,7 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
                 for i in range(args.users)
             ]
             client_id = await prepare_writes(base, token)
+            await fill_reminders(url, REMINDERS)
             await open_loop(emu, subject, users[:20], 20, 1.0)  # warm up
             if args.closed:
                 await closed_writes(base, token, client_id, args.closed, 1.0)  # warm up
