@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,13 +51,39 @@ _CANCEL_RANGE = {
     "postgresql": delete(_REMINDERS).where(_in_range(_REMINDERS.c.key.collate("C"))),
     "sqlite": delete(_REMINDERS).where(_in_range(_REMINDERS.c.key)),
 }
-# PostgreSQL: several prefixes' cancellations in one statement, an index range scan each.
+# PostgreSQL: several prefixes' cancellations in one statement, an index range scan each,
+# sparing the keys scheduled again after them.
 _CANCEL_RANGES = text(
     "DELETE FROM reminders USING unnest(CAST(:lows AS TEXT[]), CAST(:highs AS TEXT[]))"
     ' AS prefix(low, high) WHERE (reminders.key COLLATE "C") >= prefix.low'
     ' AND (reminders.key COLLATE "C") < prefix.high'
+    " AND NOT reminders.key = ANY (CAST(:kept AS TEXT[]))"
 )
-CANCEL_PENDING = "reminders_cancel_pending"  # session.info: prefixes waiting to go
+# SQLite: one range at a time (in-process, no round trip), sparing the same.
+_CANCEL_RANGE_KEEPING = delete(_REMINDERS).where(
+    _in_range(_REMINDERS.c.key), _REMINDERS.c.key.not_in(bindparam("kept", expanding=True))
+)
+CANCEL_PENDING = "reminders_cancel_pending"  # session.info: a _Pending
+
+
+@dataclass
+class _Pending:
+    """Cancellations waiting for the COMMIT: every key in their ranges goes, except those
+    scheduled again after the last cancellation that covers them (`kept`). So an invoice
+    that is cancelled and scheduled anew, as every unpaid one the API writes is, costs no
+    DELETE of its own: a batch's go in one."""
+
+    ranges: list[tuple[str, str]] = field(default_factory=list)
+    kept: set[str] = field(default_factory=set)
+
+    def cancel(self, prefix: str) -> None:
+        low, high = prefix_range(prefix)
+        if (low, high) not in self.ranges:  # the same invoice twice in a batch
+            self.ranges.append((low, high))
+        self.kept = {key for key in self.kept if not low <= key < high}
+
+    def keep(self, keys: Iterable[str]) -> None:
+        self.kept.update(k for k in keys if any(lo <= k < hi for lo, hi in self.ranges))
 
 
 def prefix_range(prefix: str) -> tuple[str, str]:
@@ -77,16 +104,16 @@ def _dialect(session: Session) -> str:
 
 def _cancel_pending(session: Session) -> None:
     """The cancellations `cancel_prefix_later` left: one statement on PostgreSQL."""
-    prefixes: list[str] | None = session.info.pop(CANCEL_PENDING, None)
-    if not prefixes:
+    pending: _Pending | None = session.info.pop(CANCEL_PENDING, None)
+    if pending is None or not pending.ranges:
         return
-    ranges = [prefix_range(prefix) for prefix in prefixes]
+    kept = sorted(pending.kept)
     if _dialect(session) == "postgresql":
-        lows, highs = zip(*ranges, strict=True)
-        session.execute(_CANCEL_RANGES, {"lows": list(lows), "highs": list(highs)})
+        lows, highs = zip(*pending.ranges, strict=True)
+        session.execute(_CANCEL_RANGES, {"lows": list(lows), "highs": list(highs), "kept": kept})
     else:
-        for low, high in ranges:
-            session.execute(_CANCEL_RANGE["sqlite"], {"low": low, "high": high})
+        for low, high in pending.ranges:
+            session.execute(_CANCEL_RANGE_KEEPING, {"low": low, "high": high, "kept": kept})
 
 
 @event.listens_for(Session, "before_commit")
@@ -140,7 +167,7 @@ class SqlReminders:
         self._postgres = session.get_bind().dialect.name == "postgresql"
 
     async def schedule(self, reminder: NewReminder, *, now: datetime) -> int:
-        await self._pending()
+        await self._before_scheduling([reminder])
         statement = _SCHEDULE_ONE["postgresql" if self._postgres else "sqlite"]
         result = await self._session.execute(statement, _schedule_values(reminder, now))
         return int(result.scalar_one())
@@ -148,7 +175,7 @@ class SqlReminders:
     async def schedule_many(self, reminders: Sequence[NewReminder], *, now: datetime) -> None:
         if not reminders:
             return
-        await self._pending()
+        await self._before_scheduling(reminders)
         statement = _SCHEDULE["postgresql" if self._postgres else "sqlite"]
         await self._session.execute(
             statement, [_schedule_values(reminder, now) for reminder in reminders]
@@ -166,8 +193,20 @@ class SqlReminders:
         if self._session.in_nested_transaction():  # a savepoint rolled back takes it back
             await self.cancel_prefix(prefix)
             return
-        prefix_range(prefix)  # an empty prefix fails here, not at the COMMIT
-        self._session.sync_session.info.setdefault(CANCEL_PENDING, []).append(prefix)
+        info = self._session.sync_session.info
+        info.setdefault(CANCEL_PENDING, _Pending()).cancel(prefix)
+
+    async def _before_scheduling(self, reminders: Sequence[NewReminder]) -> None:
+        """A key that a pending cancellation covers is spared by it; inside a savepoint the
+        cancellations go first instead (a savepoint rolled back would take the reminder
+        back, but not its being spared)."""
+        pending: _Pending | None = self._session.sync_session.info.get(CANCEL_PENDING)
+        if pending is None:
+            return
+        if self._session.in_nested_transaction():
+            await self._pending()
+        else:
+            pending.keep(reminder.key for reminder in reminders)
 
     async def _pending(self) -> None:
         if CANCEL_PENDING in self._session.sync_session.info:
