@@ -244,16 +244,11 @@ class Invoices(Protocol):
 
     async def of_deal(self, deal: DealRecord) -> list[InvoiceRecord]: ...
 
-    async def put(
-        self, deal: DealRecord, number: str, data: InvoiceData, *, now: datetime
-    ) -> tuple[InvoiceRecord, bool]:
-        """Insert or update; True when it was inserted."""
-
     async def put_in_deal(
         self, client_id: int, deal_number: str, number: str, data: InvoiceData, *, now: datetime
     ) -> tuple[InvoiceRecord, bool] | None:
-        """`put` into the client's deal of that number, found by the same statement where
-        the database allows (one round trip); None when there is no such deal."""
+        """Insert or update the invoice of the client's deal of that number, found by the
+        same statement (one round trip); True when it was inserted. None: no such deal."""
 
 
 class ApiTokens(Protocol):

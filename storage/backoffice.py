@@ -6,7 +6,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, bindparam, cast, delete, exists, select, true, update
+from sqlalchemy import (
+    Select,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    literal_column,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -169,13 +179,15 @@ _GET_DEAL = select(_DEALS).where(
     _DEALS.c.client_id == bindparam("client_id"), _DEALS.c.number == bindparam("number")
 )
 _PUT_DEAL = _prebuilt_upsert(_DEALS, ("client_id", "number"))
-_PUT_INVOICE = _prebuilt_upsert(_INVOICES, ("deal_id", "number"))
 
 
-def _put_invoice_in_deal() -> Any:
-    """PostgreSQL: the invoice's upsert that finds its deal by the client and deal number in
-    the same statement (a CTE), and answers with the deal's currency. No row: no such deal.
-    (SQLite allows no INSERT in a CTE; there the deal is read first, in-process.)"""
+def _put_invoice_in_deal() -> dict[str, Any]:
+    """The invoice's upsert that finds its deal by the client and deal number in the same
+    statement, and answers with the deal's currency: one round trip, not two. No row: no
+    such deal. PostgreSQL: a CTE. SQLite allows no INSERT in a CTE: INSERT … SELECT from
+    the deal, with the currency read by a subquery in RETURNING."""
+    columns = [c.name for c in _INVOICES.c if c.name not in ("id", "deal_id")]
+    kept = ("number", "created_at")
     deal = (
         select(_DEALS.c.id, _DEALS.c.currency)
         .where(
@@ -184,16 +196,32 @@ def _put_invoice_in_deal() -> Any:
         )
         .cte("deal")
     )
-    columns = [c.name for c in _INVOICES.c if c.name not in ("id", "deal_id")]
     values = select(deal.c.id, *(cast(bindparam(c), _INVOICES.c[c].type) for c in columns))
     statement = postgresql.insert(_INVOICES).from_select(["deal_id", *columns], values)
-    updated = {c: statement.excluded[c] for c in columns if c not in ("number", "created_at")}
+    updated = {c: statement.excluded[c] for c in columns if c not in kept}
     upsert = (
         statement.on_conflict_do_update(index_elements=["deal_id", "number"], set_=updated)
         .returning(*_INVOICES.c)
         .cte("upserted")
     )
-    return select(upsert, deal.c.currency).select_from(upsert.join(deal, true()))
+    in_postgres = select(upsert, deal.c.currency).select_from(upsert.join(deal, true()))
+
+    # SQLite: no CAST (to DATE or DATETIME it would make numbers of the dates).
+    found = select(_DEALS.c.id, *(bindparam(c, type_=_INVOICES.c[c].type) for c in columns))
+    found = found.where(
+        _DEALS.c.client_id == bindparam("client_id"),
+        _DEALS.c.number == bindparam("deal_number"),
+    )
+    insert = sqlite.insert(_INVOICES).from_select(["deal_id", *columns], found)
+    updated = {c: insert.excluded[c] for c in columns if c not in kept}
+    # Correlated to the row written (SQLAlchemy does not correlate into RETURNING).
+    currency = literal_column(
+        "(SELECT currency FROM deals WHERE deals.id = invoices.deal_id)", _DEALS.c.currency.type
+    )
+    in_sqlite = insert.on_conflict_do_update(
+        index_elements=["deal_id", "number"], set_=updated
+    ).returning(*_INVOICES.c, currency.label("currency"))
+    return {"postgresql": in_postgres, "sqlite": in_sqlite}
 
 
 _PUT_INVOICE_IN_DEAL = _put_invoice_in_deal()
@@ -297,25 +325,16 @@ class SqlInvoices:
         )
         return [self._record(row, deal) for row in rows]
 
-    async def put(
-        self, deal: DealRecord, number: str, data: InvoiceData, *, now: datetime
-    ) -> tuple[InvoiceRecord, bool]:
-        params = {"deal_id": deal.id, **_invoice_values(number, data, now)}
-        row = (await self._session.execute(_PUT_INVOICE[_dialect(self._session)], params)).one()
-        return self._record(row, deal), row.created_at == now
-
     async def put_in_deal(
         self, client_id: int, deal_number: str, number: str, data: InvoiceData, *, now: datetime
     ) -> tuple[InvoiceRecord, bool] | None:
-        if _dialect(self._session) == "sqlite":
-            deal = await SqlDeals(self._session).get(client_id, deal_number)
-            return None if deal is None else await self.put(deal, number, data, now=now)
         params = {
             "client_id": client_id,
             "deal_number": deal_number,
             **_invoice_values(number, data, now),
         }
-        row = (await self._session.execute(_PUT_INVOICE_IN_DEAL, params)).first()
+        statement = _PUT_INVOICE_IN_DEAL[_dialect(self._session)]
+        row = (await self._session.execute(statement, params)).first()
         return None if row is None else (self._record(row, None), row.created_at == now)
 
 

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, event, select, text, update
+from sqlalchemy import and_, bindparam, delete, event, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -59,10 +60,17 @@ _CANCEL_RANGES = text(
     ' AND (reminders.key COLLATE "C") < prefix.high'
     " AND NOT reminders.key = ANY (CAST(:kept AS TEXT[]))"
 )
-# SQLite: one range at a time (in-process, no round trip), sparing the same.
-_CANCEL_RANGE_KEEPING = delete(_REMINDERS).where(
-    _in_range(_REMINDERS.c.key), _REMINDERS.c.key.not_in(bindparam("kept", expanding=True))
-)
+
+
+@functools.cache
+def _cancel_ranges_sqlite(count: int) -> Any:
+    """SQLite: `count` ranges in one statement (OR'd ranges: an index search each), sparing
+    the same; built once per count (a batch has at most a few dozen)."""
+    key = _REMINDERS.c.key
+    ranges = [and_(key >= bindparam(f"low{n}"), key < bindparam(f"high{n}")) for n in range(count)]
+    return delete(_REMINDERS).where(or_(*ranges), key.not_in(bindparam("kept", expanding=True)))
+
+
 CANCEL_PENDING = "reminders_cancel_pending"  # session.info: a _Pending
 
 
@@ -112,8 +120,10 @@ def _cancel_pending(session: Session) -> None:
         lows, highs = zip(*pending.ranges, strict=True)
         session.execute(_CANCEL_RANGES, {"lows": list(lows), "highs": list(highs), "kept": kept})
     else:
-        for low, high in pending.ranges:
-            session.execute(_CANCEL_RANGE_KEEPING, {"low": low, "high": high, "kept": kept})
+        params: dict[str, Any] = {"kept": kept}
+        for n, (low, high) in enumerate(pending.ranges):
+            params[f"low{n}"], params[f"high{n}"] = low, high
+        session.execute(_cancel_ranges_sqlite(len(pending.ranges)), params)
 
 
 @event.listens_for(Session, "before_commit")

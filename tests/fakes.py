@@ -653,9 +653,13 @@ class FakeInvoices:
         invoices = (i for i in self.rows.values() if i.deal_id == deal.id)
         return sorted(invoices, key=lambda i: (i.data.due_date, i.id))
 
-    async def put(
-        self, deal: DealRecord, number: str, data: InvoiceData, *, now: datetime
-    ) -> tuple[InvoiceRecord, bool]:
+    async def put_in_deal(
+        self, client_id: int, deal_number: str, number: str, data: InvoiceData, *, now: datetime
+    ) -> tuple[InvoiceRecord, bool] | None:
+        assert self._deals is not None
+        deal = await self._deals.get(client_id, deal_number)
+        if deal is None:
+            return None
         old = await self.get(deal, number)
         if old is not None:
             self.rows[old.id] = replace(old, data=data, updated_at=now)
@@ -665,13 +669,6 @@ class FakeInvoices:
         )
         self.rows[invoice.id] = invoice
         return invoice, True
-
-    async def put_in_deal(
-        self, client_id: int, deal_number: str, number: str, data: InvoiceData, *, now: datetime
-    ) -> tuple[InvoiceRecord, bool] | None:
-        assert self._deals is not None
-        deal = await self._deals.get(client_id, deal_number)
-        return None if deal is None else await self.put(deal, number, data, now=now)
 
 
 @dataclass

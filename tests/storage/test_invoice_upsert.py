@@ -1,0 +1,87 @@
+"""An invoice written into a deal found by its number: one statement on both databases (a CTE
+on PostgreSQL, INSERT … SELECT on SQLite), in the deal's currency, inserted then updated."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from portal.model import DealData, DealStatus, InvoiceData
+from storage.database import Database
+from storage.models import Client
+from storage.repositories import SqlUnitOfWork
+
+T0 = datetime(2027, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+def deal(currency: str) -> DealData:
+    return DealData(
+        product="Aizdevums",
+        amount=Decimal("1000.00"),
+        currency=currency,
+        balance=Decimal("900.00"),
+        start_date=date(2026, 1, 1),
+        end_date=None,
+        status=DealStatus.ACTIVE,
+    )
+
+
+@pytest.fixture
+async def database(database_url: str):  # type: ignore[no-untyped-def]
+    database = Database(database_url)
+    yield database
+    await database.dispose()
+
+
+async def test_an_invoice_is_upserted_into_its_deal_in_one_statement(database: Database) -> None:
+    async with database.transaction() as session:
+        client = Client(kind="legal_entity", name="SIA Ozolkalna Koks")
+        session.add(client)
+        await session.flush()
+        uow = SqlUnitOfWork(session)
+        euro, _ = await uow.deals.put(client.id, "B-1", deal("EUR"), now=T0)
+        dollar, _ = await uow.deals.put(client.id, "B-2", deal("USD"), now=T0)
+        client_id = client.id
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        if not args[2].startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE
+            statements.append(args[2])
+
+    unpaid = InvoiceData(
+        amount=Decimal("12.34"), due_date=date(2027, 4, 15), paid=False, paid_on=None
+    )
+    paid = InvoiceData(
+        amount=Decimal("12.35"), due_date=date(2027, 4, 16), paid=True, paid_on=date(2027, 4, 2)
+    )
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with database.transaction() as session:
+            invoices = SqlUnitOfWork(session).invoices
+            first = await invoices.put_in_deal(client_id, "B-2", "R-1", unpaid, now=T0)
+            assert len(statements) == 1
+            later = T0 + timedelta(minutes=5)
+            again = await invoices.put_in_deal(client_id, "B-2", "R-1", paid, now=later)
+            other = await invoices.put_in_deal(client_id, "B-1", "R-1", unpaid, now=later)
+            missing = await invoices.put_in_deal(client_id, "B-3", "R-1", unpaid, now=later)
+            elsewhere = await invoices.put_in_deal(client_id + 1, "B-1", "R-1", unpaid, now=later)
+            assert len(statements) == 5
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+    assert first is not None and again is not None and other is not None
+    assert missing is None and elsewhere is None
+    (invoice, created), (updated, created_again) = first, again
+    assert created and not created_again
+    assert (invoice.deal_id, invoice.currency, invoice.data, invoice.created_at) == (
+        dollar.id,
+        "USD",
+        unpaid,
+        T0,
+    )
+    assert (updated.id, updated.currency, updated.data) == (invoice.id, "USD", paid)
+    assert (updated.created_at, updated.updated_at) == (T0, T0 + timedelta(minutes=5))
+    assert other[1] and other[0].deal_id == euro.id and other[0].currency == "EUR"
