@@ -165,9 +165,8 @@ def _prebuilt_schedule() -> dict[str, Any]:
     return built
 
 
-_SCHEDULE = _prebuilt_schedule()
-_SCHEDULE_ONE = {
-    name: statement.returning(_REMINDERS.c.id) for name, statement in _SCHEDULE.items()
+_SCHEDULE = {
+    name: statement.returning(_REMINDERS.c.id) for name, statement in _prebuilt_schedule().items()
 }
 
 
@@ -178,7 +177,7 @@ class SqlReminders:
 
     async def schedule(self, reminder: NewReminder, *, now: datetime) -> int:
         await self._before_scheduling([reminder])
-        statement = _SCHEDULE_ONE["postgresql" if self._postgres else "sqlite"]
+        statement = _SCHEDULE["postgresql" if self._postgres else "sqlite"]
         result = await self._session.execute(statement, _schedule_values(reminder, now))
         return int(result.scalar_one())
 
@@ -186,6 +185,8 @@ class SqlReminders:
         if not reminders:
             return
         await self._before_scheduling(reminders)
+        # With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT ("insertmanyvalues")
+        # rather than asyncpg's executemany, one execution per row.
         statement = _SCHEDULE["postgresql" if self._postgres else "sqlite"]
         await self._session.execute(
             statement, [_schedule_values(reminder, now) for reminder in reminders]

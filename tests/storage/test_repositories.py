@@ -262,6 +262,8 @@ async def test_reminders_scheduled_anew_are_spared_by_their_pending_cancellation
             await reminders.cancel_prefix_later("inv:2:")  # written again, now paid
             await reminders.schedule_many([], now=now)
             assert [s.split()[0] for s in statements[before:]] == ["INSERT", "INSERT"]
+            # One statement of both rows, not one execution a row.
+            assert statements[before].split(" ON CONFLICT")[0].count("), (") == 1
         # The cancellations at COMMIT, together.
         assert [s.split()[0] for s in statements[before:]] == ["INSERT", "INSERT", "DELETE"]
     finally:
