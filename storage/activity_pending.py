@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from storage.models import ActivityEventRow
-
-ACTIVITY_PENDING = "activity_pending"  # session.info: events waiting for the COMMIT
+from storage.until_commit import UntilCommit
 
 _TABLE: Any = ActivityEventRow.__table__
 # RETURNING makes SQLAlchemy send N rows as one multi-row INSERT ("insertmanyvalues") rather
@@ -31,21 +30,5 @@ def insert_activity(session: Session, rows: list[dict[str, Any]]) -> None:
     session.execute(_RECORD, rows)
 
 
-def insert_pending_activity(session: Session) -> None:
-    """The events waiting in the session, now (`AsyncSession.run_sync`, or at COMMIT)."""
-    pending: list[dict[str, Any]] | None = session.info.pop(ACTIVITY_PENDING, None)
-    if pending:
-        insert_activity(session, pending)
-
-
-@event.listens_for(Session, "before_commit")
-def _before_commit(session: Session) -> None:
-    """Runs inside the COMMIT's greenlet, so these statements may use the async driver."""
-    insert_pending_activity(session)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget(session: Session, transaction: Any) -> None:
-    """A rolled-back transaction's events go with it."""
-    if transaction.parent is None:
-        session.info.pop(ACTIVITY_PENDING, None)
+# The events waiting for the COMMIT (`SqlActivityLog.record`); `ACTIVITY.flush` inserts them now.
+ACTIVITY: UntilCommit[list[dict[str, Any]]] = UntilCommit("activity_pending", list, insert_activity)

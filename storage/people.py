@@ -24,7 +24,7 @@ from portal.model import (
     RegistrationStatus,
     Role,
 )
-from storage.activity_pending import ACTIVITY_PENDING, insert_pending_activity
+from storage.activity_pending import ACTIVITY
 from storage.models import (
     Client,
     LoginFlow,
@@ -376,8 +376,7 @@ class SqlClients:
         self._names.pop(client_id, None)
         # Events recorded earlier in this transaction (a batch of API requests) may name the
         # client: inserted now, they go with it, as they would have without the wait.
-        if ACTIVITY_PENDING in self._session.sync_session.info:
-            await self._session.run_sync(insert_pending_activity)
+        await ACTIVITY.flush(self._session)
         await self._session.execute(delete(Client).where(Client.id == client_id))
 
 

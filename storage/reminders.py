@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, event, or_, select, text, update
+from sqlalchemy import and_, bindparam, delete, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from portal import quiet_hours
 from portal.model import NewReminder, NotificationPreferences, Reminder, ReminderKind
 from storage.reminder_models import NotificationPreference, ReminderRow
+from storage.until_commit import UntilCommit
 
 _KINDS = {kind.value for kind in ReminderKind}
 
@@ -71,9 +72,6 @@ def _cancel_ranges_sqlite(count: int) -> Any:
     return delete(_REMINDERS).where(or_(*ranges), key.not_in(bindparam("kept", expanding=True)))
 
 
-CANCEL_PENDING = "reminders_cancel_pending"  # session.info: a _Pending
-
-
 @dataclass
 class _Pending:
     """Cancellations waiting for the COMMIT: every key in their ranges goes, except those
@@ -110,10 +108,9 @@ def _dialect(session: Session) -> str:
     return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
 
 
-def _cancel_pending(session: Session) -> None:
-    """The cancellations `cancel_prefix_later` left: one statement on PostgreSQL."""
-    pending: _Pending | None = session.info.pop(CANCEL_PENDING, None)
-    if pending is None or not pending.ranges:
+def _cancel(session: Session, pending: _Pending) -> None:
+    """The cancellations `cancel_prefix_later` left: one statement."""
+    if not pending.ranges:
         return
     kept = sorted(pending.kept)
     if _dialect(session) == "postgresql":
@@ -126,15 +123,7 @@ def _cancel_pending(session: Session) -> None:
         session.execute(_cancel_ranges_sqlite(len(pending.ranges)), params)
 
 
-@event.listens_for(Session, "before_commit")
-def _cancel_before_commit(session: Session) -> None:
-    _cancel_pending(session)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget_cancels(session: Session, transaction: Any) -> None:
-    if transaction.parent is None:
-        session.info.pop(CANCEL_PENDING, None)
+_CANCELS = UntilCommit("reminders_cancel_pending", _Pending, _cancel)
 
 
 def _schedule_values(reminder: NewReminder, now: datetime) -> dict[str, Any]:
@@ -204,14 +193,13 @@ class SqlReminders:
         if self._session.in_nested_transaction():  # a savepoint rolled back takes it back
             await self.cancel_prefix(prefix)
             return
-        info = self._session.sync_session.info
-        info.setdefault(CANCEL_PENDING, _Pending()).cancel(prefix)
+        _CANCELS.pending(self._session).cancel(prefix)
 
     async def _before_scheduling(self, reminders: Sequence[NewReminder]) -> None:
         """A key that a pending cancellation covers is spared by it; inside a savepoint the
         cancellations go first instead (a savepoint rolled back would take the reminder
         back, but not its being spared)."""
-        pending: _Pending | None = self._session.sync_session.info.get(CANCEL_PENDING)
+        pending = _CANCELS.peek(self._session)
         if pending is None:
             return
         if self._session.in_nested_transaction():
@@ -220,8 +208,7 @@ class SqlReminders:
             pending.keep(reminder.key for reminder in reminders)
 
     async def _pending(self) -> None:
-        if CANCEL_PENDING in self._session.sync_session.info:
-            await self._session.run_sync(_cancel_pending)
+        await _CANCELS.flush(self._session)
 
     async def cancel_prefix(self, prefix: str) -> int:
         await self._pending()

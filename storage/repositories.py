@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.model import Action, ActivityEvent, TelegramAccount
-from storage.activity_pending import ACTIVITY_PENDING, insert_activity, insert_pending_activity
+from storage.activity_pending import ACTIVITY, insert_activity
 from storage.applications import SqlApplications
 from storage.backoffice import (
     SqlApiTokens,
@@ -190,14 +190,13 @@ class SqlActivityLog:
         if session.in_nested_transaction():
             await self._insert([row])
         else:
-            session.sync_session.info.setdefault(ACTIVITY_PENDING, []).append(row)
+            ACTIVITY.pending(session).append(row)
 
     async def _insert(self, rows: list[dict[str, Any]]) -> None:
         await self._session.run_sync(insert_activity, rows)
 
     async def _insert_pending(self) -> None:
-        if ACTIVITY_PENDING in self._session.sync_session.info:
-            await self._session.run_sync(insert_pending_activity)
+        await ACTIVITY.flush(self._session)
 
     async def of_client(
         self,
