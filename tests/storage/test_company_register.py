@@ -6,7 +6,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,13 +27,6 @@ from storage.database import Database
 from storage.models import RegisterCompany, RegisterOfficer
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 def companies(path: Path = SAMPLE / "register.csv") -> list[CompanyRecord]:

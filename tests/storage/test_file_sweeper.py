@@ -109,13 +109,6 @@ def store(tmp_path: Path) -> ContentStore:
     return store
 
 
-@pytest.fixture
-async def database(database_url: str) -> Any:
-    database = Database(database_url)
-    yield database
-    await database.dispose()
-
-
 async def test_only_old_files_nothing_names_go(database: Database, store: ContentStore) -> None:
     dropped = await put(store, b"%PDF- a cancelled draft's upload")
     shared = await put(store, b"%PDF- one document row of two deleted")

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
-import pytest
-from sqlalchemy import event
+from storage_support import sent_statements
 
 from portal.model import DealData, DealStatus, InvoiceData
 from storage.database import Database
@@ -30,13 +28,6 @@ def deal(currency: str) -> DealData:
     )
 
 
-@pytest.fixture
-async def database(database_url: str):  # type: ignore[no-untyped-def]
-    database = Database(database_url)
-    yield database
-    await database.dispose()
-
-
 async def test_an_invoice_is_upserted_into_its_deal_in_one_statement(database: Database) -> None:
     async with database.transaction() as session:
         client = Client(kind="legal_entity", name="SIA Ozolkalna Koks")
@@ -46,20 +37,13 @@ async def test_an_invoice_is_upserted_into_its_deal_in_one_statement(database: D
         euro, _ = await uow.deals.put(client.id, "B-1", deal("EUR"), now=T0)
         dollar, _ = await uow.deals.put(client.id, "B-2", deal("USD"), now=T0)
         client_id = client.id
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        if not args[2].startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE
-            statements.append(args[2])
-
     unpaid = InvoiceData(
         amount=Decimal("12.34"), due_date=date(2027, 4, 15), paid=False, paid_on=None
     )
     paid = InvoiceData(
         amount=Decimal("12.35"), due_date=date(2027, 4, 16), paid=True, paid_on=date(2027, 4, 2)
     )
-    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with sent_statements(database) as statements:
         async with database.transaction() as session:
             invoices = SqlUnitOfWork(session).invoices
             first = await invoices.put_in_deal(client_id, "B-2", "R-1", unpaid, now=T0)
@@ -70,8 +54,6 @@ async def test_an_invoice_is_upserted_into_its_deal_in_one_statement(database: D
             missing = await invoices.put_in_deal(client_id, "B-3", "R-1", unpaid, now=later)
             elsewhere = await invoices.put_in_deal(client_id + 1, "B-1", "R-1", unpaid, now=later)
             assert len(statements) == 5
-    finally:
-        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
     assert first is not None and again is not None and other is not None
     assert missing is None and elsewhere is None
     (invoice, created), (updated, created_again) = first, again

@@ -5,10 +5,8 @@ one, and a row whose link died unsent is not sent at all."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from aiogram import Bot
 from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
@@ -22,13 +20,6 @@ from storage.repositories import Outbox
 
 TOKEN = "hJ3k9-secret-token-of-a-login-link_Qw"
 BOT_TOKEN = "987654321:altum-test-token-0123456789abcdefghijklmn"
-
-
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 def login_message() -> SendMessage:

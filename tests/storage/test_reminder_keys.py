@@ -34,13 +34,6 @@ KEYS = [
 ]
 
 
-@pytest.fixture
-async def database(database_url: str):  # type: ignore[no-untyped-def]
-    database = Database(database_url)
-    yield database
-    await database.dispose()
-
-
 async def keys_left(database: Database) -> set[str]:
     async with database.transaction() as session:
         return set(await session.scalars(select(ReminderRow.key)))

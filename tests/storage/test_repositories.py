@@ -5,20 +5,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from storage_support import sent_statements
 
 from portal.accounts import choose_language
 from portal.languages import UnsupportedLanguage
 from portal.model import TelegramAccount
 from storage.database import Database
 from storage.repositories import NewMessage, SqlUnitOfWork
-
-
-@pytest.fixture
-async def database(database_url: str):  # type: ignore[no-untyped-def]
-    database = Database(database_url)
-    yield database
-    await database.dispose()
 
 
 async def test_an_update_is_claimed_once(database: Database) -> None:
@@ -81,14 +74,7 @@ async def test_accounts_and_states_are_preloaded_in_one_statement(database: Data
         await uow.accounts.save(TelegramAccount(2, "Jānis", telegram_language="en"))
         await uow.conversations.save("a", "Registration:email", {"draft": {"ā": [1, 2]}})
         await uow.conversations.save("b", None, {})
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        if not args[2].startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE
-            statements.append(args[2])
-
-    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with sent_statements(database) as statements:
         async with database.transaction() as session:
             uow = SqlUnitOfWork(session)
             states = await uow.preload(telegram_user_ids=[1, 2, 3], conversation_keys=["a", "c"])
@@ -108,8 +94,6 @@ async def test_accounts_and_states_are_preloaded_in_one_statement(database: Data
             }
             assert await uow.preload(telegram_user_ids=[], conversation_keys=[]) == {}
             assert len(statements) == 2  # account 1 was cached: only the state was read
-    finally:
-        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
 
 
 async def test_the_sweeper_takes_only_messages_whose_lease_ran_out(database: Database) -> None:
@@ -242,14 +226,7 @@ async def test_reminders_scheduled_anew_are_spared_by_their_pending_cancellation
         first = await reminders.of_key("inv:1:due:a")
         assert first is not None
         await reminders.move(first.id, due_at=now, sent_count=1)
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        if not args[2].startswith("BEGIN"):  # SQLite's BEGIN IMMEDIATE
-            statements.append(args[2])
-
-    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
-    try:
+    with sent_statements(database) as statements:
         async with database.transaction() as session:
             reminders = SqlUnitOfWork(session).reminders
             before = len(statements)
@@ -266,8 +243,6 @@ async def test_reminders_scheduled_anew_are_spared_by_their_pending_cancellation
             assert statements[before].split(" ON CONFLICT")[0].count("), (") == 1
         # The cancellations at COMMIT, together.
         assert [s.split()[0] for s in statements[before:]] == ["INSERT", "INSERT", "DELETE"]
-    finally:
-        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
     async with database.transaction() as session:
         reminders = SqlUnitOfWork(session).reminders
         again, new = await reminders.of_key("inv:1:due:a"), await reminders.of_key("inv:1:due:j")
