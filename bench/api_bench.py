@@ -34,6 +34,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import asyncpg
@@ -58,6 +59,7 @@ from bot_bench import (  # noqa: E402
     open_loop,
     postgres_database,
 )
+from raw_http import RawHttp  # noqa: E402
 
 from bot.ops.api_tokens import create as create_token  # noqa: E402
 from bot.ops.ur_import import run_import  # noqa: E402
@@ -165,23 +167,24 @@ async def writes_at_rate(
     """An open loop of API writes: deals and invoices, mostly updates, a few new ones."""
     latencies: list[float] = []
     failures: list[int] = []
-    connector = aiohttp.TCPConnector(limit=256)
-    async with aiohttp.ClientSession(
-        connector=connector, headers={"Authorization": f"Bearer {token}"}
-    ) as http:
+    server = urlsplit(base)
+    assert server.hostname is not None and server.port is not None
+    http = RawHttp(server.hostname, server.port, {"Authorization": f"Bearer {token}"})
 
-        async def one(n: int) -> None:
-            path, body = write_for(client_id, n)
-            started = time.perf_counter()
-            async with http.put(base + "/api/v1" + path, json=body) as response:
-                await response.read()
-                if response.status >= 300:
-                    failures.append(response.status)
-            latencies.append((time.perf_counter() - started) * 1000)
+    async def one(n: int) -> None:
+        path, body = write_for(client_id, n)
+        started = time.perf_counter()
+        status = await http.send("PUT", "/api/v1" + path, body)
+        if status >= 300:
+            failures.append(status)
+        latencies.append((time.perf_counter() - started) * 1000)
 
+    try:
         started = time.perf_counter()
         await at_rate(rate, seconds, one)
         ELAPSED.append(time.perf_counter() - started)  # until the last write was answered
+    finally:
+        http.close()
     FAILED.extend(failures)
     return latencies
 
@@ -219,6 +222,7 @@ class Writer:
 
     def __init__(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
+        self.cpu = 0.0  # its CPU seconds while writing
 
     @classmethod
     async def start(cls, base: str, token: str, client_id: int, args: argparse.Namespace) -> Writer:
@@ -243,6 +247,7 @@ class Writer:
         await self.process.wait()
         FAILED.extend(result["failed"])
         ELAPSED.append(result["elapsed"])
+        self.cpu = float(result["cpu"])
         return [float(value) for value in result["latencies"]]
 
 
@@ -254,8 +259,11 @@ async def writer_main(args: argparse.Namespace) -> None:
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     gc.collect()
     gc.freeze()
+    cpu = time.process_time()
     latencies = await writes_at_rate(base, token, int(client_id), args.write_rate, args.seconds)
-    print(json.dumps({"latencies": latencies, "failed": FAILED, "elapsed": sum(ELAPSED)}))
+    cpu = time.process_time() - cpu
+    result = {"latencies": latencies, "failed": FAILED, "elapsed": sum(ELAPSED), "cpu": cpu}
+    print(json.dumps(result))
 
 
 SHED: list[int] = []  # closed loop: the Retry-After of each write refused with 503
@@ -327,10 +335,24 @@ async def profile(pid: int, name: str, args: argparse.Namespace) -> Any:
     return await asyncio.create_subprocess_exec(
         str(Path(sys.executable).with_name("py-spy")),
         *("record", "--pid", str(pid), "--duration", str(max(1, int(args.seconds) - 1))),
-        *("--rate", "250", "--format", "raw", "--output", str(output)),
+        *("--rate", "250", "--nonblocking", "--format", "raw", "--output", str(output)),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
     )
+
+
+def postgres_cpu() -> float:
+    """CPU seconds so far of every PostgreSQL process on the machine (Linux /proc)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text_ = stat.read_text()
+        except OSError:  # gone meanwhile
+            continue
+        if "(postgres)" in text_:
+            fields = text_.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -407,6 +429,7 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
             rounds_p99: list[tuple[float, float]] = []  # (alone, with writes) per round
             busy: list[float] = []
             bot_cpu: list[float] = []  # the bot's CPU ms per write, beyond the chat's own
+            split: list[dict[str, float]] = []  # cores used per process, per round with writes
             driver_gc_ms = 0.0  # the driver's longest garbage-collection pause while measuring
             gc_pauses = GcPauses()  # the driver's (this process's) own, as in bot_bench.py
             # PostgreSQL's bare COMMIT (BEGIN, INSERT, COMMIT) at 10/s during the writes: the
@@ -427,6 +450,7 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
                 gc_pauses.settle()
                 machine = machine_times()
                 cpu_before = cpu_seconds(process.pid)
+                driver_before, postgres_before = time.process_time(), postgres_cpu()
                 profiler = await profile(process.pid, name, args) if round_ == 0 else None
                 chat_task = asyncio.create_task(
                     open_loop(emu, subject, users, args.rate, args.seconds)
@@ -445,10 +469,21 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
                 succeeded = len(written) - (len(FAILED) - failed_before)
                 driver_gc_ms = max(driver_gc_ms, gc_pauses.longest)
                 cpu_mixed = cpu_seconds(process.pid) - cpu_before
+                (b1, t1), (b0, t0) = machine_times(), machine
+                wall = (t1 - t0) / os.sysconf("SC_CLK_TCK") / (os.cpu_count() or 1)
+                # Where the machine's CPU went, in cores: who competes with the bot for them.
+                split.append(
+                    {
+                        "bot": cpu_mixed / wall,
+                        "writer": writer.cpu / wall,
+                        "driver+emulator": (time.process_time() - driver_before) / wall,
+                        "postgres": (postgres_cpu() - postgres_before) / wall,
+                        "machine": (b1 - b0) / os.sysconf("SC_CLK_TCK") / wall,
+                    }
+                )
                 if profiler is not None:
                     await profiler.wait()
                 bot_cpu.append((cpu_mixed - cpu_alone) * 1000 / max(1, succeeded))
-                (b1, t1), (b0, t0) = machine_times(), machine
                 busy.append((b1 - b0) / (t1 - t0) if t1 > t0 else 0.0)
                 alone += chat
                 mixed += with_writes
@@ -475,6 +510,7 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
         write_p99=percentile(writes, 99),
         machine_busy_with_writes=statistics.median(busy),
         bot_cpu_ms_per_write=statistics.median(bot_cpu),
+        cores_with_writes={k: statistics.median(r[k] for r in split) for k in split[0]},
         failed=len(FAILED),
         failed_statuses=sorted(set(FAILED)),
     )
@@ -526,6 +562,10 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
             f"{row['failed']} {row['failed_statuses']}; bot CPU "
             f"{row['bot_cpu_ms_per_write']:.2f} ms per write; machine busy "
             f"{row['machine_busy_with_writes']:.0%} meanwhile"
+        )
+        print(
+            "  cores used meanwhile (median of rounds): "
+            + ", ".join(f"{k} {v:.2f}" for k, v in row["cores_with_writes"].items())
         )
         chat_ok = row["chat_with_writes_p99"] <= 50
         writes_ok = row["writes_per_s"] >= 0.98 * args.write_rate
