@@ -117,6 +117,7 @@ class Batches:
         self._clock = clock
         self.shed = 0  # requests refused with Overloaded (diagnostics)
         self._served: deque[tuple[float, int]] = deque()  # (clock, requests) per batch
+        self._served_total = 0  # the sum of `_served`'s requests, kept as it changes
         self._queue: deque[Work[Any]] = deque()
         self._running = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -143,8 +144,8 @@ class Batches:
         horizon = self._clock() - _WINDOW
         served = self._served
         while served and served[0][0] < horizon:
-            served.popleft()
-        return max(_MIN_RATE, sum(count for _at, count in served) / _WINDOW)
+            self._served_total -= served.popleft()[1]
+        return max(_MIN_RATE, self._served_total / _WINDOW)
 
     def _worth_a_worker(self, others: int) -> bool:
         """A first worker takes whatever is queued; another (a transaction in parallel) only
@@ -175,6 +176,7 @@ class Batches:
                         raise
                     served = sum(1 for work in batch if work.future.done())
                     self._served.append((self._clock(), served))
+                    self._served_total += served
         finally:
             self._running -= 1
 

@@ -12,12 +12,14 @@ from sqlalchemy import (
     cast,
     delete,
     exists,
+    func,
     literal_column,
     select,
     true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,6 +31,7 @@ from portal.model import (
     DealRecord,
     DealStatus,
     InvoiceData,
+    InvoicePut,
     InvoiceRecord,
     TokenNameTaken,
 )
@@ -181,11 +184,22 @@ _GET_DEAL = select(_DEALS).where(
 _PUT_DEAL = _prebuilt_upsert(_DEALS, ("client_id", "number"))
 
 
-def _put_invoice_in_deal() -> dict[str, Any]:
+# `_ACTIVE_PEOPLE` of the written invoice's client, written out: SQLite's RETURNING drops
+# the table names of the columns in it, which a join cannot do without.
+_SQLITE_PEOPLE: Any = literal_column(
+    "(SELECT group_concat(person_id) FROM (SELECT m.person_id FROM memberships AS m"
+    " JOIN clients AS c ON c.id = m.client_id"
+    " WHERE m.client_id = (SELECT client_id FROM deals WHERE deals.id = invoices.deal_id)"
+    " AND m.status = 'active' AND c.status = 'active' ORDER BY m.id))"
+)
+
+
+def _put_invoice_in_deal(*, with_people: bool) -> dict[str, Any]:
     """The invoice's upsert that finds its deal by the client and deal number in the same
-    statement, and answers with the deal's currency: one round trip, not two. No row: no
-    such deal. PostgreSQL: a CTE. SQLite allows no INSERT in a CTE: INSERT … SELECT from
-    the deal, with the currency read by a subquery in RETURNING."""
+    statement, and answers with the deal's currency (and, `with_people`, the client's active
+    users): one round trip, not two or three. No row: no such deal. PostgreSQL: a CTE.
+    SQLite allows no INSERT in a CTE: INSERT … SELECT from the deal, with the currency read
+    by a subquery in RETURNING."""
     columns = [c.name for c in _INVOICES.c if c.name not in ("id", "deal_id")]
     kept = ("number", "created_at")
     deal = (
@@ -204,7 +218,13 @@ def _put_invoice_in_deal() -> dict[str, Any]:
         .returning(*_INVOICES.c)
         .cte("upserted")
     )
-    in_postgres = select(upsert, deal.c.currency).select_from(upsert.join(deal, true()))
+    answered: list[Any] = [upsert, deal.c.currency]
+    if with_people:  # the same rows as `_ACTIVE_PEOPLE`, in its order, as one array
+        in_array = _ACTIVE_PEOPLE.with_only_columns(
+            func.array_agg(aggregate_order_by(Membership.person_id, Membership.id))
+        ).order_by(None)
+        answered.append(in_array.scalar_subquery().label("people"))
+    in_postgres = select(*answered).select_from(upsert.join(deal, true()))
 
     # SQLite: no CAST (to DATE or DATETIME it would make numbers of the dates).
     found = select(_DEALS.c.id, *(bindparam(c, type_=_INVOICES.c[c].type) for c in columns))
@@ -218,13 +238,18 @@ def _put_invoice_in_deal() -> dict[str, Any]:
     currency = literal_column(
         "(SELECT currency FROM deals WHERE deals.id = invoices.deal_id)", _DEALS.c.currency.type
     )
+    returned: list[Any] = [*_INVOICES.c, currency.label("currency")]
+    if with_people:  # "1,2": group_concat keeps the order of its subquery's rows
+        returned.append(_SQLITE_PEOPLE.label("people"))
     in_sqlite = insert.on_conflict_do_update(
         index_elements=["deal_id", "number"], set_=updated
-    ).returning(*_INVOICES.c, currency.label("currency"))
+    ).returning(*returned)
     return {"postgresql": in_postgres, "sqlite": in_sqlite}
 
 
-_PUT_INVOICE_IN_DEAL = _put_invoice_in_deal()
+_PUT_INVOICE_IN_DEAL = {
+    with_people: _put_invoice_in_deal(with_people=with_people) for with_people in (False, True)
+}
 
 
 class SqlDeals:
@@ -326,16 +351,38 @@ class SqlInvoices:
         return [self._record(row, deal) for row in rows]
 
     async def put_in_deal(
-        self, client_id: int, deal_number: str, number: str, data: InvoiceData, *, now: datetime
-    ) -> tuple[InvoiceRecord, bool] | None:
+        self,
+        client_id: int,
+        deal_number: str,
+        number: str,
+        data: InvoiceData,
+        *,
+        now: datetime,
+        with_people: bool = False,
+    ) -> InvoicePut | None:
         params = {
             "client_id": client_id,
             "deal_number": deal_number,
             **_invoice_values(number, data, now),
         }
-        statement = _PUT_INVOICE_IN_DEAL[_dialect(self._session)]
+        statement = _PUT_INVOICE_IN_DEAL[with_people][_dialect(self._session)]
         row = (await self._session.execute(statement, params)).first()
-        return None if row is None else (self._record(row, None), row.created_at == now)
+        if row is None:
+            return None
+        return InvoicePut(
+            invoice=self._record(row, None),
+            created=row.created_at == now,
+            people=_people(row.people) if with_people else None,
+        )
+
+
+def _people(value: list[int] | str | None) -> list[int]:
+    """PostgreSQL's array, SQLite's comma-separated list, or NULL for no one."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [int(person_id) for person_id in value.split(",")]
+    return list(value)
 
 
 def _invoice_values(number: str, data: InvoiceData, now: datetime) -> dict[str, Any]:
@@ -349,6 +396,11 @@ def _invoice_values(number: str, data: InvoiceData, now: datetime) -> dict[str, 
         "created_at": now,
         "updated_at": now,
     }
+
+
+_TOKENS: Any = ApiToken.__table__
+# Built once: asked by every batch of API requests.
+_TOKEN_BY_HASH = select(_TOKENS).where(_TOKENS.c.token_hash == bindparam("token_hash"))
 
 
 class SqlApiTokens:
@@ -377,10 +429,7 @@ class SqlApiTokens:
         return self._record(row)
 
     async def by_hash(self, token_hash: str) -> ApiTokenRecord | None:
-        table = ApiToken.__table__
-        row = (
-            await self._session.execute(select(table).where(table.c.token_hash == token_hash))
-        ).first()
+        row = (await self._session.execute(_TOKEN_BY_HASH, {"token_hash": token_hash})).first()
         return None if row is None else self._record(row)  # type: ignore[arg-type]
 
     async def touch(self, token_id: int, *, now: datetime) -> None:
