@@ -159,11 +159,19 @@ async def put_invoice(
     except Invalid:
         await get_deal(uow=uow, client_id=client_id, number=deal_number)  # a missing deal: 404
         raise
-    # The deal is found by the upsert itself: one round trip, not two.
-    put = await uow.invoices.put_in_deal(client_id, deal_number, number, clean, now=now)
+    # The deal is found by the upsert itself, and an unpaid invoice's reminders need the
+    # client's active users, which come back from it too: one round trip, not three.
+    put = await uow.invoices.put_in_deal(
+        client_id,
+        deal_number,
+        number,
+        clean,
+        now=now,
+        with_people=reminders is not None and not clean.paid,
+    )
     if put is None:
         raise NotFound("deal")
-    invoice, created = put
+    invoice, created = put.invoice, put.created
     await uow.activity.record(
         ActivityEvent(
             action=Action.INVOICE_ADDED if created else Action.INVOICE_UPDATED,
@@ -174,7 +182,9 @@ async def put_invoice(
         )
     )
     # Asked once, for both the reminders and the news; an update may need neither.
-    people = await uow.client_users.active_people(client_id) if created else None
+    people = put.people
+    if people is None and created:
+        people = await uow.client_users.active_people(client_id)
     if reminders is not None:
         await schedule_invoice_reminders(
             uow=uow,

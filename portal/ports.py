@@ -28,6 +28,7 @@ from portal.model import (
     DealRecord,
     FeedEvent,
     InvoiceData,
+    InvoicePut,
     InvoiceRecord,
     LoginFlowRecord,
     NewClient,
@@ -245,10 +246,18 @@ class Invoices(Protocol):
     async def of_deal(self, deal: DealRecord) -> list[InvoiceRecord]: ...
 
     async def put_in_deal(
-        self, client_id: int, deal_number: str, number: str, data: InvoiceData, *, now: datetime
-    ) -> tuple[InvoiceRecord, bool] | None:
+        self,
+        client_id: int,
+        deal_number: str,
+        number: str,
+        data: InvoiceData,
+        *,
+        now: datetime,
+        with_people: bool = False,
+    ) -> InvoicePut | None:
         """Insert or update the invoice of the client's deal of that number, found by the
-        same statement (one round trip); True when it was inserted. None: no such deal."""
+        same statement (one round trip). `with_people`: the client's active users (as
+        `ClientUsers.active_people`) come back from that statement too. None: no such deal."""
 
 
 class ApiTokens(Protocol):

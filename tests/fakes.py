@@ -11,7 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -47,6 +55,7 @@ from portal.model import (
     DocumentRecord,
     FeedEvent,
     InvoiceData,
+    InvoicePut,
     InvoiceRecord,
     LoginFlowRecord,
     MembershipStatus,
@@ -640,10 +649,19 @@ class FakeDeals:
 
 
 class FakeInvoices:
-    def __init__(self, deals: FakeDeals | None = None) -> None:
+    def __init__(
+        self,
+        deals: FakeDeals | None = None,
+        people: Callable[[int], Awaitable[list[int]]] | None = None,
+    ) -> None:
         self.rows: dict[int, InvoiceRecord] = {}
         self._ids = itertools.count(1)
         self._deals = deals
+        self._people_of = people  # the client's active users (FakeClientUsers.active_people)
+
+    async def _people(self, client_id: int) -> list[int]:
+        assert self._people_of is not None
+        return await self._people_of(client_id)
 
     async def get(self, deal: DealRecord, number: str) -> InvoiceRecord | None:
         found = (i for i in self.rows.values() if (i.deal_id, i.number) == (deal.id, number))
@@ -654,21 +672,29 @@ class FakeInvoices:
         return sorted(invoices, key=lambda i: (i.data.due_date, i.id))
 
     async def put_in_deal(
-        self, client_id: int, deal_number: str, number: str, data: InvoiceData, *, now: datetime
-    ) -> tuple[InvoiceRecord, bool] | None:
+        self,
+        client_id: int,
+        deal_number: str,
+        number: str,
+        data: InvoiceData,
+        *,
+        now: datetime,
+        with_people: bool = False,
+    ) -> InvoicePut | None:
         assert self._deals is not None
         deal = await self._deals.get(client_id, deal_number)
         if deal is None:
             return None
+        people = await self._people(client_id) if with_people else None
         old = await self.get(deal, number)
         if old is not None:
             self.rows[old.id] = replace(old, data=data, updated_at=now)
-            return self.rows[old.id], False
+            return InvoicePut(self.rows[old.id], created=False, people=people)
         invoice = InvoiceRecord(
             next(self._ids), deal.id, number, deal.data.currency, data, now, now
         )
         self.rows[invoice.id] = invoice
-        return invoice, True
+        return InvoicePut(invoice, created=True, people=people)
 
 
 @dataclass
@@ -937,7 +963,7 @@ class FakeUnitOfWork:
         self.client_users = FakeClientUsers(self.clients, self.persons, self.accounts)
         self.consultants = FakeConsultants()
         self.deals = FakeDeals()
-        self.invoices = FakeInvoices(self.deals)
+        self.invoices = FakeInvoices(self.deals, self.client_users.active_people)
         self.api_tokens = FakeApiTokens()
         self.feed = FakeFeed()
         self.waiting = FakeWaiting()

@@ -64,7 +64,14 @@ from portal.model.clients import (
     Role,
     UserExists,
 )
-from portal.model.deals import DealData, DealRecord, DealStatus, InvoiceData, InvoiceRecord
+from portal.model.deals import (
+    DealData,
+    DealRecord,
+    DealStatus,
+    InvoiceData,
+    InvoicePut,
+    InvoiceRecord,
+)
 from portal.model.errors import Conflict, Invalid, NotFound
 from portal.model.feed import EventType, FeedEvent
 from portal.model.files import ClientFile, ForeignFile, ReceivedDocument, Staged
@@ -207,6 +214,7 @@ __all__ = [
     "InvoiceAdded",
     "InvoiceData",
     "InvoiceLine",
+    "InvoicePut",
     "InvoiceRecord",
     "IssuedLink",
     "LastMainUser",

@@ -53,3 +53,13 @@ class InvoiceRecord:
     data: InvoiceData
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InvoicePut:
+    """An invoice as written: whether it was inserted, and the client's active users when
+    the writer asked for them in the same statement (None: not asked)."""
+
+    invoice: InvoiceRecord
+    created: bool
+    people: list[int] | None = None

@@ -10,7 +10,7 @@ from storage_support import sent_statements
 
 from portal.model import DealData, DealStatus, InvoiceData
 from storage.database import Database
-from storage.models import Client
+from storage.models import Client, Membership, Person
 from storage.repositories import SqlUnitOfWork
 
 T0 = datetime(2027, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
@@ -56,7 +56,14 @@ async def test_an_invoice_is_upserted_into_its_deal_in_one_statement(database: D
             assert len(statements) == 5
     assert first is not None and again is not None and other is not None
     assert missing is None and elsewhere is None
-    (invoice, created), (updated, created_again) = first, again
+    (invoice, created), (updated, created_again) = (
+        (first.invoice, first.created),
+        (
+            again.invoice,
+            again.created,
+        ),
+    )
+    assert first.people is None  # not asked for
     assert created and not created_again
     assert (invoice.deal_id, invoice.currency, invoice.data, invoice.created_at) == (
         dollar.id,
@@ -66,4 +73,56 @@ async def test_an_invoice_is_upserted_into_its_deal_in_one_statement(database: D
     )
     assert (updated.id, updated.currency, updated.data) == (invoice.id, "USD", paid)
     assert (updated.created_at, updated.updated_at) == (T0, T0 + timedelta(minutes=5))
-    assert other[1] and other[0].deal_id == euro.id and other[0].currency == "EUR"
+    assert other.created and other.invoice.deal_id == euro.id
+    assert other.invoice.currency == "EUR"
+
+
+async def test_the_clients_active_users_come_back_from_the_same_statement(
+    database: Database,
+) -> None:
+    """As `active_people` would answer: active memberships at an active client, in the
+    order they were made; none at a blocked client."""
+    async with database.transaction() as session:
+        client = Client(kind="legal_entity", name="SIA Ozolkalna Koks")
+        other = Client(kind="legal_entity", name="SIA Cits")
+        people = [
+            Person(personal_code=f"0101901000{n}", given_name="Anna", family_name="Ozola")
+            for n in range(4)
+        ]
+        session.add_all([client, other, *people])
+        await session.flush()
+        # Made in this order, so that person ids and membership ids disagree.
+        for person, at, status in (
+            (people[2], client, "active"),
+            (people[0], client, "active"),
+            (people[1], client, "blocked"),
+            (people[3], other, "active"),
+        ):
+            session.add(
+                Membership(person_id=person.id, client_id=at.id, role="main", status=status)
+            )
+        await session.flush()
+        uow = SqlUnitOfWork(session)
+        await uow.deals.put(client.id, "B-1", deal("EUR"), now=T0)
+        await uow.deals.put(other.id, "B-1", deal("EUR"), now=T0)
+        expected = await uow.client_users.active_people(client.id)
+        assert expected == [people[2].id, people[0].id]
+        unpaid = InvoiceData(
+            amount=Decimal("5.00"), due_date=date(2027, 4, 1), paid=False, paid_on=None
+        )
+        with sent_statements(database) as statements:
+            put = await uow.invoices.put_in_deal(
+                client.id, "B-1", "R-1", unpaid, now=T0, with_people=True
+            )
+            assert len(statements) == 1
+        assert put is not None and put.created and put.people == expected
+        again = await uow.invoices.put_in_deal(
+            client.id, "B-1", "R-1", unpaid, now=T0 + timedelta(seconds=1), with_people=True
+        )
+        assert again is not None and not again.created and again.people == expected
+        client.status = "blocked"
+        await session.flush()
+        blocked = await uow.invoices.put_in_deal(
+            client.id, "B-1", "R-2", unpaid, now=T0, with_people=True
+        )
+        assert blocked is not None and blocked.people == []
