@@ -195,7 +195,7 @@ async def put_invoice(
             now=now,
             people=people,
         )
-    if people:
+    if created and people:
         for person_id in people:
             await notifier.notify(
                 InvoiceAdded(

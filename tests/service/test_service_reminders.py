@@ -17,6 +17,7 @@ from portal.model import (
     Action,
     DealData,
     DealStatus,
+    InvoiceAdded,
     InvoiceData,
     NewReminder,
     NotFound,
@@ -228,6 +229,34 @@ async def test_a_paid_or_changed_invoice_replaces_its_reminders() -> None:
     ]
     await invoice(uow, client, date(2026, 12, 20), now=now, paid=True)
     assert uow.reminders.rows == {}
+
+
+async def test_only_a_new_invoice_is_told_not_its_updates() -> None:
+    """The client's users come back with an unpaid invoice's upsert (for its reminders); an
+    update must not take them for news."""
+    uow, notifier = FakeUnitOfWork(), FakeNotifier()
+    person, client = await signer(uow)
+    now = riga(2026, 12, 1, 12, 0)
+    await put_deal(
+        uow=uow, notifier=notifier, client_id=client, number="AL-1", data=DEAL, actor="x", now=now
+    )
+    told = len(notifier.notices)
+    for due in (date(2026, 12, 10), date(2026, 12, 20), date(2026, 12, 20)):
+        await put_invoice(
+            uow=uow,
+            notifier=notifier,
+            client_id=client,
+            deal_number="AL-1",
+            number="R-1",
+            data=InvoiceData(amount=Decimal("120.50"), due_date=due, paid=False, paid_on=None),
+            actor="api:crm",
+            now=now,
+            reminders=POLICY,
+        )
+    (news,) = notifier.notices[told:]
+    assert isinstance(news, InvoiceAdded) and news.person_id == person
+    assert news.due_date == date(2026, 12, 10)
+    assert {r.person_id for r in uow.reminders.rows.values()} == {person}  # scheduled anew
 
 
 async def test_an_invoice_due_tomorrow_gets_only_the_overdue_reminder() -> None:
