@@ -173,11 +173,17 @@ DEAL = DealData(
 
 
 async def invoice(
-    uow: FakeUnitOfWork, client: int, due: date, *, now: datetime, paid: bool = False
+    uow: FakeUnitOfWork,
+    client: int,
+    due: date,
+    *,
+    now: datetime,
+    paid: bool = False,
+    notifier: FakeNotifier | None = None,
 ) -> None:
     await put_invoice(
         uow=uow,
-        notifier=FakeNotifier(),
+        notifier=notifier if notifier is not None else FakeNotifier(),
         client_id=client,
         deal_number="AL-1",
         number="R-1",
@@ -242,17 +248,7 @@ async def test_only_a_new_invoice_is_told_not_its_updates() -> None:
     )
     told = len(notifier.notices)
     for due in (date(2026, 12, 10), date(2026, 12, 20), date(2026, 12, 20)):
-        await put_invoice(
-            uow=uow,
-            notifier=notifier,
-            client_id=client,
-            deal_number="AL-1",
-            number="R-1",
-            data=InvoiceData(amount=Decimal("120.50"), due_date=due, paid=False, paid_on=None),
-            actor="api:crm",
-            now=now,
-            reminders=POLICY,
-        )
+        await invoice(uow, client, due, now=now, notifier=notifier)
     (news,) = notifier.notices[told:]
     assert isinstance(news, InvoiceAdded) and news.person_id == person
     assert news.due_date == date(2026, 12, 10)
