@@ -85,9 +85,17 @@ async def put_deal(
     now: datetime,
 ) -> tuple[DealRecord, bool]:
     """Insert or update the deal; True when it is new (its users are told)."""
-    client = await client_name(uow=uow, client_id=client_id)
-    clean = check_deal(data)
-    deal, created = await uow.deals.put(client_id, check_number(number), clean, now=now)
+    try:
+        clean = check_deal(data)
+        check_number(number)
+    except Invalid:
+        await client_name(uow=uow, client_id=client_id)  # a missing client: 404 first
+        raise
+    # The client is found by the upsert itself; its name is asked only for news.
+    put = await uow.deals.put(client_id, number, clean, now=now)
+    if put is None:
+        raise NotFound("client")
+    deal, created = put
     await uow.activity.record(
         ActivityEvent(
             action=Action.DEAL_ADDED if created else Action.DEAL_UPDATED,
@@ -98,6 +106,7 @@ async def put_deal(
         )
     )
     if created:
+        client = await client_name(uow=uow, client_id=client_id)
         for person_id in await uow.client_users.active_people(client_id):
             await notifier.notify(
                 DealAdded(
@@ -131,6 +140,13 @@ async def list_invoices(
     return await uow.invoices.of_deal(deal)
 
 
+async def _deal_of_client(*, uow: UnitOfWork, client_id: int, deal_number: str) -> None:
+    """NotFound for the client, else for the deal, when either is missing (the client first,
+    as every other request of a client's)."""
+    await client_name(uow=uow, client_id=client_id)
+    await get_deal(uow=uow, client_id=client_id, number=deal_number)
+
+
 async def put_invoice(
     *,
     uow: UnitOfWork,
@@ -145,7 +161,6 @@ async def put_invoice(
 ) -> tuple[InvoiceRecord, bool]:
     """`reminders`: when given, the invoice's reminders are scheduled (or cancelled when it
     is paid) as it now stands (portal/reminders.py)."""
-    client = await client_name(uow=uow, client_id=client_id)
     try:
         if data.paid_on is not None and not data.paid:
             raise Invalid("paid_on", "given for an unpaid invoice")
@@ -157,7 +172,7 @@ async def put_invoice(
         )
         check_number(number, "invoice_number")
     except Invalid:
-        await get_deal(uow=uow, client_id=client_id, number=deal_number)  # a missing deal: 404
+        await _deal_of_client(uow=uow, client_id=client_id, deal_number=deal_number)  # 404 first
         raise
     # The deal is found by the upsert itself, and an unpaid invoice's reminders need the
     # client's active users, which come back from it too: one round trip, not three.
@@ -170,6 +185,7 @@ async def put_invoice(
         with_people=reminders is not None and not clean.paid,
     )
     if put is None:
+        await _deal_of_client(uow=uow, client_id=client_id, deal_number=deal_number)
         raise NotFound("deal")
     invoice, created = put.invoice, put.created
     await uow.activity.record(
@@ -196,6 +212,7 @@ async def put_invoice(
             people=people,
         )
     if created and people:
+        client = await client_name(uow=uow, client_id=client_id)
         for person_id in people:
             await notifier.notify(
                 InvoiceAdded(

@@ -236,8 +236,9 @@ class Deals(Protocol):
 
     async def put(
         self, client_id: int, number: str, data: DealData, *, now: datetime
-    ) -> tuple[DealRecord, bool]:
-        """Insert or update; True when it was inserted."""
+    ) -> tuple[DealRecord, bool] | None:
+        """Insert or update; True when it was inserted. None: no such client (found by the
+        same statement: one round trip)."""
 
 
 class Invoices(Protocol):

@@ -163,25 +163,38 @@ def _dialect(session: AsyncSession) -> str:
     return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
 
 
-def _prebuilt_upsert(table: Any, keys: tuple[str, ...]) -> dict[str, Any]:
-    """INSERT … ON CONFLICT (keys) DO UPDATE … RETURNING, built once per dialect with a
-    parameter per column (the API upserts hundreds a second; building the statement each
-    time cost more CPU than running it). `created_at` is kept by an update."""
-    columns = [c.name for c in table.c if c.name != "id"]
+_CLIENTS: Any = Client.__table__
+
+
+def _put_deal_of_client() -> dict[str, Any]:
+    """The deal's upsert, INSERT … SELECT from its client, built once per dialect (the API
+    upserts hundreds a second; building the statement each time cost more CPU than running
+    it). No row: no such client, found by the same statement (one round trip, not two).
+    `created_at` is kept by an update. SQLite: no CAST (to DATE or DATETIME it would make
+    numbers of the dates), and a WHERE before ON CONFLICT, which it needs to tell them apart."""
+    columns = [c.name for c in _DEALS.c if c.name not in ("id", "client_id")]
+    kept = ("number", "created_at")
     built = {}
     for name, module in (("postgresql", postgresql), ("sqlite", sqlite)):
-        statement = module.insert(table).values({c: bindparam(c) for c in columns})
-        updated = {c: statement.excluded[c] for c in columns if c not in (*keys, "created_at")}
+        values = [
+            cast(bindparam(c), _DEALS.c[c].type)
+            if name == "postgresql"
+            else bindparam(c, type_=_DEALS.c[c].type)
+            for c in columns
+        ]
+        client = select(_CLIENTS.c.id, *values).where(_CLIENTS.c.id == bindparam("client_id"))
+        statement = module.insert(_DEALS).from_select(["client_id", *columns], client)
+        updated = {c: statement.excluded[c] for c in columns if c not in kept}
         built[name] = statement.on_conflict_do_update(
-            index_elements=list(keys), set_=updated
-        ).returning(*table.c)
+            index_elements=["client_id", "number"], set_=updated
+        ).returning(*_DEALS.c)
     return built
 
 
 _GET_DEAL = select(_DEALS).where(
     _DEALS.c.client_id == bindparam("client_id"), _DEALS.c.number == bindparam("number")
 )
-_PUT_DEAL = _prebuilt_upsert(_DEALS, ("client_id", "number"))
+_PUT_DEAL = _put_deal_of_client()
 
 
 # `_ACTIVE_PEOPLE` of the written invoice's client, written out: SQLite's RETURNING drops
@@ -292,7 +305,7 @@ class SqlDeals:
 
     async def put(
         self, client_id: int, number: str, data: DealData, *, now: datetime
-    ) -> tuple[DealRecord, bool]:
+    ) -> tuple[DealRecord, bool] | None:
         params = {
             "client_id": client_id,
             "number": number,
@@ -306,7 +319,9 @@ class SqlDeals:
             "created_at": now,
             "updated_at": now,
         }
-        row = (await self._session.execute(_PUT_DEAL[_dialect(self._session)], params)).one()
+        row = (await self._session.execute(_PUT_DEAL[_dialect(self._session)], params)).first()
+        if row is None:
+            return None
         # `created_at` is written only by the insert: equal to now means it was inserted.
         return self._record(row), row.created_at == now
 

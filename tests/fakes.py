@@ -623,9 +623,10 @@ class FakeConsultants:
 
 
 class FakeDeals:
-    def __init__(self) -> None:
+    def __init__(self, clients: FakeClients) -> None:
         self.rows: dict[int, DealRecord] = {}
         self._ids = itertools.count(1)
+        self._clients = clients
 
     async def get(self, client_id: int, number: str) -> DealRecord | None:
         found = (d for d in self.rows.values() if (d.client_id, d.number) == (client_id, number))
@@ -637,7 +638,9 @@ class FakeDeals:
 
     async def put(
         self, client_id: int, number: str, data: DealData, *, now: datetime
-    ) -> tuple[DealRecord, bool]:
+    ) -> tuple[DealRecord, bool] | None:
+        if client_id not in self._clients.rows:
+            return None
         data = replace(data, product=data.product[:200])
         old = await self.get(client_id, number)
         if old is not None:
@@ -962,7 +965,7 @@ class FakeUnitOfWork:
         self.company_register = FakeCompanyRegister(*register)
         self.client_users = FakeClientUsers(self.clients, self.persons, self.accounts)
         self.consultants = FakeConsultants()
-        self.deals = FakeDeals()
+        self.deals = FakeDeals(self.clients)
         self.invoices = FakeInvoices(self.deals, self.client_users.active_people)
         self.api_tokens = FakeApiTokens()
         self.feed = FakeFeed()

@@ -320,3 +320,51 @@ async def test_a_new_invoice_is_told_in_its_deals_currency() -> None:
             due_date=due,
         )
     ]
+
+
+async def test_a_deal_or_invoice_of_a_client_not_there_is_the_clients_404_first() -> None:
+    """The deal's upsert finds its client itself: no row, no client. Its 404 comes before a
+    broken body's 422, as for every other request of a client's, and nothing is written."""
+    uow, notifier = FakeUnitOfWork(), FakeNotifier()
+    anna = (await linked(uow)).person
+    client_id = await client_of(uow, anna.id, "Ozolkalna Koks")
+    absent = client_id + 1
+    for data in (deal(), deal(currency="euro")):
+        with pytest.raises(NotFound) as missing:
+            await put_deal(
+                uow=uow,
+                notifier=notifier,
+                client_id=absent,
+                number="AL-1",
+                data=data,
+                actor=ACTOR,
+                now=NOW,
+            )
+        assert missing.value.what == "client"
+    due = date(2026, 2, 15)
+    for paid_on in (None, due):  # an unpaid invoice with a payment date is a broken body
+        with pytest.raises(NotFound) as missing:
+            await put_invoice(
+                uow=uow,
+                notifier=notifier,
+                client_id=absent,
+                deal_number="AL-1",
+                number="R-1",
+                data=InvoiceData(amount=Decimal(1), due_date=due, paid=False, paid_on=paid_on),
+                actor=ACTOR,
+                now=NOW,
+            )
+        assert missing.value.what == "client"
+    with pytest.raises(NotFound) as missing:  # the client is there, the deal is not
+        await put_invoice(
+            uow=uow,
+            notifier=notifier,
+            client_id=client_id,
+            deal_number="AL-1",
+            number="R-1",
+            data=InvoiceData(amount=Decimal(1), due_date=due, paid=False, paid_on=None),
+            actor=ACTOR,
+            now=NOW,
+        )
+    assert missing.value.what == "deal"
+    assert uow.deals.rows == {} and uow.invoices.rows == {} and notifier.notices == []

@@ -3,29 +3,15 @@ on PostgreSQL, INSERT … SELECT on SQLite), in the deal's currency, inserted th
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
-from storage_support import sent_statements
+from storage_support import T0, deal, sent_statements
 
-from portal.model import DealData, DealStatus, InvoiceData
+from portal.model import InvoiceData
 from storage.database import Database
 from storage.models import Client, Membership, Person
 from storage.repositories import SqlUnitOfWork
-
-T0 = datetime(2027, 3, 1, 9, 30, 15, 123456, tzinfo=UTC)
-
-
-def deal(currency: str) -> DealData:
-    return DealData(
-        product="Aizdevums",
-        amount=Decimal("1000.00"),
-        currency=currency,
-        balance=Decimal("900.00"),
-        start_date=date(2026, 1, 1),
-        end_date=None,
-        status=DealStatus.ACTIVE,
-    )
 
 
 async def test_an_invoice_is_upserted_into_its_deal_in_one_statement(database: Database) -> None:
