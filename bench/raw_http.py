@@ -2,9 +2,9 @@
 bytes, answers read by Content-Length.
 
 The API bench's writer stands in for ALTUM's systems, which run on their own machines; here it
-shares the bot's two cores. aiohttp's client took 0.3 ms of CPU per write, a sixth of a core
-at 500 writes/s, taken from the bot and the chat it is measured beside. This takes a fraction
-of that (the bench prints the writer's cores), as a load generator should (wrk, for one).
+shares the bot's two cores. aiohttp's client took 0.14-0.22 of a core at 500 writes/s, taken
+from the bot and the chat it is measured beside; this one takes 0.07-0.09 (the bench prints
+the writer's cores), as little as a load generator should (wrk, for one).
 It speaks only what the bot's aiohttp server answers: a status line, headers with
 Content-Length, a body; no chunked answers, no redirects.
 """

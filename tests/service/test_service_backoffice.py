@@ -342,29 +342,24 @@ async def test_a_deal_or_invoice_of_a_client_not_there_is_the_clients_404_first(
             )
         assert missing.value.what == "client"
     due = date(2026, 2, 15)
-    for paid_on in (None, due):  # an unpaid invoice with a payment date is a broken body
-        with pytest.raises(NotFound) as missing:
-            await put_invoice(
-                uow=uow,
-                notifier=notifier,
-                client_id=absent,
-                deal_number="AL-1",
-                number="R-1",
-                data=InvoiceData(amount=Decimal(1), due_date=due, paid=False, paid_on=paid_on),
-                actor=ACTOR,
-                now=NOW,
-            )
-        assert missing.value.what == "client"
-    with pytest.raises(NotFound) as missing:  # the client is there, the deal is not
+
+    async def invoice(client: int, paid_on: date | None) -> None:
         await put_invoice(
             uow=uow,
             notifier=notifier,
-            client_id=client_id,
+            client_id=client,
             deal_number="AL-1",
             number="R-1",
-            data=InvoiceData(amount=Decimal(1), due_date=due, paid=False, paid_on=None),
+            data=InvoiceData(amount=Decimal(1), due_date=due, paid=False, paid_on=paid_on),
             actor=ACTOR,
             now=NOW,
         )
+
+    for paid_on in (None, due):  # an unpaid invoice with a payment date is a broken body
+        with pytest.raises(NotFound) as missing:
+            await invoice(absent, paid_on)
+        assert missing.value.what == "client"
+    with pytest.raises(NotFound) as missing:  # the client is there, the deal is not
+        await invoice(client_id, None)
     assert missing.value.what == "deal"
     assert uow.deals.rows == {} and uow.invoices.rows == {} and notifier.notices == []
