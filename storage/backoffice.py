@@ -166,22 +166,26 @@ def _dialect(session: AsyncSession) -> str:
 _CLIENTS: Any = Client.__table__
 
 
+def _selected_value(table: Any, column: str, dialect: str) -> Any:
+    """A parameter for `column` in the SELECT of an INSERT … SELECT. PostgreSQL needs its
+    type spelled out (CAST); SQLite must not get one (a CAST to DATE or DATETIME would make
+    numbers of the dates), only the bind type that converts the value."""
+    if dialect == "postgresql":
+        return cast(bindparam(column), table.c[column].type)
+    return bindparam(column, type_=table.c[column].type)
+
+
 def _put_deal_of_client() -> dict[str, Any]:
     """The deal's upsert, INSERT … SELECT from its client, built once per dialect (the API
     upserts hundreds a second; building the statement each time cost more CPU than running
     it). No row: no such client, found by the same statement (one round trip, not two).
-    `created_at` is kept by an update. SQLite: no CAST (to DATE or DATETIME it would make
-    numbers of the dates), and a WHERE before ON CONFLICT, which it needs to tell them apart."""
+    `created_at` is kept by an update. SQLite needs the WHERE before ON CONFLICT to tell
+    them apart."""
     columns = [c.name for c in _DEALS.c if c.name not in ("id", "client_id")]
     kept = ("number", "created_at")
     built = {}
     for name, module in (("postgresql", postgresql), ("sqlite", sqlite)):
-        values = [
-            cast(bindparam(c), _DEALS.c[c].type)
-            if name == "postgresql"
-            else bindparam(c, type_=_DEALS.c[c].type)
-            for c in columns
-        ]
+        values = [_selected_value(_DEALS, c, name) for c in columns]
         client = select(_CLIENTS.c.id, *values).where(_CLIENTS.c.id == bindparam("client_id"))
         statement = module.insert(_DEALS).from_select(["client_id", *columns], client)
         updated = {c: statement.excluded[c] for c in columns if c not in kept}
@@ -223,7 +227,7 @@ def _put_invoice_in_deal(*, with_people: bool) -> dict[str, Any]:
         )
         .cte("deal")
     )
-    values = select(deal.c.id, *(cast(bindparam(c), _INVOICES.c[c].type) for c in columns))
+    values = select(deal.c.id, *(_selected_value(_INVOICES, c, "postgresql") for c in columns))
     statement = postgresql.insert(_INVOICES).from_select(["deal_id", *columns], values)
     updated = {c: statement.excluded[c] for c in columns if c not in kept}
     upsert = (
@@ -239,8 +243,7 @@ def _put_invoice_in_deal(*, with_people: bool) -> dict[str, Any]:
         answered.append(in_array.scalar_subquery().label("people"))
     in_postgres = select(*answered).select_from(upsert.join(deal, true()))
 
-    # SQLite: no CAST (to DATE or DATETIME it would make numbers of the dates).
-    found = select(_DEALS.c.id, *(bindparam(c, type_=_INVOICES.c[c].type) for c in columns))
+    found = select(_DEALS.c.id, *(_selected_value(_INVOICES, c, "sqlite") for c in columns))
     found = found.where(
         _DEALS.c.client_id == bindparam("client_id"),
         _DEALS.c.number == bindparam("deal_number"),
