@@ -326,7 +326,9 @@ class Reminders(Protocol):
         """Add it, or replace the schedule of the one with the same key (sent count reset)."""
 
     async def schedule_many(self, reminders: Sequence[NewReminder], *, now: datetime) -> None:
-        """`schedule` for each, together (one statement); their keys are distinct."""
+        """`schedule` for each, together; their keys are distinct. Done before the reminders'
+        next use in this transaction or before its COMMIT at the latest (so that a batch's
+        schedules go in one statement)."""
 
     async def cancel(self, key: str) -> int: ...
 

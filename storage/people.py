@@ -24,7 +24,6 @@ from portal.model import (
     RegistrationStatus,
     Role,
 )
-from storage.activity_pending import ACTIVITY
 from storage.models import (
     Client,
     LoginFlow,
@@ -35,6 +34,7 @@ from storage.models import (
     Registration,
     UsedAssertion,
 )
+from storage.until_commit import flush_every
 
 ACTIVE = "active"
 AWAITING_CONFIRMATION = str(RegistrationStatus.AWAITING_CONFIRMATION)
@@ -374,9 +374,9 @@ class SqlClients:
 
     async def delete(self, client_id: int) -> None:
         self._names.pop(client_id, None)
-        # Events recorded earlier in this transaction (a batch of API requests) may name the
-        # client: inserted now, they go with it, as they would have without the wait.
-        await ACTIVITY.flush(self._session)
+        # Events and reminders written earlier in this transaction (a batch of API requests)
+        # may name the client: inserted now, they go with it, as without the wait.
+        await flush_every(self._session)
         await self._session.execute(delete(Client).where(Client.id == client_id))
 
 

@@ -74,22 +74,33 @@ def _cancel_ranges_sqlite(count: int) -> Any:
 
 @dataclass
 class _Pending:
-    """Cancellations waiting for the COMMIT: every key in their ranges goes, except those
-    scheduled again after the last cancellation that covers them (`kept`). So an invoice
-    that is cancelled and scheduled anew, as every unpaid one the API writes is, costs no
-    DELETE of its own: a batch's go in one."""
+    """Work waiting for the COMMIT, or for the reminders' next use in the transaction.
+
+    Cancellations: every key in their ranges goes, except those scheduled again after the
+    last cancellation that covers them (`kept`). Schedules (`scheduled`, by key, the last
+    one's values): inserted after the cancellations. So an invoice that is cancelled and
+    scheduled anew, as every unpaid one the API writes is, costs no statement of its own: a
+    batch's cancellations go in one DELETE, its schedules in one INSERT."""
 
     ranges: list[tuple[str, str]] = field(default_factory=list)
     kept: set[str] = field(default_factory=set)
+    scheduled: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def cancel(self, prefix: str) -> None:
         low, high = prefix_range(prefix)
         if (low, high) not in self.ranges:  # the same invoice twice in a batch
             self.ranges.append((low, high))
         self.kept = {key for key in self.kept if not low <= key < high}
+        for key in [key for key in self.scheduled if low <= key < high]:
+            del self.scheduled[key]
 
     def keep(self, keys: Iterable[str]) -> None:
         self.kept.update(k for k in keys if any(lo <= k < hi for lo, hi in self.ranges))
+
+    def schedule(self, rows: Iterable[dict[str, Any]]) -> None:
+        rows = list(rows)
+        self.keep(row["key"] for row in rows)
+        self.scheduled.update((row["key"], row) for row in rows)
 
 
 def prefix_range(prefix: str) -> tuple[str, str]:
@@ -108,22 +119,24 @@ def _dialect(session: Session) -> str:
     return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
 
 
-def _cancel(session: Session, pending: _Pending) -> None:
-    """The cancellations `cancel_prefix_later` left: one statement."""
-    if not pending.ranges:
-        return
-    kept = sorted(pending.kept)
+def _finish(session: Session, pending: _Pending) -> None:
+    """What `cancel_prefix_later` and `schedule_many` left: the cancellations in one
+    statement, then the schedules in one."""
+    if pending.ranges:
+        _cancel(session, pending.ranges, sorted(pending.kept))
+    if pending.scheduled:
+        session.execute(_SCHEDULE[_dialect(session)], list(pending.scheduled.values()))
+
+
+def _cancel(session: Session, ranges: list[tuple[str, str]], kept: list[str]) -> None:
     if _dialect(session) == "postgresql":
-        lows, highs = zip(*pending.ranges, strict=True)
+        lows, highs = zip(*ranges, strict=True)
         session.execute(_CANCEL_RANGES, {"lows": list(lows), "highs": list(highs), "kept": kept})
     else:
         params: dict[str, Any] = {"kept": kept}
-        for n, (low, high) in enumerate(pending.ranges):
+        for n, (low, high) in enumerate(ranges):
             params[f"low{n}"], params[f"high{n}"] = low, high
-        session.execute(_cancel_ranges_sqlite(len(pending.ranges)), params)
-
-
-_CANCELS = UntilCommit("reminders_cancel_pending", _Pending, _cancel)
+        session.execute(_cancel_ranges_sqlite(len(ranges)), params)
 
 
 def _schedule_values(reminder: NewReminder, now: datetime) -> dict[str, Any]:
@@ -154,9 +167,12 @@ def _prebuilt_schedule() -> dict[str, Any]:
     return built
 
 
+# With RETURNING, SQLAlchemy sends several rows as one multi-row INSERT ("insertmanyvalues")
+# rather than asyncpg's executemany, one execution per row.
 _SCHEDULE = {
     name: statement.returning(_REMINDERS.c.id) for name, statement in _prebuilt_schedule().items()
 }
+_LATER = UntilCommit("reminders_pending", _Pending, _finish)
 
 
 class SqlReminders:
@@ -165,21 +181,30 @@ class SqlReminders:
         self._postgres = session.get_bind().dialect.name == "postgresql"
 
     async def schedule(self, reminder: NewReminder, *, now: datetime) -> int:
-        await self._before_scheduling([reminder])
+        pending = _LATER.peek(self._session)
+        if pending is not None:
+            # Its id is wanted now: what waits goes first, unless only cancellations wait,
+            # which spare it instead.
+            if pending.scheduled or self._session.in_nested_transaction():
+                await self._pending()
+            else:
+                pending.keep([reminder.key])
         statement = _SCHEDULE["postgresql" if self._postgres else "sqlite"]
         result = await self._session.execute(statement, _schedule_values(reminder, now))
         return int(result.scalar_one())
 
     async def schedule_many(self, reminders: Sequence[NewReminder], *, now: datetime) -> None:
+        """Left for the COMMIT (or the reminders' next use), with the transaction's others:
+        every unpaid invoice the API writes schedules its reminders."""
         if not reminders:
             return
-        await self._before_scheduling(reminders)
-        # With RETURNING, SQLAlchemy sends the rows as one multi-row INSERT ("insertmanyvalues")
-        # rather than asyncpg's executemany, one execution per row.
-        statement = _SCHEDULE["postgresql" if self._postgres else "sqlite"]
-        await self._session.execute(
-            statement, [_schedule_values(reminder, now) for reminder in reminders]
-        )
+        rows = [_schedule_values(reminder, now) for reminder in reminders]
+        if self._session.in_nested_transaction():  # a savepoint rolled back takes them back
+            await self._pending()
+            statement = _SCHEDULE["postgresql" if self._postgres else "sqlite"]
+            await self._session.execute(statement, rows)
+            return
+        _LATER.pending(self._session).schedule(rows)
 
     async def cancel(self, key: str) -> int:
         await self._pending()
@@ -193,22 +218,10 @@ class SqlReminders:
         if self._session.in_nested_transaction():  # a savepoint rolled back takes it back
             await self.cancel_prefix(prefix)
             return
-        _CANCELS.pending(self._session).cancel(prefix)
-
-    async def _before_scheduling(self, reminders: Sequence[NewReminder]) -> None:
-        """A key that a pending cancellation covers is spared by it; inside a savepoint the
-        cancellations go first instead (a savepoint rolled back would take the reminder
-        back, but not its being spared)."""
-        pending = _CANCELS.peek(self._session)
-        if pending is None:
-            return
-        if self._session.in_nested_transaction():
-            await self._pending()
-        else:
-            pending.keep(reminder.key for reminder in reminders)
+        _LATER.pending(self._session).cancel(prefix)
 
     async def _pending(self) -> None:
-        await _CANCELS.flush(self._session)
+        await _LATER.flush(self._session)
 
     async def cancel_prefix(self, prefix: str) -> int:
         await self._pending()

@@ -2,7 +2,8 @@
 
 API batches write hundreds of rows a second, each request a few; what can wait for the COMMIT
 goes there in one statement for the whole batch: the activity log's events
-(storage/activity_pending.py), the reminders' prefix cancellations (storage/reminders.py).
+(storage/activity_pending.py), the reminders' prefix cancellations and schedules
+(storage/reminders.py).
 Whatever must see that work done first does it earlier (`flush`); a transaction that ends
 without a COMMIT (rolled back) forgets it.
 """
@@ -56,6 +57,13 @@ class UntilCommit(Generic[T]):
 
 
 _EVERY: list[UntilCommit[Any]] = []
+
+
+async def flush_every(session: AsyncSession) -> None:
+    """All of the transaction's waiting work, now: before what would make it invalid (the
+    deletion of a client its rows name, which then takes them with it)."""
+    if any(work._key in session.sync_session.info for work in _EVERY):
+        await session.run_sync(_before_commit)
 
 
 @event.listens_for(Session, "before_commit")

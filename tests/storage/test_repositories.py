@@ -192,10 +192,11 @@ async def test_reminders_cancelled_later_go_before_their_next_use_or_the_commit(
 async def test_reminders_scheduled_anew_are_spared_by_their_pending_cancellation(
     database: Database,
 ) -> None:
-    """An invoice cancelled and scheduled anew (every user, both kinds) costs one INSERT: its
-    pending cancellation spares the keys scheduled after it and takes the rest at COMMIT, with
-    the batch's others. A key scheduled again gets the new time and details, its count
-    starts over; one cancelled again after that goes after all."""
+    """An invoice cancelled and scheduled anew (every user, both kinds) costs no statement of its
+    own: its pending cancellation spares the keys scheduled after it and takes the rest at
+    COMMIT, with the batch's others, and the schedules left go in one INSERT after it. A key
+    scheduled again gets the new time and details, its count starts over; one cancelled again
+    after that goes after all."""
     from portal.model import NewReminder, ReminderKind
     from storage.models import Person
 
@@ -238,11 +239,11 @@ async def test_reminders_scheduled_anew_are_spared_by_their_pending_cancellation
             await reminders.schedule_many([reminder("inv:2:due:a", anna, 7)], now=now)
             await reminders.cancel_prefix_later("inv:2:")  # written again, now paid
             await reminders.schedule_many([], now=now)
-            assert [s.split()[0] for s in statements[before:]] == ["INSERT", "INSERT"]
-            # One statement of both rows, not one execution a row.
-            assert statements[before].split(" ON CONFLICT")[0].count("), (") == 1
-        # The cancellations at COMMIT, together.
-        assert [s.split()[0] for s in statements[before:]] == ["INSERT", "INSERT", "DELETE"]
+            assert statements[before:] == []  # all of it waits for the COMMIT
+        # At COMMIT: the cancellations together, then the schedules that are left together
+        # (one statement of both rows, not one execution a row).
+        assert [s.split()[0] for s in statements[before:]] == ["DELETE", "INSERT"]
+        assert statements[before + 1].split(" ON CONFLICT")[0].count("), (") == 1
     async with database.transaction() as session:
         reminders = SqlUnitOfWork(session).reminders
         again, new = await reminders.of_key("inv:1:due:a"), await reminders.of_key("inv:1:due:j")
@@ -298,3 +299,48 @@ async def test_activity_waits_for_the_commit_and_goes_with_a_client_deleted_afte
         await uow.clients.delete(gone.id)
     async with database.transaction() as session:
         assert [await count(session, a) for a in ("api:a", "api:b", "api:gone")] == [2, 1, 0]
+
+
+async def test_reminders_waiting_for_the_commit_go_with_a_client_deleted_after_them(
+    database: Database,
+) -> None:
+    """A batch of API requests may schedule an invoice's reminders and then reject the
+    client's registration: the reminders are written before the client is deleted, and go
+    with it, as they would have without the wait; a read sees the waiting ones."""
+    from sqlalchemy import func, select
+
+    from portal.model import NewReminder, ReminderKind
+    from storage.models import Client, Person
+    from storage.reminder_models import ReminderRow
+
+    now = datetime(2027, 3, 1, 9, tzinfo=UTC)
+
+    def reminder(key: str, person_id: int, client_id: int) -> NewReminder:
+        return NewReminder(
+            key=key,
+            kind=ReminderKind.INVOICE_DUE,
+            person_id=person_id,
+            client_id=client_id,
+            due_at=now,
+            max_count=1,
+            details={},
+        )
+
+    async with database.transaction() as session:
+        person = Person(personal_code="12058410000", given_name="Anna", family_name="Bērziņa")
+        kept, gone = (Client(kind="legal_entity", name=name) for name in ("SIA Kept", "SIA Gone"))
+        session.add_all([person, kept, gone])
+        await session.flush()
+        reminders = SqlUnitOfWork(session).reminders
+        await reminders.cancel_prefix_later("inv:")
+        await reminders.schedule_many(
+            [reminder("inv:kept", person.id, kept.id), reminder("inv:gone", person.id, gone.id)],
+            now=now,
+        )
+        assert await session.scalar(select(func.count()).select_from(ReminderRow)) == 0
+        assert await reminders.of_key("inv:kept") is not None  # a read writes them first
+        await reminders.schedule_many([reminder("inv:gone2", person.id, gone.id)], now=now)
+        await SqlUnitOfWork(session).clients.delete(gone.id)
+    async with database.transaction() as session:
+        keys = set(await session.scalars(select(ReminderRow.key)))
+    assert keys == {"inv:kept"}
