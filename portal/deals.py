@@ -4,6 +4,8 @@ invoice is told in chat to every user who has access to the client."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -14,10 +16,13 @@ from portal.model import (
     DealAdded,
     DealData,
     DealRecord,
+    DealWrite,
     Invalid,
     InvoiceAdded,
     InvoiceData,
+    InvoicePut,
     InvoiceRecord,
+    InvoiceWrite,
     NotFound,
     ReminderPolicy,
 )
@@ -85,42 +90,62 @@ async def put_deal(
     now: datetime,
 ) -> tuple[DealRecord, bool]:
     """Insert or update the deal; True when it is new (its users are told)."""
-    try:
-        clean = check_deal(data)
-        check_number(number)
-    except Invalid:
-        await client_name(uow=uow, client_id=client_id)  # a missing client: 404 first
-        raise
-    # The client is found by the upsert itself; its name is asked only for news.
-    put = await uow.deals.put(client_id, number, clean, now=now)
-    if put is None:
-        raise NotFound("client")
-    deal, created = put
-    await uow.activity.record(
-        ActivityEvent(
-            action=Action.DEAL_ADDED if created else Action.DEAL_UPDATED,
-            client_id=client_id,
-            actor=actor,
-            occurred_at=now,
-            details={"deal": number, "status": str(clean.status)},
-        )
-    )
-    if created:
-        client = await client_name(uow=uow, client_id=client_id)
-        for person_id in await uow.client_users.active_people(client_id):
-            await notifier.notify(
-                DealAdded(
-                    person_id=person_id,
-                    client_name=client,
-                    number=number,
-                    product=clean.product,
-                    amount=clean.amount,
-                    currency=clean.currency,
-                    start_date=clean.start_date,
-                    end_date=clean.end_date,
-                )
+    write = DealWrite(client_id=client_id, number=number, data=data, actor=actor, now=now)
+    [put] = await put_deals(uow=uow, notifier=notifier, writes=[write])
+    return put
+
+
+async def put_deals(
+    *, uow: UnitOfWork, notifier: Notifier, writes: Sequence[DealWrite]
+) -> list[tuple[DealRecord, bool]]:
+    """`put_deal` for each, in one statement (an API batch's); the first write that fails
+    raises what it would raise alone, and the caller rolls back the others."""
+    clean: list[DealWrite] = []
+    for write in writes:
+        try:
+            clean.append(replace(write, data=check_deal(write.data)))
+            check_number(write.number)
+        except Invalid:
+            await client_name(uow=uow, client_id=write.client_id)  # a missing client: 404 first
+            raise
+    # Each client is found by the upsert itself; its name is asked only for news.
+    puts = await uow.deals.put_many(clean)
+    done: list[tuple[DealRecord, bool]] = []
+    for write, put in zip(clean, puts, strict=True):
+        if put is None:
+            raise NotFound("client")
+        done.append(put)
+        created = put[1]
+        await uow.activity.record(
+            ActivityEvent(
+                action=Action.DEAL_ADDED if created else Action.DEAL_UPDATED,
+                client_id=write.client_id,
+                actor=write.actor,
+                occurred_at=write.now,
+                details={"deal": write.number, "status": str(write.data.status)},
             )
-    return deal, created
+        )
+        if created:
+            await _tell_of_deal(uow=uow, notifier=notifier, write=write)
+    return done
+
+
+async def _tell_of_deal(*, uow: UnitOfWork, notifier: Notifier, write: DealWrite) -> None:
+    client = await client_name(uow=uow, client_id=write.client_id)
+    data = write.data
+    for person_id in await uow.client_users.active_people(write.client_id):
+        await notifier.notify(
+            DealAdded(
+                person_id=person_id,
+                client_name=client,
+                number=write.number,
+                product=data.product,
+                amount=data.amount,
+                currency=data.currency,
+                start_date=data.start_date,
+                end_date=data.end_date,
+            )
+        )
 
 
 async def get_invoice(
@@ -161,68 +186,105 @@ async def put_invoice(
 ) -> tuple[InvoiceRecord, bool]:
     """`reminders`: when given, the invoice's reminders are scheduled (or cancelled when it
     is paid) as it now stands (portal/reminders.py)."""
-    try:
-        if data.paid_on is not None and not data.paid:
-            raise Invalid("paid_on", "given for an unpaid invoice")
-        clean = InvoiceData(
-            amount=_money(data.amount, "amount"),
-            due_date=data.due_date,
-            paid=data.paid,
-            paid_on=data.paid_on,
-        )
-        check_number(number, "invoice_number")
-    except Invalid:
-        await _deal_of_client(uow=uow, client_id=client_id, deal_number=deal_number)  # 404 first
-        raise
-    # The deal is found by the upsert itself, and an unpaid invoice's reminders need the
-    # client's active users, which come back from it too: one round trip, not three.
-    put = await uow.invoices.put_in_deal(
-        client_id,
-        deal_number,
-        number,
-        clean,
+    write = InvoiceWrite(
+        client_id=client_id,
+        deal_number=deal_number,
+        number=number,
+        data=data,
+        actor=actor,
         now=now,
-        with_people=reminders is not None and not clean.paid,
     )
-    if put is None:
-        await _deal_of_client(uow=uow, client_id=client_id, deal_number=deal_number)
-        raise NotFound("deal")
-    invoice, created = put.invoice, put.created
+    [put] = await put_invoices(uow=uow, notifier=notifier, writes=[write], reminders=reminders)
+    return put
+
+
+def _clean_invoice(data: InvoiceData, number: str) -> InvoiceData:
+    if data.paid_on is not None and not data.paid:
+        raise Invalid("paid_on", "given for an unpaid invoice")
+    clean = InvoiceData(
+        amount=_money(data.amount, "amount"),
+        due_date=data.due_date,
+        paid=data.paid,
+        paid_on=data.paid_on,
+    )
+    check_number(number, "invoice_number")
+    return clean
+
+
+async def put_invoices(
+    *,
+    uow: UnitOfWork,
+    notifier: Notifier,
+    writes: Sequence[InvoiceWrite],
+    reminders: ReminderPolicy | None = None,
+) -> list[tuple[InvoiceRecord, bool]]:
+    """`put_invoice` for each, in one statement (an API batch's); the first write that fails
+    raises what it would raise alone, and the caller rolls back the others."""
+    clean: list[InvoiceWrite] = []
+    for write in writes:
+        try:
+            clean.append(replace(write, data=_clean_invoice(write.data, write.number)))
+        except Invalid:  # a missing client or deal: 404 first
+            await _deal_of_client(uow=uow, client_id=write.client_id, deal_number=write.deal_number)
+            raise
+    # Each deal is found by the upsert itself, and an unpaid invoice's reminders need the
+    # client's active users, which come back from it too: one round trip, not three.
+    with_people = reminders is not None and any(not write.data.paid for write in clean)
+    puts = await uow.invoices.put_many(clean, with_people=with_people)
+    done: list[tuple[InvoiceRecord, bool]] = []
+    for write, put in zip(clean, puts, strict=True):
+        if put is None:
+            await _deal_of_client(uow=uow, client_id=write.client_id, deal_number=write.deal_number)
+            raise NotFound("deal")
+        done.append((put.invoice, put.created))
+        await _after_invoice(uow=uow, notifier=notifier, write=write, put=put, policy=reminders)
+    return done
+
+
+async def _after_invoice(
+    *,
+    uow: UnitOfWork,
+    notifier: Notifier,
+    write: InvoiceWrite,
+    put: InvoicePut,
+    policy: ReminderPolicy | None,
+) -> None:
+    """The activity log, the reminders and the news of one invoice written."""
+    invoice, created, data = put.invoice, put.created, write.data
     await uow.activity.record(
         ActivityEvent(
             action=Action.INVOICE_ADDED if created else Action.INVOICE_UPDATED,
-            client_id=client_id,
-            actor=actor,
-            occurred_at=now,
-            details={"deal": deal_number, "invoice": number, "paid": clean.paid},
+            client_id=write.client_id,
+            actor=write.actor,
+            occurred_at=write.now,
+            details={"deal": write.deal_number, "invoice": write.number, "paid": data.paid},
         )
     )
     # Asked once, for both the reminders and the news; an update may need neither.
     people = put.people
     if people is None and created:
-        people = await uow.client_users.active_people(client_id)
-    if reminders is not None:
+        people = await uow.client_users.active_people(write.client_id)
+    if policy is not None:
         await schedule_invoice_reminders(
             uow=uow,
-            client_id=client_id,
-            deal_number=deal_number,
+            client_id=write.client_id,
+            deal_number=write.deal_number,
             invoice=invoice,
-            policy=reminders,
-            now=now,
+            policy=policy,
+            now=write.now,
             people=people,
         )
     if created and people:
-        client = await client_name(uow=uow, client_id=client_id)
+        client = await client_name(uow=uow, client_id=write.client_id)
         for person_id in people:
             await notifier.notify(
                 InvoiceAdded(
                     person_id=person_id,
                     client_name=client,
-                    deal_number=deal_number,
-                    number=number,
-                    amount=clean.amount,
+                    deal_number=write.deal_number,
+                    number=write.number,
+                    amount=data.amount,
                     currency=invoice.currency,
-                    due_date=clean.due_date,
+                    due_date=data.due_date,
                 )
             )
-    return invoice, created

@@ -24,12 +24,12 @@ from portal.model import (
     ClientRecord,
     ClientUser,
     Consultant,
-    DealData,
     DealRecord,
+    DealWrite,
     FeedEvent,
-    InvoiceData,
     InvoicePut,
     InvoiceRecord,
+    InvoiceWrite,
     LoginFlowRecord,
     NewClient,
     NewReminder,
@@ -234,11 +234,10 @@ class Deals(Protocol):
 
     async def of_client(self, client_id: int) -> list[DealRecord]: ...
 
-    async def put(
-        self, client_id: int, number: str, data: DealData, *, now: datetime
-    ) -> tuple[DealRecord, bool] | None:
-        """Insert or update; True when it was inserted. None: no such client (found by the
-        same statement: one round trip)."""
+    async def put_many(self, writes: Sequence[DealWrite]) -> list[tuple[DealRecord, bool] | None]:
+        """Insert or update each, in one statement (a key written twice: in two); True when
+        it was inserted. None for a write whose client is not there (found by the same
+        statement)."""
 
 
 class Invoices(Protocol):
@@ -246,19 +245,13 @@ class Invoices(Protocol):
 
     async def of_deal(self, deal: DealRecord) -> list[InvoiceRecord]: ...
 
-    async def put_in_deal(
-        self,
-        client_id: int,
-        deal_number: str,
-        number: str,
-        data: InvoiceData,
-        *,
-        now: datetime,
-        with_people: bool = False,
-    ) -> InvoicePut | None:
-        """Insert or update the invoice of the client's deal of that number, found by the
-        same statement (one round trip). `with_people`: the client's active users (as
-        `ClientUsers.active_people`) come back from that statement too. None: no such deal."""
+    async def put_many(
+        self, writes: Sequence[InvoiceWrite], *, with_people: bool = False
+    ) -> list[InvoicePut | None]:
+        """Insert or update each into the client's deal of its number, found by the same
+        statement (one for all; a key written twice: two). `with_people`: each comes back
+        with its client's active users (as `ClientUsers.active_people`). None for a write
+        whose deal is not there."""
 
 
 class ApiTokens(Protocol):

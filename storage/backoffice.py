@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -30,11 +31,14 @@ from portal.model import (
     DealData,
     DealRecord,
     DealStatus,
+    DealWrite,
     InvoiceData,
     InvoicePut,
     InvoiceRecord,
+    InvoiceWrite,
     TokenNameTaken,
 )
+from storage import backoffice_many as many
 from storage.backoffice_models import ApiToken, ClientConsultant, Deal, Invoice
 from storage.models import Client, Membership, Person, TelegramAccountRow
 
@@ -306,27 +310,41 @@ class SqlDeals:
         )
         return [self._record(row) for row in rows]
 
-    async def put(
-        self, client_id: int, number: str, data: DealData, *, now: datetime
-    ) -> tuple[DealRecord, bool] | None:
-        params = {
-            "client_id": client_id,
-            "number": number,
-            "product": data.product[:200],
-            "currency": data.currency,
-            "amount_cents": cents(data.amount),
-            "balance_cents": cents(data.balance),
-            "start_date": data.start_date,
-            "end_date": data.end_date,
-            "status": str(data.status),
-            "created_at": now,
-            "updated_at": now,
-        }
-        row = (await self._session.execute(_PUT_DEAL[_dialect(self._session)], params)).first()
-        if row is None:
-            return None
-        # `created_at` is written only by the insert: equal to now means it was inserted.
-        return self._record(row), row.created_at == now
+    async def put_many(self, writes: Sequence[DealWrite]) -> list[tuple[DealRecord, bool] | None]:
+        dialect = _dialect(self._session)
+        found: list[tuple[DealRecord, bool] | None] = [None] * len(writes)
+        for positions in many.rounds([(w.client_id, w.number) for w in writes]):
+            rows = [_deal_values(writes[position]) for position in positions]
+            if len(rows) == 1:
+                written = (await self._session.execute(_PUT_DEAL[dialect], rows[0])).all()
+            else:
+                params = many.params(dialect, many.DEAL_INPUT, rows)
+                written = (await self._session.execute(many.PUT_DEALS[dialect], params)).all()
+            by_key = {(row.client_id, row.number): row for row in written}
+            for position in positions:
+                write = writes[position]
+                row = by_key.get((write.client_id, write.number))
+                if row is not None:
+                    # `created_at` is written only by the insert: equal to now, it was inserted.
+                    found[position] = self._record(row), row.created_at == write.now
+        return found
+
+
+def _deal_values(write: DealWrite) -> dict[str, Any]:
+    data = write.data
+    return {
+        "client_id": write.client_id,
+        "number": write.number,
+        "product": data.product[:200],
+        "currency": data.currency,
+        "amount_cents": cents(data.amount),
+        "balance_cents": cents(data.balance),
+        "start_date": data.start_date,
+        "end_date": data.end_date,
+        "status": str(data.status),
+        "created_at": write.now,
+        "updated_at": write.now,
+    }
 
 
 class SqlInvoices:
@@ -368,30 +386,32 @@ class SqlInvoices:
         )
         return [self._record(row, deal) for row in rows]
 
-    async def put_in_deal(
-        self,
-        client_id: int,
-        deal_number: str,
-        number: str,
-        data: InvoiceData,
-        *,
-        now: datetime,
-        with_people: bool = False,
-    ) -> InvoicePut | None:
-        params = {
-            "client_id": client_id,
-            "deal_number": deal_number,
-            **_invoice_values(number, data, now),
-        }
-        statement = _PUT_INVOICE_IN_DEAL[with_people][_dialect(self._session)]
-        row = (await self._session.execute(statement, params)).first()
-        if row is None:
-            return None
-        return InvoicePut(
-            invoice=self._record(row, None),
-            created=row.created_at == now,
-            people=_people(row.people) if with_people else None,
-        )
+    async def put_many(
+        self, writes: Sequence[InvoiceWrite], *, with_people: bool = False
+    ) -> list[InvoicePut | None]:
+        dialect = _dialect(self._session)
+        found: list[InvoicePut | None] = [None] * len(writes)
+        keys = [(w.client_id, w.deal_number, w.number) for w in writes]
+        for positions in many.rounds(keys):
+            rows = [_invoice_values(writes[position]) for position in positions]
+            if len(rows) == 1:
+                statement = _PUT_INVOICE_IN_DEAL[with_people][dialect]
+                written = (await self._session.execute(statement, rows[0])).all()
+                by_key = {keys[positions[0]]: written[0]} if written else {}
+            else:
+                statement = many.PUT_INVOICES[with_people][dialect]
+                params = many.params(dialect, many.INVOICE_INPUT, rows)
+                written = (await self._session.execute(statement, params)).all()
+                by_key = {(row.client_id, row.deal_number, row.number): row for row in written}
+            for position in positions:
+                row = by_key.get(keys[position])
+                if row is not None:
+                    found[position] = InvoicePut(
+                        invoice=self._record(row, None),
+                        created=row.created_at == writes[position].now,
+                        people=_people(row.people) if with_people else None,
+                    )
+        return found
 
 
 def _people(value: list[int] | str | None) -> list[int]:
@@ -403,16 +423,19 @@ def _people(value: list[int] | str | None) -> list[int]:
     return list(value)
 
 
-def _invoice_values(number: str, data: InvoiceData, now: datetime) -> dict[str, Any]:
+def _invoice_values(write: InvoiceWrite) -> dict[str, Any]:
     """An invoice upsert's values; `created_at` is written only by the insert."""
+    data = write.data
     return {
-        "number": number,
+        "client_id": write.client_id,
+        "deal_number": write.deal_number,
+        "number": write.number,
         "amount_cents": cents(data.amount),
         "due_date": data.due_date,
         "paid": data.paid,
         "paid_on": data.paid_on,
-        "created_at": now,
-        "updated_at": now,
+        "created_at": write.now,
+        "updated_at": write.now,
     }
 
 

@@ -50,13 +50,13 @@ from portal.model import (
     ClientRecord,
     ClientUser,
     Consultant,
-    DealData,
     DealRecord,
+    DealWrite,
     DocumentRecord,
     FeedEvent,
-    InvoiceData,
     InvoicePut,
     InvoiceRecord,
+    InvoiceWrite,
     LoginFlowRecord,
     MembershipStatus,
     MessageRecord,
@@ -636,12 +636,14 @@ class FakeDeals:
         deals = (d for d in self.rows.values() if d.client_id == client_id)
         return sorted(deals, key=lambda d: (d.data.start_date, d.id))
 
-    async def put(
-        self, client_id: int, number: str, data: DealData, *, now: datetime
-    ) -> tuple[DealRecord, bool] | None:
+    async def put_many(self, writes: Sequence[DealWrite]) -> list[tuple[DealRecord, bool] | None]:
+        return [await self._put(write) for write in writes]
+
+    async def _put(self, write: DealWrite) -> tuple[DealRecord, bool] | None:
+        client_id, number, now = write.client_id, write.number, write.now
         if client_id not in self._clients.rows:
             return None
-        data = replace(data, product=data.product[:200])
+        data = replace(write.data, product=write.data.product[:200])
         old = await self.get(client_id, number)
         if old is not None:
             self.rows[old.id] = replace(old, data=data, updated_at=now)
@@ -674,27 +676,29 @@ class FakeInvoices:
         invoices = (i for i in self.rows.values() if i.deal_id == deal.id)
         return sorted(invoices, key=lambda i: (i.data.due_date, i.id))
 
-    async def put_in_deal(
-        self,
-        client_id: int,
-        deal_number: str,
-        number: str,
-        data: InvoiceData,
-        *,
-        now: datetime,
-        with_people: bool = False,
-    ) -> InvoicePut | None:
+    async def put_many(
+        self, writes: Sequence[InvoiceWrite], *, with_people: bool = False
+    ) -> list[InvoicePut | None]:
+        return [await self._put(write, with_people=with_people) for write in writes]
+
+    async def _put(self, write: InvoiceWrite, *, with_people: bool) -> InvoicePut | None:
         assert self._deals is not None
-        deal = await self._deals.get(client_id, deal_number)
+        deal = await self._deals.get(write.client_id, write.deal_number)
         if deal is None:
             return None
-        people = await self._people(client_id) if with_people else None
-        old = await self.get(deal, number)
+        people = await self._people(write.client_id) if with_people else None
+        old = await self.get(deal, write.number)
         if old is not None:
-            self.rows[old.id] = replace(old, data=data, updated_at=now)
+            self.rows[old.id] = replace(old, data=write.data, updated_at=write.now)
             return InvoicePut(self.rows[old.id], created=False, people=people)
         invoice = InvoiceRecord(
-            next(self._ids), deal.id, number, deal.data.currency, data, now, now
+            next(self._ids),
+            deal.id,
+            write.number,
+            deal.data.currency,
+            write.data,
+            write.now,
+            write.now,
         )
         self.rows[invoice.id] = invoice
         return InvoicePut(invoice, created=True, people=people)

@@ -68,9 +68,11 @@ from portal.model.deals import (
     DealData,
     DealRecord,
     DealStatus,
+    DealWrite,
     InvoiceData,
     InvoicePut,
     InvoiceRecord,
+    InvoiceWrite,
 )
 from portal.model.errors import Conflict, Invalid, NotFound
 from portal.model.feed import EventType, FeedEvent
@@ -199,6 +201,7 @@ __all__ = [
     "DealInvoices",
     "DealRecord",
     "DealStatus",
+    "DealWrite",
     "Decision",
     "Detail",
     "DocumentRecord",
@@ -216,6 +219,7 @@ __all__ = [
     "InvoiceLine",
     "InvoicePut",
     "InvoiceRecord",
+    "InvoiceWrite",
     "IssuedLink",
     "LastMainUser",
     "LinkResult",

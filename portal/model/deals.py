@@ -63,3 +63,26 @@ class InvoicePut:
     invoice: InvoiceRecord
     created: bool
     people: list[int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DealWrite:
+    """One upsert of a deal by its client's id and its number, by `actor` at `now`."""
+
+    client_id: int
+    number: str
+    data: DealData
+    actor: str
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceWrite:
+    """One upsert of an invoice by its client's id, its deal's number and its number."""
+
+    client_id: int
+    deal_number: str
+    number: str
+    data: InvoiceData
+    actor: str
+    now: datetime

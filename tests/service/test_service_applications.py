@@ -25,6 +25,7 @@ from portal.model import (
     ClientKind,
     DealData,
     DealStatus,
+    DealWrite,
     Decision,
     EventType,
     MayNotSign,
@@ -101,7 +102,7 @@ async def _setup_people(
         end_date=None,
         status=DealStatus.ACTIVE,
     )
-    await uow.deals.put(client_id, "K-1", deal, now=NOW)
+    await uow.deals.put_many([DealWrite(client_id, "K-1", deal, actor="api:test", now=NOW)])
     return ids
 
 

@@ -1,4 +1,5 @@
-"""What the storage tests share: the statements a database was sent, a deal's data."""
+"""What the storage tests share: the statements a database was sent, a deal's data, one
+deal or invoice written."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ from typing import Any
 
 from sqlalchemy import event
 
-from portal.model import DealData, DealStatus
+from portal.model import (
+    DealData,
+    DealRecord,
+    DealStatus,
+    DealWrite,
+    InvoiceData,
+    InvoicePut,
+    InvoiceWrite,
+)
+from portal.ports import Deals, Invoices
 from storage.database import Database
 
 
@@ -43,3 +53,26 @@ def deal(currency: str) -> DealData:
         end_date=None,
         status=DealStatus.ACTIVE,
     )
+
+
+async def put_deal(
+    deals: Deals, client_id: int, number: str, data: DealData, *, now: datetime
+) -> tuple[DealRecord, bool] | None:
+    """One deal through `put_many`, as the API's one-request batches write it."""
+    [put] = await deals.put_many([DealWrite(client_id, number, data, actor="api:test", now=now)])
+    return put
+
+
+async def put_invoice(
+    invoices: Invoices,
+    client_id: int,
+    deal_number: str,
+    number: str,
+    data: InvoiceData,
+    *,
+    now: datetime,
+    with_people: bool = False,
+) -> InvoicePut | None:
+    write = InvoiceWrite(client_id, deal_number, number, data, actor="api:test", now=now)
+    [put] = await invoices.put_many([write], with_people=with_people)
+    return put

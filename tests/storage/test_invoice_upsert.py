@@ -6,12 +6,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from storage_support import T0, deal, sent_statements
+from storage_support import T0, deal, put_deal, put_invoice, sent_statements
 
-from portal.model import InvoiceData
+from portal.model import InvoiceData, InvoiceWrite
 from storage.database import Database
 from storage.models import Client, Membership, Person
 from storage.repositories import SqlUnitOfWork
+
+UNPAID = InvoiceData(amount=Decimal("12.34"), due_date=date(2027, 4, 15), paid=False, paid_on=None)
+PAID = InvoiceData(
+    amount=Decimal("12.35"), due_date=date(2027, 4, 16), paid=True, paid_on=date(2027, 4, 2)
+)
 
 
 async def test_an_invoice_is_upserted_into_its_deal_in_one_statement(database: Database) -> None:
@@ -20,8 +25,8 @@ async def test_an_invoice_is_upserted_into_its_deal_in_one_statement(database: D
         session.add(client)
         await session.flush()
         uow = SqlUnitOfWork(session)
-        euro, _ = await uow.deals.put(client.id, "B-1", deal("EUR"), now=T0)
-        dollar, _ = await uow.deals.put(client.id, "B-2", deal("USD"), now=T0)
+        euro, _ = await put_deal(uow.deals, client.id, "B-1", deal("EUR"), now=T0)
+        dollar, _ = await put_deal(uow.deals, client.id, "B-2", deal("USD"), now=T0)
         client_id = client.id
     unpaid = InvoiceData(
         amount=Decimal("12.34"), due_date=date(2027, 4, 15), paid=False, paid_on=None
@@ -32,13 +37,13 @@ async def test_an_invoice_is_upserted_into_its_deal_in_one_statement(database: D
     with sent_statements(database) as statements:
         async with database.transaction() as session:
             invoices = SqlUnitOfWork(session).invoices
-            first = await invoices.put_in_deal(client_id, "B-2", "R-1", unpaid, now=T0)
+            first = await put_invoice(invoices, client_id, "B-2", "R-1", unpaid, now=T0)
             assert len(statements) == 1
             later = T0 + timedelta(minutes=5)
-            again = await invoices.put_in_deal(client_id, "B-2", "R-1", paid, now=later)
-            other = await invoices.put_in_deal(client_id, "B-1", "R-1", unpaid, now=later)
-            missing = await invoices.put_in_deal(client_id, "B-3", "R-1", unpaid, now=later)
-            elsewhere = await invoices.put_in_deal(client_id + 1, "B-1", "R-1", unpaid, now=later)
+            again = await put_invoice(invoices, client_id, "B-2", "R-1", paid, now=later)
+            other = await put_invoice(invoices, client_id, "B-1", "R-1", unpaid, now=later)
+            missing = await put_invoice(invoices, client_id, "B-3", "R-1", unpaid, now=later)
+            elsewhere = await put_invoice(invoices, client_id + 1, "B-1", "R-1", unpaid, now=later)
             assert len(statements) == 5
     assert first is not None and again is not None and other is not None
     assert missing is None and elsewhere is None
@@ -89,26 +94,84 @@ async def test_the_clients_active_users_come_back_from_the_same_statement(
             )
         await session.flush()
         uow = SqlUnitOfWork(session)
-        await uow.deals.put(client.id, "B-1", deal("EUR"), now=T0)
-        await uow.deals.put(other.id, "B-1", deal("EUR"), now=T0)
+        await put_deal(uow.deals, client.id, "B-1", deal("EUR"), now=T0)
+        await put_deal(uow.deals, other.id, "B-1", deal("EUR"), now=T0)
         expected = await uow.client_users.active_people(client.id)
         assert expected == [people[2].id, people[0].id]
         unpaid = InvoiceData(
             amount=Decimal("5.00"), due_date=date(2027, 4, 1), paid=False, paid_on=None
         )
         with sent_statements(database) as statements:
-            put = await uow.invoices.put_in_deal(
-                client.id, "B-1", "R-1", unpaid, now=T0, with_people=True
+            put = await put_invoice(
+                uow.invoices, client.id, "B-1", "R-1", unpaid, now=T0, with_people=True
             )
             assert len(statements) == 1
         assert put is not None and put.created and put.people == expected
-        again = await uow.invoices.put_in_deal(
-            client.id, "B-1", "R-1", unpaid, now=T0 + timedelta(seconds=1), with_people=True
+        again = await put_invoice(
+            uow.invoices,
+            client.id,
+            "B-1",
+            "R-1",
+            unpaid,
+            now=T0 + timedelta(seconds=1),
+            with_people=True,
         )
         assert again is not None and not again.created and again.people == expected
         client.status = "blocked"
         await session.flush()
-        blocked = await uow.invoices.put_in_deal(
-            client.id, "B-1", "R-2", unpaid, now=T0, with_people=True
+        blocked = await put_invoice(
+            uow.invoices, client.id, "B-1", "R-2", unpaid, now=T0, with_people=True
         )
         assert blocked is not None and blocked.people == []
+
+
+async def test_a_batchs_invoices_go_in_one_statement_with_their_clients_users(
+    database: Database,
+) -> None:
+    """Several deals' invoices in one statement, each in its deal's currency, with its own
+    client's active users as `active_people` gives them; a write into a deal not there comes
+    back None; an invoice written twice goes in a second round (the later write wins)."""
+    async with database.transaction() as session:
+        clients = [Client(kind="legal_entity", name=f"SIA {n}") for n in range(2)]
+        people = [
+            Person(personal_code=f"0101901000{n}", given_name="Anna", family_name="Ozola")
+            for n in range(3)
+        ]
+        session.add_all([*clients, *people])
+        await session.flush()
+        first, second = (client.id for client in clients)
+        for person, client_id in ((people[2], first), (people[0], first), (people[1], second)):
+            session.add(Membership(person_id=person.id, client_id=client_id, role="main"))
+        await session.flush()
+        uow = SqlUnitOfWork(session)
+        await put_deal(uow.deals, first, "B-1", deal("EUR"), now=T0)
+        await put_deal(uow.deals, second, "B-1", deal("USD"), now=T0)
+        await put_invoice(uow.invoices, first, "B-1", "R-1", UNPAID, now=T0)
+        users = {c: await uow.client_users.active_people(c) for c in (first, second)}
+    assert users == {first: [people[2].id, people[0].id], second: [people[1].id]}
+    later = T0 + timedelta(minutes=1)
+
+    def write(client_id: int, number: str, data: InvoiceData, seconds: int = 0) -> InvoiceWrite:
+        now = later + timedelta(seconds=seconds)
+        return InvoiceWrite(client_id, "B-1", number, data, actor="api:test", now=now)
+
+    writes = [
+        write(second, "R-1", UNPAID),
+        write(first, "R-1", PAID),  # an update
+        write(first + second + 1, "R-1", UNPAID),  # no such client, so no such deal
+        write(first, "R-2", UNPAID),
+        write(first, "R-2", PAID, seconds=1),  # written again: the second round
+    ]
+    with sent_statements(database) as statements:
+        async with database.transaction() as session:
+            invoices = SqlUnitOfWork(session).invoices
+            puts = await invoices.put_many(writes, with_people=True)
+            assert [s.split()[0] for s in statements] in (["INSERT", "INSERT"], ["WITH", "WITH"])
+    assert puts[2] is None
+    done = [put for put in puts if put is not None]
+    assert [put.created for put in done] == [True, False, True, False]
+    assert [put.invoice.currency for put in done] == ["USD", "EUR", "EUR", "EUR"]
+    assert [put.invoice.data for put in done] == [UNPAID, PAID, UNPAID, PAID]
+    assert [put.people for put in done] == [users[second], *[users[first]] * 3]
+    assert done[1].invoice.created_at == T0 and done[1].invoice.updated_at == later
+    assert done[2].invoice.id == done[3].invoice.id

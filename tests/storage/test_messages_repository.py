@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from storage_support import put_deal
+
 from portal.documents import DocumentKind
 from portal.model import (
     ClientFile,
@@ -61,7 +63,9 @@ async def test_list_search_scope_drafts_and_unread(database_url: str) -> None:
                 await uow.clients.create(new_client(1)),
                 await uow.clients.create(new_client(2)),
             )
-            deal, _ = await uow.deals.put(own, "K-1", DEAL, now=T0)
+            put = await put_deal(uow.deals, own, "K-1", DEAL, now=T0)
+            assert put is not None
+            deal = put[0]
             ids = []
             for n, (subject, body, status) in enumerate(
                 [
