@@ -17,11 +17,11 @@ document is generated from the same declarations (api/openapi.py).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
-from typing import Any, ClassVar, get_type_hints
+from typing import Any, ClassVar, TypeVar, get_type_hints
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -47,6 +47,9 @@ class FileAnswer(BaseModel):
 log = logging.getLogger(__name__)
 
 Handler = Callable[..., Awaitable[BaseModel | None]]
+# An operation's requests of one batch at once: the calls, then each input as a list.
+Together = Callable[..., Awaitable[Sequence[BaseModel]]]
+T = TypeVar("T", bound=Together)
 
 
 @dataclass
@@ -96,6 +99,7 @@ class Operation:
     transactional: bool
     links: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: bool = False  # the body carries files (base64): see `_room_for_files`
+    together: Together | None = None  # see `Resource.together`
 
     @property
     def operation_id(self) -> str:
@@ -154,6 +158,21 @@ class Resource:
 
         return register
 
+    def together(self, handler: Handler) -> Callable[[T], T]:
+        """Declares how the requests of `handler`'s operation that share a batch run as one
+        call (api/batch.py): `(calls, path=[…], body=[…])` with the same inputs as the
+        handler's, as lists, answering a list in their order. It must do what the handler
+        does for each, and raise when any of them fails (the batch then runs each alone)."""
+
+        def register(together: T) -> T:
+            for index, operation in enumerate(self.operations):
+                if operation.handler is handler:
+                    self.operations[index] = replace(operation, together=together)
+                    return together
+            raise LookupError(f"{handler.__name__} is not an operation of {self.tag}")
+
+        return register
+
 
 def error_statuses(operation: Operation) -> list[int]:
     """Every error status the operation may answer, for its OpenAPI description."""
@@ -185,6 +204,8 @@ def endpoint(
                         now=now,
                         admit=admit,
                         execute=partial(_execute, operation),
+                        group=operation.operation_id if operation.together else "",
+                        together=operation.together and partial(_execute_together, operation),
                     )
                 )
             except Overloaded as exc:
@@ -294,6 +315,20 @@ async def _execute(
     call, inputs = admitted
     call._uow, call._notifier = uow, notifier
     return await _run(operation, call, inputs), call.status
+
+
+async def _execute_together(
+    operation: Operation, admitted: list[Admitted], uow: UnitOfWork, notifier: Notifier
+) -> list[tuple[BaseModel | None, int | None]]:
+    """Several requests of the operation in one call; any error is left to the batch, which
+    runs each request again alone (`_execute`), where it becomes its problem."""
+    assert operation.together is not None
+    calls = [call for call, _ in admitted]
+    for call in calls:
+        call._uow, call._notifier = uow, notifier
+    inputs = {name: [each[name] for _, each in admitted] for name in admitted[0][1]}
+    results = await operation.together(calls, **inputs)
+    return [(result, call.status) for result, call in zip(results, calls, strict=True)]
 
 
 def _inputs(operation: Operation, request: web.Request, raw_body: bytes) -> dict[str, BaseModel]:

@@ -12,7 +12,15 @@ from pydantic import BaseModel, Field
 from api.platform import Call, Resource
 from api.resources.common import Body, ClientPath, Id, Number, Request
 from portal import deals
-from portal.model import DealData, DealRecord, DealStatus, InvoiceData, InvoiceRecord
+from portal.model import (
+    DealData,
+    DealRecord,
+    DealStatus,
+    DealWrite,
+    InvoiceData,
+    InvoiceRecord,
+    InvoiceWrite,
+)
 
 resource = Resource("deals", "A client's deals (loans, guarantees, …) and their invoices.")
 
@@ -166,25 +174,34 @@ async def get_deal(call: Call, path: DealPath) -> Deal:
 )
 async def put_deal(call: Call, path: DealPath, body: DealBody) -> Deal:
     """201 when the deal is new (its users are told in chat), 200 when it was updated."""
-    deal, created = await deals.put_deal(
-        uow=call.uow,
-        notifier=call.notifier,
-        client_id=path.client_id,
-        number=path.deal_number,
-        data=DealData(
-            product=body.product,
-            amount=body.amount,
-            currency=body.currency,
-            balance=body.balance,
-            start_date=body.start_date,
-            end_date=body.end_date,
-            status=DealStatus(body.status),
-        ),
-        actor=call.actor,
-        now=call.now,
-    )
-    call.status = 201 if created else 200
-    return Deal.of(deal)
+    [deal] = await put_deals([call], path=[path], body=[body])
+    return deal
+
+
+@resource.together(put_deal)
+async def put_deals(calls: list[Call], path: list[DealPath], body: list[DealBody]) -> list[Deal]:
+    writes = [
+        DealWrite(
+            client_id=at.client_id,
+            number=at.deal_number,
+            data=DealData(
+                product=given.product,
+                amount=given.amount,
+                currency=given.currency,
+                balance=given.balance,
+                start_date=given.start_date,
+                end_date=given.end_date,
+                status=DealStatus(given.status),
+            ),
+            actor=call.actor,
+            now=call.now,
+        )
+        for call, at, given in zip(calls, path, body, strict=True)
+    ]
+    puts = await deals.put_deals(uow=calls[0].uow, notifier=calls[0].notifier, writes=writes)
+    for call, (_, created) in zip(calls, puts, strict=True):
+        call.status = 201 if created else 200
+    return [Deal.of(deal) for deal, _ in puts]
 
 
 @resource.operation(
@@ -238,18 +255,39 @@ async def get_invoice(call: Call, path: InvoicePath) -> Invoice:
 )
 async def put_invoice(call: Call, path: InvoicePath, body: InvoiceBody) -> Invoice:
     """In the deal's currency. 201 when new (the client's users are told), 200 when updated."""
-    invoice, created = await deals.put_invoice(
-        uow=call.uow,
-        notifier=call.notifier,
-        client_id=path.client_id,
-        deal_number=path.deal_number,
-        number=path.invoice_number,
-        data=InvoiceData(
-            amount=body.amount, due_date=body.due_date, paid=body.paid, paid_on=body.paid_on
-        ),
-        actor=call.actor,
-        now=call.now,
-        reminders=call.context.reminder_policy,
+    [invoice] = await put_invoices([call], path=[path], body=[body])
+    return invoice
+
+
+@resource.together(put_invoice)
+async def put_invoices(
+    calls: list[Call], path: list[InvoicePath], body: list[InvoiceBody]
+) -> list[Invoice]:
+    writes = [
+        InvoiceWrite(
+            client_id=at.client_id,
+            deal_number=at.deal_number,
+            number=at.invoice_number,
+            data=InvoiceData(
+                amount=given.amount,
+                due_date=given.due_date,
+                paid=given.paid,
+                paid_on=given.paid_on,
+            ),
+            actor=call.actor,
+            now=call.now,
+        )
+        for call, at, given in zip(calls, path, body, strict=True)
+    ]
+    first = calls[0]
+    puts = await deals.put_invoices(
+        uow=first.uow,
+        notifier=first.notifier,
+        writes=writes,
+        reminders=first.context.reminder_policy,
     )
-    call.status = 201 if created else 200
-    return Invoice.of(path.deal_number, invoice)
+    for call, (_, created) in zip(calls, puts, strict=True):
+        call.status = 201 if created else 200
+    return [
+        Invoice.of(at.deal_number, invoice) for at, (invoice, _) in zip(path, puts, strict=True)
+    ]

@@ -1,14 +1,20 @@
 """API writes in flight together share transactions (api/batch.py) over HTTP against the
 running bot: each is answered as if alone, a failing one (404, 422) costs the others nothing,
-and every change is committed and logged exactly once."""
+every change is committed and logged exactly once, and a batch's deals (and its invoices) go
+in one statement."""
 
 from __future__ import annotations
 
 import asyncio
+import re
+from typing import Any
 
+import pytest
 from api_support import Answer, Api, make_token, serving
-from e2e_support import bot_settings
-from sqlalchemy import func, select
+from conftest import PersonFactory
+from e2e_support import bot_settings, browser
+from registration_walk import log_in
+from sqlalchemy import Engine, event, func, select
 
 from bot.ops.demo import DEMO_DATA
 from bot.ops.ur_import import run_import
@@ -25,6 +31,7 @@ DEAL = {
     "status": "active",
 }
 INVOICE = {"amount": "1200.50", "due_date": "2026-06-15"}
+ANNA = "120584-12349"  # the demo provider's Anna Bērziņa
 
 
 async def test_concurrent_writes_with_failures_among_them(
@@ -117,3 +124,64 @@ async def test_writes_beyond_the_queue_limit_are_shed_with_503_and_retry_after(
     finally:
         await database.dispose()
     assert logged == 1 + len(written)  # the client opened, then one line per write served
+
+
+async def test_a_batchs_deals_and_invoices_go_in_one_statement_each_and_reach_the_chat(
+    database_url: str, emulator: EmulatorServer, person: PersonFactory
+) -> None:
+    """Writes in flight together: a batch's deals go in one multi-row statement, its
+    invoices in another; each is answered as alone (201 new, 200 updated), and each new one
+    is told to the client's user in chat, once."""
+    await run_import(database_url, DEMO_DATA / "register.csv", DEMO_DATA / "officers.csv")
+    token = await make_token(database_url)
+    anna = await person("Anna", language_code="en")
+    settings = bot_settings(database_url, emulator.base_url)
+    sent: list[str] = []
+
+    def record(*args: Any) -> None:
+        if (
+            args[2]
+            .lstrip()
+            .upper()
+            .startswith(("INSERT INTO DEALS", "WITH V AS", "INSERT INTO INV"))
+        ):
+            sent.append(args[2])
+
+    async with serving(settings), Api(settings.public_url, token) as api, browser() as http:
+        cid = (await api.post("/clients", {"registration_number": "40103999940"})).body["id"]
+        granted = await api.post(f"/clients/{cid}/users", {"personal_code": ANNA, "role": "main"})
+        assert granted.status == 201, granted.body
+        await log_in(anna, http, "anna")
+        for n in range(4):
+            assert (await api.put(f"/clients/{cid}/deals/OLD-{n}", DEAL)).status == 201
+        await anna.replies(4)  # told of the four
+
+        event.listen(Engine, "before_cursor_execute", record)
+        try:
+            writes = [api.put(f"/clients/{cid}/deals/NEW-{n}", DEAL) for n in range(12)]
+            writes += [
+                api.put(f"/clients/{cid}/deals/OLD-{n}", {**DEAL, "balance": "39000"})
+                for n in range(4)
+            ]
+            writes += [
+                api.put(f"/clients/{cid}/deals/OLD-{n % 4}/invoices/R-{n}", INVOICE)
+                for n in range(12)
+            ]
+            answers: list[Answer] = await asyncio.gather(*writes)
+        finally:
+            event.remove(Engine, "before_cursor_execute", record)
+
+        assert [a.status for a in answers] == [201] * 12 + [200] * 4 + [201] * 12
+        assert [a.body["number"] for a in answers[12:16]] == [f"OLD-{n}" for n in range(4)]
+        assert {a.body["balance"] for a in answers[12:16]} == {"39000.00"}
+        assert [a.body["deal_number"] for a in answers[16:]] == [f"OLD-{n % 4}" for n in range(12)]
+        told = sorted(message["text"] for message in await anna.replies(24))
+        for number in [f"NEW-{n}" for n in range(12)] + [f"R-{n}" for n in range(12)]:
+            named = re.compile(rf"\b{number}\b(?!-)")
+            assert sum(bool(named.search(text)) for text in told) == 1, (number, told)
+        with pytest.raises(TimeoutError):  # and nothing more: an update is not news
+            await anna.reply(timeout=1)
+
+    # 28 writes: far fewer statements, at least one with many rows.
+    assert len(sent) < 14, sent
+    assert any("json_each" in s or "unnest" in s for s in sent)

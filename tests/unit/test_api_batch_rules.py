@@ -282,3 +282,71 @@ async def test_a_failing_commit_runs_each_request_again_alone() -> None:
     assert results[0] == "done /deals/1" and results[2] == "done /deals/3"
     assert isinstance(results[1], RuntimeError)
     assert store.committed == ["/deals/1", "/deals/3"]  # each once
+
+
+def grouped(
+    store: Store, secret: str, key: str, group: str, calls: list[list[str]], fail: str = ""
+) -> Work[str]:
+    """`work` that also runs with the others of its `group` as one call (recorded in `calls`);
+    that call raises when `fail` is among its keys."""
+
+    async def together(admitted: list[str], _uow: UnitOfWork, _notifier: Notifier) -> list[str]:
+        calls.append(admitted)
+        store.pending += admitted
+        if fail in admitted:
+            raise LookupError(f"no such deal {fail}")
+        return [f"together {key}" for key in admitted]
+
+    plain = work(store, secret, key, fail=LookupError(key) if key == fail else None)
+    plain.group, plain.together = group, together
+    return plain
+
+
+async def test_requests_of_one_group_run_as_one_call_the_rest_alone() -> None:
+    store = Store()
+    secret = await make_token(store)
+    batches = Batches(store.transaction, workers=1)
+    calls: list[list[str]] = []
+    runs = [
+        grouped(store, secret, "/deals/2", "put_deal", calls),
+        work(store, secret, "/consultant"),
+        grouped(store, secret, "/deals/1/invoices/R-1", "put_invoice", calls),
+        grouped(store, secret, "/deals/1", "put_deal", calls),
+        grouped(store, secret, "/deals/3", "put_deal", calls),
+    ]
+    results = await asyncio.gather(*(batches.run(run) for run in runs))
+    # A group of one runs its own handler; the others of a group, one call, sorted by path.
+    assert calls == [["/deals/1", "/deals/2", "/deals/3"]]
+    assert results == [
+        "together /deals/2",
+        "done /consultant",
+        "done /deals/1/invoices/R-1",
+        "together /deals/1",
+        "together /deals/3",
+    ]
+    assert batches.sizes == [5] and store.rolled_back == 0
+    # Sorted by group, then path: one order of row locks for every batch.
+    assert store.committed == [
+        "/consultant",
+        "/deals/1",
+        "/deals/2",
+        "/deals/3",
+        "/deals/1/invoices/R-1",
+    ]
+
+
+async def test_a_failing_group_call_rolls_back_and_each_of_its_requests_runs_alone() -> None:
+    store = Store()
+    secret = await make_token(store)
+    batches = Batches(store.transaction, workers=1)
+    calls: list[list[str]] = []
+    keys = ["/deals/1", "/deals/2", "/deals/3"]
+    outcomes = await asyncio.gather(
+        *(batches.run(grouped(store, secret, key, "put_deal", calls, "/deals/2")) for key in keys),
+        return_exceptions=True,
+    )
+    assert outcomes[0] == "done /deals/1" and outcomes[2] == "done /deals/3"
+    assert isinstance(outcomes[1], LookupError)
+    assert calls == [keys]  # once together, then each alone with its own handler
+    assert store.committed == ["/deals/1", "/deals/3"]
+    assert store.rolled_back == 2  # the batch, then /deals/2 alone
