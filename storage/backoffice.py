@@ -206,13 +206,9 @@ _PUT_DEAL = _put_deal_of_client()
 
 
 # `_ACTIVE_PEOPLE` of the written invoice's client, written out: SQLite's RETURNING drops
-# the table names of the columns in it, which a join cannot do without.
-_SQLITE_PEOPLE: Any = literal_column(
-    "(SELECT group_concat(person_id) FROM (SELECT m.person_id FROM memberships AS m"
-    " JOIN clients AS c ON c.id = m.client_id"
-    " WHERE m.client_id = (SELECT client_id FROM deals WHERE deals.id = invoices.deal_id)"
-    " AND m.status = 'active' AND c.status = 'active' ORDER BY m.id))"
-)
+# the table names of the columns in it, which a join cannot do without. The same text serves
+# the multi-row upsert.
+_SQLITE_PEOPLE: Any = literal_column(many.PEOPLE["sqlite"])
 
 
 def _put_invoice_in_deal(*, with_people: bool) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import json
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from sqlalchemy import Integer, String, TextClause, column, text
+from sqlalchemy import Integer, String, TextualSelect, column, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import ARRAY
 
@@ -38,8 +38,8 @@ INVOICE_INPUT = [
 _KEPT = ("number", "created_at")  # an update keeps them
 
 # The client's active users, as `_ACTIVE_PEOPLE` in storage/backoffice.py, of the invoice's
-# deal's client, in the order of their memberships.
-_PEOPLE = {
+# deal's client, in the order of their memberships (SQLite's also serves the one-row upsert).
+PEOPLE = {
     "postgresql": (
         "(SELECT array_agg(m.person_id ORDER BY m.id) FROM memberships AS m"
         " JOIN clients AS c ON c.id = m.client_id"
@@ -71,7 +71,7 @@ def _updated(columns: list[str]) -> str:
     return ", ".join(f"{c} = excluded.{c}" for c in columns if c not in _KEPT)
 
 
-def _deals() -> dict[str, TextClause]:
+def _deals() -> dict[str, TextualSelect]:
     written = DEAL_INPUT[1:]  # client_id comes from the client found
     columns = ", ".join(DEAL_INPUT)
     returned = ", ".join(c.name for c in _DEALS.c)
@@ -92,18 +92,18 @@ def _deals() -> dict[str, TextClause]:
     )
     typed = list(_DEALS.c)
     return {
-        "postgresql": text(in_postgres).columns(*typed),  # type: ignore[dict-item]
-        "sqlite": text(in_sqlite).columns(*typed),  # type: ignore[dict-item]
+        "postgresql": text(in_postgres).columns(*typed),
+        "sqlite": text(in_sqlite).columns(*typed),
     }
 
 
-def _invoices(*, with_people: bool) -> dict[str, TextClause]:
+def _invoices(*, with_people: bool) -> dict[str, TextualSelect]:
     written = INVOICE_INPUT[2:]  # deal_id comes from the deal found
     columns = ", ".join(["deal_id", *written])
     returned = [c.name for c in _INVOICES.c]
     types = {"client_id": "BIGINT", "deal_number": _pg_type(_DEALS, "number")}
     types.update({name: _pg_type(_INVOICES, name) for name in written})
-    people = f", {_PEOPLE['postgresql']} AS people" if with_people else ""
+    people = f", {PEOPLE['postgresql']} AS people" if with_people else ""
     in_postgres = (
         f"WITH v AS (SELECT * FROM {_unnest(INVOICE_INPUT, types)}),"
         f" upserted AS (INSERT INTO invoices ({columns})"
@@ -116,7 +116,7 @@ def _invoices(*, with_people: bool) -> dict[str, TextClause]:
         " FROM upserted JOIN deals ON deals.id = upserted.deal_id"
     )
     of_deal = "(SELECT {} FROM deals WHERE deals.id = invoices.deal_id)"
-    people = f", {_PEOPLE['sqlite']} AS people" if with_people else ""
+    people = f", {PEOPLE['sqlite']} AS people" if with_people else ""
     in_sqlite = (
         f"INSERT INTO invoices ({columns}) SELECT deals.id,"
         f" {', '.join(_json(INVOICE_INPUT, c) for c in written)} FROM json_each(:rows) AS v"
@@ -139,7 +139,7 @@ def _invoices(*, with_people: bool) -> dict[str, TextClause]:
         if with_people and name == "sqlite":  # "1,2"
             extra[-1] = column("people", String)
         built[name] = text(sql).columns(*_INVOICES.c, *extra)
-    return built  # type: ignore[return-value]
+    return built
 
 
 PUT_DEALS = _deals()
