@@ -32,8 +32,10 @@ order and cannot deadlock on each other.
 
 Together: the requests of one group in a batch (PUTs of deals, of invoices) run as one call of
 the group's handler, which writes them in one multi-row statement where each would send its
-own: on PostgreSQL the round trip is most of a write's cost. When it fails, the batch fails
-as when one handler does: rolled back, each request run again alone.
+own: on PostgreSQL the round trip is most of a write's cost. The call answers each request
+with its result or with an exception, for a request it refused having written nothing of it
+(a 404, a 422): that request is answered with it, the others commit. When the call raises,
+the batch fails as when one handler does: rolled back, each request run again alone.
 """
 
 from __future__ import annotations
@@ -78,7 +80,8 @@ class Work(Generic[P]):
     admit: Callable[[ApiTokenRecord | None], Awaitable[P]]
     execute: Callable[[P, UnitOfWork, Notifier], Awaitable[Any]]
     # Requests of one `group` (an operation) in a batch may run as one call of `together`
-    # (one multi-row statement instead of one each): its results in their order, or raises.
+    # (one multi-row statement instead of one each): its results in their order, an exception
+    # in place of a request refused with nothing of it written; or it raises.
     group: str = ""
     together: Callable[[list[P], UnitOfWork, Notifier], Awaitable[list[Any]]] | None = None
     future: asyncio.Future[Any] = field(default_factory=lambda: _loop().create_future())

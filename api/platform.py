@@ -31,7 +31,7 @@ from api.context import ApiContext, ApiFiles
 from api.problems import FieldError, ProblemError
 from portal import api_tokens
 from portal.documents import MIB
-from portal.model import ApiTokenRecord, Conflict, Invalid, NotFound
+from portal.model import ApiTokenRecord, Conflict, Invalid, NotFound, Refusal
 from portal.ports import Notifier, UnitOfWork
 
 
@@ -47,9 +47,11 @@ class FileAnswer(BaseModel):
 log = logging.getLogger(__name__)
 
 Handler = Callable[..., Awaitable[BaseModel | None]]
-# An operation's requests of one batch at once: the calls, then each input as a list.
-Together = Callable[..., Awaitable[Sequence[BaseModel]]]
+# An operation's requests of one batch at once: the calls, then each input as a list; each
+# answered with its model or the refusal its handler would raise.
+Together = Callable[..., Awaitable[Sequence[BaseModel | Refusal]]]
 T = TypeVar("T", bound=Together)
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass
@@ -162,7 +164,10 @@ class Resource:
         """Declares how the requests of `handler`'s operation that share a batch run as one
         call (api/batch.py): `(calls, path=[…], body=[…])` with the same inputs as the
         handler's, as lists, answering a list in their order. It must do what the handler
-        does for each, and raise when any of them fails (the batch then runs each alone)."""
+        does for each: a request refused (404, 409, 422) is answered with its `Refusal`
+        when nothing of it was written, and the others commit; when it raises, the batch is
+        rolled back and each request runs again alone. The handler is then typically
+        `return refused_or(await together([call], path=[path], body=[body]))`."""
 
         def register(together: T) -> T:
             for index, operation in enumerate(self.operations):
@@ -172,6 +177,14 @@ class Resource:
             raise LookupError(f"{handler.__name__} is not an operation of {self.tag}")
 
         return register
+
+
+def refused_or(answers: Sequence[M | Refusal]) -> M:
+    """A together call's one answer, as its handler gives it: a refusal raised."""
+    [answer] = answers
+    if isinstance(answer, Refusal):
+        raise answer
+    return answer
 
 
 def error_statuses(operation: Operation) -> list[int]:
@@ -319,16 +332,19 @@ async def _execute(
 
 async def _execute_together(
     operation: Operation, admitted: list[Admitted], uow: UnitOfWork, notifier: Notifier
-) -> list[tuple[BaseModel | None, int | None]]:
-    """Several requests of the operation in one call; any error is left to the batch, which
-    runs each request again alone (`_execute`), where it becomes its problem."""
+) -> list[tuple[BaseModel | None, int | None] | ProblemError]:
+    """Several requests of the operation in one call: each its answer or its problem. An
+    error raised is left to the batch, which runs each request again alone (`_execute`)."""
     assert operation.together is not None
     calls = [call for call, _ in admitted]
     for call in calls:
         call._uow, call._notifier = uow, notifier
     inputs = {name: [each[name] for _, each in admitted] for name in admitted[0][1]}
     results = await operation.together(calls, **inputs)
-    return [(result, call.status) for result, call in zip(results, calls, strict=True)]
+    return [
+        _problem(operation, result) if isinstance(result, Refusal) else (result, call.status)
+        for result, call in zip(results, calls, strict=True)
+    ]
 
 
 def _inputs(operation: Operation, request: web.Request, raw_body: bytes) -> dict[str, BaseModel]:
@@ -369,9 +385,14 @@ def _field_errors(source: str, exc: ValidationError) -> list[FieldError]:
 async def _run(operation: Operation, call: Call, inputs: dict[str, BaseModel]) -> BaseModel | None:
     try:
         return await operation.handler(call, **inputs)
-    except NotFound as exc:
-        raise ProblemError(404, f"{exc.what} not found") from None
-    except Invalid as exc:
+    except Refusal as exc:
+        raise _problem(operation, exc) from None
+
+
+def _problem(operation: Operation, exc: Refusal) -> ProblemError:
+    if isinstance(exc, NotFound):
+        return ProblemError(404, f"{exc.what} not found")
+    if isinstance(exc, Invalid):
         where = next(
             (
                 name
@@ -383,13 +404,13 @@ async def _run(operation: Operation, call: Call, inputs: dict[str, BaseModel]) -
             ),
             "body",
         )
-        raise ProblemError(
+        return ProblemError(
             422,
             "the request breaks a rule",
             errors=[FieldError(location=[where, exc.field], message=exc.detail)],
-        ) from None
-    except Conflict as exc:
-        raise ProblemError(409, exc.detail, code=exc.code, **_conflict_extra(exc)) from None
+        )
+    assert isinstance(exc, Conflict), exc  # the three kinds of refusal
+    return ProblemError(409, exc.detail, code=exc.code, **_conflict_extra(exc))
 
 
 def _conflict_extra(exc: Conflict) -> dict[str, Any]:

@@ -144,11 +144,18 @@ async def page_times(base: str, token: str, count: int, pages: int) -> list[floa
 # ---- writes beside the chat ------------------------------------------------------------
 
 
-def write_for(client_id: int, n: int) -> tuple[str, dict[str, Any]]:
+def write_for(client_id: int, n: int, refused_every: int = 0) -> tuple[str, dict[str, Any]]:
     """The n-th write: every other one a deal's update; the rest invoices of those deals
     (mostly updates), half unpaid and due ahead, whose reminders are scheduled anew for the
-    client's two users, half paid, whose reminders are cancelled."""
+    client's two users, half paid, whose reminders are cancelled. With `refused_every` k,
+    every k-th write is one the bot refuses after admission: in turn an invoice of a deal that
+    does not exist (404) and a deal that ends before it starts (422)."""
     deal = f"B-{n % 50}"
+    if refused_every and n % refused_every == refused_every - 1:
+        if (n // refused_every) % 2:
+            missing = {"amount": "1.00", "due_date": date.today().isoformat()}
+            return f"/clients/{client_id}/deals/NO-SUCH-DEAL/invoices/R-1", missing
+        return f"/clients/{client_id}/deals/{deal}", {**DEAL, "end_date": "2000-01-01"}
     if n % 2:
         return f"/clients/{client_id}/deals/{deal}", {**DEAL, "balance": f"{100000 + n % 997}.00"}
     today = date.today()
@@ -189,7 +196,9 @@ async def writes_at_rate(
     return latencies
 
 
-async def closed_writes(base: str, token: str, client_id: int, workers: int, seconds: float) -> int:
+async def closed_writes(
+    base: str, token: str, client_id: int, workers: int, seconds: float, refused_every: int = 0
+) -> int:
     """`workers` writers in a closed loop (each sends its next write when answered): the
     writes answered. A probe of the bot's CPU per write, with no chat beside it."""
     done = 0
@@ -200,14 +209,17 @@ async def closed_writes(base: str, token: str, client_id: int, workers: int, sec
             nonlocal done
             n = w
             while time.perf_counter() < deadline:
-                path, body = write_for(client_id, n)
+                path, body = write_for(client_id, n, refused_every)
                 async with http.put(base + "/api/v1" + path, json=body) as response:
                     await response.read()
                     if response.status == 503:  # shed: the queue held more than a second
                         SHED.append(int(response.headers.get("Retry-After", "1")))
                         await asyncio.sleep(float(SHED[-1]))
                         continue
-                    assert response.status < 300, response.status
+                    if response.status in (404, 422):
+                        REFUSED.append(response.status)
+                    else:
+                        assert response.status < 300, response.status
                 done += 1
                 n += workers
 
@@ -267,6 +279,7 @@ async def writer_main(args: argparse.Namespace) -> None:
 
 
 SHED: list[int] = []  # closed loop: the Retry-After of each write refused with 503
+REFUSED: list[int] = []  # closed loop: the writes refused by design (--refused)
 FAILED: list[int] = []  # statuses of writes that failed (503: shed, or the pool ran dry)
 ELAPSED: list[float] = []  # seconds from the first write sent to the last one answered
 
@@ -396,10 +409,14 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
             await fill_reminders(url, REMINDERS)
             await open_loop(emu, subject, users[:20], 20, 1.0)  # warm up
             if args.closed:
-                await closed_writes(base, token, client_id, args.closed, 1.0)  # warm up
+                refused_every = round(1 / args.refused) if args.refused else 0
+                await closed_writes(base, token, client_id, args.closed, 1.0, refused_every)
+                REFUSED.clear()
                 cpu_before, started = cpu_seconds(process.pid), time.perf_counter()
                 profiler = await profile(process.pid, name, args)
-                count = await closed_writes(base, token, client_id, args.closed, args.seconds)
+                count = await closed_writes(
+                    base, token, client_id, args.closed, args.seconds, refused_every
+                )
                 if profiler is not None:
                     await profiler.wait()
                 elapsed = time.perf_counter() - started
@@ -408,8 +425,10 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
                     f"{name}: {count / elapsed:.0f} writes/s by {args.closed} closed-loop "
                     f"writers, bot CPU {cpu * 1000 / count:.2f} ms per write"
                     + (f"; {len(SHED)} shed with 503" if SHED else "")
+                    + (f"; {len(REFUSED)} refused (404, 422)" if REFUSED else "")
                 )
                 SHED.clear()
+                REFUSED.clear()
                 return out
 
             # 1. The feed at 10^3 and 10^6 events (writes are idle meanwhile).
@@ -616,6 +635,12 @@ if __name__ == "__main__":
     parser.add_argument("--profile", action="store_true", help="py-spy the bot (needs py-spy)")
     parser.add_argument(
         "--closed", type=int, default=0, help="only N closed-loop writers: the bot's CPU per write"
+    )
+    parser.add_argument(
+        "--refused",
+        type=float,
+        default=0.0,
+        help="with --closed: this share of the writes refused (404 and 422 in turn)",
     )
     parser.add_argument("--writer", default="", help=argparse.SUPPRESS)  # "BASE CLIENT_ID"
     parser.add_argument("--no-feed", action="store_true", help="only the writes beside the chat")

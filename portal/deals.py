@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from portal.client_admin import client_name
 from portal.model import (
@@ -24,6 +25,7 @@ from portal.model import (
     InvoiceRecord,
     InvoiceWrite,
     NotFound,
+    Refusal,
     ReminderPolicy,
 )
 from portal.ports import Notifier, UnitOfWork
@@ -92,29 +94,29 @@ async def put_deal(
     """Insert or update the deal; True when it is new (its users are told)."""
     write = DealWrite(client_id=client_id, number=number, data=data, actor=actor, now=now)
     [put] = await put_deals(uow=uow, notifier=notifier, writes=[write])
-    return put
+    return _or_raise(put)
 
 
 async def put_deals(
     *, uow: UnitOfWork, notifier: Notifier, writes: Sequence[DealWrite]
-) -> list[tuple[DealRecord, bool]]:
-    """`put_deal` for each, in one statement (an API batch's); the first write that fails
-    raises what it would raise alone, and the caller rolls back the others."""
-    clean: list[DealWrite] = []
-    for write in writes:
+) -> list[tuple[DealRecord, bool] | Refusal]:
+    """`put_deal` for each, in one statement (an API batch's): each answered with its
+    result or with the refusal it would raise alone, having written nothing."""
+    outcomes: list[tuple[DealRecord, bool] | Refusal | None] = [None] * len(writes)
+    clean: list[tuple[int, DealWrite]] = []
+    for index, write in enumerate(writes):
         try:
-            clean.append(replace(write, data=check_deal(write.data)))
             check_number(write.number)
-        except Invalid:
-            await client_name(uow=uow, client_id=write.client_id)  # a missing client: 404 first
-            raise
+            clean.append((index, replace(write, data=check_deal(write.data))))
+        except Invalid as invalid:
+            outcomes[index] = await _missing_client(uow, write.client_id) or invalid
     # Each client is found by the upsert itself; its name is asked only for news.
-    puts = await uow.deals.put_many(clean)
-    done: list[tuple[DealRecord, bool]] = []
-    for write, put in zip(clean, puts, strict=True):
+    puts = await uow.deals.put_many([write for _, write in clean])
+    for (index, write), put in zip(clean, puts, strict=True):
         if put is None:
-            raise NotFound("client")
-        done.append(put)
+            outcomes[index] = NotFound("client")
+            continue
+        outcomes[index] = put
         created = put[1]
         await uow.activity.record(
             ActivityEvent(
@@ -127,7 +129,31 @@ async def put_deals(
         )
         if created:
             await _tell_of_deal(uow=uow, notifier=notifier, write=write)
-    return done
+    return _all_answered(outcomes)
+
+
+T = TypeVar("T")
+
+
+def _all_answered(outcomes: list[T | None]) -> list[T]:
+    answered = [outcome for outcome in outcomes if outcome is not None]
+    assert len(answered) == len(outcomes), "every write answered"
+    return answered
+
+
+def _or_raise(outcome: T | Refusal) -> T:
+    if isinstance(outcome, Refusal):
+        raise outcome
+    return outcome
+
+
+async def _missing_client(uow: UnitOfWork, client_id: int) -> NotFound | None:
+    """NotFound when the client does not exist: a request's 404 comes before its 422."""
+    try:
+        await client_name(uow=uow, client_id=client_id)
+    except NotFound as missing:
+        return missing
+    return None
 
 
 async def _tell_of_deal(*, uow: UnitOfWork, notifier: Notifier, write: DealWrite) -> None:
@@ -165,11 +191,14 @@ async def list_invoices(
     return await uow.invoices.of_deal(deal)
 
 
-async def _deal_of_client(*, uow: UnitOfWork, client_id: int, deal_number: str) -> None:
+async def _missing_deal(uow: UnitOfWork, client_id: int, deal_number: str) -> NotFound | None:
     """NotFound for the client, else for the deal, when either is missing (the client first,
     as every other request of a client's)."""
-    await client_name(uow=uow, client_id=client_id)
-    await get_deal(uow=uow, client_id=client_id, number=deal_number)
+    if missing := await _missing_client(uow, client_id):
+        return missing
+    if await uow.deals.get(client_id, deal_number) is None:
+        return NotFound("deal")
+    return None
 
 
 async def put_invoice(
@@ -195,7 +224,7 @@ async def put_invoice(
         now=now,
     )
     [put] = await put_invoices(uow=uow, notifier=notifier, writes=[write], reminders=reminders)
-    return put
+    return _or_raise(put)
 
 
 def _clean_invoice(data: InvoiceData, number: str) -> InvoiceData:
@@ -217,28 +246,29 @@ async def put_invoices(
     notifier: Notifier,
     writes: Sequence[InvoiceWrite],
     reminders: ReminderPolicy | None = None,
-) -> list[tuple[InvoiceRecord, bool]]:
-    """`put_invoice` for each, in one statement (an API batch's); the first write that fails
-    raises what it would raise alone, and the caller rolls back the others."""
-    clean: list[InvoiceWrite] = []
-    for write in writes:
+) -> list[tuple[InvoiceRecord, bool] | Refusal]:
+    """`put_invoice` for each, in one statement (an API batch's): each answered with its
+    result or with the refusal it would raise alone, having written nothing."""
+    outcomes: list[tuple[InvoiceRecord, bool] | Refusal | None] = [None] * len(writes)
+    clean: list[tuple[int, InvoiceWrite]] = []
+    for index, write in enumerate(writes):
         try:
-            clean.append(replace(write, data=_clean_invoice(write.data, write.number)))
-        except Invalid:  # a missing client or deal: 404 first
-            await _deal_of_client(uow=uow, client_id=write.client_id, deal_number=write.deal_number)
-            raise
+            clean.append((index, replace(write, data=_clean_invoice(write.data, write.number))))
+        except Invalid as invalid:  # a missing client or deal: 404 first
+            missing = await _missing_deal(uow, write.client_id, write.deal_number)
+            outcomes[index] = missing or invalid
     # Each deal is found by the upsert itself, and an unpaid invoice's reminders need the
     # client's active users, which come back from it too: one round trip, not three.
-    with_people = reminders is not None and any(not write.data.paid for write in clean)
-    puts = await uow.invoices.put_many(clean, with_people=with_people)
-    done: list[tuple[InvoiceRecord, bool]] = []
-    for write, put in zip(clean, puts, strict=True):
+    with_people = reminders is not None and any(not write.data.paid for _, write in clean)
+    puts = await uow.invoices.put_many([write for _, write in clean], with_people=with_people)
+    for (index, write), put in zip(clean, puts, strict=True):
         if put is None:
-            await _deal_of_client(uow=uow, client_id=write.client_id, deal_number=write.deal_number)
-            raise NotFound("deal")
-        done.append((put.invoice, put.created))
+            missing = await _missing_deal(uow, write.client_id, write.deal_number)
+            outcomes[index] = missing or NotFound("deal")
+            continue
+        outcomes[index] = (put.invoice, put.created)
         await _after_invoice(uow=uow, notifier=notifier, write=write, put=put, policy=reminders)
-    return done
+    return _all_answered(outcomes)
 
 
 async def _after_invoice(

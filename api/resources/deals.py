@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from api.platform import Call, Resource
+from api.platform import Call, Resource, refused_or
 from api.resources.common import Body, ClientPath, Id, Number, Request
 from portal import deals
 from portal.model import (
@@ -20,6 +20,7 @@ from portal.model import (
     InvoiceData,
     InvoiceRecord,
     InvoiceWrite,
+    Refusal,
 )
 
 resource = Resource("deals", "A client's deals (loans, guarantees, …) and their invoices.")
@@ -174,12 +175,13 @@ async def get_deal(call: Call, path: DealPath) -> Deal:
 )
 async def put_deal(call: Call, path: DealPath, body: DealBody) -> Deal:
     """201 when the deal is new (its users are told in chat), 200 when it was updated."""
-    [deal] = await put_deals([call], path=[path], body=[body])
-    return deal
+    return refused_or(await put_deals([call], path=[path], body=[body]))
 
 
 @resource.together(put_deal)
-async def put_deals(calls: list[Call], path: list[DealPath], body: list[DealBody]) -> list[Deal]:
+async def put_deals(
+    calls: list[Call], path: list[DealPath], body: list[DealBody]
+) -> list[Deal | Refusal]:
     writes = [
         DealWrite(
             client_id=at.client_id,
@@ -199,9 +201,15 @@ async def put_deals(calls: list[Call], path: list[DealPath], body: list[DealBody
         for call, at, given in zip(calls, path, body, strict=True)
     ]
     puts = await deals.put_deals(uow=calls[0].uow, notifier=calls[0].notifier, writes=writes)
-    for call, (_, created) in zip(calls, puts, strict=True):
+    answers: list[Deal | Refusal] = []
+    for call, put in zip(calls, puts, strict=True):
+        if isinstance(put, Refusal):
+            answers.append(put)
+            continue
+        deal, created = put
         call.status = 201 if created else 200
-    return [Deal.of(deal) for deal, _ in puts]
+        answers.append(Deal.of(deal))
+    return answers
 
 
 @resource.operation(
@@ -255,14 +263,13 @@ async def get_invoice(call: Call, path: InvoicePath) -> Invoice:
 )
 async def put_invoice(call: Call, path: InvoicePath, body: InvoiceBody) -> Invoice:
     """In the deal's currency. 201 when new (the client's users are told), 200 when updated."""
-    [invoice] = await put_invoices([call], path=[path], body=[body])
-    return invoice
+    return refused_or(await put_invoices([call], path=[path], body=[body]))
 
 
 @resource.together(put_invoice)
 async def put_invoices(
     calls: list[Call], path: list[InvoicePath], body: list[InvoiceBody]
-) -> list[Invoice]:
+) -> list[Invoice | Refusal]:
     writes = [
         InvoiceWrite(
             client_id=at.client_id,
@@ -286,8 +293,12 @@ async def put_invoices(
         writes=writes,
         reminders=first.context.reminder_policy,
     )
-    for call, (_, created) in zip(calls, puts, strict=True):
+    answers: list[Invoice | Refusal] = []
+    for call, at, put in zip(calls, path, puts, strict=True):
+        if isinstance(put, Refusal):
+            answers.append(put)
+            continue
+        invoice, created = put
         call.status = 201 if created else 200
-    return [
-        Invoice.of(at.deal_number, invoice) for at, (invoice, _) in zip(path, puts, strict=True)
-    ]
+        answers.append(Invoice.of(at.deal_number, invoice))
+    return answers

@@ -74,7 +74,7 @@ from portal.model.deals import (
     InvoiceRecord,
     InvoiceWrite,
 )
-from portal.model.errors import Conflict, Invalid, NotFound
+from portal.model.errors import Conflict, Invalid, NotFound, Refusal
 from portal.model.feed import EventType, FeedEvent
 from portal.model.files import ClientFile, ForeignFile, ReceivedDocument, Staged
 from portal.model.guide import GuideSection
@@ -251,6 +251,7 @@ __all__ = [
     "PrintedDocument",
     "Profile",
     "ReceivedDocument",
+    "Refusal",
     "Refused",
     "RegistrationApproved",
     "RegistrationDraft",

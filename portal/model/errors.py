@@ -4,7 +4,13 @@
 from __future__ import annotations
 
 
-class NotFound(Exception):
+class Refusal(Exception):
+    """What a use case refuses a request with. One that writes many things at once (an API
+    batch's deals) answers each with its result or its refusal, having written nothing of a
+    refused one."""
+
+
+class NotFound(Refusal):
     """The thing named does not exist (or no longer)."""
 
     def __init__(self, what: str) -> None:
@@ -12,7 +18,7 @@ class NotFound(Exception):
         self.what = what
 
 
-class Conflict(Exception):
+class Conflict(Refusal):
     """The request does not fit the current state; `code` names the rule, for machines."""
 
     def __init__(self, code: str, detail: str) -> None:
@@ -21,7 +27,7 @@ class Conflict(Exception):
         self.detail = detail
 
 
-class Invalid(Exception):
+class Invalid(Refusal):
     """A value passed the API's schema but not the portal's rules (a checksum, a date order)."""
 
     def __init__(self, field: str, detail: str) -> None:

@@ -6,7 +6,9 @@ in one statement."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -34,6 +36,27 @@ INVOICE = {"amount": "1200.50", "due_date": "2026-06-15"}
 ANNA = "120584-12349"  # the demo provider's Anna Bērziņa
 
 
+@contextlib.contextmanager
+def upserts_sent() -> Iterator[list[str]]:
+    """The deals' and invoices' upserts sent to the database meanwhile."""
+    sent: list[str] = []
+
+    def record(*args: Any) -> None:
+        if (
+            args[2]
+            .lstrip()
+            .upper()
+            .startswith(("INSERT INTO DEALS", "WITH V AS", "INSERT INTO INV"))
+        ):
+            sent.append(args[2])
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+
 async def test_concurrent_writes_with_failures_among_them(
     database_url: str, emulator: EmulatorServer
 ) -> None:
@@ -53,11 +76,30 @@ async def test_concurrent_writes_with_failures_among_them(
         writes += [
             api.put(f"/clients/{cid}/deals/BAD-{n}", {**DEAL, "amount": "-1"}) for n in (1, 2)
         ]
+        late = {**DEAL, "end_date": "2020-01-01"}  # passes the schema, breaks the portal's rule
+        writes += [api.put(f"/clients/{cid}/deals/LATE-{n}", late) for n in (1, 2)]
+        writes += [
+            api.put(
+                f"/clients/{cid}/deals/OLD-1/invoices/R-X", {**INVOICE, "paid_on": "2026-01-01"}
+            )
+        ]
         writes += [api.put(f"/clients/{cid + 1000}/deals/X-1", DEAL)]
-        answers: list[Answer] = await asyncio.gather(*writes)
+        writes += [api.put(f"/clients/{cid + 1000}/deals/X-2", late)]  # 404 before 422
+        with upserts_sent() as sent:
+            answers: list[Answer] = await asyncio.gather(*writes)
 
         statuses = [answer.status for answer in answers]
-        assert statuses == [201] * 36 + [404, 404, 422, 422, 404], statuses
+        assert statuses == [201] * 36 + [404, 404] + [422] * 5 + [404, 404], statuses
+        assert [a.body["errors"][0]["location"] for a in answers[40:43]] == [
+            ["body", "end_date"],
+            ["body", "end_date"],
+            ["body", "paid_on"],
+        ]
+        assert answers[36].body["detail"] == "deal not found"
+        assert answers[43].body["detail"] == answers[44].body["detail"] == "client not found"
+        # The refused ones are answered without costing the others their batch: the writes
+        # went in a few multi-row statements, not again one by one.
+        assert len(sent) < 12, sent
         assert answers[0].body["number"] == "NEW-0"
         assert answers[20].body["number"] == "R-0" and answers[20].body["deal_number"] == "OLD-0"
         deals = (await api.get(f"/clients/{cid}/deals")).body["items"]
@@ -136,17 +178,6 @@ async def test_a_batchs_deals_and_invoices_go_in_one_statement_each_and_reach_th
     token = await make_token(database_url)
     anna = await person("Anna", language_code="en")
     settings = bot_settings(database_url, emulator.base_url)
-    sent: list[str] = []
-
-    def record(*args: Any) -> None:
-        if (
-            args[2]
-            .lstrip()
-            .upper()
-            .startswith(("INSERT INTO DEALS", "WITH V AS", "INSERT INTO INV"))
-        ):
-            sent.append(args[2])
-
     async with serving(settings), Api(settings.public_url, token) as api, browser() as http:
         cid = (await api.post("/clients", {"registration_number": "40103999940"})).body["id"]
         granted = await api.post(f"/clients/{cid}/users", {"personal_code": ANNA, "role": "main"})
@@ -156,20 +187,15 @@ async def test_a_batchs_deals_and_invoices_go_in_one_statement_each_and_reach_th
             assert (await api.put(f"/clients/{cid}/deals/OLD-{n}", DEAL)).status == 201
         await anna.replies(4)  # told of the four
 
-        event.listen(Engine, "before_cursor_execute", record)
-        try:
-            writes = [api.put(f"/clients/{cid}/deals/NEW-{n}", DEAL) for n in range(12)]
-            writes += [
-                api.put(f"/clients/{cid}/deals/OLD-{n}", {**DEAL, "balance": "39000"})
-                for n in range(4)
-            ]
-            writes += [
-                api.put(f"/clients/{cid}/deals/OLD-{n % 4}/invoices/R-{n}", INVOICE)
-                for n in range(12)
-            ]
+        writes = [api.put(f"/clients/{cid}/deals/NEW-{n}", DEAL) for n in range(12)]
+        writes += [
+            api.put(f"/clients/{cid}/deals/OLD-{n}", {**DEAL, "balance": "39000"}) for n in range(4)
+        ]
+        writes += [
+            api.put(f"/clients/{cid}/deals/OLD-{n % 4}/invoices/R-{n}", INVOICE) for n in range(12)
+        ]
+        with upserts_sent() as sent:
             answers: list[Answer] = await asyncio.gather(*writes)
-        finally:
-            event.remove(Engine, "before_cursor_execute", record)
 
         assert [a.status for a in answers] == [201] * 12 + [200] * 4 + [201] * 12
         assert [a.body["number"] for a in answers[12:16]] == [f"OLD-{n}" for n in range(4)]

@@ -285,17 +285,29 @@ async def test_a_failing_commit_runs_each_request_again_alone() -> None:
 
 
 def grouped(
-    store: Store, secret: str, key: str, group: str, calls: list[list[str]], fail: str = ""
+    store: Store,
+    secret: str,
+    key: str,
+    group: str,
+    calls: list[list[str]],
+    fail: str = "",
+    refuse: str = "",
 ) -> Work[str]:
     """`work` that also runs with the others of its `group` as one call (recorded in `calls`);
-    that call raises when `fail` is among its keys."""
+    that call raises when `fail` is among its keys, and answers `refuse` with a refusal
+    without writing it."""
 
-    async def together(admitted: list[str], _uow: UnitOfWork, _notifier: Notifier) -> list[str]:
+    async def together(
+        admitted: list[str], _uow: UnitOfWork, _notifier: Notifier
+    ) -> list[str | Exception]:
         calls.append(admitted)
-        store.pending += admitted
+        store.pending += [key for key in admitted if key != refuse]
         if fail in admitted:
             raise LookupError(f"no such deal {fail}")
-        return [f"together {key}" for key in admitted]
+        return [
+            LookupError(f"no such deal {key}") if key == refuse else f"together {key}"
+            for key in admitted
+        ]
 
     plain = work(store, secret, key, fail=LookupError(key) if key == fail else None)
     plain.group, plain.together = group, together
@@ -350,3 +362,25 @@ async def test_a_failing_group_call_rolls_back_and_each_of_its_requests_runs_alo
     assert calls == [keys]  # once together, then each alone with its own handler
     assert store.committed == ["/deals/1", "/deals/3"]
     assert store.rolled_back == 2  # the batch, then /deals/2 alone
+
+
+async def test_a_request_its_group_call_refuses_is_answered_so_and_the_others_commit() -> None:
+    store = Store()
+    secret = await make_token(store)
+    batches = Batches(store.transaction, workers=1)
+    calls: list[list[str]] = []
+    keys = ["/deals/1", "/deals/2", "/deals/3"]
+    outcomes = await asyncio.gather(
+        *(
+            batches.run(grouped(store, secret, key, "put_deal", calls, refuse="/deals/2"))
+            for key in keys
+        ),
+        return_exceptions=True,
+    )
+    assert outcomes[0] == "together /deals/1" and outcomes[2] == "together /deals/3"
+    assert isinstance(outcomes[1], LookupError)
+    # One call, one transaction committed, nothing rolled back or run again alone.
+    assert calls == [keys]
+    assert store.committed == ["/deals/1", "/deals/3"]
+    assert store.rolled_back == 0 and batches.sizes == [3]
+    assert store.transactions == 2  # the batch, and the token's `last used`
