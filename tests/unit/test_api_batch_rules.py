@@ -347,40 +347,36 @@ async def test_requests_of_one_group_run_as_one_call_the_rest_alone() -> None:
     ]
 
 
-async def test_a_failing_group_call_rolls_back_and_each_of_its_requests_runs_alone() -> None:
+async def three_deals_together(
+    *, fail: str = "", refuse: str = ""
+) -> tuple[Store, Batches, list[list[str]], list[object]]:
+    """/deals/1, /deals/2 and /deals/3 in flight together, of one group: the store, the
+    batches, the group's calls and each request's outcome."""
     store = Store()
     secret = await make_token(store)
     batches = Batches(store.transaction, workers=1)
     calls: list[list[str]] = []
     keys = ["/deals/1", "/deals/2", "/deals/3"]
-    outcomes = await asyncio.gather(
-        *(batches.run(grouped(store, secret, key, "put_deal", calls, "/deals/2")) for key in keys),
-        return_exceptions=True,
-    )
+    runs = (grouped(store, secret, key, "put_deal", calls, fail, refuse) for key in keys)
+    outcomes = await asyncio.gather(*(batches.run(run) for run in runs), return_exceptions=True)
+    return store, batches, calls, outcomes
+
+
+async def test_a_failing_group_call_rolls_back_and_each_of_its_requests_runs_alone() -> None:
+    store, _batches, calls, outcomes = await three_deals_together(fail="/deals/2")
     assert outcomes[0] == "done /deals/1" and outcomes[2] == "done /deals/3"
     assert isinstance(outcomes[1], LookupError)
-    assert calls == [keys]  # once together, then each alone with its own handler
+    assert calls == [["/deals/1", "/deals/2", "/deals/3"]]  # once together, then each alone
     assert store.committed == ["/deals/1", "/deals/3"]
     assert store.rolled_back == 2  # the batch, then /deals/2 alone
 
 
 async def test_a_request_its_group_call_refuses_is_answered_so_and_the_others_commit() -> None:
-    store = Store()
-    secret = await make_token(store)
-    batches = Batches(store.transaction, workers=1)
-    calls: list[list[str]] = []
-    keys = ["/deals/1", "/deals/2", "/deals/3"]
-    outcomes = await asyncio.gather(
-        *(
-            batches.run(grouped(store, secret, key, "put_deal", calls, refuse="/deals/2"))
-            for key in keys
-        ),
-        return_exceptions=True,
-    )
+    store, batches, calls, outcomes = await three_deals_together(refuse="/deals/2")
     assert outcomes[0] == "together /deals/1" and outcomes[2] == "together /deals/3"
     assert isinstance(outcomes[1], LookupError)
     # One call, one transaction committed, nothing rolled back or run again alone.
-    assert calls == [keys]
+    assert calls == [["/deals/1", "/deals/2", "/deals/3"]]
     assert store.committed == ["/deals/1", "/deals/3"]
     assert store.rolled_back == 0 and batches.sizes == [3]
     assert store.transactions == 2  # the batch, and the token's `last used`
