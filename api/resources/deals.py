@@ -3,9 +3,10 @@ users."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -22,6 +23,9 @@ from portal.model import (
     InvoiceWrite,
     Refusal,
 )
+
+R = TypeVar("R")
+M = TypeVar("M", bound=BaseModel)
 
 resource = Resource("deals", "A client's deals (loans, guarantees, …) and their invoices.")
 
@@ -201,14 +205,22 @@ async def put_deals(
         for call, at, given in zip(calls, path, body, strict=True)
     ]
     puts = await deals.put_deals(uow=calls[0].uow, notifier=calls[0].notifier, writes=writes)
-    answers: list[Deal | Refusal] = []
-    for call, put in zip(calls, puts, strict=True):
+    return _answers(calls, puts, lambda _, deal: Deal.of(deal))
+
+
+def _answers(
+    calls: list[Call], puts: Sequence[tuple[R, bool] | Refusal], answer: Callable[[int, R], M]
+) -> list[M | Refusal]:
+    """Each write's answer (the i-th's from `answer(i, record)`; 201 when it is new, 200
+    when updated), or its refusal."""
+    answers: list[M | Refusal] = []
+    for index, (call, put) in enumerate(zip(calls, puts, strict=True)):
         if isinstance(put, Refusal):
             answers.append(put)
-            continue
-        deal, created = put
-        call.status = 201 if created else 200
-        answers.append(Deal.of(deal))
+        else:
+            record, created = put
+            call.status = 201 if created else 200
+            answers.append(answer(index, record))
     return answers
 
 
@@ -293,12 +305,4 @@ async def put_invoices(
         writes=writes,
         reminders=first.context.reminder_policy,
     )
-    answers: list[Invoice | Refusal] = []
-    for call, at, put in zip(calls, path, puts, strict=True):
-        if isinstance(put, Refusal):
-            answers.append(put)
-            continue
-        invoice, created = put
-        call.status = 201 if created else 200
-        answers.append(Invoice.of(at.deal_number, invoice))
-    return answers
+    return _answers(calls, puts, lambda i, invoice: Invoice.of(path[i].deal_number, invoice))
