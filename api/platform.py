@@ -51,7 +51,6 @@ Handler = Callable[..., Awaitable[BaseModel | None]]
 # answered with its model or the refusal its handler would raise.
 Together = Callable[..., Awaitable[Sequence[BaseModel | Refusal]]]
 T = TypeVar("T", bound=Together)
-M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass
@@ -167,7 +166,7 @@ class Resource:
         does for each: a request refused (404, 409, 422) is answered with its `Refusal`
         when nothing of it was written, and the others commit; when it raises, the batch is
         rolled back and each request runs again alone. The handler is then typically
-        `return refused_or(await together([call], path=[path], body=[body]))`."""
+        `return only_result(await together([call], path=[path], body=[body]))`."""
 
         def register(together: T) -> T:
             for index, operation in enumerate(self.operations):
@@ -177,14 +176,6 @@ class Resource:
             raise LookupError(f"{handler.__name__} is not an operation of {self.tag}")
 
         return register
-
-
-def refused_or(answers: Sequence[M | Refusal]) -> M:
-    """A together call's one answer, as its handler gives it: a refusal raised."""
-    [answer] = answers
-    if isinstance(answer, Refusal):
-        raise answer
-    return answer
 
 
 def error_statuses(operation: Operation) -> list[int]:

@@ -27,6 +27,7 @@ from portal.model import (
     NotFound,
     Refusal,
     ReminderPolicy,
+    only_result,
 )
 from portal.ports import Notifier, UnitOfWork
 from portal.reminders import schedule_invoice_reminders
@@ -93,8 +94,7 @@ async def put_deal(
 ) -> tuple[DealRecord, bool]:
     """Insert or update the deal; True when it is new (its users are told)."""
     write = DealWrite(client_id=client_id, number=number, data=data, actor=actor, now=now)
-    [put] = await put_deals(uow=uow, notifier=notifier, writes=[write])
-    return _or_raise(put)
+    return only_result(await put_deals(uow=uow, notifier=notifier, writes=[write]))
 
 
 async def put_deals(
@@ -139,12 +139,6 @@ def _all_answered(outcomes: list[T | None]) -> list[T]:
     answered = [outcome for outcome in outcomes if outcome is not None]
     assert len(answered) == len(outcomes), "every write answered"
     return answered
-
-
-def _or_raise(outcome: T | Refusal) -> T:
-    if isinstance(outcome, Refusal):
-        raise outcome
-    return outcome
 
 
 async def _missing_client(uow: UnitOfWork, client_id: int) -> NotFound | None:
@@ -223,8 +217,8 @@ async def put_invoice(
         actor=actor,
         now=now,
     )
-    [put] = await put_invoices(uow=uow, notifier=notifier, writes=[write], reminders=reminders)
-    return _or_raise(put)
+    puts = await put_invoices(uow=uow, notifier=notifier, writes=[write], reminders=reminders)
+    return only_result(puts)
 
 
 def _clean_invoice(data: InvoiceData, number: str) -> InvoiceData:

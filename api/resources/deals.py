@@ -10,7 +10,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
-from api.platform import Call, Resource, refused_or
+from api.platform import Call, Resource
 from api.resources.common import Body, ClientPath, Id, Number, Request
 from portal import deals
 from portal.model import (
@@ -22,6 +22,7 @@ from portal.model import (
     InvoiceRecord,
     InvoiceWrite,
     Refusal,
+    only_result,
 )
 
 R = TypeVar("R")
@@ -179,7 +180,7 @@ async def get_deal(call: Call, path: DealPath) -> Deal:
 )
 async def put_deal(call: Call, path: DealPath, body: DealBody) -> Deal:
     """201 when the deal is new (its users are told in chat), 200 when it was updated."""
-    return refused_or(await put_deals([call], path=[path], body=[body]))
+    return only_result(await put_deals([call], path=[path], body=[body]))
 
 
 @resource.together(put_deal)
@@ -275,7 +276,7 @@ async def get_invoice(call: Call, path: InvoicePath) -> Invoice:
 )
 async def put_invoice(call: Call, path: InvoicePath, body: InvoiceBody) -> Invoice:
     """In the deal's currency. 201 when new (the client's users are told), 200 when updated."""
-    return refused_or(await put_invoices([call], path=[path], body=[body]))
+    return only_result(await put_invoices([call], path=[path], body=[body]))
 
 
 @resource.together(put_invoice)

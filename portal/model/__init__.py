@@ -74,7 +74,7 @@ from portal.model.deals import (
     InvoiceRecord,
     InvoiceWrite,
 )
-from portal.model.errors import Conflict, Invalid, NotFound, Refusal
+from portal.model.errors import Conflict, Invalid, NotFound, Refusal, only_result
 from portal.model.feed import EventType, FeedEvent
 from portal.model.files import ClientFile, ForeignFile, ReceivedDocument, Staged
 from portal.model.guide import GuideSection
@@ -285,4 +285,5 @@ __all__ = [
     "UserExists",
     "UserLine",
     "Waiting",
+    "only_result",
 ]

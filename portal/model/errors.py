@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class Refusal(Exception):
     """What a use case refuses a request with. One that writes many things at once (an API
@@ -34,3 +38,12 @@ class Invalid(Refusal):
         super().__init__(f"{field}: {detail}")
         self.field = field
         self.detail = detail
+
+
+def only_result(outcomes: list[T | Refusal]) -> T:
+    """The one outcome of a use case that answers many writes, given one: its result, or its
+    refusal raised (as the one-write use case raises it)."""
+    [outcome] = outcomes
+    if isinstance(outcome, Refusal):
+        raise outcome
+    return outcome
