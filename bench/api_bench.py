@@ -448,6 +448,10 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
             rounds_p99: list[tuple[float, float]] = []  # (alone, with writes) per round
             busy: list[float] = []
             bot_cpu: list[float] = []  # the bot's CPU ms per write, beyond the chat's own
+            # The bot's cores while the chat runs alone: the room its one event loop has left
+            # for the writes (a loop near 1.0 queues the chat's every step behind them).
+            alone_cores: list[float] = []
+            alone_cpu, alone_updates = 0.0, 0
             split: list[dict[str, float]] = []  # cores used per process, per round with writes
             driver_gc_ms = 0.0  # the driver's longest garbage-collection pause while measuring
             gc_pauses = GcPauses()  # the driver's (this process's) own, as in bot_bench.py
@@ -460,10 +464,12 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
             )
             for round_ in range(args.rounds):
                 gc_pauses.settle()
-                cpu_before = cpu_seconds(process.pid)
+                cpu_before, started = cpu_seconds(process.pid), time.perf_counter()
                 with gc_pauses:
                     chat = await open_loop(emu, subject, users, args.rate, args.seconds)
                 cpu_alone = cpu_seconds(process.pid) - cpu_before
+                alone_cores.append(cpu_alone / (time.perf_counter() - started))
+                alone_cpu, alone_updates = alone_cpu + cpu_alone, alone_updates + len(chat)
                 driver_gc_ms = max(driver_gc_ms, gc_pauses.longest)
                 writer = await Writer.start(base, token, client_id, args)
                 gc_pauses.settle()
@@ -515,6 +521,8 @@ async def run_subject(name: str, url: str, args: argparse.Namespace) -> dict[str
     out.update(
         chat_alone_p50=percentile(alone, 50),
         chat_alone_p99=percentile(alone, 99),
+        chat_alone_bot_cores=statistics.median(alone_cores),
+        chat_alone_cpu_ms_per_update=alone_cpu * 1000 / max(1, alone_updates),
         chat_with_writes_p50=percentile(mixed, 50),
         chat_with_writes_p99=percentile(mixed, 99),
         p99_ratio_per_round=ratios_p99,
@@ -555,7 +563,9 @@ def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
                 f"({'meets' if row['feed_ratio'] <= 2 else 'MISSES'} <= 2)"
             )
         print(
-            f"  chat alone: p50 {row['chat_alone_p50']:.1f} ms, p99 {row['chat_alone_p99']:.1f} ms"
+            f"  chat alone: p50 {row['chat_alone_p50']:.1f} ms, p99 {row['chat_alone_p99']:.1f} ms;"
+            f" the bot {row['chat_alone_bot_cores']:.2f} of a core busy, "
+            f"{row['chat_alone_cpu_ms_per_update']:.2f} ms of CPU per update"
         )
         print(
             f"  chat with writes: p50 {row['chat_with_writes_p50']:.1f} ms ({p50_ratio:.2f}x), "
