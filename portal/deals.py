@@ -297,6 +297,7 @@ async def _after_invoice(
             policy=policy,
             now=write.now,
             people=people,
+            changed=put.changed,
         )
     if created and people:
         client = await client_name(uow=uow, client_id=write.client_id)

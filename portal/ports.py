@@ -318,10 +318,13 @@ class Reminders(Protocol):
     async def schedule(self, reminder: NewReminder, *, now: datetime) -> int:
         """Add it, or replace the schedule of the one with the same key (sent count reset)."""
 
-    async def schedule_many(self, reminders: Sequence[NewReminder], *, now: datetime) -> None:
+    async def schedule_many(
+        self, reminders: Sequence[NewReminder], *, now: datetime, only_missing: bool = False
+    ) -> None:
         """`schedule` for each, together; their keys are distinct. Done before the reminders'
         next use in this transaction or before its COMMIT at the latest (so that a batch's
-        schedules go in one statement)."""
+        schedules go in one statement). `only_missing`: a reminder whose key is scheduled
+        already is left as it is (its sent count, its snooze)."""
 
     async def cancel(self, key: str) -> int: ...
 

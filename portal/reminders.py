@@ -138,14 +138,19 @@ async def schedule_invoice_reminders(
     policy: ReminderPolicy,
     now: datetime,
     people: Sequence[int] | None = None,
+    changed: bool = True,
 ) -> int:
     """For an invoice as it now stands: a reminder `invoice_days_before` days before its due
     date and one on the day after it, at nine in Riga, to each active user of the client
     (those who did not opt in are skipped when it falls due). A paid invoice has none; a
-    changed one is scheduled anew. `people`: the client's active users, when the caller has
-    them already. Returns how many were scheduled."""
+    changed one is scheduled anew. Not `changed` (written again as it was, as a sync does):
+    its reminders stay as they are, sent or snoozed, and only a user's missing one (a user
+    added since) is added; scheduled anew, one sent today would be sent again at every
+    write. `people`: the client's active users, when the caller has them already. Returns
+    how many were scheduled (or, not `changed`, looked for)."""
     prefix = invoice_key(client_id, deal_number, invoice.number)
-    await uow.reminders.cancel_prefix_later(prefix)
+    if changed:
+        await uow.reminders.cancel_prefix_later(prefix)
     if invoice.data.paid:
         return 0
     due = invoice.data.due_date
@@ -183,6 +188,7 @@ async def schedule_invoice_reminders(
             for kind, day in plans
         ],
         now=now,
+        only_missing=not changed,
     )
     return len(people) * len(plans)
 

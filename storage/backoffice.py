@@ -9,7 +9,9 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    and_,
     bindparam,
+    case,
     cast,
     delete,
     exists,
@@ -168,6 +170,17 @@ def _dialect(session: AsyncSession) -> str:
 
 
 _CLIENTS: Any = Client.__table__
+_KEPT = ("number", "created_at")  # an update keeps them
+
+
+def changed_stamp(table: Any, excluded: Any, columns: list[str]) -> Any:
+    """An upsert's new `updated_at`: the write's time when one of `columns` differs from
+    the row's, else the row's own. So `updated_at` tells when the data last changed, and a
+    write that changed nothing (ALTUM's systems send the same invoice again) is told apart:
+    its reminders stay as they are (portal/reminders.py)."""
+    data = [c for c in columns if c not in (*_KEPT, "updated_at")]
+    unchanged = and_(*(table.c[c].is_not_distinct_from(excluded[c]) for c in data))
+    return case((unchanged, table.c.updated_at), else_=excluded.updated_at)
 
 
 def _selected_value(table: Any, column: str, dialect: str) -> Any:
@@ -186,13 +199,13 @@ def _put_deal_of_client() -> dict[str, Any]:
     `created_at` is kept by an update. SQLite needs the WHERE before ON CONFLICT to tell
     them apart."""
     columns = [c.name for c in _DEALS.c if c.name not in ("id", "client_id")]
-    kept = ("number", "created_at")
     built = {}
     for name, module in (("postgresql", postgresql), ("sqlite", sqlite)):
         values = [_selected_value(_DEALS, c, name) for c in columns]
         client = select(_CLIENTS.c.id, *values).where(_CLIENTS.c.id == bindparam("client_id"))
         statement = module.insert(_DEALS).from_select(["client_id", *columns], client)
-        updated = {c: statement.excluded[c] for c in columns if c not in kept}
+        updated = {c: statement.excluded[c] for c in columns if c not in _KEPT}
+        updated["updated_at"] = changed_stamp(_DEALS, statement.excluded, columns)
         built[name] = statement.on_conflict_do_update(
             index_elements=["client_id", "number"], set_=updated
         ).returning(*_DEALS.c)
@@ -218,7 +231,6 @@ def _put_invoice_in_deal(*, with_people: bool) -> dict[str, Any]:
     SQLite allows no INSERT in a CTE: INSERT … SELECT from the deal, with the currency read
     by a subquery in RETURNING."""
     columns = [c.name for c in _INVOICES.c if c.name not in ("id", "deal_id")]
-    kept = ("number", "created_at")
     deal = (
         select(_DEALS.c.id, _DEALS.c.currency)
         .where(
@@ -229,7 +241,8 @@ def _put_invoice_in_deal(*, with_people: bool) -> dict[str, Any]:
     )
     values = select(deal.c.id, *(_selected_value(_INVOICES, c, "postgresql") for c in columns))
     statement = postgresql.insert(_INVOICES).from_select(["deal_id", *columns], values)
-    updated = {c: statement.excluded[c] for c in columns if c not in kept}
+    updated = {c: statement.excluded[c] for c in columns if c not in _KEPT}
+    updated["updated_at"] = changed_stamp(_INVOICES, statement.excluded, columns)
     upsert = (
         statement.on_conflict_do_update(index_elements=["deal_id", "number"], set_=updated)
         .returning(*_INVOICES.c)
@@ -249,7 +262,8 @@ def _put_invoice_in_deal(*, with_people: bool) -> dict[str, Any]:
         _DEALS.c.number == bindparam("deal_number"),
     )
     insert = sqlite.insert(_INVOICES).from_select(["deal_id", *columns], found)
-    updated = {c: insert.excluded[c] for c in columns if c not in kept}
+    updated = {c: insert.excluded[c] for c in columns if c not in _KEPT}
+    updated["updated_at"] = changed_stamp(_INVOICES, insert.excluded, columns)
     # Correlated to the row written (SQLAlchemy does not correlate into RETURNING).
     currency = literal_column(
         "(SELECT currency FROM deals WHERE deals.id = invoices.deal_id)", _DEALS.c.currency.type
@@ -402,9 +416,12 @@ class SqlInvoices:
             for position in positions:
                 row = by_key.get(keys[position])
                 if row is not None:
+                    # Written only by the insert, or by a change: equal to now, it was so.
+                    now = writes[position].now
                     found[position] = InvoicePut(
                         invoice=self._record(row, None),
-                        created=row.created_at == writes[position].now,
+                        created=row.created_at == now,
+                        changed=row.updated_at == now,
                         people=_people(row.people) if with_people else None,
                     )
         return found

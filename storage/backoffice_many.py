@@ -36,6 +36,7 @@ INVOICE_INPUT = [
     *(c.name for c in _INVOICES.c if c.name not in ("id", "deal_id")),
 ]
 _KEPT = ("number", "created_at")  # an update keeps them
+_STAMP = "updated_at"  # an update sets it only when a value changed
 
 # The client's active users, as `_ACTIVE_PEOPLE` in storage/backoffice.py, of the invoice's
 # deal's client, in the order of their memberships (SQLite's also serves the one-row upsert).
@@ -67,8 +68,14 @@ def _json(names: list[str], name: str) -> str:
     return f"json_extract(v.value, '$[{names.index(name)}]')"
 
 
-def _updated(columns: list[str]) -> str:
-    return ", ".join(f"{c} = excluded.{c}" for c in columns if c not in _KEPT)
+def _updated(table: str, columns: list[str], dialect: str) -> str:
+    """An update's SET: the values written, and `updated_at` only when one of them differs,
+    so that it tells when the data last changed (as `storage.backoffice.changed_stamp`)."""
+    same = " IS NOT DISTINCT FROM " if dialect == "postgresql" else " IS "
+    data = [c for c in columns if c not in (*_KEPT, _STAMP)]
+    unchanged = " AND ".join(f"{table}.{c}{same}excluded.{c}" for c in data)
+    stamp = f"CASE WHEN {unchanged} THEN {table}.{_STAMP} ELSE excluded.{_STAMP} END"
+    return ", ".join([*(f"{c} = excluded.{c}" for c in data), f"{_STAMP} = {stamp}"])
 
 
 def _deals() -> dict[str, TextualSelect]:
@@ -80,14 +87,15 @@ def _deals() -> dict[str, TextualSelect]:
         f"INSERT INTO deals ({columns}) SELECT clients.id, {', '.join(f'v.{c}' for c in written)}"
         f" FROM {_unnest(DEAL_INPUT, types)} JOIN clients ON clients.id = v.client_id"
         f" ORDER BY v.ordinality ON CONFLICT (client_id, number) DO UPDATE SET"
-        f" {_updated(written)} RETURNING {returned}"
+        f" {_updated('deals', written, 'postgresql')} RETURNING {returned}"
     )
     in_sqlite = (
         f"INSERT INTO deals ({columns}) SELECT clients.id,"
         f" {', '.join(_json(DEAL_INPUT, c) for c in written)} FROM json_each(:rows) AS v"
         f" JOIN clients ON clients.id = {_json(DEAL_INPUT, 'client_id')}"
         # WHERE: without it, SQLite would take ON CONFLICT's ON for the join's.
-        f" WHERE true ON CONFLICT (client_id, number) DO UPDATE SET {_updated(written)}"
+        f" WHERE true ON CONFLICT (client_id, number) DO UPDATE SET"
+        f" {_updated('deals', written, 'sqlite')}"
         f" RETURNING {returned}"
     )
     typed = list(_DEALS.c)
@@ -110,7 +118,7 @@ def _invoices(*, with_people: bool) -> dict[str, TextualSelect]:
         f" SELECT deals.id, {', '.join(f'v.{c}' for c in written)} FROM v"
         " JOIN deals ON deals.client_id = v.client_id AND deals.number = v.deal_number"
         f" ORDER BY v.ordinality ON CONFLICT (deal_id, number) DO UPDATE SET"
-        f" {_updated(written)} RETURNING {', '.join(returned)})"
+        f" {_updated('invoices', written, 'postgresql')} RETURNING {', '.join(returned)})"
         f" SELECT {', '.join(f'upserted.{c}' for c in returned)}, deals.currency,"
         f" deals.client_id, deals.number AS deal_number{people}"
         " FROM upserted JOIN deals ON deals.id = upserted.deal_id"
@@ -122,7 +130,8 @@ def _invoices(*, with_people: bool) -> dict[str, TextualSelect]:
         f" {', '.join(_json(INVOICE_INPUT, c) for c in written)} FROM json_each(:rows) AS v"
         f" JOIN deals ON deals.client_id = {_json(INVOICE_INPUT, 'client_id')}"
         f" AND deals.number = {_json(INVOICE_INPUT, 'deal_number')}"
-        f" WHERE true ON CONFLICT (deal_id, number) DO UPDATE SET {_updated(written)}"
+        f" WHERE true ON CONFLICT (deal_id, number) DO UPDATE SET"
+        f" {_updated('invoices', written, 'sqlite')}"
         f" RETURNING {', '.join(returned)}, {of_deal.format('currency')} AS currency,"
         f" {of_deal.format('client_id')} AS client_id,"
         f" {of_deal.format('number')} AS deal_number{people}"

@@ -80,19 +80,23 @@ class _Pending:
     last cancellation that covers them (`kept`). Schedules (`scheduled`, by key, the last
     one's values): inserted after the cancellations. So an invoice that is cancelled and
     scheduled anew, as every unpaid one the API writes is, costs no statement of its own: a
-    batch's cancellations go in one DELETE, its schedules in one INSERT."""
+    batch's cancellations go in one DELETE, its schedules in one INSERT. Schedules only of
+    what is missing (`missing`, an invoice written again unchanged) go last, each inserted
+    only where its key is free: after the cancellations, as in the order they were asked."""
 
     ranges: list[tuple[str, str]] = field(default_factory=list)
     kept: set[str] = field(default_factory=set)
     scheduled: dict[str, dict[str, Any]] = field(default_factory=dict)
+    missing: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def cancel(self, prefix: str) -> None:
         low, high = prefix_range(prefix)
         if (low, high) not in self.ranges:  # the same invoice twice in a batch
             self.ranges.append((low, high))
         self.kept = {key for key in self.kept if not low <= key < high}
-        for key in [key for key in self.scheduled if low <= key < high]:
-            del self.scheduled[key]
+        for waiting in (self.scheduled, self.missing):
+            for key in [key for key in waiting if low <= key < high]:
+                del waiting[key]
 
     def keep(self, keys: Iterable[str]) -> None:
         self.kept.update(k for k in keys if any(lo <= k < hi for lo, hi in self.ranges))
@@ -101,6 +105,13 @@ class _Pending:
         rows = list(rows)
         self.keep(row["key"] for row in rows)
         self.scheduled.update((row["key"], row) for row in rows)
+        for row in rows:
+            self.missing.pop(row["key"], None)
+
+    def schedule_missing(self, rows: Iterable[dict[str, Any]]) -> None:
+        for row in rows:
+            if row["key"] not in self.scheduled:
+                self.missing.setdefault(row["key"], row)
 
 
 def prefix_range(prefix: str) -> tuple[str, str]:
@@ -126,6 +137,8 @@ def _finish(session: Session, pending: _Pending) -> None:
         _cancel(session, pending.ranges, sorted(pending.kept))
     if pending.scheduled:
         session.execute(_SCHEDULE[_dialect(session)], list(pending.scheduled.values()))
+    if pending.missing:
+        session.execute(_SCHEDULE_MISSING[_dialect(session)], list(pending.missing.values()))
 
 
 def _cancel(session: Session, ranges: list[tuple[str, str]], kept: list[str]) -> None:
@@ -155,13 +168,17 @@ def _schedule_values(reminder: NewReminder, now: datetime) -> dict[str, Any]:
     }
 
 
-def _prebuilt_schedule() -> dict[str, Any]:
+def _prebuilt_schedule(*, only_missing: bool = False) -> dict[str, Any]:
     """An upsert by key (the sent count starts over, `created_at` stays), built once per
-    dialect: every invoice the API writes with a due date ahead schedules its reminders."""
+    dialect: every invoice the API writes with a due date ahead schedules its reminders.
+    `only_missing`: an insert where the key is free, leaving a scheduled one as it is."""
     columns = [c.name for c in _REMINDERS.c if c.name != "id"]
     built = {}
     for name, module in (("postgresql", postgresql), ("sqlite", sqlite)):
         statement = module.insert(_REMINDERS).values({c: bindparam(c) for c in columns})
+        if only_missing:
+            built[name] = statement.on_conflict_do_nothing(index_elements=["key"])
+            continue
         changed = {c: statement.excluded[c] for c in columns if c not in ("key", "created_at")}
         built[name] = statement.on_conflict_do_update(index_elements=["key"], set_=changed)
     return built
@@ -171,6 +188,10 @@ def _prebuilt_schedule() -> dict[str, Any]:
 # rather than asyncpg's executemany, one execution per row.
 _SCHEDULE = {
     name: statement.returning(_REMINDERS.c.id) for name, statement in _prebuilt_schedule().items()
+}
+_SCHEDULE_MISSING = {
+    name: statement.returning(_REMINDERS.c.id)
+    for name, statement in _prebuilt_schedule(only_missing=True).items()
 }
 _LATER = UntilCommit("reminders_pending", _Pending, _finish)
 
@@ -185,7 +206,7 @@ class SqlReminders:
         if pending is not None:
             # Its id is wanted now: what waits goes first, unless only cancellations wait,
             # which spare it instead.
-            if pending.scheduled or self._session.in_nested_transaction():
+            if pending.scheduled or pending.missing or self._session.in_nested_transaction():
                 await self._pending()
             else:
                 pending.keep([reminder.key])
@@ -193,7 +214,9 @@ class SqlReminders:
         result = await self._session.execute(statement, _schedule_values(reminder, now))
         return int(result.scalar_one())
 
-    async def schedule_many(self, reminders: Sequence[NewReminder], *, now: datetime) -> None:
+    async def schedule_many(
+        self, reminders: Sequence[NewReminder], *, now: datetime, only_missing: bool = False
+    ) -> None:
         """Left for the COMMIT (or the reminders' next use), with the transaction's others:
         every unpaid invoice the API writes schedules its reminders."""
         if not reminders:
@@ -201,10 +224,15 @@ class SqlReminders:
         rows = [_schedule_values(reminder, now) for reminder in reminders]
         if self._session.in_nested_transaction():  # a savepoint rolled back takes them back
             await self._pending()
-            statement = _SCHEDULE["postgresql" if self._postgres else "sqlite"]
-            await self._session.execute(statement, rows)
+            statements = _SCHEDULE_MISSING if only_missing else _SCHEDULE
+            dialect = "postgresql" if self._postgres else "sqlite"
+            await self._session.execute(statements[dialect], rows)
             return
-        _LATER.pending(self._session).schedule(rows)
+        pending = _LATER.pending(self._session)
+        if only_missing:
+            pending.schedule_missing(rows)
+        else:
+            pending.schedule(rows)
 
     async def cancel(self, key: str) -> int:
         await self._pending()

@@ -646,7 +646,8 @@ class FakeDeals:
         data = replace(write.data, product=write.data.product[:200])
         old = await self.get(client_id, number)
         if old is not None:
-            self.rows[old.id] = replace(old, data=data, updated_at=now)
+            updated_at = old.updated_at if data == old.data else now
+            self.rows[old.id] = replace(old, data=data, updated_at=updated_at)
             return self.rows[old.id], False
         deal = DealRecord(next(self._ids), client_id, number, data, created_at=now, updated_at=now)
         self.rows[deal.id] = deal
@@ -689,8 +690,10 @@ class FakeInvoices:
         people = await self._people(write.client_id) if with_people else None
         old = await self.get(deal, write.number)
         if old is not None:
-            self.rows[old.id] = replace(old, data=write.data, updated_at=write.now)
-            return InvoicePut(self.rows[old.id], created=False, people=people)
+            changed = write.data != old.data
+            updated_at = write.now if changed else old.updated_at
+            self.rows[old.id] = replace(old, data=write.data, updated_at=updated_at)
+            return InvoicePut(self.rows[old.id], created=False, changed=changed, people=people)
         invoice = InvoiceRecord(
             next(self._ids),
             deal.id,
@@ -701,7 +704,7 @@ class FakeInvoices:
             write.now,
         )
         self.rows[invoice.id] = invoice
-        return InvoicePut(invoice, created=True, people=people)
+        return InvoicePut(invoice, created=True, changed=True, people=people)
 
 
 @dataclass
@@ -1403,10 +1406,13 @@ class FakeReminders:
         )
         return reminder_id
 
-    async def schedule_many(self, reminders: Sequence[NewReminder], *, now: datetime) -> None:
+    async def schedule_many(
+        self, reminders: Sequence[NewReminder], *, now: datetime, only_missing: bool = False
+    ) -> None:
         assert len({reminder.key for reminder in reminders}) == len(reminders), "keys repeat"
         for reminder in reminders:
-            await self.schedule(reminder, now=now)
+            if not (only_missing and await self.of_key(reminder.key)):
+                await self.schedule(reminder, now=now)
 
     async def cancel(self, key: str) -> int:
         return self._drop(lambda r: r.key == key)

@@ -42,6 +42,9 @@ Money = Annotated[
     ),
 ]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217, e.g. EUR")]
+LastChanged = Annotated[
+    datetime, Field(description="when its data last changed: a PUT of the same values keeps it")
+]
 
 
 class DealPath(Request):
@@ -76,7 +79,7 @@ class Deal(BaseModel):
     end_date: date | None
     status: Literal["active", "closed"]
     created_at: datetime
-    updated_at: datetime
+    updated_at: LastChanged
 
     @classmethod
     def of(cls, deal: DealRecord) -> Deal:
@@ -116,7 +119,7 @@ class Invoice(BaseModel):
     paid: bool
     paid_on: date | None
     created_at: datetime
-    updated_at: datetime
+    updated_at: LastChanged
 
     @classmethod
     def of(cls, deal_number: str, invoice: InvoiceRecord) -> Invoice:
@@ -275,7 +278,10 @@ async def get_invoice(call: Call, path: InvoicePath) -> Invoice:
     },
 )
 async def put_invoice(call: Call, path: InvoicePath, body: InvoiceBody) -> Invoice:
-    """In the deal's currency. 201 when new (the client's users are told), 200 when updated."""
+    """In the deal's currency. 201 when new (the client's users are told), 200 when updated.
+    An unpaid invoice's reminders are scheduled anew when a value changed; the same values
+    again (a sync) leave them as they are, sent or snoozed, and only add a user's missing
+    ones."""
     return only_result(await put_invoices([call], path=[path], body=[body]))
 
 

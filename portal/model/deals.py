@@ -57,11 +57,13 @@ class InvoiceRecord:
 
 @dataclass(frozen=True, slots=True)
 class InvoicePut:
-    """An invoice as written: whether it was inserted, and the client's active users when
-    the writer asked for them in the same statement (None: not asked)."""
+    """An invoice as written: whether it was inserted, whether its data changed (inserted, or
+    a value differed from the stored one), and the client's active users when the writer
+    asked for them in the same statement (None: not asked)."""
 
     invoice: InvoiceRecord
     created: bool
+    changed: bool
     people: list[int] | None = None
 
 

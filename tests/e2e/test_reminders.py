@@ -132,6 +132,13 @@ async def test_invoice_reminders_at_riga_dates_quiet_hours_snooze_and_preference
             assert ("invoice_due", morning, 0) in await reminders(database_url)
             assert buttons(await anna.message(reminder["message_id"])) == []
 
+            # ALTUM's systems send the same invoice again (a sync): its reminders stay as they
+            # are, the snoozed one at tomorrow's morning (scheduled anew, the one told would
+            # be due again at once: told again at every write).
+            snoozed = await reminders(database_url)
+            assert (await api.put(f"/clients/{cid}/deals/K-1/invoices/R-1", INVOICE)).status == 200
+            assert await reminders(database_url) == snoozed
+
             # Turned off: the snoozed one ends without a word when it falls due.
             screen = await anna.message(screen["message_id"])
             await press_and_wait(emu, anna, screen, "✅ Invoices before the due date")

@@ -323,3 +323,53 @@ async def test_signature_reminders_as_the_signing_use_cases_will_call_them() -> 
     assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=now)).sent == 0
     later = now + POLICY.first_delay
     assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=later)).sent == 1
+
+
+async def test_an_invoice_written_again_unchanged_keeps_its_reminders_as_they_are() -> None:
+    """ALTUM's systems may send the same invoice again and again (a sync): the reminder sent
+    today is not sent again, the one snoozed stays snoozed, and only a user added since gets
+    theirs."""
+    uow, notifier = FakeUnitOfWork(), FakeNotifier()
+    person, client = await signer(uow)
+    prefs = await uow.notification_preferences.get(person)
+    now = riga(2026, 12, 1, 12, 0)
+    await uow.notification_preferences.save(
+        replace(prefs, enabled=prefs.enabled | {ReminderKind.INVOICE_DUE}), now=now
+    )
+    await put_deal(
+        uow=uow, notifier=notifier, client_id=client, number="AL-1", data=DEAL, actor="x", now=now
+    )
+    due = date(2026, 12, 10)
+    await invoice(uow, client, due, now=now)
+    sent_at = riga(2026, 12, 7, 9, 0)
+    assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=sent_at)).sent == 1
+
+    later = riga(2026, 12, 7, 10, 0)
+    await invoice(uow, client, due, now=later)  # the same again
+    assert (await fire_due(uow=uow, notifier=notifier, policy=POLICY, now=later)).sent == 0
+    (told,) = [r for r in uow.reminders.rows.values() if r.kind is ReminderKind.INVOICE_DUE]
+    assert told.sent_count == 1
+    assert told.due_at == sent_at + timedelta(days=1)  # kept until then for «Atlikt uz rītu»
+
+    morning = await snooze(uow=uow, person_id=person, reminder_id=told.id, policy=POLICY, now=later)
+    uow.clients.add_member(person_id=99, client_id=client, role="additional", is_signatory=False)
+    await invoice(uow, client, due, now=riga(2026, 12, 7, 11, 0))  # and again
+    mine = {r.kind: r for r in uow.reminders.rows.values() if r.person_id == person}
+    assert mine[ReminderKind.INVOICE_DUE].due_at == morning
+    assert mine[ReminderKind.INVOICE_OVERDUE].due_at == riga(2026, 12, 11, 9, 0)
+    theirs = sorted((r.kind, r.due_at) for r in uow.reminders.rows.values() if r.person_id == 99)
+    assert theirs == [
+        (ReminderKind.INVOICE_DUE, riga(2026, 12, 7, 11, 0)),
+        (ReminderKind.INVOICE_OVERDUE, riga(2026, 12, 11, 9, 0)),
+    ]
+
+    # Changed after all (moved), it is scheduled anew, for both.
+    await invoice(uow, client, date(2026, 12, 20), now=riga(2026, 12, 7, 12, 0))
+    assert sorted(
+        (r.person_id, r.kind, r.due_at, r.sent_count) for r in uow.reminders.rows.values()
+    ) == [
+        (person, ReminderKind.INVOICE_DUE, riga(2026, 12, 17, 9, 0), 0),
+        (person, ReminderKind.INVOICE_OVERDUE, riga(2026, 12, 21, 9, 0), 0),
+        (99, ReminderKind.INVOICE_DUE, riga(2026, 12, 17, 9, 0), 0),
+        (99, ReminderKind.INVOICE_OVERDUE, riga(2026, 12, 21, 9, 0), 0),
+    ]

@@ -87,3 +87,29 @@ async def test_a_batchs_deals_go_in_one_statement_a_key_written_twice_in_two(
     assert stored[(first, "B-1")].created_at == T0
     assert stored[(first, "B-1")].updated_at == later
     assert len(stored) == 3
+
+
+async def test_a_deal_written_again_unchanged_keeps_its_updated_at(database: Database) -> None:
+    """`updated_at` tells when the deal's data last changed, alone and in a batch."""
+    async with database.transaction() as session:
+        client = Client(kind="legal_entity", name="SIA Ozolkalna Koks")
+        session.add(client)
+        await session.flush()
+        client_id = client.id
+    at = [T0 + timedelta(minutes=n) for n in range(4)]
+    same, closed = deal("EUR"), replace(deal("EUR"), end_date=date(2027, 1, 1))
+    async with database.transaction() as session:
+        deals = SqlUnitOfWork(session).deals
+        written = [
+            await put_deal(deals, client_id, "B-1", same, now=at[0]),
+            await put_deal(deals, client_id, "B-1", same, now=at[1]),  # the one-row statement
+        ]
+        batch = await deals.put_many(
+            [
+                DealWrite(client_id, "B-1", same, actor="api:test", now=at[2]),
+                DealWrite(client_id, "B-2", same, actor="api:test", now=at[2]),
+            ]
+        )
+        written += [*batch, await put_deal(deals, client_id, "B-1", closed, now=at[3])]
+    stamps = [(put[0].updated_at, put[1]) for put in written if put is not None]
+    assert stamps == [(at[0], True), (at[0], False), (at[0], False), (at[2], True), (at[3], False)]

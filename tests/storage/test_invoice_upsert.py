@@ -3,6 +3,7 @@ on PostgreSQL, INSERT … SELECT on SQLite), in the deal's currency, inserted th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -25,8 +26,10 @@ async def test_an_invoice_is_upserted_into_its_deal_in_one_statement(database: D
         session.add(client)
         await session.flush()
         uow = SqlUnitOfWork(session)
-        euro, _ = await put_deal(uow.deals, client.id, "B-1", deal("EUR"), now=T0)
-        dollar, _ = await put_deal(uow.deals, client.id, "B-2", deal("USD"), now=T0)
+        euro_put = await put_deal(uow.deals, client.id, "B-1", deal("EUR"), now=T0)
+        dollar_put = await put_deal(uow.deals, client.id, "B-2", deal("USD"), now=T0)
+        assert euro_put is not None and dollar_put is not None
+        euro, dollar = euro_put[0], dollar_put[0]
         client_id = client.id
     unpaid = InvoiceData(
         amount=Decimal("12.34"), due_date=date(2027, 4, 15), paid=False, paid_on=None
@@ -175,3 +178,61 @@ async def test_a_batchs_invoices_go_in_one_statement_with_their_clients_users(
     assert [put.people for put in done] == [users[second], *[users[first]] * 3]
     assert done[1].invoice.created_at == T0 and done[1].invoice.updated_at == later
     assert done[2].invoice.id == done[3].invoice.id
+
+
+async def test_an_invoice_written_again_unchanged_keeps_its_time_and_says_so(
+    database: Database,
+) -> None:
+    """`updated_at` tells when the data last changed: a write of the same values keeps it and
+    comes back not `changed` (its reminders then stay as they are), alone and in a batch; a
+    change of any one value, a NULL to a date too, is one."""
+    async with database.transaction() as session:
+        client = Client(kind="legal_entity", name="SIA Ozolkalna Koks")
+        session.add(client)
+        await session.flush()
+        await put_deal(SqlUnitOfWork(session).deals, client.id, "B-1", deal("EUR"), now=T0)
+        client_id = client.id
+
+    def write(number: str, data: InvoiceData, minutes: int) -> InvoiceWrite:
+        now = T0 + timedelta(minutes=minutes)
+        return InvoiceWrite(client_id, "B-1", number, data, actor="api:test", now=now)
+
+    at = {n: T0 + timedelta(minutes=n) for n in range(6)}
+    async with database.transaction() as session:
+        invoices = SqlUnitOfWork(session).invoices
+        first = await invoices.put_many([write("R-1", UNPAID, 1), write("R-2", PAID, 1)])
+        alone = await invoices.put_many([write("R-1", UNPAID, 2)])  # the one-row statement
+        batch = await invoices.put_many(
+            [write("R-1", UNPAID, 3), write("R-2", PAID, 3)], with_people=True
+        )
+        moved = replace(UNPAID, due_date=date(2027, 4, 20))
+        unpaid_again = replace(PAID, paid=False, paid_on=None)
+        changes = await invoices.put_many(
+            [
+                write("R-1", replace(UNPAID, amount=Decimal("12.33")), 4),
+                write("R-2", unpaid_again, 4),
+            ]
+        )
+        changed_alone = await invoices.put_many([write("R-1", moved, 5)])
+    puts = [put for put in (*first, *alone, *batch, *changes, *changed_alone) if put is not None]
+    assert [(put.created, put.changed) for put in puts] == [
+        (True, True),
+        (True, True),
+        (False, False),
+        (False, False),
+        (False, False),
+        (False, True),
+        (False, True),
+        (False, True),
+    ]
+    assert [put.invoice.updated_at for put in puts] == [
+        at[1],
+        at[1],
+        at[1],
+        at[1],
+        at[1],
+        at[4],
+        at[4],
+        at[5],
+    ]
+    assert puts[6].invoice.data == unpaid_again and puts[7].invoice.data == moved
