@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from types import EllipsisType
 from typing import Any
 
 import aiohttp
@@ -68,8 +69,8 @@ class Api:
         path: str,
         body: Any = None,
         *,
-        token: str | None = ...,
-        **params: Any,  # type: ignore[assignment]
+        token: str | EllipsisType | None = ...,  # ...: the Api's own token
+        **params: Any,
     ) -> Answer:
         headers = {}
         secret = self.token if token is ... else token

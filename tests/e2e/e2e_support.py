@@ -326,7 +326,7 @@ def mini_app_post(
     origin: str | None = None,
     allow_redirects: bool = True,
     headers: dict[str, str] | None = None,
-) -> Any:
+) -> contextlib.AbstractAsyncContextManager[aiohttp.ClientResponse]:
     """What the Mini App page's script does in a browser: post the initData from the URL's
     fragment (or `init_data`) back to the page's URL, with the headers a browser adds (our
     page's origin, or `origin`)."""

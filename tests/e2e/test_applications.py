@@ -184,10 +184,10 @@ async def test_a_sole_signatory_prepares_signs_and_submits_a_disbursement(
             assert expected in text, expected
         assert in_chat == await pdf_bytes(settings.public_url, token, 1)  # byte for byte
 
-        status = await api.post(
+        in_review = await api.post(
             "/applications/1/status", {"status": "in_review", "comment": "Pārbaudām."}
         )
-        assert status.status == 200, status.body
+        assert in_review.status == 200, in_review.body
         told = await anna.reply()
         assert "Under review" in told["text"] and "Pārbaudām." in told["text"]
         bad = await api.post("/applications/1/status", {"status": "draft"})

@@ -66,7 +66,7 @@ def gated_router(gate: Gate) -> Router:
 @pytest.fixture
 async def app_and_gate(
     database_url: str, emulator: EmulatorServer
-) -> AsyncIterator[tuple[App, Gate, list[int]]]:
+) -> AsyncIterator[tuple[App, Gate, list[str]]]:
     gate = Gate()
     app = create_app(
         bot_settings(database_url, emulator.base_url), extra_routers=(gated_router(gate),)
@@ -135,7 +135,7 @@ async def while_the_slots_are_held(
 
 
 async def test_updates_arriving_together_share_one_commit(
-    app_and_gate: tuple[App, Gate, list[int]], emu: EmulatorClient
+    app_and_gate: tuple[App, Gate, list[str]], emu: EmulatorClient
 ) -> None:
     app, gate, claims = app_and_gate
     holders, others = await holders_and_others(app, emu, 6)
@@ -158,7 +158,7 @@ async def test_updates_arriving_together_share_one_commit(
 
 
 async def test_one_failing_handler_costs_only_its_own_update(
-    app_and_gate: tuple[App, Gate, list[int]], emu: EmulatorClient
+    app_and_gate: tuple[App, Gate, list[str]], emu: EmulatorClient
 ) -> None:
     app, gate, _ = app_and_gate
     holders, others = await holders_and_others(app, emu, 4)
@@ -193,7 +193,7 @@ async def test_one_failing_handler_costs_only_its_own_update(
 
 
 async def test_a_handler_failing_in_a_batch_runs_as_often_as_its_failures_are_counted(
-    app_and_gate: tuple[App, Gate, list[int]], emu: EmulatorClient
+    app_and_gate: tuple[App, Gate, list[str]], emu: EmulatorClient
 ) -> None:
     """Its failure in the batch is its first attempt. It used to be run again alone before
     anything was counted, so a handler that always fails ran UPDATE_ATTEMPTS + 1 times (and
@@ -222,7 +222,7 @@ async def test_a_handler_failing_in_a_batch_runs_as_often_as_its_failures_are_co
 
 
 async def test_a_batch_failing_like_an_outage_while_the_database_answers_costs_one_update(
-    app_and_gate: tuple[App, Gate, list[int]], emu: EmulatorClient
+    app_and_gate: tuple[App, Gate, list[str]], emu: EmulatorClient
 ) -> None:
     """An error that passes for a database outage fails the whole batch; since the database
     answers, its updates are handled again alone: only the one whose own doing it was is
@@ -258,7 +258,7 @@ async def test_a_batch_failing_like_an_outage_while_the_database_answers_costs_o
 
 
 async def test_a_redelivered_update_in_a_batch_changes_nothing_twice(
-    app_and_gate: tuple[App, Gate, list[int]], emu: EmulatorClient
+    app_and_gate: tuple[App, Gate, list[str]], emu: EmulatorClient
 ) -> None:
     app, gate, _ = app_and_gate
     holders, (first, second) = await holders_and_others(app, emu, 2)

@@ -25,7 +25,7 @@ class Counted:
 
     async def press(self, message: dict[str, object], text: str) -> None:
         self.taps += 1
-        await self.someone.press(message, text)  # type: ignore[arg-type]
+        await self.someone.press(message, text)
 
     async def photo(self, data: bytes) -> None:
         self.taps += 1

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import file_samples as samples
 import pytest
+from ole_writer import compound_file
 
 from integrations.files import inspect_file
 from integrations.files.sniff import mime_type
@@ -274,7 +275,7 @@ def test_allowed_content_under_a_wrong_name_is_renamed(
     [
         samples.plain_zip,
         samples.pptx,
-        lambda: samples.compound_file({"Contents": bytes(2048), "RootEntry2": bytes(64)}),
+        lambda: compound_file({"Contents": bytes(2048), "RootEntry2": bytes(64)}),
     ],
     ids=["zip of PDFs", "OPC package", "OLE compound file"],
 )

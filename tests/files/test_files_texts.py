@@ -70,7 +70,7 @@ def test_every_code_is_covered_here() -> None:
     assert {w.code for w in WARNINGS} == set(WarningCode)
 
 
-@pytest.mark.parametrize("item", REFUSALS + WARNINGS, ids=lambda r: f"{r.code.value}")
+@pytest.mark.parametrize("item", [*REFUSALS, *WARNINGS], ids=lambda r: f"{r.code.value}")
 def test_texts_exist_in_both_languages_with_the_advice(
     i18n: I18n, item: Refusal | UploadWarning
 ) -> None:

@@ -11,7 +11,7 @@ from form_support import TODAY, context, document, field, form, one, options, st
 
 from portal.forms import engine
 from portal.forms.engine import MissingContext, answer, validate_form
-from portal.forms.model import ContextRef, FieldRef, FieldType, Form, Rules
+from portal.forms.model import Answers, ContextRef, FieldRef, FieldType, Form, Rules
 from portal.forms.refusals import Code, Refusal
 
 F = FieldType
@@ -175,7 +175,7 @@ def test_the_server_rechecks_values_that_did_not_come_through_parsing() -> None:
             field("regno", F.REGISTRATION_NUMBER),
         )
     )
-    tampered = {
+    tampered: Answers = {
         "iban": "LV80BANK0000435195002",
         "money": Decimal("1.005"),
         "choice": "z",

@@ -21,7 +21,7 @@ from dialogs.form_texts import (
     refusal_text,
     value_text,
 )
-from portal.forms.model import Field, FieldType, Form, Text
+from portal.forms.model import Field, FieldType, Form, Text, Value
 from portal.forms.refusals import Code, Param, Refusal
 
 F = FieldType
@@ -149,7 +149,7 @@ def test_money_dates_and_percentages_through_babel() -> None:
 
 
 def test_answers_as_the_summary_shows_them(i18n: I18n) -> None:
-    shown = {
+    shown: dict[tuple[FieldType, Value | None], str] = {
         (F.MONEY, Decimal("150000")): f"150{NBSP}000,00{NBSP}€",
         (F.INTEGER, 1234): f"1{NBSP}234",
         (F.PERCENT, Decimal("3.5")): "3,5%",

@@ -176,7 +176,7 @@ def _without_signature(wresult: str) -> bytes:
     signature = assertion.find(f"{{{DSIG}}}Signature")
     assert signature is not None
     assertion.remove(signature)
-    return etree.tostring(assertion)
+    return bytes(etree.tostring(assertion))
 
 
 async def test_every_failure_after_decryption_starts_gives_the_same_refusal(

@@ -36,7 +36,7 @@ class Store:
         self.transactions += 1
         self.pending = []
         try:
-            yield self.uow, FakeNotifier()  # type: ignore[misc]
+            yield self.uow, FakeNotifier()
         except BaseException:
             self.rolled_back += 1
             raise

@@ -3,6 +3,7 @@ and `validated` (what `submit` runs) refuses the same answers on a whole draft."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -55,7 +56,7 @@ def test_the_address_is_one_line_of_5_to_300_characters() -> None:
 
 def test_each_step_refuses_what_its_rule_refuses() -> None:
     draft = RegistrationDraft()
-    cases = [
+    cases: list[tuple[Detail, Callable[[], object]]] = [
         (Detail.REGISTRATION_NUMBER, lambda: steps.with_registration_number(draft, "40103999941")),
         (Detail.EMAIL, lambda: steps.with_email(draft, "anna at example.lv")),
         (Detail.PHONE, lambda: steps.with_phone(draft, "+371 3000000")),

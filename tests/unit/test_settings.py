@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -21,7 +22,8 @@ from integrations.identity.demo import DemoProvider
 from integrations.identity.oidc import OidcProvider
 
 GOOD_TOKEN = "7012345678:AAH0realLookingTokenWith35CharactersXYZ"
-PRODUCTION = {
+# Keyword arguments for Settings: values of many types, which pydantic validates.
+PRODUCTION: dict[str, Any] = {
     "app_env": "production",
     "bot_token": GOOD_TOKEN,
     "webhook_secret": "b3kQ9xW2mN7pL4vR8sT1",
@@ -69,7 +71,7 @@ def test_production_settings_that_are_complete_are_accepted() -> None:
     ],
 )
 def test_production_refuses_missing_secrets_and_demo_things(
-    change: dict[str, object], complaint: str
+    change: dict[str, Any], complaint: str
 ) -> None:
     with pytest.raises(ValidationError, match=complaint):
         Settings(_env_file=None, **{**PRODUCTION, **change})
@@ -90,7 +92,7 @@ def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     assert settings.database_url.startswith("sqlite")
 
 
-def _latvija_production(tmp_path: Path, private_key: Path | None) -> dict[str, object]:
+def _latvija_production(tmp_path: Path, private_key: Path | None) -> dict[str, Any]:
     certificate = tmp_path / "sts.pem"
     certificate.write_text("-----BEGIN CERTIFICATE-----\n")  # only its presence is checked here
     return {
