@@ -42,7 +42,9 @@ async def set_status(
     actor: str,
     now: datetime,
 ) -> ApplicationRecord:
-    """ALTUM's decision on a submitted application, told to the client's users in chat."""
+    """ALTUM's decision on a submitted application, told to the client's users in chat. The
+    same status with the same comment again (a retry after a lost answer) changes nothing
+    and tells no one again."""
     found = await uow.applications.by_id(application_id)
     if found is None:
         raise NotFound("application")
@@ -53,6 +55,8 @@ async def set_status(
     clean = " ".join((comment or "").split()) or None
     if clean is not None and len(clean) > 2000:
         raise Invalid("comment", "at most 2000 characters")
+    if (found.status, found.comment) == (status, clean):
+        return found
     updated = replace(found, status=status, comment=clean, updated_at=now)
     await uow.applications.save(updated)
     await uow.activity.record(

@@ -134,7 +134,8 @@ async def get_application(call: Call, path: ApplicationPath) -> Application:
     errors=(404, 409),
 )
 async def set_status(call: Call, path: ApplicationPath, body: StatusChange) -> Application:
-    """The client's users are told in chat, in their language, with the comment. 409 for an
+    """The client's users are told in chat, in their language, with the comment. The same
+    status and comment again (a retry) changes nothing and tells no one. 409 for an
     application not submitted yet (a draft, one being signed, one withdrawn)."""
     record = await application_status.set_status(
         uow=call.uow,

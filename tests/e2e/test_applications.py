@@ -190,6 +190,16 @@ async def test_a_sole_signatory_prepares_signs_and_submits_a_disbursement(
         assert in_review.status == 200, in_review.body
         told = await anna.reply()
         assert "Under review" in told["text"] and "Pārbaudām." in told["text"]
+        # The same again (ALTUM's retry after a lost answer): nothing changes, no one is told
+        # again; the next change is the next thing Anna hears.
+        again = await api.post(
+            "/applications/1/status", {"status": "in_review", "comment": " Pārbaudām. "}
+        )
+        assert again.status == 200 and again.body == in_review.body
+        info = await api.post("/applications/1/status", {"status": "info_needed"})
+        assert info.status == 200, info.body
+        told = await anna.reply()
+        assert "Under review" not in told["text"] and "Pārbaudām." not in told["text"]
         bad = await api.post("/applications/1/status", {"status": "draft"})
         assert bad.status == 422
         assert (await api.get("/applications/99")).status == 404
