@@ -148,6 +148,9 @@ async def test_altum_writes_and_reads_the_answer(
         # Refusals.
         no_subject = await api.post(f"/clients/{cid}/messages", {"body": "x"})
         assert no_subject.status == 422
+        # JSON may carry U+0000; PostgreSQL's text cannot (it failed the write with a 500).
+        nul = await api.post(f"/clients/{cid}/messages", {"subject": "a\u0000b", "body": "x"})
+        assert nul.status == 422 and nul.body["errors"][0]["location"] == ["body", "subject"]
         web_page = await api.post(
             f"/clients/{cid}/messages",
             {
