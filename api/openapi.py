@@ -21,8 +21,25 @@ INFO = {
         "Every request carries `Authorization: Bearer <token>`; a token is made with "
         "`altum-bot api-token create NAME --scope SCOPE …` and each operation names the scope "
         "it needs. Errors are problem details (RFC 9457). Money is a decimal string with two "
-        'places, e.g. `"12500.00"`; dates are ISO 8601.'
+        'places, e.g. `"12500.00"`; dates are ISO 8601.\n\n'
+        "A POST may carry `Idempotency-Key` (1-255 visible ASCII characters, e.g. a UUID): a "
+        "retry with the same key and the same request within 24 hours is answered as the "
+        "first was (with `Idempotent-Replayed: true`) and changes nothing; the same key with "
+        "another request is refused (422). PUT and PATCH are idempotent by themselves."
     ),
+}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "the same for a retry of this request: answered as the first, done once",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+}
+REPLAYED = {
+    "Idempotent-Replayed": {
+        "description": "`true`: the answer its idempotency key's first request was given",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
 }
 
 
@@ -65,6 +82,7 @@ def _operation(
         "parameters": [
             *_parameters(operation.path_model, "path", document),
             *_parameters(operation.query_model, "query", document),
+            *([IDEMPOTENCY_KEY] if operation.remembers else []),
         ],
         "responses": {},
     }
@@ -86,6 +104,8 @@ def _operation(
             answer["content"] = {"application/json": {"schema": schema}}
         if operation.links and status == operation.status:
             answer["links"] = operation.links
+        if operation.remembers:
+            answer["headers"] = REPLAYED
         spec["responses"][str(status)] = answer
     problem = {CONTENT_TYPE: {"schema": schemas[(Problem, "serialization")]}}
     for status in error_statuses(operation):

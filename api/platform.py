@@ -29,9 +29,9 @@ from pydantic import BaseModel, ValidationError
 from api.batch import Overloaded, Work
 from api.context import ApiContext, ApiFiles
 from api.problems import FieldError, ProblemError
-from portal import api_tokens
+from portal import api_tokens, idempotency
 from portal.documents import MIB
-from portal.model import ApiTokenRecord, Conflict, Invalid, NotFound, Refusal
+from portal.model import ApiTokenRecord, Conflict, Invalid, NotFound, Refusal, StoredAnswer
 from portal.ports import Notifier, UnitOfWork
 
 
@@ -62,6 +62,7 @@ class Call:
     request: web.Request
     now: datetime
     status: int | None = None  # a handler may change the success status (201 Created)
+    remembered_as: tuple[str, str] | None = None  # its idempotency key and fingerprint
     _uow: UnitOfWork | None = None
     _notifier: Notifier | None = None
 
@@ -109,6 +110,19 @@ class Operation:
     @property
     def statuses(self) -> tuple[int, ...]:
         return (self.status, *self.also)
+
+    @property
+    def remembers(self) -> bool:
+        """Takes an `Idempotency-Key` (portal/idempotency.py): a POST that writes. PUT and
+        PATCH are idempotent by themselves."""
+        return self.method == "POST" and self.transactional
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """A retry's answer: the one its idempotency key's first request was given."""
+
+    answer: StoredAnswer
 
 
 class Resource:
@@ -183,6 +197,8 @@ def error_statuses(operation: Operation) -> list[int]:
     statuses = {401, 403, 429, 503, *operation.errors}
     if operation.path_model or operation.query_model or operation.body_model:
         statuses.add(422)
+    if operation.remembers:
+        statuses.add(422)  # an idempotency key malformed, or used for another request
     if operation.body_model:
         statuses.update((400, 413))
     return sorted(statuses)
@@ -230,6 +246,16 @@ def endpoint(
             result = await _run(operation, call, inputs)
             status = call.status
         status = status or operation.status
+        if isinstance(result, Replayed):
+            headers = {"Idempotent-Replayed": "true"}
+            if not result.answer.body:
+                return web.Response(status=status, headers=headers)
+            return web.Response(
+                text=result.answer.body,
+                status=status,
+                content_type="application/json",
+                headers=headers,
+            )
         if result is None:
             return web.Response(status=204 if status == 200 else status)
         if isinstance(result, FileAnswer):
@@ -310,15 +336,41 @@ async def _admit(
             headers={"Retry-After": str(max(1, int(wait + 0.999)))},
         )
     inputs = _inputs(operation, request, raw_body)
-    return Call(context=context, token=token, request=request, now=now), inputs
+    call = Call(context=context, token=token, request=request, now=now)
+    key = request.headers.get(idempotency.HEADER) if operation.remembers else None
+    if key is not None:
+        try:
+            idempotency.check_key(key)
+        except Invalid as exc:
+            raise _header_problem(exc) from None
+        asked = {name: model.model_dump(mode="json") for name, model in inputs.items()}
+        call.remembered_as = key, idempotency.fingerprint({operation.operation_id: asked})
+    return call, inputs
 
 
 async def _execute(
     operation: Operation, admitted: Admitted, uow: UnitOfWork, notifier: Notifier
-) -> tuple[BaseModel | None, int | None]:
+) -> tuple[BaseModel | Replayed | None, int | None]:
     call, inputs = admitted
     call._uow, call._notifier = uow, notifier
-    return await _run(operation, call, inputs), call.status
+    if call.remembered_as is None:
+        return await _run(operation, call, inputs), call.status
+    key, fingerprint = call.remembered_as
+    try:
+        stored = await idempotency.claim(
+            uow=uow, token_id=call.token.id, key=key, fingerprint=fingerprint, now=call.now
+        )
+    except Invalid as exc:
+        raise _header_problem(exc) from None
+    if stored is not None:
+        return Replayed(stored), stored.status
+    result = await _run(operation, call, inputs)
+    status = call.status or operation.status
+    if result is None and status == 200:
+        status = 204  # as `endpoint` answers it
+    body = "" if result is None else result.model_dump_json()
+    await idempotency.remember(uow=uow, token_id=call.token.id, key=key, status=status, body=body)
+    return result, call.status
 
 
 async def _execute_together(
@@ -402,6 +454,14 @@ def _problem(operation: Operation, exc: Refusal) -> ProblemError:
         )
     assert isinstance(exc, Conflict), exc  # the three kinds of refusal
     return ProblemError(409, exc.detail, code=exc.code, **_conflict_extra(exc))
+
+
+def _header_problem(exc: Invalid) -> ProblemError:
+    return ProblemError(
+        422,
+        "the request breaks a rule",
+        errors=[FieldError(location=["header", exc.field], message=exc.detail)],
+    )
 
 
 def _conflict_extra(exc: Conflict) -> dict[str, Any]:

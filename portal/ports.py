@@ -43,6 +43,7 @@ from portal.model import (
     RegistrationStatus,
     Reminder,
     Staged,
+    StoredAnswer,
     TelegramAccount,
     Waiting,
 )
@@ -267,6 +268,25 @@ class ApiTokens(Protocol):
     async def listed(self) -> list[ApiTokenRecord]: ...
 
     async def remove(self, name: str) -> bool: ...
+
+
+class ApiAnswers(Protocol):
+    """Answers kept by a token's idempotency keys (portal/idempotency.py)."""
+
+    async def claim(
+        self, *, token_id: int, key: str, fingerprint: str, now: datetime
+    ) -> StoredAnswer | None:
+        """Takes the key for this request (None), or gives what is kept by it. A request with
+        the key in flight in another transaction is waited for: its answer, once committed,
+        is what is given; rolled back, it leaves the key to this one."""
+
+    async def reclaim(self, *, token_id: int, key: str, fingerprint: str, now: datetime) -> None:
+        """Takes a key whose kept answer is too old to give."""
+
+    async def keep(self, *, token_id: int, key: str, status: int, body: str) -> None:
+        """The answer of the request that claimed the key, in its transaction."""
+
+    async def purge(self, *, older_than: datetime) -> int: ...
 
 
 class Feed(Protocol):
@@ -546,6 +566,9 @@ class UnitOfWork(Protocol):
 
     @property
     def api_tokens(self) -> ApiTokens: ...
+
+    @property
+    def api_answers(self) -> ApiAnswers: ...
 
     @property
     def feed(self) -> Feed: ...

@@ -38,10 +38,11 @@ from portal.model import (
     InvoicePut,
     InvoiceRecord,
     InvoiceWrite,
+    StoredAnswer,
     TokenNameTaken,
 )
 from storage import backoffice_many as many
-from storage.backoffice_models import ApiToken, ClientConsultant, Deal, Invoice
+from storage.backoffice_models import ApiAnswer, ApiToken, ClientConsultant, Deal, Invoice
 from storage.models import Client, Membership, Person, TelegramAccountRow
 
 ACTIVE = "active"
@@ -498,3 +499,64 @@ class SqlApiTokens:
     async def remove(self, name: str) -> bool:
         result = await self._session.execute(delete(ApiToken).where(ApiToken.name == name))
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+_ANSWERS: Any = ApiAnswer.__table__
+_ANSWER_BY_KEY = select(_ANSWERS).where(
+    _ANSWERS.c.token_id == bindparam("token_id"), _ANSWERS.c.key == bindparam("key")
+)
+# Claimed with no answer yet (status 0); a key held by a transaction in flight makes
+# PostgreSQL wait for it before deciding the conflict.
+_CLAIM = {
+    name: module.insert(_ANSWERS)
+    .values(
+        token_id=bindparam("token_id"),
+        key=bindparam("key"),
+        fingerprint=bindparam("fingerprint"),
+        status=0,
+        body="",
+        created_at=bindparam("now"),
+    )
+    .on_conflict_do_nothing(index_elements=["token_id", "key"])
+    .returning(_ANSWERS.c.token_id)
+    for name, module in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
+class SqlApiAnswers:
+    """Core statements built once: asked by every POST that carries an idempotency key."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def claim(
+        self, *, token_id: int, key: str, fingerprint: str, now: datetime
+    ) -> StoredAnswer | None:
+        params = {"token_id": token_id, "key": key, "fingerprint": fingerprint, "now": now}
+        claimed = await self._session.execute(_CLAIM[_dialect(self._session)], params)
+        if claimed.first() is not None:
+            return None
+        row = (await self._session.execute(_ANSWER_BY_KEY, params)).one()
+        return StoredAnswer(
+            fingerprint=row.fingerprint, status=row.status, body=row.body, created_at=row.created_at
+        )
+
+    async def reclaim(self, *, token_id: int, key: str, fingerprint: str, now: datetime) -> None:
+        claimed = {"fingerprint": fingerprint, "status": 0, "body": "", "created_at": now}
+        await self._update(token_id, key, **claimed)
+
+    async def keep(self, *, token_id: int, key: str, status: int, body: str) -> None:
+        await self._update(token_id, key, status=status, body=body)
+
+    async def _update(self, token_id: int, key: str, **values: Any) -> None:
+        await self._session.execute(
+            update(ApiAnswer)
+            .where(ApiAnswer.token_id == token_id, ApiAnswer.key == key)
+            .values(**values)
+        )
+
+    async def purge(self, *, older_than: datetime) -> int:
+        result = await self._session.execute(
+            delete(ApiAnswer).where(ApiAnswer.created_at <= older_than)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -31,6 +32,22 @@ class ApiToken(Base):
     scopes: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
+
+
+class ApiAnswer(Base):
+    """The answer to an API request sent with an idempotency key, kept a day for its retries
+    (portal/idempotency.py); the key is its token's own."""
+
+    __tablename__ = "api_answers"
+
+    token_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int]
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class ClientConsultant(Base):

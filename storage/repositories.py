@@ -30,6 +30,7 @@ from portal.model import Action, ActivityEvent, TelegramAccount
 from storage.activity_pending import ACTIVITY, insert_activity
 from storage.applications import SqlApplications
 from storage.backoffice import (
+    SqlApiAnswers,
     SqlApiTokens,
     SqlClientUsers,
     SqlConsultants,
@@ -564,6 +565,7 @@ class SqlUnitOfWork:
         self.deals = SqlDeals(session)
         self.invoices = SqlInvoices(session)
         self.api_tokens = SqlApiTokens(session)
+        self.api_answers = SqlApiAnswers(session)
         self.waiting = SqlWaiting(session)
         self.person_contacts = SqlPersonContacts(session)
         self.feed = SqlFeed(session)

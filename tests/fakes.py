@@ -79,6 +79,7 @@ from portal.model import (
     SignatureConfirmation,
     SignatureRecord,
     Staged,
+    StoredAnswer,
     Subject,
     TelegramAccount,
     ThreadQuery,
@@ -713,6 +714,31 @@ class FakeToken:
     token_hash: str
 
 
+class FakeApiAnswers:
+    def __init__(self) -> None:
+        self.rows: dict[tuple[int, str], StoredAnswer] = {}
+
+    async def claim(
+        self, *, token_id: int, key: str, fingerprint: str, now: datetime
+    ) -> StoredAnswer | None:
+        if (token_id, key) in self.rows:
+            return self.rows[(token_id, key)]
+        self.rows[(token_id, key)] = StoredAnswer(fingerprint, 0, "", now)
+        return None
+
+    async def reclaim(self, *, token_id: int, key: str, fingerprint: str, now: datetime) -> None:
+        self.rows[(token_id, key)] = StoredAnswer(fingerprint, 0, "", now)
+
+    async def keep(self, *, token_id: int, key: str, status: int, body: str) -> None:
+        self.rows[(token_id, key)] = replace(self.rows[(token_id, key)], status=status, body=body)
+
+    async def purge(self, *, older_than: datetime) -> int:
+        old = [k for k, answer in self.rows.items() if answer.created_at <= older_than]
+        for k in old:
+            del self.rows[k]
+        return len(old)
+
+
 class FakeApiTokens:
     def __init__(self) -> None:
         self.rows: dict[str, FakeToken] = {}  # by name
@@ -975,6 +1001,7 @@ class FakeUnitOfWork:
         self.deals = FakeDeals(self.clients)
         self.invoices = FakeInvoices(self.deals, self.client_users.active_people)
         self.api_tokens = FakeApiTokens()
+        self.api_answers = FakeApiAnswers()
         self.feed = FakeFeed()
         self.waiting = FakeWaiting()
         self.applications = FakeApplications()

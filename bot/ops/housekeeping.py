@@ -2,7 +2,8 @@
 registrations, old processed-update ids, and outbox rows once done (sent or failed) or no
 longer worth sending (their link is dead, or they waited too long). Rows that carried a
 one-time link lose it when sent or failed already (`Outbox.mark_sent`); pending ones keep it
-only until it expires; and stale failure counts of updates that were never set aside."""
+only until it expires; stale failure counts of updates that were never set aside; and the
+API's answers kept by idempotency key, after their day."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from bot.logs import fields
+from portal import idempotency
 from portal.linking import purge_expired
 from storage.database import Database
 from storage.quarantine import SqlQuarantine
@@ -45,6 +47,8 @@ async def housekeep_once(database: Database, *, now: datetime | None = None) -> 
             "failures": await SqlQuarantine(session).forget_stale_failures(FAILURES_KEPT, now=now),
             # Signature confirmations used or past their minutes (issue 9).
             "signature_links": await uow.applications.purge_confirmations(now=now),
+            # The API's answers by idempotency key, once past the day their retries have.
+            "api_answers": await idempotency.purge(uow=uow, now=now),
         }
     return counts
 

@@ -21,7 +21,12 @@ from portal.model.administration import (
     NotMainUser,
     UserLine,
 )
-from portal.model.api_tokens import ApiTokenRecord, BadTokenRequest, TokenNameTaken
+from portal.model.api_tokens import (
+    ApiTokenRecord,
+    BadTokenRequest,
+    StoredAnswer,
+    TokenNameTaken,
+)
 
 # Applications and signing (issue 9).
 from portal.model.applications import (
@@ -274,6 +279,7 @@ __all__ = [
     "Signer",
     "Staged",
     "StatusNotAllowed",
+    "StoredAnswer",
     "StoredDocument",
     "Subject",
     "TelegramAccount",

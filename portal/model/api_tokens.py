@@ -15,6 +15,17 @@ class ApiTokenRecord:
     last_used_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """The answer a request sent with an idempotency key was given, for its retries: the
+    request's fingerprint (what was asked), the status and the JSON body ("" for none)."""
+
+    fingerprint: str
+    status: int
+    body: str
+    created_at: datetime
+
+
 class TokenNameTaken(Exception):
     pass
 

@@ -70,9 +70,10 @@ class Api:
         body: Any = None,
         *,
         token: str | EllipsisType | None = ...,  # ...: the Api's own token
+        headers: dict[str, str] | None = None,
         **params: Any,
     ) -> Answer:
-        headers = {}
+        headers = dict(headers or {})
         secret = self.token if token is ... else token
         if secret is not None:
             headers["Authorization"] = f"Bearer {secret}"
@@ -96,8 +97,10 @@ class Api:
     async def put(self, path: str, body: Any) -> Answer:
         return await self.call("PUT", path, body)
 
-    async def post(self, path: str, body: Any = None) -> Answer:
-        return await self.call("POST", path, body)
+    async def post(
+        self, path: str, body: Any = None, *, headers: dict[str, str] | None = None
+    ) -> Answer:
+        return await self.call("POST", path, body, headers=headers)
 
     async def patch(self, path: str, body: Any) -> Answer:
         return await self.call("PATCH", path, body)
