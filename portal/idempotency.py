@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from portal.model import Invalid, StoredAnswer
 from portal.ports import UnitOfWork
@@ -32,9 +33,33 @@ def check_key(key: str) -> str:
 
 def fingerprint(request: Mapping[str, object]) -> str:
     """What was asked, as validated (the operation, its path, query and body): a retry sends
-    the same, however its JSON is spaced or ordered."""
-    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    the same, however its JSON is spaced or ordered. Fed to the digest piece by piece, not as
+    one JSON text: a body may carry a file of megabytes (base64), and the request's
+    transaction waits for this (one pass: 29-45 ms for 20 MB here; 198 ms as one JSON text)."""
+    digest = hashlib.sha256()
+    _feed(digest, request)
+    return digest.hexdigest()
+
+
+def _feed(digest: Any, value: object) -> None:
+    """Each piece tagged and its length given, so that no two requests feed the same bytes."""
+    if isinstance(value, Mapping):
+        digest.update(b"{%d:" % len(value))
+        for name in sorted(value):
+            _feed(digest, str(name))
+            _feed(digest, value[name])
+    elif isinstance(value, list | tuple):
+        digest.update(b"[%d:" % len(value))
+        for item in value:
+            _feed(digest, item)
+    elif isinstance(value, str):
+        text = value.encode()
+        digest.update(b"s%d:" % len(text))
+        digest.update(text)
+    else:
+        scalar = json.dumps(value, default=str).encode()
+        digest.update(b"v%d:" % len(scalar))
+        digest.update(scalar)
 
 
 async def claim(

@@ -171,7 +171,6 @@ def _dialect(session: AsyncSession) -> str:
 
 
 _CLIENTS: Any = Client.__table__
-_KEPT = ("number", "created_at")  # an update keeps them
 
 
 def changed_stamp(table: Any, excluded: Any, columns: list[str]) -> Any:
@@ -179,7 +178,7 @@ def changed_stamp(table: Any, excluded: Any, columns: list[str]) -> Any:
     the row's, else the row's own. So `updated_at` tells when the data last changed, and a
     write that changed nothing (ALTUM's systems send the same invoice again) is told apart:
     its reminders stay as they are (portal/reminders.py)."""
-    data = [c for c in columns if c not in (*_KEPT, "updated_at")]
+    data = [c for c in columns if c not in (*many.KEPT, "updated_at")]
     unchanged = and_(*(table.c[c].is_not_distinct_from(excluded[c]) for c in data))
     return case((unchanged, table.c.updated_at), else_=excluded.updated_at)
 
@@ -205,7 +204,7 @@ def _put_deal_of_client() -> dict[str, Any]:
         values = [_selected_value(_DEALS, c, name) for c in columns]
         client = select(_CLIENTS.c.id, *values).where(_CLIENTS.c.id == bindparam("client_id"))
         statement = module.insert(_DEALS).from_select(["client_id", *columns], client)
-        updated = {c: statement.excluded[c] for c in columns if c not in _KEPT}
+        updated = {c: statement.excluded[c] for c in columns if c not in many.KEPT}
         updated["updated_at"] = changed_stamp(_DEALS, statement.excluded, columns)
         built[name] = statement.on_conflict_do_update(
             index_elements=["client_id", "number"], set_=updated
@@ -242,7 +241,7 @@ def _put_invoice_in_deal(*, with_people: bool) -> dict[str, Any]:
     )
     values = select(deal.c.id, *(_selected_value(_INVOICES, c, "postgresql") for c in columns))
     statement = postgresql.insert(_INVOICES).from_select(["deal_id", *columns], values)
-    updated = {c: statement.excluded[c] for c in columns if c not in _KEPT}
+    updated = {c: statement.excluded[c] for c in columns if c not in many.KEPT}
     updated["updated_at"] = changed_stamp(_INVOICES, statement.excluded, columns)
     upsert = (
         statement.on_conflict_do_update(index_elements=["deal_id", "number"], set_=updated)
@@ -263,7 +262,7 @@ def _put_invoice_in_deal(*, with_people: bool) -> dict[str, Any]:
         _DEALS.c.number == bindparam("deal_number"),
     )
     insert = sqlite.insert(_INVOICES).from_select(["deal_id", *columns], found)
-    updated = {c: insert.excluded[c] for c in columns if c not in _KEPT}
+    updated = {c: insert.excluded[c] for c in columns if c not in many.KEPT}
     updated["updated_at"] = changed_stamp(_INVOICES, insert.excluded, columns)
     # Correlated to the row written (SQLAlchemy does not correlate into RETURNING).
     currency = literal_column(

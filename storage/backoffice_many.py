@@ -35,7 +35,7 @@ INVOICE_INPUT = [
     "deal_number",
     *(c.name for c in _INVOICES.c if c.name not in ("id", "deal_id")),
 ]
-_KEPT = ("number", "created_at")  # an update keeps them
+KEPT = ("number", "created_at")  # an update keeps them (both modules' upserts)
 _STAMP = "updated_at"  # an update sets it only when a value changed
 
 # The client's active users, as `_ACTIVE_PEOPLE` in storage/backoffice.py, of the invoice's
@@ -72,7 +72,7 @@ def _updated(table: str, columns: list[str], dialect: str) -> str:
     """An update's SET: the values written, and `updated_at` only when one of them differs,
     so that it tells when the data last changed (as `storage.backoffice.changed_stamp`)."""
     same = " IS NOT DISTINCT FROM " if dialect == "postgresql" else " IS "
-    data = [c for c in columns if c not in (*_KEPT, _STAMP)]
+    data = [c for c in columns if c not in (*KEPT, _STAMP)]
     unchanged = " AND ".join(f"{table}.{c}{same}excluded.{c}" for c in data)
     stamp = f"CASE WHEN {unchanged} THEN {table}.{_STAMP} ELSE excluded.{_STAMP} END"
     return ", ".join([*(f"{c} = excluded.{c}" for c in data), f"{_STAMP} = {stamp}"])
